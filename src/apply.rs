@@ -1,0 +1,105 @@
+//! Plan -> AWS writes, in dependency order (topic, topic policy, subscription, filter, alarm).
+//!
+//! Apply sends exactly the write requests the plan lists and nothing else; it stops at the first
+//! failure and reports what was done. The caller re-reads the target afterwards.
+
+use crate::aws;
+use crate::error::Error;
+use crate::plan::{Plan, WriteRequest};
+use crate::target::Target;
+
+/// One write that was sent.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Applied {
+    pub operation: &'static str,
+    pub name: String,
+    /// What AWS answered that is worth showing (a new ARN, `pending confirmation`).
+    pub result: String,
+}
+
+/// Send every write request of the plan, in order. A blocked plan is refused.
+pub async fn apply(target: &Target, plan: &Plan) -> Result<Vec<Applied>, Error> {
+    if let Some(why) = &plan.blocked {
+        return Err(Error::Refused(why.clone()));
+    }
+    let mut done = Vec::new();
+    let mut writes: Vec<&WriteRequest> = plan.writes().collect();
+    writes.sort_by_key(|w| order(w));
+    for w in writes {
+        tracing::info!(operation = w.operation(), "sending write");
+        let (name, result) = send(target, w).await?;
+        done.push(Applied {
+            operation: w.operation(),
+            name,
+            result,
+        });
+    }
+    Ok(done)
+}
+
+fn order(w: &WriteRequest) -> u8 {
+    match w {
+        WriteRequest::CreateTopic { .. } => 0,
+        WriteRequest::SetTopicPolicy { .. } => 1,
+        WriteRequest::Subscribe { .. } => 2,
+        WriteRequest::PutMetricFilter { .. } => 3,
+        WriteRequest::PutMetricAlarm(_) => 4,
+    }
+}
+
+async fn send(target: &Target, w: &WriteRequest) -> Result<(String, String), Error> {
+    Ok(match w {
+        WriteRequest::CreateTopic { region, name } => {
+            let arn = aws::sns::create_topic(&target.sns(region), name).await?;
+            (name.clone(), arn)
+        }
+        WriteRequest::SetTopicPolicy {
+            region,
+            topic_arn,
+            policy,
+            ..
+        } => {
+            aws::sns::set_policy(&target.sns(region), topic_arn, policy).await?;
+            (topic_arn.clone(), "policy merged".into())
+        }
+        WriteRequest::Subscribe {
+            region,
+            topic_arn,
+            protocol,
+            endpoint,
+        } => {
+            let arn =
+                aws::sns::subscribe(&target.sns(region), topic_arn, protocol, endpoint).await?;
+            let result = if arn.starts_with("arn:") {
+                "confirmed".to_string()
+            } else {
+                "pending confirmation: the receiver must confirm it".to_string()
+            };
+            (format!("{protocol}:{endpoint}"), result)
+        }
+        WriteRequest::PutMetricFilter {
+            region,
+            log_group_name,
+            filter_name,
+            filter_pattern,
+            metric_transformations,
+        } => {
+            aws::logs::put_metric_filter(
+                &target.logs(region),
+                log_group_name,
+                filter_name,
+                filter_pattern,
+                metric_transformations,
+            )
+            .await?;
+            (filter_name.clone(), format!("on {log_group_name}"))
+        }
+        WriteRequest::PutMetricAlarm(a) => {
+            aws::cloudwatch::put_metric_alarm(&target.cloudwatch(&a.region), a).await?;
+            (
+                a.alarm_name.clone(),
+                format!("on {}/{}", a.namespace, a.metric_name),
+            )
+        }
+    })
+}

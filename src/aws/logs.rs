@@ -1,0 +1,80 @@
+//! CloudWatch Logs: the metric filters on a log group (read, paginated) and `PutMetricFilter`.
+
+use aws_sdk_cloudwatchlogs::types::MetricTransformation as SdkTransformation;
+use aws_sdk_cloudwatchlogs::Client;
+
+use crate::error::Error;
+use crate::observed::{MetricFilter, MetricTransformation};
+
+fn region_of(client: &Client) -> String {
+    client
+        .config()
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_default()
+}
+
+/// `logs:DescribeMetricFilters` for one log group, following `nextToken` to the end.
+pub async fn metric_filters(client: &Client, log_group: &str) -> Result<Vec<MetricFilter>, Error> {
+    let mut filters = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .describe_metric_filters()
+            .log_group_name(log_group)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| Error::aws("logs:DescribeMetricFilters", &region_of(client), e))?;
+        for f in out.metric_filters() {
+            filters.push(MetricFilter {
+                name: f.filter_name().unwrap_or_default().to_string(),
+                pattern: f.filter_pattern().unwrap_or_default().to_string(),
+                metrics: f
+                    .metric_transformations()
+                    .iter()
+                    .map(|m| MetricTransformation {
+                        metric_name: m.metric_name().to_string(),
+                        namespace: m.metric_namespace().to_string(),
+                        value: m.metric_value().to_string(),
+                        default_value: m.default_value(),
+                    })
+                    .collect(),
+            });
+        }
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(filters),
+        }
+    }
+}
+
+/// `logs:PutMetricFilter`.
+pub async fn put_metric_filter(
+    client: &Client,
+    log_group: &str,
+    name: &str,
+    pattern: &str,
+    metrics: &[MetricTransformation],
+) -> Result<(), Error> {
+    let region = region_of(client);
+    let mut req = client
+        .put_metric_filter()
+        .log_group_name(log_group)
+        .filter_name(name)
+        .filter_pattern(pattern);
+    for m in metrics {
+        let t = SdkTransformation::builder()
+            .metric_name(&m.metric_name)
+            .metric_namespace(&m.namespace)
+            .metric_value(&m.value)
+            .set_default_value(m.default_value)
+            .build()
+            .map_err(|e| Error::aws("logs:PutMetricFilter", &region, e))?;
+        req = req.metric_transformations(t);
+    }
+    req.send()
+        .await
+        .map_err(|e| Error::aws("logs:PutMetricFilter", &region, e))?;
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! SNS: a topic's attributes and subscriptions (reads), and the three writes trailwatch makes:
+//! `CreateTopic`, `SetTopicAttributes(Policy)` and `Subscribe`.
+
+use aws_sdk_sns::Client;
+
+use crate::error::Error;
+use crate::observed::{Subscription, Topic};
+
+fn region_of(client: &Client) -> String {
+    client
+        .config()
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_default()
+}
+
+/// `sns:GetTopicAttributes`: `exists: false` when SNS says the topic is not there.
+pub async fn topic(client: &Client, arn: &str) -> Result<Topic, Error> {
+    match client.get_topic_attributes().topic_arn(arn).send().await {
+        Ok(out) => {
+            let attrs = out.attributes();
+            let get = |k: &str| {
+                attrs
+                    .and_then(|a| a.get(k))
+                    .filter(|v| !v.is_empty())
+                    .cloned()
+            };
+            Ok(Topic {
+                arn: arn.to_string(),
+                exists: true,
+                policy: get("Policy"),
+                kms_master_key_id: get("KmsMasterKeyId"),
+                subscriptions: None,
+            })
+        }
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_not_found_exception()) =>
+        {
+            Ok(Topic {
+                arn: arn.to_string(),
+                exists: false,
+                ..Default::default()
+            })
+        }
+        Err(e) => Err(Error::aws("sns:GetTopicAttributes", &region_of(client), e)),
+    }
+}
+
+/// `sns:ListSubscriptionsByTopic`, following `NextToken`. `Ok(None)` when the topic is not found.
+pub async fn subscriptions(client: &Client, arn: &str) -> Result<Option<Vec<Subscription>>, Error> {
+    let mut subs = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = match client
+            .list_subscriptions_by_topic()
+            .topic_arn(arn)
+            .set_next_token(token.take())
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_not_found_exception()) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => {
+                return Err(Error::aws(
+                    "sns:ListSubscriptionsByTopic",
+                    &region_of(client),
+                    e,
+                ))
+            }
+        };
+        subs.extend(out.subscriptions().iter().map(|s| Subscription {
+            arn: s.subscription_arn().unwrap_or_default().to_string(),
+            protocol: s.protocol().unwrap_or_default().to_string(),
+            endpoint: s.endpoint().unwrap_or_default().to_string(),
+        }));
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(Some(subs)),
+        }
+    }
+}
+
+/// `sns:CreateTopic` -> the topic ARN.
+pub async fn create_topic(client: &Client, name: &str) -> Result<String, Error> {
+    let out = client
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .map_err(|e| Error::aws("sns:CreateTopic", &region_of(client), e))?;
+    Ok(out.topic_arn().unwrap_or_default().to_string())
+}
+
+/// `sns:SetTopicAttributes` for `Policy`.
+pub async fn set_policy(client: &Client, arn: &str, policy: &str) -> Result<(), Error> {
+    client
+        .set_topic_attributes()
+        .topic_arn(arn)
+        .attribute_name("Policy")
+        .attribute_value(policy)
+        .send()
+        .await
+        .map_err(|e| Error::aws("sns:SetTopicAttributes", &region_of(client), e))?;
+    Ok(())
+}
+
+/// `sns:Subscribe` -> the subscription ARN (or `pending confirmation`).
+pub async fn subscribe(
+    client: &Client,
+    arn: &str,
+    protocol: &str,
+    endpoint: &str,
+) -> Result<String, Error> {
+    let out = client
+        .subscribe()
+        .topic_arn(arn)
+        .protocol(protocol)
+        .endpoint(endpoint)
+        .return_subscription_arn(true)
+        .send()
+        .await
+        .map_err(|e| Error::aws("sns:Subscribe", &region_of(client), e))?;
+    Ok(out.subscription_arn().unwrap_or_default().to_string())
+}

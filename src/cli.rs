@@ -1,0 +1,284 @@
+//! The command-line contract (clap derive) and validation of what the user typed.
+//!
+//! Every bad value is refused here, before any AWS call, with one line naming it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::audit::MatchMode;
+use crate::error::Error;
+use crate::observed::Arn;
+use crate::plan::Endpoint;
+use crate::render::Format;
+
+/// Keep AWS accounts compliant with CIS AWS Foundations 4.4 (Security Hub CloudWatch.4):
+/// a log metric filter and alarm for IAM policy changes.
+///
+/// Exit codes: 0 compliant / nothing to do, 2 drift found or changes pending, 1 error.
+#[derive(Debug, Parser)]
+#[command(name = "trailwatch", version, about, long_about = None)]
+pub struct Cli {
+    /// AWS profile from the shared config files.
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// AWS region to audit (default: from the AWS configuration).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+    /// What counts as a compliant filter: `strict` (the exact CIS pattern, what Security Hub
+    /// accepts) or `meaning` (any pattern matching the same events).
+    #[arg(long = "match", global = true, value_enum, default_value_t = MatchArg::Strict)]
+    pub match_mode: MatchArg,
+    /// A control spec file (TOML) instead of the embedded CIS 4.4 spec.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub control: Option<PathBuf>,
+    /// More logs on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MatchArg {
+    Strict,
+    Meaning,
+}
+
+impl From<MatchArg> for MatchMode {
+    fn from(m: MatchArg) -> Self {
+        match m {
+            MatchArg::Strict => MatchMode::Strict,
+            MatchArg::Meaning => MatchMode::Meaning,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read-only audit: the seven CIS steps, each ok or failing with its Security Hub reason.
+    Check,
+    /// Plan or apply the changes that make the account compliant.
+    Fix(FixArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["plan", "apply"])))]
+pub struct FixArgs {
+    /// Show what would be created or repaired, change nothing.
+    #[arg(long)]
+    pub plan: bool,
+    /// Apply the plan (asks for confirmation unless --yes).
+    #[arg(long)]
+    pub apply: bool,
+    /// Do not ask for confirmation (required when there is no terminal).
+    #[arg(long, short = 'y', requires = "apply")]
+    pub yes: bool,
+    /// With --apply: print each write request it would send, send none.
+    #[arg(long, requires = "apply")]
+    pub dry_run: bool,
+    /// Use this SNS topic instead of the shared `cis-benchmark-alarms` topic.
+    #[arg(long, value_name = "ARN")]
+    pub topic_arn: Option<String>,
+    /// Subscribe PROTOCOL:ENDPOINT when the topic has no confirmed subscriber
+    /// (email:ops@example.com, https:https://..., sqs:arn:..., lambda:arn:...).
+    #[arg(long, value_name = "PROTOCOL:ENDPOINT")]
+    pub subscribe: Option<String>,
+}
+
+/// An AWS region name: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, ...
+pub fn validate_region(region: &str) -> Result<(), Error> {
+    let bad = |why: &str| Error::BadInput {
+        what: "region",
+        value: region.to_string(),
+        why: why.to_string(),
+    };
+    let parts: Vec<&str> = region.split('-').collect();
+    let shape_ok = parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[0].chars().all(|c| c.is_ascii_lowercase())
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0);
+    if !shape_ok {
+        return Err(bad("not an AWS region name (like us-east-1)"));
+    }
+    Ok(())
+}
+
+/// A 12-digit account id.
+pub fn validate_account(account: &str) -> bool {
+    account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())
+}
+
+/// An SNS standard topic ARN.
+pub fn validate_topic_arn(arn: &str) -> Result<(), Error> {
+    let bad = |why: &str| Error::BadInput {
+        what: "--topic-arn",
+        value: arn.to_string(),
+        why: why.to_string(),
+    };
+    let a = Arn::parse(arn).ok_or_else(|| bad("not an ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"))?;
+    if a.service != "sns" {
+        return Err(bad("not an SNS topic ARN"));
+    }
+    validate_region(a.region).map_err(|_| bad("the region part is not an AWS region"))?;
+    if !validate_account(a.account) {
+        return Err(bad("the account part is not a 12-digit account id"));
+    }
+    let name_ok = !a.resource.is_empty()
+        && a.resource.len() <= 256
+        && a.resource
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if !name_ok || a.resource.contains(':') {
+        return Err(bad(
+            "the topic name may hold only letters, digits, '-' and '_'",
+        ));
+    }
+    if a.resource.ends_with(".fifo") {
+        return Err(bad("CloudWatch alarms cannot publish to FIFO topics"));
+    }
+    Ok(())
+}
+
+/// `PROTOCOL:ENDPOINT` for `--subscribe`.
+pub fn parse_subscribe(text: &str) -> Result<Endpoint, Error> {
+    let bad = |why: &str| Error::BadInput {
+        what: "--subscribe",
+        value: text.to_string(),
+        why: why.to_string(),
+    };
+    let (protocol, endpoint) = text
+        .split_once(':')
+        .ok_or_else(|| bad("expected PROTOCOL:ENDPOINT, e.g. email:secops@example.com"))?;
+    let ok = match protocol {
+        "email" => valid_email(endpoint),
+        "https" => endpoint.strip_prefix("https://").is_some_and(|rest| {
+            !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
+        }),
+        "sqs" => {
+            Arn::parse(endpoint).is_some_and(|a| a.service == "sqs" && validate_account(a.account))
+        }
+        "lambda" => Arn::parse(endpoint).is_some_and(|a| {
+            a.service == "lambda"
+                && validate_account(a.account)
+                && a.resource.starts_with("function:")
+        }),
+        _ => return Err(bad("protocol must be one of email, https, sqs, lambda")),
+    };
+    if !ok {
+        let why = match protocol {
+            "email" => "not an e-mail address",
+            "https" => "not an https:// URL",
+            "sqs" => "not an SQS queue ARN",
+            _ => "not a Lambda function ARN",
+        };
+        return Err(bad(why));
+    }
+    Ok(Endpoint {
+        protocol: protocol.to_string(),
+        endpoint: endpoint.to_string(),
+    })
+}
+
+fn valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && !local.contains(char::is_whitespace)
+        && !local.contains('@')
+        && domain.contains('.')
+        && domain.split('.').all(label_ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_are_checked_by_shape() {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+            "cn-north-1",
+        ] {
+            assert!(validate_region(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "nowhere-1",
+            "us-east",
+            "US-EAST-1",
+            "us-east-0",
+            "",
+            "us--1",
+            "us-east-1a",
+        ] {
+            let e = validate_region(bad).unwrap_err().to_string();
+            assert!(e.contains(&format!("{bad:?}")), "{e}");
+        }
+    }
+
+    #[test]
+    fn topic_arns_are_checked() {
+        assert!(
+            validate_topic_arn("arn:aws:sns:us-east-1:123456789012:cis-benchmark-alarms").is_ok()
+        );
+        for bad in [
+            "cis-benchmark-alarms",
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            "arn:aws:sns:us-east-1:12345:t",
+            "arn:aws:sns:nowhere:123456789012:t",
+            "arn:aws:sns:us-east-1:123456789012:t.fifo",
+            "arn:aws:sns:us-east-1:123456789012:a b",
+        ] {
+            let e = validate_topic_arn(bad).unwrap_err().to_string();
+            assert!(e.contains(bad), "{e}");
+        }
+    }
+
+    #[test]
+    fn subscribe_endpoints_are_validated_per_protocol() {
+        assert_eq!(
+            parse_subscribe("email:secops@example.com")
+                .unwrap()
+                .protocol,
+            "email"
+        );
+        assert_eq!(
+            parse_subscribe("https:https://hooks.example.com/x")
+                .unwrap()
+                .endpoint,
+            "https://hooks.example.com/x"
+        );
+        assert!(parse_subscribe("sqs:arn:aws:sqs:us-east-1:123456789012:alerts").is_ok());
+        assert!(parse_subscribe("lambda:arn:aws:lambda:us-east-1:123456789012:function:f").is_ok());
+        for bad in [
+            "email:not-an-address",
+            "email:a b@example.com",
+            "email:x@-bad.com",
+            "https:http://plain.example.com",
+            "sqs:arn:aws:sns:us-east-1:123456789012:t",
+            "sms:+15555550100",
+            "secops@example.com",
+        ] {
+            let e = parse_subscribe(bad).unwrap_err().to_string();
+            assert!(e.contains(bad), "{e}");
+        }
+    }
+}

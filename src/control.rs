@@ -1,0 +1,166 @@
+//! A control spec: what one CIS monitoring control requires, read from `plans/*.toml`.
+//!
+//! The control is data, not code: the event list, the resource names and the alarm settings all
+//! come from the spec. The default spec (CIS 4.4) is embedded in the binary; `--control FILE`
+//! points at another one. The canonical filter pattern is always built from the event list.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+use crate::error::Error;
+use crate::pattern;
+
+/// The spec embedded in the binary (CIS 4.4, IAM policy changes).
+pub const DEFAULT_SPEC: &str = include_str!("../plans/cis-4.4-iam-policy-changes.toml");
+
+/// One monitoring control, as read from its spec file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Control {
+    /// Short id used in output, e.g. `cis-4.4`.
+    pub id: String,
+    pub title: String,
+    /// CIS benchmark ids this control carries across versions.
+    #[serde(default)]
+    pub cis: Vec<String>,
+    /// Security Hub control id, e.g. `CloudWatch.4`.
+    pub security_hub: String,
+    /// The `eventSource` the events come from (used to judge a pattern by meaning).
+    pub event_source: String,
+    /// The CloudTrail event names the filter must match, in canonical order.
+    pub events: Vec<String>,
+    pub filter: FilterSpec,
+    pub alarm: AlarmSpec,
+    pub topic: TopicSpec,
+}
+
+/// Default metric filter name and the metric it publishes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterSpec {
+    pub name: String,
+    pub metric_name: String,
+    pub namespace: String,
+    pub metric_value: String,
+}
+
+/// Default alarm name and the settings that make it fire on one event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmSpec {
+    pub name: String,
+    pub description: String,
+    pub statistic: String,
+    pub period: i32,
+    pub threshold: f64,
+    pub comparison_operator: String,
+    pub evaluation_periods: i32,
+    pub treat_missing_data: String,
+}
+
+/// The shared SNS topic all monitoring alarms notify.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    pub name: String,
+}
+
+impl Control {
+    /// The embedded default control (CIS 4.4).
+    pub fn embedded() -> Control {
+        // The embedded spec is checked by a unit test; failing here is a build defect.
+        Control::from_toml(DEFAULT_SPEC, "embedded cis-4.4")
+            .expect("embedded control spec is valid")
+    }
+
+    /// Read a control spec from a file.
+    pub fn from_file(path: &Path) -> Result<Control, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::BadInput {
+            what: "control spec",
+            value: path.display().to_string(),
+            why: e.to_string(),
+        })?;
+        Control::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parse and validate a control spec; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Control, Error> {
+        let bad = |why: String| Error::BadInput {
+            what: "control spec",
+            value: origin.to_string(),
+            why,
+        };
+        let control: Control = toml::from_str(text).map_err(|e| bad(e.message().to_string()))?;
+        if control.events.is_empty() {
+            return Err(bad("`events` is empty".into()));
+        }
+        if let Some(e) = control
+            .events
+            .iter()
+            .find(|e| e.is_empty() || !e.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            return Err(bad(format!(
+                "event name {e:?} is not a CloudTrail event name"
+            )));
+        }
+        let pattern = control.canonical_pattern();
+        if pattern.chars().count() > 1024 {
+            return Err(bad(format!(
+                "the pattern built from `events` is {} characters; CloudWatch Logs allows 1024",
+                pattern.chars().count()
+            )));
+        }
+        if control.alarm.evaluation_periods < 1 || control.alarm.period < 10 {
+            return Err(bad(
+                "alarm period must be >= 10 s and evaluation_periods >= 1".into(),
+            ));
+        }
+        Ok(control)
+    }
+
+    /// The canonical CIS pattern, built from the event list.
+    pub fn canonical_pattern(&self) -> String {
+        pattern::canonical_pattern(&self.events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_spec_is_cis_4_4_with_sixteen_events() {
+        let c = Control::embedded();
+        assert_eq!(c.id, "cis-4.4");
+        assert_eq!(c.security_hub, "CloudWatch.4");
+        assert_eq!(c.events.len(), 16);
+        assert_eq!(c.filter.namespace, "CISBenchmark");
+        assert_eq!(c.alarm.statistic, "Sum");
+        assert_eq!(c.alarm.comparison_operator, "GreaterThanOrEqualToThreshold");
+        assert_eq!(c.topic.name, "cis-benchmark-alarms");
+    }
+
+    #[test]
+    fn canonical_pattern_is_built_from_the_list_in_order() {
+        let c = Control::embedded();
+        let p = c.canonical_pattern();
+        assert!(p.starts_with("{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||"));
+        assert!(p.ends_with("||($.eventName=DetachGroupPolicy)}"));
+        assert_eq!(p.matches("$.eventName=").count(), 16);
+        assert!(!p.contains(' '));
+    }
+
+    #[test]
+    fn bad_specs_are_refused_with_the_reason() {
+        let text = DEFAULT_SPEC.replace("\"PutRolePolicy\",", "\"PutRolePolic y\",");
+        let err = Control::from_toml(&text, "x.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("x.toml") && err.contains("PutRolePolic y"),
+            "{err}"
+        );
+        let err = Control::from_toml("id = 1", "y.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("y.toml"), "{err}");
+    }
+}

@@ -1,0 +1,17 @@
+//! trailwatch: an idempotent fixer for the CIS AWS Foundations monitoring controls.
+//!
+//! discover (AWS reads) -> Observed -> audit/plan (pure) -> Plan -> render | apply (AWS writes).
+
+pub mod apply;
+pub mod audit;
+pub mod aws;
+pub mod cli;
+pub mod control;
+pub mod discover;
+pub mod error;
+pub mod observed;
+pub mod pattern;
+pub mod plan;
+pub mod render;
+pub mod run;
+pub mod target;

@@ -1,0 +1,272 @@
+//! Plain data of what exists in one account and region, as discovery read it.
+//!
+//! Nothing here talks to AWS; `discover` fills it, `audit` and `plan` read it. It is serde data so
+//! that a saved plan can fingerprint it and tests can build it by hand.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything discovery read for one target and one control.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Observed {
+    /// The account the credentials belong to (from `sts:GetCallerIdentity`).
+    pub account: String,
+    /// The region the user aimed at (`--region`).
+    pub region: String,
+    /// Trails seen by `DescribeTrails` (shadow trails included, de-duplicated by ARN).
+    pub trails: Vec<Trail>,
+    /// ARN of the trail discovery chose (the one closest to compliant), if any qualifies.
+    pub chosen_trail: Option<String>,
+    /// The chosen trail's log group and what is attached to it.
+    pub log_group: Option<LogGroup>,
+}
+
+/// One CloudTrail trail.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Trail {
+    pub name: String,
+    pub arn: String,
+    pub home_region: String,
+    pub multi_region: bool,
+    pub organization: bool,
+    pub log_group_arn: Option<String>,
+    /// `GetTrailStatus.IsLogging`; `None` when it was not read.
+    pub logging: Option<bool>,
+    /// `GetEventSelectors`; `None` when it was not read.
+    pub selectors: Option<Selectors>,
+}
+
+/// A trail's event selectors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Selectors {
+    /// No selectors returned: AWS's default, all management events, read and write.
+    Default,
+    Basic {
+        selectors: Vec<BasicSelector>,
+    },
+    Advanced {
+        selectors: Vec<AdvancedSelector>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BasicSelector {
+    /// `ReadOnly`, `WriteOnly` or `All`.
+    pub read_write_type: String,
+    pub include_management_events: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdvancedSelector {
+    pub name: Option<String>,
+    pub field_selectors: Vec<FieldSelector>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FieldSelector {
+    pub field: String,
+    pub equals: Vec<String>,
+    pub not_equals: Vec<String>,
+    pub starts_with: Vec<String>,
+    pub not_starts_with: Vec<String>,
+    pub ends_with: Vec<String>,
+    pub not_ends_with: Vec<String>,
+}
+
+/// A CloudWatch Logs group named by a trail, with the filters, alarms and topics that hang off it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogGroup {
+    pub arn: String,
+    pub name: String,
+    pub region: String,
+    pub account: String,
+    /// `arn:<partition>:...`: `aws`, `aws-us-gov`, `aws-cn`.
+    pub partition: String,
+    /// False when the group lives in another account: nothing below was read.
+    pub readable: bool,
+    pub filters: Vec<MetricFilter>,
+    /// Alarms on the filters' metrics, plus the control's own alarm found by name.
+    pub alarms: Vec<Alarm>,
+    /// Topics the alarms notify, plus the shared topic; each read once.
+    pub topics: Vec<Topic>,
+}
+
+/// A metric filter on the log group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricFilter {
+    pub name: String,
+    pub pattern: String,
+    pub metrics: Vec<MetricTransformation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricTransformation {
+    pub metric_name: String,
+    pub namespace: String,
+    pub value: String,
+    pub default_value: Option<f64>,
+}
+
+/// A CloudWatch metric alarm (only what the control cares about, plus what a repair must keep).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Alarm {
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub metric_name: Option<String>,
+    pub namespace: Option<String>,
+    pub statistic: Option<String>,
+    pub extended_statistic: Option<String>,
+    pub period: Option<i32>,
+    pub evaluation_periods: Option<i32>,
+    pub datapoints_to_alarm: Option<i32>,
+    pub threshold: Option<f64>,
+    pub comparison_operator: Option<String>,
+    pub treat_missing_data: Option<String>,
+    pub actions_enabled: bool,
+    pub alarm_actions: Vec<String>,
+    pub ok_actions: Vec<String>,
+    pub insufficient_data_actions: Vec<String>,
+    pub dimensions: Vec<(String, String)>,
+    pub unit: Option<String>,
+}
+
+/// An SNS topic, as `GetTopicAttributes` and `ListSubscriptionsByTopic` saw it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Topic {
+    pub arn: String,
+    /// False when `GetTopicAttributes` said it does not exist.
+    pub exists: bool,
+    /// The topic policy document (JSON text), if any.
+    pub policy: Option<String>,
+    pub kms_master_key_id: Option<String>,
+    /// `None` when the subscriptions could not be read (e.g. no permission).
+    pub subscriptions: Option<Vec<Subscription>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Subscription {
+    /// A real ARN once confirmed; `PendingConfirmation` (or `Deleted`) otherwise.
+    pub arn: String,
+    pub protocol: String,
+    pub endpoint: String,
+}
+
+impl Subscription {
+    /// Confirmed means SNS gave it a real subscription ARN.
+    pub fn confirmed(&self) -> bool {
+        self.arn.starts_with("arn:")
+    }
+}
+
+impl Topic {
+    /// The confirmed subscriptions, if they were read.
+    pub fn confirmed(&self) -> impl Iterator<Item = &Subscription> {
+        self.subscriptions
+            .iter()
+            .flatten()
+            .filter(|s| s.confirmed())
+    }
+}
+
+impl Alarm {
+    /// The SNS topic ARNs among the alarm actions.
+    pub fn sns_actions(&self) -> impl Iterator<Item = &String> {
+        self.alarm_actions.iter().filter(|a| a.contains(":sns:"))
+    }
+}
+
+impl LogGroup {
+    pub fn topic(&self, arn: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.arn == arn)
+    }
+}
+
+/// The parts of `arn:partition:service:region:account:resource`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+impl<'a> Arn<'a> {
+    /// Split an ARN; `None` if it does not have the six parts.
+    pub fn parse(text: &'a str) -> Option<Arn<'a>> {
+        let mut it = text.splitn(6, ':');
+        let (arn, partition, service, region, account, resource) = (
+            it.next()?,
+            it.next()?,
+            it.next()?,
+            it.next()?,
+            it.next()?,
+            it.next()?,
+        );
+        if arn != "arn" || partition.is_empty() || service.is_empty() || resource.is_empty() {
+            return None;
+        }
+        Some(Arn {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        })
+    }
+}
+
+/// A log group ARN (`...:log-group:NAME` or `...:log-group:NAME:*`) split into its place and name.
+pub fn parse_log_group_arn(arn: &str) -> Option<(Arn<'_>, &str)> {
+    let parts = Arn::parse(arn)?;
+    if parts.service != "logs" {
+        return None;
+    }
+    let name = parts.resource.strip_prefix("log-group:")?;
+    let name = name.strip_suffix(":*").unwrap_or(name);
+    if name.is_empty() {
+        return None;
+    }
+    Some((parts, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_group_arns_split_into_region_account_and_name() {
+        let (a, name) = parse_log_group_arn(
+            "arn:aws:logs:eu-west-1:111122223333:log-group:aws-controltower/CloudTrailLogs-x1:*",
+        )
+        .unwrap();
+        assert_eq!(
+            (a.region, a.account, name),
+            (
+                "eu-west-1",
+                "111122223333",
+                "aws-controltower/CloudTrailLogs-x1"
+            )
+        );
+        assert_eq!(
+            parse_log_group_arn("arn:aws:logs:us-east-1:1:log-group:g")
+                .unwrap()
+                .1,
+            "g"
+        );
+        assert!(parse_log_group_arn("arn:aws:sns:us-east-1:1:t").is_none());
+        assert!(parse_log_group_arn("not an arn").is_none());
+    }
+
+    #[test]
+    fn only_real_subscription_arns_are_confirmed() {
+        let mut s = Subscription {
+            arn: "PendingConfirmation".into(),
+            ..Default::default()
+        };
+        assert!(!s.confirmed());
+        s.arn = "arn:aws:sns:us-east-1:1:t:abc".into();
+        assert!(s.confirmed());
+    }
+}

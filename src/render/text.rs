@@ -1,0 +1,184 @@
+//! Text rendering: the audit as seven lines, the plan as Terraform-like blocks with unified diffs
+//! of current vs desired documents (unchanged resources folded), and a one-line summary.
+
+use console::Style;
+use serde_json::Value;
+use similar::TextDiff;
+
+use crate::apply::Applied;
+use crate::audit::Audit;
+use crate::plan::{resource_label, summary_line, Action, Change, Plan, WriteRequest};
+
+/// Colours, on or off (off when output is not a terminal).
+#[derive(Debug, Clone, Copy)]
+pub struct Palette {
+    pub color: bool,
+}
+
+impl Palette {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            style.force_styling(true).apply_to(text).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+    fn green(&self, t: &str) -> String {
+        self.paint(Style::new().green(), t)
+    }
+    fn red(&self, t: &str) -> String {
+        self.paint(Style::new().red(), t)
+    }
+    fn yellow(&self, t: &str) -> String {
+        self.paint(Style::new().yellow(), t)
+    }
+    fn bold(&self, t: &str) -> String {
+        self.paint(Style::new().bold(), t)
+    }
+    fn dim(&self, t: &str) -> String {
+        self.paint(Style::new().dim(), t)
+    }
+}
+
+/// The audit: a header, one line per step, the filter verdicts, a result line.
+pub fn audit(a: &Audit, p: Palette) -> String {
+    let mut out = format!(
+        "{} {} in account {}, region {}\n",
+        p.bold("Audit"),
+        a.control,
+        a.account,
+        a.region
+    );
+    for s in &a.steps {
+        let mark = if s.ok { p.green("ok  ") } else { p.red("FAIL") };
+        out.push_str(&format!("  {mark} step {}: {}", s.step, s.detail));
+        if let Some(r) = &s.reason {
+            out.push_str(&format!(" [{}]", p.yellow(r)));
+        }
+        out.push('\n');
+    }
+    if !a.filters.is_empty() {
+        out.push_str("  filters on the trail's log group:\n");
+        for f in &a.filters {
+            out.push_str(&format!("    {}: {}", f.name, f.verdict.as_str()));
+            if !f.detail.is_empty() {
+                out.push_str(&format!(" ({})", f.detail));
+            }
+            out.push('\n');
+            for m in &f.missing_events {
+                out.push_str(&format!("      misses {m}\n"));
+            }
+            for t in &f.narrowing_terms {
+                out.push_str(&format!("      {t}\n"));
+            }
+            for x in &f.extra_matches {
+                out.push_str(&format!("      also matches {x}\n"));
+            }
+        }
+    }
+    let ok = a.steps.iter().filter(|s| s.ok).count();
+    let verdict = if a.compliant {
+        p.green("COMPLIANT")
+    } else {
+        p.red("NOT COMPLIANT")
+    };
+    out.push_str(&format!(
+        "Result: {verdict} ({ok} of {} steps ok)\n",
+        a.steps.len()
+    ));
+    out
+}
+
+fn pretty(v: &Option<Value>) -> String {
+    match v {
+        Some(v) => serde_json::to_string_pretty(v).unwrap_or_default() + "\n",
+        None => String::new(),
+    }
+}
+
+/// A unified diff of current vs desired, coloured line by line.
+pub fn diff(change: &Change, p: Palette) -> String {
+    let (old, new) = (pretty(&change.current), pretty(&change.desired));
+    let d = TextDiff::from_lines(&old, &new);
+    let text = d
+        .unified_diff()
+        .context_radius(3)
+        .header("current", "desired")
+        .to_string();
+    text.lines()
+        .map(|l| {
+            let l = if l.starts_with('+') && !l.starts_with("+++") {
+                p.green(l)
+            } else if l.starts_with('-') && !l.starts_with("---") {
+                p.red(l)
+            } else {
+                l.to_string()
+            };
+            format!("      {l}\n")
+        })
+        .collect()
+}
+
+/// The plan: one block per change (diffs for create/update; keep folded), then the summary.
+pub fn plan(plan: &Plan, p: Palette) -> String {
+    let mut out = format!(
+        "{} {} in account {}, region {}\n",
+        p.bold("Plan"),
+        plan.control,
+        plan.account,
+        plan.region
+    );
+    if let Some(lg) = &plan.log_group {
+        out.push_str(&format!("  log group: {lg}\n"));
+    }
+    for c in &plan.changes {
+        let (sym, word) = match c.action {
+            Action::Create => (p.green("+"), p.green("create")),
+            Action::Update => (p.yellow("~"), p.yellow("update")),
+            Action::Keep => (p.dim("="), p.dim("keep")),
+            Action::Blocked => (p.red("!"), p.red("needs you")),
+        };
+        out.push_str(&format!(
+            "  {sym} {word} {} {}\n",
+            resource_label(c.resource),
+            c.name
+        ));
+        out.push_str(&format!("      {}\n", c.reason));
+        if matches!(c.action, Action::Create | Action::Update) {
+            out.push_str(&diff(c, p));
+        }
+    }
+    out.push_str(&summary_line(plan));
+    out.push('\n');
+    out
+}
+
+/// `--dry-run`: each write request apply would send, as operation and parameters.
+pub fn requests(plan: &Plan) -> String {
+    let mut out = String::new();
+    let writes: Vec<&WriteRequest> = plan.writes().collect();
+    if writes.is_empty() {
+        return "Dry run: no write request would be sent.\n".into();
+    }
+    out.push_str(&format!(
+        "Dry run: {} write request(s) would be sent, none was:\n",
+        writes.len()
+    ));
+    for w in writes {
+        let mut v = serde_json::to_value(w).unwrap_or(Value::Null);
+        if let Some(m) = v.as_object_mut() {
+            m.remove("operation");
+        }
+        out.push_str(&format!("  {} {}\n", w.operation(), v));
+    }
+    out
+}
+
+/// What apply did.
+pub fn applied(done: &[Applied]) -> String {
+    let mut out = format!("Applied {} write(s):\n", done.len());
+    for a in done {
+        out.push_str(&format!("  {} {}: {}\n", a.operation, a.name, a.result));
+    }
+    out
+}

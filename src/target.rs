@@ -1,0 +1,80 @@
+//! A target: one account in one region, with the credentials to reach it.
+//!
+//! Every AWS read and write is aimed at a `Target`; there is no global client. Clients for other
+//! regions (a trail's home region, the log group's region) are made from the same credentials.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use crate::error::Error;
+
+/// One account x region x credentials.
+#[derive(Clone)]
+pub struct Target {
+    /// The region the user aimed at.
+    pub region: String,
+    config: SdkConfig,
+}
+
+impl std::fmt::Debug for Target {
+    // Never print the SdkConfig: it holds the credentials provider.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Target {
+    /// Load the standard AWS credential chain (`--profile`, environment, SSO, instance roles);
+    /// `AWS_ENDPOINT_URL` is honoured by the SDK itself.
+    pub async fn load(profile: Option<&str>, region: Option<&str>) -> Result<Target, Error> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(p) = profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = region {
+            loader = loader.region(Region::new(r.to_string()));
+        }
+        let config = loader.load().await;
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .ok_or_else(|| Error::BadInput {
+                what: "region",
+                value: String::new(),
+                why: "no region given: pass --region or set AWS_REGION".into(),
+            })?;
+        Ok(Target { region, config })
+    }
+
+    /// A target from an already loaded configuration (used by fleet mode and tests).
+    pub fn from_config(config: SdkConfig, region: &str) -> Target {
+        Target {
+            region: region.to_string(),
+            config,
+        }
+    }
+
+    fn config_in(&self, region: &str) -> SdkConfig {
+        self.config
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build()
+    }
+
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.config_in(&self.region))
+    }
+    pub fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
+        aws_sdk_cloudtrail::Client::new(&self.config_in(region))
+    }
+    pub fn logs(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.config_in(region))
+    }
+    pub fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        aws_sdk_cloudwatch::Client::new(&self.config_in(region))
+    }
+    pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.config_in(region))
+    }
+}

@@ -1,0 +1,537 @@
+"""trailwatch's local AWS emulator: moto's server behind a small WSGI middleware.
+
+Run with the emulator virtualenv (see scripts/setup-emulator):
+
+    <venv>/bin/python tests/support/emulator.py [--port 0] [--host 127.0.0.1]
+
+It serves moto's own server app (``DomainDispatcherApplication(create_backend_app)``, the app
+``moto_server`` runs) with werkzeug's threaded server, and prints exactly one line on stdout when
+it accepts requests:
+
+    TRAILWATCH_EMULATOR_READY http://127.0.0.1:<port>
+
+stdout carries that line only (anything printed later goes to stderr, which carries errors
+and tracebacks but no access log). It exits by itself when its stdin reaches EOF, so a test
+process that dies never leaves it behind (pass ``--no-stdin-watch`` to run it by hand in the
+background), and on SIGTERM/SIGINT.
+
+This file owns the middleware, which does three things and nothing else:
+
+a. CBOR adapter for CloudWatch. aws-sdk-cloudwatch (Rust, >= 1.100) speaks Smithy RPC v2 CBOR
+   (``POST /service/GraniteServiceVersion20100801/operation/<Op>``), which moto 5.2.5 does not
+   route. Such a request is re-sent to moto as awsJson1_0 (``POST /`` with ``X-Amz-Target``),
+   keeping the SigV4 ``Authorization`` header moto routes by, and moto's JSON answer is
+   re-encoded as CBOR typed from botocore's CloudWatch model (timestamps as CBOR tag 1, doubles
+   as floats, unknown members dropped). Errors become the CBOR map
+   ``{"__type": "com.amazonaws.cloudwatch#<error shape>", "message": ...}`` with moto's status
+   and the ``x-amzn-query-error: <awsQuery code>;Sender`` header, which is what the Rust SDK
+   (awsQueryCompatible) matches error codes by, e.g. ``ResourceNotFound;Sender``.
+b. Request log. Every request (other than the control endpoints below) is recorded as
+   ``{"service": <SigV4 signing name>, "operation": <operation>}``.
+   ``GET /_trailwatch/requests`` returns the log as a JSON array, in order;
+   ``POST /_trailwatch/requests/reset`` clears it. Credentials are never recorded or printed.
+c. Everything else passes through to moto unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import io
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import traceback
+import urllib.parse
+import xml.etree.ElementTree as ET
+from typing import Any, Callable, Iterable
+
+import cbor2
+
+READY_PREFIX = "TRAILWATCH_EMULATOR_READY"
+CONTROL_PREFIX = "/_trailwatch/"
+
+# Smithy RPC v2 CBOR service ids the adapter translates -> (botocore service name, error namespace).
+CBOR_SERVICES = {"GraniteServiceVersion20100801": ("cloudwatch", "com.amazonaws.cloudwatch")}
+CBOR_PATH = re.compile(r"^/service/(?P<service>[^/]+)/operation/(?P<operation>[^/]+)$")
+# SigV4: "AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, ..."
+CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]*/[^/,\s]*/([^/,\s]*)/([^/,\s]*)/aws4_request")
+
+StartResponse = Callable[..., Any]
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def signing_service(environ: dict[str, Any]) -> str | None:
+    """The SigV4 signing name from the Authorization credential scope (never the key itself)."""
+    match = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(2) if match else None
+
+
+def read_body(environ: dict[str, Any]) -> bytes:
+    """Read the whole request body and put an equivalent, unread stream back into environ."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > 0:
+        body = stream.read(length)
+    elif environ.get("wsgi.input_terminated"):
+        body = stream.read()  # chunked transfer: the server de-chunks and marks the end
+    else:
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    environ.pop("wsgi.input_terminated", None)
+    return body
+
+
+def form_action(body: bytes) -> str | None:
+    try:
+        values = urllib.parse.parse_qs(body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return None
+    actions = values.get("Action")
+    return actions[0] if actions else None
+
+
+def json_response(start_response: StartResponse, status: str, payload: Any) -> list[bytes]:
+    data = json.dumps(payload).encode("utf-8")
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    )
+    return [data]
+
+
+def call_app(app: Callable, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Run a WSGI app to completion and return (status line, headers, body)."""
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured["status"], captured["headers"] = status, headers
+        return lambda chunk: captured.setdefault("written", []).append(chunk)
+
+    result = app(environ, start_response)
+    try:
+        chunks = list(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    body = b"".join(captured.get("written", []) + chunks)
+    return captured["status"], captured["headers"], body
+
+
+# --------------------------------------------------------------------------------------------
+# CBOR <-> JSON, typed from the botocore model
+# --------------------------------------------------------------------------------------------
+
+
+def cbor_to_json(value: Any) -> Any:
+    """CBOR-decoded request values -> what an awsJson request carries."""
+    if isinstance(value, dict):
+        return {str(k): cbor_to_json(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [cbor_to_json(v) for v in value if v is not None]
+    if isinstance(value, dt.datetime):  # CBOR tag 0/1
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.timestamp()
+    if isinstance(value, cbor2.CBORTag) and value.tag == 1:
+        return value.value
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if value is cbor2.undefined:
+        return None
+    return value
+
+
+def epoch_seconds(value: Any) -> float | int:
+    """A moto timestamp (epoch number, numeric string or ISO 8601 string) -> epoch seconds."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        seconds: float = value.timestamp()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.timezone.utc)
+            seconds = parsed.timestamp()
+    seconds = round(seconds, 3)  # Smithy: millisecond precision
+    return int(seconds) if seconds == int(seconds) else seconds
+
+
+def typed(shape: Any, value: Any) -> Any:
+    """A JSON value from moto -> the Python value cbor2 must encode for `shape`.
+
+    Returns None for values to drop (nulls, members outside the model).
+    """
+    if value is None:
+        return None
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return None
+        out = {}
+        for name, member in shape.members.items():
+            wire = member.serialization.get("name", name)
+            raw = value.get(wire, value.get(name))
+            converted = typed(member, raw)
+            if converted is not None:
+                out[name] = converted
+        return out
+    if kind == "list":
+        if not isinstance(value, list):
+            value = [value]
+        return [c for c in (typed(shape.member, v) for v in value) if c is not None]
+    if kind == "map":
+        if not isinstance(value, dict):
+            return None
+        return {
+            str(k): c for k, c in ((k, typed(shape.value, v)) for k, v in value.items())
+            if c is not None
+        }
+    if kind == "timestamp":
+        return cbor2.CBORTag(1, epoch_seconds(value))
+    if kind in ("double", "float"):
+        return float(value)
+    if kind in ("integer", "long", "short", "byte"):
+        return int(float(value)) if isinstance(value, str) else int(value)
+    if kind == "boolean":
+        if isinstance(value, str):
+            return value.strip().lower() == "true"
+        return bool(value)
+    if kind == "blob":
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value)
+        return base64.b64decode(value)
+    if kind == "string":
+        return value if isinstance(value, str) else str(value)
+    return value  # document or anything exotic: as is
+
+
+class CborAdapter:
+    """Translate one Smithy RPC v2 CBOR call into awsJson1_0 for moto, and its answer back."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self._models: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def model(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._models:
+                import botocore.session
+
+                self._models[service] = botocore.session.get_session().get_service_model(service)
+            return self._models[service]
+
+    def __call__(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        service_id: str,
+        operation: str,
+        body: bytes,
+    ) -> list[bytes]:
+        service_name, namespace = CBOR_SERVICES[service_id]
+        model = self.model(service_name)
+
+        def fail(*args: Any) -> list[bytes]:
+            return self.error(start_response, model, namespace, *args)
+
+        if signing_service(environ) is None:
+            # moto routes by the SigV4 credential scope (region and service); without one it
+            # would send the call to S3 or crash.
+            return fail("403 Forbidden", "MissingAuthenticationToken",
+                        "emulator: a SigV4 Authorization header with a credential scope "
+                        "<key>/<date>/<region>/monitoring/aws4_request is required")
+        try:
+            op_model = model.operation_model(operation)
+        except Exception:
+            return fail("400 Bad Request", "UnknownOperationException",
+                        f"unknown operation {operation}")
+        try:
+            request = cbor_to_json(cbor2.loads(body)) if body else {}
+        except Exception as exc:  # malformed CBOR
+            return fail("400 Bad Request", "SerializationException",
+                        f"cannot decode CBOR request: {exc}")
+        payload = json.dumps(request if isinstance(request, dict) else {}).encode("utf-8")
+
+        inner = dict(environ)
+        for key in ("HTTP_SMITHY_PROTOCOL", "HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+            inner.pop(key, None)
+        inner.update(
+            {
+                "REQUEST_METHOD": "POST",
+                "PATH_INFO": "/",
+                "RAW_URI": "/",
+                "REQUEST_URI": "/",
+                "QUERY_STRING": "",
+                "CONTENT_TYPE": "application/x-amz-json-1.0",
+                "CONTENT_LENGTH": str(len(payload)),
+                "HTTP_X_AMZ_TARGET": f"{service_id}.{operation}",
+                "HTTP_ACCEPT": "application/json",
+                "wsgi.input": io.BytesIO(payload),
+            }
+        )
+        try:
+            status, headers, answer = call_app(self.app, inner)
+        except Exception as exc:  # moto lets e.g. NotImplementedError escape Flask
+            traceback.print_exc(file=sys.stderr)
+            return fail("500 Internal Server Error", "InternalFailure",
+                        f"emulator (moto): {type(exc).__name__}: {exc}")
+        code = int(status.split()[0])
+        keep = [
+            (k, v) for k, v in headers
+            if k.lower() in ("x-amzn-requestid", "x-amz-request-id")
+        ]
+        if code >= 400:
+            err_code, message, fields = parse_moto_error(answer)
+            return fail(status, err_code, message, fields, keep)
+
+        try:
+            decoded = json.loads(answer) if answer.strip() else {}
+        except ValueError:
+            decoded = {}
+        output = op_model.output_shape
+        result = typed(output, decoded) if output is not None else {}
+        return self.respond(start_response, status, result or {}, keep)
+
+    @staticmethod
+    def respond(
+        start_response: StartResponse,
+        status: str,
+        value: Any,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> list[bytes]:
+        data = cbor2.dumps(value)
+        headers = list(extra or []) + [
+            ("Content-Type", "application/cbor"),
+            ("smithy-protocol", "rpc-v2-cbor"),
+            ("Content-Length", str(len(data))),
+        ]
+        start_response(status, headers)
+        return [data]
+
+    def error(
+        self,
+        start_response: StartResponse,
+        model: Any,
+        namespace: str,
+        status: str,
+        code: str,
+        message: str | None,
+        fields: dict[str, Any] | None = None,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> list[bytes]:
+        """An RPC v2 CBOR error: `__type` names the model's error shape, the
+        `x-amzn-query-error` header carries the awsQuery code the Rust SDK matches on."""
+        shape = find_error_shape(model, code)
+        query_code = code
+        if shape is not None:
+            query_code = (shape.metadata.get("error") or {}).get("code", shape.name)
+        body: dict[str, Any] = {}
+        if shape is not None and fields:
+            body.update(typed(shape, fields) or {})
+        body["__type"] = f"{namespace}#{shape.name if shape is not None else code}"
+        if message is not None:
+            body["message"] = message
+        fault = "Receiver" if int(status.split()[0]) >= 500 else "Sender"
+        extra = list(extra or []) + [("x-amzn-query-error", f"{query_code};{fault}")]
+        return self.respond(start_response, status, body, extra)
+
+
+def find_error_shape(model: Any, code: str) -> Any:
+    """The error shape for a code that is either a shape name or an awsQuery error code."""
+    by_code = None
+    for shape in model.error_shapes:
+        if shape.name == code:
+            return shape
+        if by_code is None and (shape.metadata.get("error") or {}).get("code") == code:
+            by_code = shape
+    return by_code
+
+
+def parse_moto_error(answer: bytes) -> tuple[str, str | None, dict[str, Any]]:
+    """moto's error body (awsJson `{"__type", "message"}` or query-style XML) -> code, message."""
+    try:
+        data = json.loads(answer)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        raw = str(data.get("__type") or data.get("code") or data.get("Code") or "InternalFailure")
+        code = raw.split("#")[-1].split(":")[0]
+        message = data.get("message", data.get("Message"))
+        fields = {k: v for k, v in data.items() if k not in ("__type", "message", "Message")}
+        return code, message, fields
+    try:
+        root = ET.fromstring(answer)
+        code_el = next((e for e in root.iter() if e.tag.split("}")[-1] == "Code"), None)
+        msg_el = next((e for e in root.iter() if e.tag.split("}")[-1] == "Message"), None)
+        if code_el is not None and code_el.text:
+            return code_el.text.strip(), (msg_el.text if msg_el is not None else None), {}
+    except ET.ParseError:
+        pass
+    text = answer.decode("utf-8", "replace").strip()
+    if text.lower().startswith(("<!doctype", "<html")):
+        # werkzeug's HTML error page, e.g. moto raising NotImplementedError (traceback on stderr)
+        title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
+        text = f"moto: {title.group(1).strip() if title else 'error page'} (see emulator stderr)"
+    return "InternalFailure", text[:500] or None, {}
+
+
+# --------------------------------------------------------------------------------------------
+# The middleware
+# --------------------------------------------------------------------------------------------
+
+
+class TrailwatchMiddleware:
+    """Request log + control endpoints + CloudWatch CBOR adapter in front of moto."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self.cbor = CborAdapter(app)
+        self._log: list[dict[str, Any]] = []
+        self._log_lock = threading.Lock()
+
+    def record(self, service: str | None, operation: str) -> None:
+        with self._log_lock:
+            self._log.append({"service": service, "operation": operation})
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path.startswith(CONTROL_PREFIX):
+            return self.control(method, path, start_response)
+
+        service = signing_service(environ)
+        cbor_call = CBOR_PATH.match(path) if method == "POST" else None
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        content_type = environ.get("CONTENT_TYPE", "")
+
+        if cbor_call:
+            operation = cbor_call.group("operation")
+        elif target:
+            operation = target.rsplit(".", 1)[-1]
+        else:
+            operation = None
+            query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+            if query.get("Action"):
+                operation = query["Action"][0]
+            elif content_type.startswith("application/x-www-form-urlencoded"):
+                operation = form_action(read_body(environ))
+            if not operation:
+                operation = f"{method} {path}"
+        self.record(service, operation)
+
+        if cbor_call and cbor_call.group("service") in CBOR_SERVICES:
+            body = read_body(environ)
+            return self.cbor(
+                environ, start_response, cbor_call.group("service"), operation, body
+            )
+        return self.app(environ, start_response)
+
+    def control(self, method: str, path: str, start_response: StartResponse) -> list[bytes]:
+        if path == "/_trailwatch/requests" and method == "GET":
+            with self._log_lock:
+                entries = list(self._log)
+            return json_response(start_response, "200 OK", entries)
+        if path == "/_trailwatch/requests/reset" and method == "POST":
+            with self._log_lock:
+                self._log.clear()
+            return json_response(start_response, "200 OK", {})
+        return json_response(
+            start_response, "404 Not Found", {"message": f"no control endpoint {method} {path}"}
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Serving
+# --------------------------------------------------------------------------------------------
+
+
+def watch_stdin() -> None:
+    """Exit the whole process once stdin reaches EOF (the parent closed it or died)."""
+    # os.read on the raw fd, not sys.stdin: a daemon thread blocked inside the buffered reader
+    # would hold its lock and make a SIGTERM-triggered interpreter shutdown abort.
+    try:
+        fd = sys.stdin.fileno()
+        while os.read(fd, 4096):
+            pass
+    except (OSError, ValueError):
+        pass
+    os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0: let the OS pick a free port")
+    parser.add_argument(
+        "--no-stdin-watch",
+        action="store_true",
+        help="do not exit on stdin EOF (for running by hand in the background)",
+    )
+    args = parser.parse_args(argv)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if not args.no_stdin_watch:
+        threading.Thread(target=watch_stdin, name="stdin-watch", daemon=True).start()
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class QuietRequestHandler(MotoRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log
+            pass
+
+    app = TrailwatchMiddleware(DomainDispatcherApplication(create_backend_app))
+    server = make_server(
+        args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler
+    )
+    port = server.socket.getsockname()[1]
+    os.environ["MOTO_PORT"] = str(port)  # moto builds a few self-URLs from it
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "", "localhost") else args.host
+    if ":" in shown_host:
+        shown_host = f"[{shown_host}]"
+    sys.stdout.write(f"{READY_PREFIX} http://{shown_host}:{port}\n")
+    sys.stdout.flush()
+    # stdout carries the READY line only: a parent that stops reading it must never block us
+    # (moto prints a few diagnostics with print()). Everything later goes to stderr.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    try:
+        server.serve_forever()
+    except SystemExit:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
