@@ -1,1 +1,364 @@
+//! Planner unit tests: hand-built `Observed` values, no server.
 
+use super::*;
+use crate::audit::{audit, MatchMode};
+use crate::observed::{Selectors, Subscription, Trail};
+
+const ACCOUNT: &str = "123456789012";
+const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:cis-benchmark-alarms";
+const LG: &str = "arn:aws:logs:us-east-1:123456789012:log-group:aws-controltower/CloudTrailLogs-abc123:*";
+
+fn control() -> Control {
+    Control::embedded()
+}
+
+fn trail() -> Trail {
+    Trail {
+        name: "org".into(),
+        arn: "arn:aws:cloudtrail:us-east-1:123456789012:trail/org".into(),
+        home_region: "us-east-1".into(),
+        multi_region: true,
+        organization: false,
+        log_group_arn: Some(LG.into()),
+        logging: Some(true),
+        selectors: Some(Selectors::Default),
+    }
+}
+
+fn observed() -> Observed {
+    Observed {
+        account: ACCOUNT.into(),
+        region: "us-east-1".into(),
+        trails: vec![trail()],
+        chosen_trail: Some(trail().arn),
+        log_group: Some(LogGroup {
+            arn: LG.into(),
+            name: "aws-controltower/CloudTrailLogs-abc123".into(),
+            region: "us-east-1".into(),
+            account: ACCOUNT.into(),
+            partition: "aws".into(),
+            readable: true,
+            ..Default::default()
+        }),
+    }
+}
+
+fn filter(name: &str, pattern: &str, metric: &str) -> MetricFilter {
+    MetricFilter {
+        name: name.into(),
+        pattern: pattern.into(),
+        metrics: vec![MetricTransformation {
+            metric_name: metric.into(),
+            namespace: "CISBenchmark".into(),
+            value: "1".into(),
+            default_value: None,
+        }],
+    }
+}
+
+fn good_alarm(name: &str, metric: &str) -> Alarm {
+    Alarm {
+        name: name.into(),
+        arn: format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"),
+        metric_name: Some(metric.into()),
+        namespace: Some("CISBenchmark".into()),
+        statistic: Some("Sum".into()),
+        period: Some(300),
+        evaluation_periods: Some(1),
+        threshold: Some(1.0),
+        comparison_operator: Some("GreaterThanOrEqualToThreshold".into()),
+        actions_enabled: true,
+        alarm_actions: vec![TOPIC.into()],
+        ..Default::default()
+    }
+}
+
+fn topic(subs: &[(&str, &str)]) -> Topic {
+    let default_policy = serde_json::json!({"Version": "2008-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["SNS:Publish", "SNS:Subscribe"],
+        "Resource": TOPIC, "Condition": {"StringEquals": {"AWS:SourceOwner": ACCOUNT}}}]});
+    Topic {
+        arn: TOPIC.into(),
+        exists: true,
+        policy: Some(default_policy.to_string()),
+        kms_master_key_id: None,
+        subscriptions: Some(
+            subs.iter()
+                .map(|(arn, ep)| Subscription {
+                    arn: arn.to_string(),
+                    protocol: "email".into(),
+                    endpoint: ep.to_string(),
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn lg(o: &mut Observed) -> &mut LogGroup {
+    o.log_group.as_mut().unwrap()
+}
+
+fn compliant() -> Observed {
+    let mut o = observed();
+    let canonical = control().canonical_pattern();
+    lg(&mut o).filters = vec![filter("IAMPolicyChanges", &canonical, "IAMPolicyChanges")];
+    lg(&mut o).alarms = vec![good_alarm("IAMPolicyChanges", "IAMPolicyChanges")];
+    lg(&mut o).topics = vec![topic(&[(&format!("{TOPIC}:sub1"), "secops@example.com")])];
+    o
+}
+
+fn plan_for(o: &Observed, opts: &Options) -> Plan {
+    let c = control();
+    let a = audit(&c, o, opts.mode);
+    plan(&c, o, &a, opts)
+}
+
+fn change(p: &Plan, r: Resource) -> &Change {
+    p.changes.iter().find(|c| c.resource == r).unwrap()
+}
+
+fn actions(p: &Plan) -> Vec<(Resource, Action)> {
+    p.changes.iter().map(|c| (c.resource, c.action)).collect()
+}
+
+#[test]
+fn a_compliant_account_plans_no_write() {
+    let p = plan_for(&compliant(), &Options::default());
+    assert!(p.is_empty(), "{p:#?}");
+    assert_eq!(p.writes().count(), 0);
+    assert_eq!(summary_line(&p), "Plan: 0 to create, 0 to update, 5 unchanged");
+}
+
+#[test]
+fn a_good_trail_and_nothing_else_creates_everything_but_cannot_invent_a_subscriber() {
+    let p = plan_for(&observed(), &Options::default());
+    assert_eq!(
+        actions(&p),
+        vec![
+            (Resource::Topic, Action::Create),
+            (Resource::TopicPolicy, Action::Keep),
+            (Resource::Subscription, Action::Blocked),
+            (Resource::MetricFilter, Action::Create),
+            (Resource::Alarm, Action::Create),
+        ]
+    );
+    assert!(change(&p, Resource::Subscription).reason.contains("--subscribe"));
+    let filter = change(&p, Resource::MetricFilter);
+    assert_eq!(filter.desired.as_ref().unwrap()["filterPattern"], control().canonical_pattern());
+    match change(&p, Resource::Alarm).request.as_ref().unwrap() {
+        WriteRequest::PutMetricAlarm(a) => {
+            assert_eq!(a.alarm_actions, vec![TOPIC.to_string()]);
+            assert_eq!((a.statistic.as_str(), a.period, a.threshold), ("Sum", 300, 1.0));
+            assert_eq!(a.treat_missing_data.as_deref(), Some("notBreaching"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        summary_line(&p),
+        "Plan: 3 to create, 0 to update, 1 unchanged; 1 step needs you (subscription: the topic has no confirmed subscriber)"
+    );
+}
+
+#[test]
+fn subscribe_creates_the_subscription_on_the_planned_topic() {
+    let opts = Options {
+        subscribe: Some(Endpoint {
+            protocol: "email".into(),
+            endpoint: "secops@example.com".into(),
+        }),
+        ..Default::default()
+    };
+    let p = plan_for(&observed(), &opts);
+    let s = change(&p, Resource::Subscription);
+    assert_eq!(s.action, Action::Create);
+    assert!(s.reason.contains("must then confirm"), "{}", s.reason);
+    assert_eq!(
+        s.request,
+        Some(WriteRequest::Subscribe {
+            region: "us-east-1".into(),
+            topic_arn: TOPIC.into(),
+            protocol: "email".into(),
+            endpoint: "secops@example.com".into()
+        })
+    );
+}
+
+#[test]
+fn a_pending_subscription_needs_the_user_and_is_not_subscribed_again() {
+    let mut o = compliant();
+    lg(&mut o).topics = vec![topic(&[("PendingConfirmation", "secops@example.com")])];
+    let p = plan_for(&o, &Options::default());
+    let s = change(&p, Resource::Subscription);
+    assert_eq!(s.action, Action::Blocked);
+    assert!(s.reason.contains("pending confirmation"));
+    let opts = Options {
+        subscribe: Some(Endpoint {
+            protocol: "email".into(),
+            endpoint: "secops@example.com".into(),
+        }),
+        ..Default::default()
+    };
+    let p = plan_for(&o, &opts);
+    assert_eq!(change(&p, Resource::Subscription).action, Action::Blocked);
+    assert_eq!(p.writes().count(), 0);
+    assert!(summary_line(&p).contains("1 step needs you (subscription: subscription pending confirmation)"));
+}
+
+#[test]
+fn a_wrong_pattern_under_our_name_is_updated_in_place() {
+    let mut o = compliant();
+    lg(&mut o).filters = vec![filter("IAMPolicyChanges", "{$.eventName=PutUserPolicy}", "IAMPolicyChanges")];
+    let p = plan_for(&o, &Options::default());
+    let f = change(&p, Resource::MetricFilter);
+    assert_eq!(f.action, Action::Update);
+    assert_eq!(f.current.as_ref().unwrap()["filterPattern"], "{$.eventName=PutUserPolicy}");
+    assert_eq!(f.desired.as_ref().unwrap()["filterPattern"], control().canonical_pattern());
+    assert_eq!(change(&p, Resource::Alarm).action, Action::Keep);
+    assert_eq!(p.writes().count(), 1);
+}
+
+#[test]
+fn our_filter_with_another_metric_is_updated_to_the_controls_metric() {
+    let mut o = compliant();
+    let canonical = control().canonical_pattern();
+    lg(&mut o).filters = vec![filter("IAMPolicyChanges", &canonical, "SomethingElse")];
+    let p = plan_for(&o, &Options::default());
+    let f = change(&p, Resource::MetricFilter);
+    assert_eq!(f.action, Action::Update);
+    assert!(f.reason.contains("does not publish the control's metric"), "{}", f.reason);
+}
+
+#[test]
+fn a_compliant_filter_under_another_name_is_reused_not_duplicated() {
+    let mut o = compliant();
+    let canonical = control().canonical_pattern();
+    lg(&mut o).filters = vec![filter("legacy-iam-changes", &canonical, "LegacyMetric")];
+    lg(&mut o).alarms = vec![];
+    let p = plan_for(&o, &Options::default());
+    let f = change(&p, Resource::MetricFilter);
+    assert_eq!((f.action, f.name.as_str()), (Action::Keep, "legacy-iam-changes"));
+    match change(&p, Resource::Alarm).request.as_ref().unwrap() {
+        WriteRequest::PutMetricAlarm(a) => assert_eq!(a.metric_name, "LegacyMetric"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!p.writes().any(|w| matches!(w, WriteRequest::PutMetricFilter { .. })));
+}
+
+#[test]
+fn our_alarm_without_action_is_repaired_keeping_what_the_user_set() {
+    let mut o = compliant();
+    let mut a = good_alarm("IAMPolicyChanges", "IAMPolicyChanges");
+    a.alarm_actions = vec!["arn:aws:automate:us-east-1:ec2:stop".into()];
+    a.ok_actions = vec!["arn:aws:sns:us-east-1:123456789012:ok-topic".into()];
+    a.description = Some("set by the security team".into());
+    a.statistic = Some("Average".into());
+    a.period = Some(60);
+    lg(&mut o).alarms = vec![a];
+    let p = plan_for(&o, &Options::default());
+    let c = change(&p, Resource::Alarm);
+    assert_eq!(c.action, Action::Update);
+    match c.request.as_ref().unwrap() {
+        WriteRequest::PutMetricAlarm(r) => {
+            assert_eq!(r.alarm_actions, vec!["arn:aws:automate:us-east-1:ec2:stop".to_string(), TOPIC.to_string()]);
+            assert_eq!(r.ok_actions, vec!["arn:aws:sns:us-east-1:123456789012:ok-topic".to_string()]);
+            assert_eq!(r.alarm_description.as_deref(), Some("set by the security team"));
+            assert_eq!((r.statistic.as_str(), r.period), ("Sum", 300));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(c.reason.contains("statistic is Average"), "{}", c.reason);
+}
+
+#[test]
+fn a_foreign_alarm_is_never_modified_and_ours_is_created_beside_it() {
+    let mut o = compliant();
+    let mut foreign = good_alarm("someone-elses", "IAMPolicyChanges");
+    foreign.alarm_actions.clear();
+    lg(&mut o).alarms = vec![foreign];
+    let p = plan_for(&o, &Options::default());
+    let c = change(&p, Resource::Alarm);
+    assert_eq!((c.action, c.name.as_str()), (Action::Create, "IAMPolicyChanges"));
+    assert!(c.reason.contains("someone-elses"), "{}", c.reason);
+    assert!(!p.writes().any(|w| matches!(w, WriteRequest::PutMetricAlarm(a) if a.alarm_name == "someone-elses")));
+}
+
+#[test]
+fn an_alarm_in_another_namespace_does_not_count_and_ours_is_moved() {
+    let mut o = compliant();
+    let mut a = good_alarm("IAMPolicyChanges", "IAMPolicyChanges");
+    a.namespace = Some("LogMetrics".into());
+    lg(&mut o).alarms = vec![a];
+    let c = control();
+    assert!(!audit(&c, &o, MatchMode::Strict).steps[4].ok);
+    let p = plan_for(&o, &Options::default());
+    let ch = change(&p, Resource::Alarm);
+    assert_eq!(ch.action, Action::Update);
+    assert!(ch.reason.contains("watches LogMetrics/IAMPolicyChanges"), "{}", ch.reason);
+}
+
+#[test]
+fn a_narrowed_topic_policy_gets_one_statement_merged() {
+    let mut o = compliant();
+    let narrowed = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "OpsOnly", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/ops"},
+        "Action": "SNS:Publish", "Resource": TOPIC}]});
+    lg(&mut o).topics[0].policy = Some(narrowed.to_string());
+    let p = plan_for(&o, &Options::default());
+    let c = change(&p, Resource::TopicPolicy);
+    assert_eq!(c.action, Action::Update);
+    let desired = c.desired.as_ref().unwrap();
+    assert_eq!(desired["Statement"].as_array().unwrap().len(), 2);
+    assert_eq!(desired["Statement"][0]["Sid"], "OpsOnly");
+    assert_eq!(p.writes().count(), 1);
+}
+
+#[test]
+fn the_aws_managed_sns_key_is_flagged() {
+    let mut o = compliant();
+    lg(&mut o).topics[0].kms_master_key_id = Some("alias/aws/sns".into());
+    let p = plan_for(&o, &Options::default());
+    let c = change(&p, Resource::TopicPolicy);
+    assert_eq!(c.action, Action::Blocked);
+    assert!(c.reason.contains("alias/aws/sns"));
+}
+
+#[test]
+fn a_failing_prerequisite_blocks_the_whole_plan() {
+    let mut o = observed();
+    o.trails[0].logging = Some(false);
+    let p = plan_for(&o, &Options::default());
+    assert!(p.changes.is_empty());
+    let why = p.blocked.as_deref().unwrap();
+    assert!(why.contains("step 2") && why.contains("trail org"), "{why}");
+}
+
+#[test]
+fn a_log_group_in_another_account_is_reported_not_touched() {
+    let mut o = observed();
+    let g = lg(&mut o);
+    g.account = "999999999999".into();
+    g.readable = false;
+    let p = plan_for(&o, &Options::default());
+    assert!(p.changes.is_empty());
+    assert!(p.blocked.as_deref().unwrap().contains("999999999999"));
+}
+
+#[test]
+fn an_equivalent_filter_is_kept_only_when_matching_by_meaning() {
+    let mut o = compliant();
+    let mut events = control().events.clone();
+    events.reverse();
+    let reordered = crate::pattern::canonical_pattern(&events);
+    lg(&mut o).filters = vec![filter("reordered", &reordered, "IAMPolicyChanges")];
+    let strict = plan_for(&o, &Options::default());
+    assert_eq!(change(&strict, Resource::MetricFilter).action, Action::Create);
+    let meaning = plan_for(
+        &o,
+        &Options {
+            mode: MatchMode::Meaning,
+            ..Default::default()
+        },
+    );
+    assert_eq!(change(&meaning, Resource::MetricFilter).action, Action::Keep);
+    assert!(meaning.is_empty(), "{meaning:#?}");
+}
