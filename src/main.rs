@@ -17,11 +17,16 @@ fn main() -> ExitCode {
             }
             // One line naming the bad value; exit 1, never clap's 2 (2 means drift).
             let msg = e.to_string();
-            let first = msg
+            let line: Vec<&str> = msg
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid usage");
-            eprintln!("trailwatch: {}", first.trim_start_matches("error: "));
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!(
+                "trailwatch: {}",
+                line.join(" ").trim_start_matches("error: ")
+            );
             return ExitCode::from(1);
         }
     };

@@ -6,7 +6,8 @@ use crate::observed::{Selectors, Subscription, Trail};
 
 const ACCOUNT: &str = "123456789012";
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:cis-benchmark-alarms";
-const LG: &str = "arn:aws:logs:us-east-1:123456789012:log-group:aws-controltower/CloudTrailLogs-abc123:*";
+const LG: &str =
+    "arn:aws:logs:us-east-1:123456789012:log-group:aws-controltower/CloudTrailLogs-abc123:*";
 
 fn control() -> Control {
     Control::embedded()
@@ -126,7 +127,10 @@ fn a_compliant_account_plans_no_write() {
     let p = plan_for(&compliant(), &Options::default());
     assert!(p.is_empty(), "{p:#?}");
     assert_eq!(p.writes().count(), 0);
-    assert_eq!(summary_line(&p), "Plan: 0 to create, 0 to update, 5 unchanged");
+    assert_eq!(
+        summary_line(&p),
+        "Plan: 0 to create, 0 to update, 5 unchanged"
+    );
 }
 
 #[test]
@@ -142,13 +146,21 @@ fn a_good_trail_and_nothing_else_creates_everything_but_cannot_invent_a_subscrib
             (Resource::Alarm, Action::Create),
         ]
     );
-    assert!(change(&p, Resource::Subscription).reason.contains("--subscribe"));
+    assert!(change(&p, Resource::Subscription)
+        .reason
+        .contains("--subscribe"));
     let filter = change(&p, Resource::MetricFilter);
-    assert_eq!(filter.desired.as_ref().unwrap()["filterPattern"], control().canonical_pattern());
+    assert_eq!(
+        filter.desired.as_ref().unwrap()["filterPattern"],
+        control().canonical_pattern()
+    );
     match change(&p, Resource::Alarm).request.as_ref().unwrap() {
         WriteRequest::PutMetricAlarm(a) => {
             assert_eq!(a.alarm_actions, vec![TOPIC.to_string()]);
-            assert_eq!((a.statistic.as_str(), a.period, a.threshold), ("Sum", 300, 1.0));
+            assert_eq!(
+                (a.statistic.as_str(), a.period, a.threshold),
+                ("Sum", 300, 1.0)
+            );
             assert_eq!(a.treat_missing_data.as_deref(), Some("notBreaching"));
         }
         other => panic!("{other:?}"),
@@ -201,18 +213,29 @@ fn a_pending_subscription_needs_the_user_and_is_not_subscribed_again() {
     let p = plan_for(&o, &opts);
     assert_eq!(change(&p, Resource::Subscription).action, Action::Blocked);
     assert_eq!(p.writes().count(), 0);
-    assert!(summary_line(&p).contains("1 step needs you (subscription: subscription pending confirmation)"));
+    assert!(summary_line(&p)
+        .contains("1 step needs you (subscription: subscription pending confirmation)"));
 }
 
 #[test]
 fn a_wrong_pattern_under_our_name_is_updated_in_place() {
     let mut o = compliant();
-    lg(&mut o).filters = vec![filter("IAMPolicyChanges", "{$.eventName=PutUserPolicy}", "IAMPolicyChanges")];
+    lg(&mut o).filters = vec![filter(
+        "IAMPolicyChanges",
+        "{$.eventName=PutUserPolicy}",
+        "IAMPolicyChanges",
+    )];
     let p = plan_for(&o, &Options::default());
     let f = change(&p, Resource::MetricFilter);
     assert_eq!(f.action, Action::Update);
-    assert_eq!(f.current.as_ref().unwrap()["filterPattern"], "{$.eventName=PutUserPolicy}");
-    assert_eq!(f.desired.as_ref().unwrap()["filterPattern"], control().canonical_pattern());
+    assert_eq!(
+        f.current.as_ref().unwrap()["filterPattern"],
+        "{$.eventName=PutUserPolicy}"
+    );
+    assert_eq!(
+        f.desired.as_ref().unwrap()["filterPattern"],
+        control().canonical_pattern()
+    );
     assert_eq!(change(&p, Resource::Alarm).action, Action::Keep);
     assert_eq!(p.writes().count(), 1);
 }
@@ -225,7 +248,11 @@ fn our_filter_with_another_metric_is_updated_to_the_controls_metric() {
     let p = plan_for(&o, &Options::default());
     let f = change(&p, Resource::MetricFilter);
     assert_eq!(f.action, Action::Update);
-    assert!(f.reason.contains("does not publish the control's metric"), "{}", f.reason);
+    assert!(
+        f.reason.contains("does not publish the control's metric"),
+        "{}",
+        f.reason
+    );
 }
 
 #[test]
@@ -236,12 +263,17 @@ fn a_compliant_filter_under_another_name_is_reused_not_duplicated() {
     lg(&mut o).alarms = vec![];
     let p = plan_for(&o, &Options::default());
     let f = change(&p, Resource::MetricFilter);
-    assert_eq!((f.action, f.name.as_str()), (Action::Keep, "legacy-iam-changes"));
+    assert_eq!(
+        (f.action, f.name.as_str()),
+        (Action::Keep, "legacy-iam-changes")
+    );
     match change(&p, Resource::Alarm).request.as_ref().unwrap() {
         WriteRequest::PutMetricAlarm(a) => assert_eq!(a.metric_name, "LegacyMetric"),
         other => panic!("{other:?}"),
     }
-    assert!(!p.writes().any(|w| matches!(w, WriteRequest::PutMetricFilter { .. })));
+    assert!(!p
+        .writes()
+        .any(|w| matches!(w, WriteRequest::PutMetricFilter { .. })));
 }
 
 #[test]
@@ -259,9 +291,21 @@ fn our_alarm_without_action_is_repaired_keeping_what_the_user_set() {
     assert_eq!(c.action, Action::Update);
     match c.request.as_ref().unwrap() {
         WriteRequest::PutMetricAlarm(r) => {
-            assert_eq!(r.alarm_actions, vec!["arn:aws:automate:us-east-1:ec2:stop".to_string(), TOPIC.to_string()]);
-            assert_eq!(r.ok_actions, vec!["arn:aws:sns:us-east-1:123456789012:ok-topic".to_string()]);
-            assert_eq!(r.alarm_description.as_deref(), Some("set by the security team"));
+            assert_eq!(
+                r.alarm_actions,
+                vec![
+                    "arn:aws:automate:us-east-1:ec2:stop".to_string(),
+                    TOPIC.to_string()
+                ]
+            );
+            assert_eq!(
+                r.ok_actions,
+                vec!["arn:aws:sns:us-east-1:123456789012:ok-topic".to_string()]
+            );
+            assert_eq!(
+                r.alarm_description.as_deref(),
+                Some("set by the security team")
+            );
             assert_eq!((r.statistic.as_str(), r.period), ("Sum", 300));
         }
         other => panic!("{other:?}"),
@@ -277,9 +321,14 @@ fn a_foreign_alarm_is_never_modified_and_ours_is_created_beside_it() {
     lg(&mut o).alarms = vec![foreign];
     let p = plan_for(&o, &Options::default());
     let c = change(&p, Resource::Alarm);
-    assert_eq!((c.action, c.name.as_str()), (Action::Create, "IAMPolicyChanges"));
+    assert_eq!(
+        (c.action, c.name.as_str()),
+        (Action::Create, "IAMPolicyChanges")
+    );
     assert!(c.reason.contains("someone-elses"), "{}", c.reason);
-    assert!(!p.writes().any(|w| matches!(w, WriteRequest::PutMetricAlarm(a) if a.alarm_name == "someone-elses")));
+    assert!(!p
+        .writes()
+        .any(|w| matches!(w, WriteRequest::PutMetricAlarm(a) if a.alarm_name == "someone-elses")));
 }
 
 #[test]
@@ -293,7 +342,11 @@ fn an_alarm_in_another_namespace_does_not_count_and_ours_is_moved() {
     let p = plan_for(&o, &Options::default());
     let ch = change(&p, Resource::Alarm);
     assert_eq!(ch.action, Action::Update);
-    assert!(ch.reason.contains("watches LogMetrics/IAMPolicyChanges"), "{}", ch.reason);
+    assert!(
+        ch.reason.contains("watches LogMetrics/IAMPolicyChanges"),
+        "{}",
+        ch.reason
+    );
 }
 
 #[test]
@@ -351,7 +404,10 @@ fn an_equivalent_filter_is_kept_only_when_matching_by_meaning() {
     let reordered = crate::pattern::canonical_pattern(&events);
     lg(&mut o).filters = vec![filter("reordered", &reordered, "IAMPolicyChanges")];
     let strict = plan_for(&o, &Options::default());
-    assert_eq!(change(&strict, Resource::MetricFilter).action, Action::Create);
+    assert_eq!(
+        change(&strict, Resource::MetricFilter).action,
+        Action::Create
+    );
     let meaning = plan_for(
         &o,
         &Options {
@@ -359,6 +415,9 @@ fn an_equivalent_filter_is_kept_only_when_matching_by_meaning() {
             ..Default::default()
         },
     );
-    assert_eq!(change(&meaning, Resource::MetricFilter).action, Action::Keep);
+    assert_eq!(
+        change(&meaning, Resource::MetricFilter).action,
+        Action::Keep
+    );
     assert!(meaning.is_empty(), "{meaning:#?}");
 }

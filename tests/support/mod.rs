@@ -1,0 +1,436 @@
+//! The emulator harness for integration tests: start moto (with the CBOR adapter for CloudWatch)
+//! on a free loopback port, seed an account with the real AWS SDK, run the real binary against
+//! it, and count the write requests the emulator actually received.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::config::Credentials;
+use serde_json::Value;
+
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The emulator's Python, from the virtualenv `scripts/setup-emulator` makes.
+fn python() -> PathBuf {
+    let venv = std::env::var_os("TRAILWATCH_EMULATOR_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".emulator/venv"));
+    let py = venv.join("bin/python");
+    assert!(
+        py.exists(),
+        "no emulator at {}: run scripts/setup-emulator (or scripts/test) first",
+        py.display()
+    );
+    py
+}
+
+/// A running emulator; stopped when dropped (and by itself if this process dies: it exits when
+/// its stdin closes).
+pub struct Emulator {
+    child: Child,
+    pub url: String,
+    addr: String,
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        let mut child = Command::new(python())
+            .arg(repo().join("tests/support/emulator.py"))
+            .args(["--port", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the emulator");
+        let stdout = child.stdout.take().expect("emulator stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix("TRAILWATCH_EMULATOR_READY ") {
+                        break url.trim().to_string();
+                    }
+                }
+                _ => panic!("the emulator exited before it was ready"),
+            }
+        };
+        // Keep draining stdout so the emulator never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let addr = url.trim_start_matches("http://").to_string();
+        Emulator { child, url, addr }
+    }
+
+    fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let mut s = TcpStream::connect(&self.addr).expect("connect to the emulator");
+        write!(
+            s,
+            "{method} {path} HTTP/1.0\r\nHost: {}\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        let status = out
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = out
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// Every request the emulator received, as `(service, operation)`.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        let (_, body) = self.http("GET", "/_trailwatch/requests", "");
+        let v: Value = serde_json::from_str(&body).expect("request log is JSON");
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["service"].as_str().unwrap_or_default().to_string(),
+                    r["operation"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn reset_requests(&self) {
+        let (status, _) = self.http("POST", "/_trailwatch/requests/reset", "");
+        assert_eq!(status, 200);
+    }
+
+    /// The write requests received since the last reset.
+    pub fn writes(&self) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter(|(_, op)| !is_read(op))
+            .map(|(svc, op)| format!("{svc}:{op}"))
+            .collect()
+    }
+
+    /// An S3 bucket (for a trail), made with a plain unsigned PUT: moto routes it to S3.
+    pub fn bucket(&self, name: &str) {
+        let (status, body) = self.http("PUT", &format!("/{name}"), "");
+        assert!(status == 200, "create bucket {name}: {status} {body}");
+    }
+
+    pub async fn config(&self, region: &str) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.url)
+            .region(Region::new(region.to_string()))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+            .load()
+            .await
+    }
+
+    /// The real binary, aimed at this emulator with dummy credentials and no ambient config.
+    pub fn trailwatch(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwatch"));
+        for var in [
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_SESSION_TOKEN",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("AWS_ENDPOINT_URL", &self.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Run trailwatch with `args`; returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self
+            .trailwatch()
+            .args(args)
+            .output()
+            .expect("run trailwatch");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `check --output json` -> (exit code, JSON).
+    pub fn check(&self, extra: &[&str]) -> (i32, Value) {
+        let mut args = vec!["--region", REGION, "--output", "json", "check"];
+        args.extend_from_slice(extra);
+        let r = self.run(&args);
+        (r.code, r.json())
+    }
+
+    /// `fix --apply --yes --output json` plus `extra`, counting the writes it caused.
+    pub fn apply(&self, extra: &[&str]) -> (i32, Value, Vec<String>) {
+        self.reset_requests();
+        let mut args = vec![
+            "--region", REGION, "--output", "json", "fix", "--apply", "--yes",
+        ];
+        args.extend_from_slice(extra);
+        let r = self.run(&args);
+        let writes = self.writes();
+        (r.code, r.json(), writes)
+    }
+
+    /// `fix --plan --output json` plus `extra`.
+    pub fn plan(&self, extra: &[&str]) -> (i32, Value) {
+        let mut args = vec!["--region", REGION, "--output", "json", "fix", "--plan"];
+        args.extend_from_slice(extra);
+        let r = self.run(&args);
+        (r.code, r.json())
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads never change anything.
+pub fn is_read(op: &str) -> bool {
+    ["Describe", "List", "Get", "Test", "Lookup"]
+        .iter()
+        .any(|p| op.starts_with(p))
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON object ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Which steps pass, as a 7-character string like `OOOXXXX`, for compact assertions.
+pub fn steps(v: &Value) -> String {
+    v["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| if s["ok"].as_bool().unwrap() { 'O' } else { 'X' })
+        .collect()
+}
+
+pub fn reason(v: &Value, step: usize) -> String {
+    v["steps"][step - 1]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The change for one resource in a plan/apply JSON.
+pub fn change<'a>(v: &'a Value, resource: &str) -> &'a Value {
+    v["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["resource"] == resource)
+        .unwrap_or_else(|| panic!("no {resource} change in {v:#}"))
+}
+
+/// Seeds an account in the emulator with the real SDK.
+pub struct Seed {
+    pub config: SdkConfig,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub region: String,
+}
+
+pub fn canonical() -> String {
+    trailwatch::control::Control::embedded().canonical_pattern()
+}
+
+impl Seed {
+    pub async fn new(emu: &Emulator, region: &str) -> Seed {
+        let config = emu.config(region).await;
+        Seed {
+            cloudtrail: aws_sdk_cloudtrail::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+            sns: aws_sdk_sns::Client::new(&config),
+            region: region.to_string(),
+            config,
+        }
+    }
+
+    pub async fn log_group(&self, name: &str) -> String {
+        self.logs
+            .create_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .unwrap();
+        format!("arn:aws:logs:{}:{ACCOUNT}:log-group:{name}:*", self.region)
+    }
+
+    /// A trail (bucket made first); `logging` starts it.
+    pub async fn trail(
+        &self,
+        emu: &Emulator,
+        name: &str,
+        multi_region: bool,
+        log_group_arn: Option<&str>,
+        logging: bool,
+    ) {
+        let bucket = format!("{}-trail-bucket", name.to_lowercase());
+        emu.bucket(&bucket);
+        self.cloudtrail
+            .create_trail()
+            .name(name)
+            .s3_bucket_name(&bucket)
+            .is_multi_region_trail(multi_region)
+            .set_cloud_watch_logs_log_group_arn(log_group_arn.map(str::to_string))
+            .set_cloud_watch_logs_role_arn(
+                log_group_arn.map(|_| format!("arn:aws:iam::{ACCOUNT}:role/CloudTrailToLogs")),
+            )
+            .send()
+            .await
+            .unwrap();
+        if logging {
+            self.cloudtrail
+                .start_logging()
+                .name(name)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+
+    /// The usual good prerequisite: a multi-region, logging trail into a fresh log group.
+    pub async fn good_trail(&self, emu: &Emulator) -> String {
+        let lg = self
+            .log_group("aws-controltower/CloudTrailLogs-q7x2kd")
+            .await;
+        self.trail(emu, "org-trail", true, Some(&lg), true).await;
+        lg
+    }
+
+    pub async fn filter(
+        &self,
+        log_group: &str,
+        name: &str,
+        pattern: &str,
+        metric: &str,
+        namespace: &str,
+    ) {
+        use aws_sdk_cloudwatchlogs::types::MetricTransformation;
+        self.logs
+            .put_metric_filter()
+            .log_group_name(log_group)
+            .filter_name(name)
+            .filter_pattern(pattern)
+            .metric_transformations(
+                MetricTransformation::builder()
+                    .metric_name(metric)
+                    .metric_namespace(namespace)
+                    .metric_value("1")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+
+    pub async fn alarm(
+        &self,
+        name: &str,
+        metric: &str,
+        namespace: &str,
+        actions: &[&str],
+        description: Option<&str>,
+    ) {
+        use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
+        self.cloudwatch
+            .put_metric_alarm()
+            .alarm_name(name)
+            .set_alarm_description(description.map(str::to_string))
+            .metric_name(metric)
+            .namespace(namespace)
+            .statistic(Statistic::Sum)
+            .period(300)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+            .set_alarm_actions(Some(actions.iter().map(|s| s.to_string()).collect()))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    pub async fn topic(&self, name: &str) -> String {
+        let out = self.sns.create_topic().name(name).send().await.unwrap();
+        out.topic_arn().unwrap().to_string()
+    }
+
+    pub async fn subscribe(&self, topic: &str, protocol: &str, endpoint: &str) {
+        self.sns
+            .subscribe()
+            .topic_arn(topic)
+            .protocol(protocol)
+            .endpoint(endpoint)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// A fully compliant account: canonical filter, alarm, shared topic with a subscriber.
+    pub async fn compliant(&self, emu: &Emulator) -> String {
+        let lg_arn = self.good_trail(emu).await;
+        let lg = "aws-controltower/CloudTrailLogs-q7x2kd";
+        self.filter(
+            lg,
+            "IAMPolicyChanges",
+            &canonical(),
+            "IAMPolicyChanges",
+            "CISBenchmark",
+        )
+        .await;
+        let topic = self.topic("cis-benchmark-alarms").await;
+        self.subscribe(&topic, "email", "secops@example.com").await;
+        self.alarm(
+            "IAMPolicyChanges",
+            "IAMPolicyChanges",
+            "CISBenchmark",
+            &[&topic],
+            None,
+        )
+        .await;
+        lg_arn
+    }
+}
