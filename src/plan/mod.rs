@@ -298,11 +298,14 @@ fn filter_doc(f: &MetricFilter) -> Value {
 
 /// The document shown for an alarm: the fields a `PutMetricAlarm` carries.
 pub fn alarm_doc(a: &AlarmRequest) -> Value {
-    let mut v = serde_json::to_value(a).unwrap_or(Value::Null);
-    if let Some(map) = v.as_object_mut() {
-        map.remove("region");
+    match serde_json::to_value(a) {
+        Ok(Value::Object(map)) => Value::Object(
+            map.into_iter()
+                .filter(|(k, v)| k != "region" && !v.is_null())
+                .collect(),
+        ),
+        _ => Value::Null,
     }
-    v
 }
 
 fn alarm_request_of(a: &Alarm, region: &str) -> AlarmRequest {
