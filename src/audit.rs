@@ -299,8 +299,27 @@ fn steps(control: &Control, observed: &Observed, mode: MatchMode) -> Vec<Step> {
         out.extend((2..=7).map(|s| Step::not_reached(s, 1)));
         return out;
     };
+    let others: Vec<&str> = observed
+        .trails
+        .iter()
+        .filter(|t| t.arn != trail.arn && t.multi_region && t.log_group_arn.is_some())
+        .map(|t| t.name.as_str())
+        .collect();
+    let choice = if others.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (chosen as closest to compliant over {})",
+            others.join(", ")
+        )
+    };
     for (i, result) in trail_steps(trail).into_iter().enumerate() {
         let n = i as u8 + 1;
+        let result = if n == 1 {
+            result.map(|d| format!("{d}{choice}"))
+        } else {
+            result
+        };
         match result {
             Ok(detail) => out.push(Step::ok(n, trail.arn.clone(), detail)),
             Err(detail) => {

@@ -27,13 +27,21 @@ async fn cloudwatch_cbor_calls_round_trip_through_the_adapter() {
         .await
         .expect("PutMetricAlarm");
 
-    let out = cw.describe_alarms().alarm_names("adapter-check").send().await.expect("DescribeAlarms");
+    let out = cw
+        .describe_alarms()
+        .alarm_names("adapter-check")
+        .send()
+        .await
+        .expect("DescribeAlarms");
     let a = &out.metric_alarms()[0];
     assert_eq!(a.threshold(), Some(1.0));
     assert_eq!(a.period(), Some(300));
     assert_eq!(a.statistic(), Some(&Statistic::Sum));
     assert_eq!(a.alarm_actions(), ["arn:aws:sns:us-east-1:123456789012:t"]);
-    assert!(a.state_updated_timestamp().is_some(), "timestamps decode (CBOR tag 1)");
+    assert!(
+        a.state_updated_timestamp().is_some(),
+        "timestamps decode (CBOR tag 1)"
+    );
 
     let out = cw
         .describe_alarms_for_metric()
@@ -52,9 +60,21 @@ async fn cloudwatch_cbor_calls_round_trip_through_the_adapter() {
         .unwrap();
     assert!(other.metric_alarms().is_empty());
 
-    let err = cw.get_dashboard().dashboard_name("missing").send().await.unwrap_err();
+    let err = cw
+        .get_dashboard()
+        .dashboard_name("missing")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFound"), "{err:?}");
 
-    let ops: Vec<String> = emu.requests().into_iter().map(|(s, o)| format!("{s}:{o}")).collect();
-    assert!(ops.contains(&"monitoring:PutMetricAlarm".to_string()), "{ops:?}");
+    let ops: Vec<String> = emu
+        .requests()
+        .into_iter()
+        .map(|(s, o)| format!("{s}:{o}"))
+        .collect();
+    assert!(
+        ops.contains(&"monitoring:PutMetricAlarm".to_string()),
+        "{ops:?}"
+    );
 }

@@ -14,7 +14,9 @@ macro_rules! client {
         let conf = $krate::Config::builder()
             .behavior_version_latest()
             .region($krate::config::Region::new("us-east-1"))
-            .credentials_provider($krate::config::Credentials::new("k", "s", None, None, "test"))
+            .credentials_provider($krate::config::Credentials::new(
+                "k", "s", None, None, "test",
+            ))
             .http_client(aws_smithy_mocks::create_mock_http_client())
             .interceptor(interceptor)
             .build();
@@ -50,7 +52,11 @@ async fn metric_filters_follow_next_token_to_the_end() {
         });
     let page2: Rule = mock!(aws_sdk_cloudwatchlogs::Client::describe_metric_filters)
         .match_requests(|r| r.next_token() == Some("page-2"))
-        .then_output(move || DescribeMetricFiltersOutput::builder().metric_filters(filter("b")).build());
+        .then_output(move || {
+            DescribeMetricFiltersOutput::builder()
+                .metric_filters(filter("b"))
+                .build()
+        });
     let c = client!(aws_sdk_cloudwatchlogs, [&page1, &page2]);
     let filters = aws::logs::metric_filters(&c, "lg").await.unwrap();
     let names: Vec<&str> = filters.iter().map(|f| f.name.as_str()).collect();
@@ -109,10 +115,16 @@ async fn a_missing_topic_reads_as_not_existing_not_as_an_error() {
     use aws_sdk_sns::operation::get_topic_attributes::GetTopicAttributesError;
     use aws_sdk_sns::types::error::NotFoundException;
     let rule = mock!(aws_sdk_sns::Client::get_topic_attributes).then_error(|| {
-        GetTopicAttributesError::NotFoundException(NotFoundException::builder().message("Topic does not exist").build())
+        GetTopicAttributesError::NotFoundException(
+            NotFoundException::builder()
+                .message("Topic does not exist")
+                .build(),
+        )
     });
     let c = client!(aws_sdk_sns, [&rule]);
-    let t = aws::sns::topic(&c, "arn:aws:sns:us-east-1:123456789012:gone").await.unwrap();
+    let t = aws::sns::topic(&c, "arn:aws:sns:us-east-1:123456789012:gone")
+        .await
+        .unwrap();
     assert!(!t.exists);
 }
 
@@ -122,11 +134,15 @@ async fn other_sns_errors_are_errors_naming_the_operation() {
     use aws_sdk_sns::types::error::AuthorizationErrorException;
     let rule = mock!(aws_sdk_sns::Client::get_topic_attributes).then_error(|| {
         GetTopicAttributesError::AuthorizationErrorException(
-            AuthorizationErrorException::builder().message("not allowed").build(),
+            AuthorizationErrorException::builder()
+                .message("not allowed")
+                .build(),
         )
     });
     let c = client!(aws_sdk_sns, [&rule]);
-    let e = aws::sns::topic(&c, "arn:aws:sns:us-east-1:123456789012:t").await.unwrap_err();
+    let e = aws::sns::topic(&c, "arn:aws:sns:us-east-1:123456789012:t")
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("sns:GetTopicAttributes"), "{e}");
 }
 
@@ -134,15 +150,32 @@ async fn other_sns_errors_are_errors_naming_the_operation() {
 async fn alarms_by_name_follow_next_token() {
     use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
     use aws_sdk_cloudwatch::types::MetricAlarm;
-    let alarm = |n: &str| MetricAlarm::builder().alarm_name(n).metric_name("M").namespace("N").build();
+    let alarm = |n: &str| {
+        MetricAlarm::builder()
+            .alarm_name(n)
+            .metric_name("M")
+            .namespace("N")
+            .build()
+    };
     let page1 = mock!(aws_sdk_cloudwatch::Client::describe_alarms)
         .match_requests(|r| r.next_token().is_none())
-        .then_output(move || DescribeAlarmsOutput::builder().metric_alarms(alarm("IAMPolicyChanges")).next_token("2").build());
+        .then_output(move || {
+            DescribeAlarmsOutput::builder()
+                .metric_alarms(alarm("IAMPolicyChanges"))
+                .next_token("2")
+                .build()
+        });
     let page2 = mock!(aws_sdk_cloudwatch::Client::describe_alarms)
         .match_requests(|r| r.next_token() == Some("2"))
-        .then_output(move || DescribeAlarmsOutput::builder().metric_alarms(alarm("other")).build());
+        .then_output(move || {
+            DescribeAlarmsOutput::builder()
+                .metric_alarms(alarm("other"))
+                .build()
+        });
     let c = client!(aws_sdk_cloudwatch, [&page1, &page2]);
-    let found = aws::cloudwatch::alarms_named(&c, &["IAMPolicyChanges".to_string()]).await.unwrap();
+    let found = aws::cloudwatch::alarms_named(&c, &["IAMPolicyChanges".to_string()])
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1, "only the named alarm is kept");
     assert_eq!(page2.num_calls(), 1);
 }

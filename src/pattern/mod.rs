@@ -1,61 +1,24 @@
-//! TEMPORARY stand-in for the filter-pattern module (being written separately); same public API.
-use serde::Serialize;
+//! The CloudWatch Logs JSON filter-pattern language: parse, print, evaluate, judge.
+//!
+//! - [`parse`] turns text such as `{ ($.eventName = PutUserPolicy) || ... }` into a
+//!   [`Pattern`], or a [`ParseError`] with the character position of the problem.
+//! - `Display` for [`Pattern`] prints the canonical compact text.
+//! - [`matches()`] evaluates a pattern on one JSON log event; [`eval3`] evaluates it in
+//!   three-valued logic when only some fields are [`Known`].
+//! - [`judge`] compares a pattern with the canonical pattern of a list of required events
+//!   ([`canonical_pattern`]) and gives a [`Verdict`] with reasons ([`Judgement`]).
+//!
+//! The module is pure: no I/O, no AWS calls. Each submodule's own docs state the rules it
+//! follows and where the AWS documentation is silent.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Exact,
-    Equivalent,
-    Broader,
-    Narrower,
-    Unparseable,
-}
+mod ast;
+mod eval;
+mod judge;
+mod parse;
+mod print;
+mod regex;
 
-impl Verdict {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Verdict::Exact => "exact",
-            Verdict::Equivalent => "equivalent",
-            Verdict::Broader => "broader",
-            Verdict::Narrower => "narrower",
-            Verdict::Unparseable => "unparseable",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Judgement {
-    pub verdict: Verdict,
-    pub missing_events: Vec<String>,
-    pub narrowing_terms: Vec<String>,
-    pub extra_matches: Vec<String>,
-    pub detail: String,
-}
-
-pub fn canonical_pattern(events: &[String]) -> String {
-    let terms: Vec<String> = events
-        .iter()
-        .map(|e| format!("($.eventName={e})"))
-        .collect();
-    format!("{{{}}}", terms.join("||"))
-}
-
-pub fn same_text_ignoring_whitespace(a: &str, b: &str) -> bool {
-    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    strip(a) == strip(b)
-}
-
-pub fn judge(text: &str, required_events: &[String], _event_source: &str) -> Judgement {
-    let exact = same_text_ignoring_whitespace(text, &canonical_pattern(required_events));
-    Judgement {
-        verdict: if exact {
-            Verdict::Exact
-        } else {
-            Verdict::Narrower
-        },
-        missing_events: vec![],
-        narrowing_terms: vec![],
-        extra_matches: vec![],
-        detail: String::new(),
-    }
-}
+pub use ast::{Comparison, Expr, Op, Pattern, Segment, Selector, Value};
+pub use eval::{eval3, matches, Known, Truth};
+pub use judge::{canonical_pattern, judge, same_text_ignoring_whitespace, Judgement, Verdict};
+pub use parse::{parse, ParseError, MAX_PATTERN_CHARS};

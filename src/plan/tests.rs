@@ -421,3 +421,23 @@ fn an_equivalent_filter_is_kept_only_when_matching_by_meaning() {
     );
     assert!(meaning.is_empty(), "{meaning:#?}");
 }
+
+#[test]
+fn among_several_trails_the_closest_to_compliant_is_chosen_and_named() {
+    let mut o = compliant();
+    let mut paused = trail();
+    paused.name = "a-paused".into();
+    paused.arn = "arn:aws:cloudtrail:us-east-1:123456789012:trail/a-paused".into();
+    paused.logging = Some(false);
+    o.trails.insert(0, paused);
+    let chosen = crate::audit::choose_trail(&o.trails, ACCOUNT, "us-east-1").unwrap();
+    assert_eq!(chosen.name, "org");
+    let a = audit(&control(), &o, MatchMode::Strict);
+    assert!(
+        a.steps[0]
+            .detail
+            .contains("closest to compliant over a-paused"),
+        "{}",
+        a.steps[0].detail
+    );
+}
