@@ -198,7 +198,7 @@ async fn an_alarm_without_action_is_repaired_keeping_the_users_settings() {
         .unwrap();
     let a = &a.metric_alarms()[0];
     assert_eq!(a.alarm_description(), Some("owned by secops"));
-    assert_eq!(a.alarm_actions(), [topic.clone()]);
+    assert_eq!(a.alarm_actions(), std::slice::from_ref(&topic));
     assert_eq!(steps(&emu.check(&[]).1), "OOOOOOO");
 }
 

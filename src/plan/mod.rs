@@ -101,7 +101,7 @@ pub enum WriteRequest {
         metric_transformations: Vec<MetricTransformation>,
     },
     #[serde(rename = "cloudwatch:PutMetricAlarm")]
-    PutMetricAlarm(AlarmRequest),
+    PutMetricAlarm(Box<AlarmRequest>),
 }
 
 /// A full `PutMetricAlarm` request: it replaces the alarm, so it carries everything to keep.
@@ -576,7 +576,7 @@ impl Ctx<'_> {
                     reason,
                     current: None,
                     desired: Some(alarm_doc(&desired)),
-                    request: Some(WriteRequest::PutMetricAlarm(desired)),
+                    request: Some(WriteRequest::PutMetricAlarm(Box::new(desired))),
                 },
                 topic,
             );
@@ -592,7 +592,7 @@ impl Ctx<'_> {
                 was.namespace, was.metric_name, metric.namespace, metric.name
             ));
         }
-        if !current.alarm_actions.iter().any(|a| *a == topic) {
+        if !current.alarm_actions.contains(&topic) {
             what.push(format!("does not notify {topic}"));
         }
         desired.alarm_description = was.alarm_description.clone().or(desired.alarm_description);
@@ -626,7 +626,7 @@ impl Ctx<'_> {
                 reason,
                 current: Some(alarm_doc(&was)),
                 desired: Some(alarm_doc(&desired)),
-                request: Some(WriteRequest::PutMetricAlarm(desired)),
+                request: Some(WriteRequest::PutMetricAlarm(Box::new(desired))),
             }
         };
         (change, topic)
