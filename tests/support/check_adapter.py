@@ -112,7 +112,10 @@ class Emulator:
     def log(self) -> list[dict[str, Any]]:
         status, _, raw = self.request("GET", "/_trailwatch/requests")
         assert status == 200, status
-        return json.loads(raw)
+        entries = json.loads(raw)
+        # Each entry also carries the server-side time `ms` (a float, for scripts/bench).
+        assert all(isinstance(e.pop("ms"), (int, float)) for e in entries), entries
+        return entries
 
 
 class Checks:
