@@ -6,29 +6,10 @@ use std::time::Instant;
 
 use trailwatch::pattern as p;
 
-const EVENTS: [&str; 16] = [
-    "DeleteGroupPolicy",
-    "DeleteRolePolicy",
-    "DeleteUserPolicy",
-    "PutGroupPolicy",
-    "PutRolePolicy",
-    "PutUserPolicy",
-    "CreatePolicy",
-    "DeletePolicy",
-    "CreatePolicyVersion",
-    "DeletePolicyVersion",
-    "AttachRolePolicy",
-    "DetachRolePolicy",
-    "AttachUserPolicy",
-    "DetachUserPolicy",
-    "AttachGroupPolicy",
-    "DetachGroupPolicy",
-];
-
 fn main() {
-    let required: Vec<String> = EVENTS.iter().map(|e| e.to_string()).collect();
+    let required: Vec<String> = trailwatch::control::Control::embedded().events;
     // The spaced CIS form, restricted to IAM, padded with extra terms up to the limit.
-    let names: Vec<String> = EVENTS
+    let names: Vec<String> = required
         .iter()
         .map(|e| format!("($.eventName = \"{e}\")"))
         .collect();

@@ -162,17 +162,7 @@ async fn a_compliant_filter_under_another_name_is_reused_not_duplicated() {
 async fn an_alarm_without_action_is_repaired_keeping_the_users_settings() {
     let emu = Emulator::start();
     let seed = Seed::new(&emu, REGION).await;
-    seed.good_trail(&emu).await;
-    seed.filter(
-        LG,
-        "IAMPolicyChanges",
-        &support::canonical(),
-        "IAMPolicyChanges",
-        "CISBenchmark",
-    )
-    .await;
-    let topic = seed.topic("cis-benchmark-alarms").await;
-    seed.subscribe(&topic, "email", "secops@example.com").await;
+    let topic = seed.filter_and_topic(&emu, true).await;
     seed.alarm(
         "IAMPolicyChanges",
         "IAMPolicyChanges",
@@ -206,17 +196,7 @@ async fn an_alarm_without_action_is_repaired_keeping_the_users_settings() {
 async fn an_alarm_in_another_namespace_does_not_count() {
     let emu = Emulator::start();
     let seed = Seed::new(&emu, REGION).await;
-    seed.good_trail(&emu).await;
-    seed.filter(
-        LG,
-        "IAMPolicyChanges",
-        &support::canonical(),
-        "IAMPolicyChanges",
-        "CISBenchmark",
-    )
-    .await;
-    let topic = seed.topic("cis-benchmark-alarms").await;
-    seed.subscribe(&topic, "email", "secops@example.com").await;
+    let topic = seed.filter_and_topic(&emu, true).await;
     seed.alarm(
         "IAMPolicyChanges",
         "IAMPolicyChanges",
@@ -247,16 +227,7 @@ async fn an_alarm_in_another_namespace_does_not_count() {
 async fn a_topic_without_subscriber_needs_the_user_or_subscribe() {
     let emu = Emulator::start();
     let seed = Seed::new(&emu, REGION).await;
-    seed.good_trail(&emu).await;
-    seed.filter(
-        LG,
-        "IAMPolicyChanges",
-        &support::canonical(),
-        "IAMPolicyChanges",
-        "CISBenchmark",
-    )
-    .await;
-    let topic = seed.topic("cis-benchmark-alarms").await;
+    let topic = seed.filter_and_topic(&emu, false).await;
     seed.alarm(
         "IAMPolicyChanges",
         "IAMPolicyChanges",

@@ -22,3 +22,14 @@ pub use ast::{Comparison, Expr, Op, Pattern, Segment, Selector, Value};
 pub use eval::{eval3, matches, Known, Truth};
 pub use judge::{canonical_pattern, judge, same_text_ignoring_whitespace, Judgement, Verdict};
 pub use parse::{parse, ParseError, MAX_PATTERN_CHARS};
+
+/// The CIS 4.4 event list from the embedded control spec, for this module's tests.
+#[cfg(test)]
+pub(crate) static CIS_EVENTS: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        crate::control::Control::embedded()
+            .events
+            .into_iter()
+            .map(|e| &*Box::leak(e.into_boxed_str()))
+            .collect()
+    });

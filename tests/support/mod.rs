@@ -409,9 +409,10 @@ impl Seed {
             .unwrap();
     }
 
-    /// A fully compliant account: canonical filter, alarm, shared topic with a subscriber.
-    pub async fn compliant(&self, emu: &Emulator) -> String {
-        let lg_arn = self.good_trail(emu).await;
+    /// A good trail, trailwatch's canonical filter and the shared topic (with a confirmed
+    /// subscriber when `subscribed`); returns the topic ARN. No alarm.
+    pub async fn filter_and_topic(&self, emu: &Emulator, subscribed: bool) -> String {
+        self.good_trail(emu).await;
         let lg = "aws-controltower/CloudTrailLogs-q7x2kd";
         self.filter(
             lg,
@@ -422,7 +423,15 @@ impl Seed {
         )
         .await;
         let topic = self.topic("cis-benchmark-alarms").await;
-        self.subscribe(&topic, "email", "secops@example.com").await;
+        if subscribed {
+            self.subscribe(&topic, "email", "secops@example.com").await;
+        }
+        topic
+    }
+
+    /// A fully compliant account: canonical filter, alarm, shared topic with a subscriber.
+    pub async fn compliant(&self, emu: &Emulator) {
+        let topic = self.filter_and_topic(emu, true).await;
         self.alarm(
             "IAMPolicyChanges",
             "IAMPolicyChanges",
@@ -431,6 +440,5 @@ impl Seed {
             None,
         )
         .await;
-        lg_arn
     }
 }
