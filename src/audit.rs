@@ -70,6 +70,9 @@ pub struct FilterVerdict {
     pub narrowing_terms: Vec<String>,
     pub extra_matches: Vec<String>,
     pub detail: String,
+    /// With `check --verify-with-aws`: AWS's `TestMetricFilter` opinion on sample events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_verification: Option<pattern::Verification>,
 }
 
 impl Step {
@@ -213,6 +216,7 @@ pub fn judge_filters(
                 narrowing_terms: j.narrowing_terms,
                 extra_matches: j.extra_matches,
                 detail: j.detail,
+                aws_verification: None,
             }
         })
         .collect()

@@ -60,9 +60,17 @@ impl From<MatchArg> for MatchMode {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read-only audit: the seven CIS steps, each ok or failing with its Security Hub reason.
-    Check,
+    Check(CheckArgs),
     /// Plan or apply the changes that make the account compliant.
     Fix(FixArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also ask AWS (`logs:TestMetricFilter`) whether each filter matches sample events, and
+    /// report any disagreement with trailwatch's own evaluation. One more call per filter.
+    #[arg(long)]
+    pub verify_with_aws: bool,
 }
 
 #[derive(Debug, Args)]

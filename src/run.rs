@@ -66,7 +66,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
     let target = Target::load(cli.profile.as_deref(), cli.region.as_deref()).await?;
     cli::validate_region(&target.region)?;
     match &cli.command {
-        Command::Check => check(&target, &req).await,
+        Command::Check(args) => check(&target, &req, args.verify_with_aws).await,
         Command::Fix(fix) => self::fix(&target, &req, fix).await,
     }
 }
@@ -90,13 +90,43 @@ fn print_json(v: &serde_json::Value) {
     println!("{}", serde_json::to_string(v).unwrap_or_default());
 }
 
-async fn check(target: &Target, req: &Request) -> Result<u8, Error> {
-    let (_, audit) = read(target, req, Depth::Audit).await?;
+async fn check(target: &Target, req: &Request, verify: bool) -> Result<u8, Error> {
+    let (observed, mut audit) = read(target, req, Depth::Audit).await?;
+    if verify {
+        verify_with_aws(target, &req.control, &observed, &mut audit).await;
+    }
     match req.format {
         Format::Text => print!("{}", render::text::audit(&audit, req.palette)),
         Format::Json => print_json(&render::json::audit(&audit)),
     }
     Ok(if audit.compliant { OK } else { DRIFT })
+}
+
+/// Ask `logs:TestMetricFilter` for AWS's opinion of each filter on sample events. A failure is
+/// reported on the filter (the emulator, for one, does not implement the call); it never changes
+/// the audit or the exit code.
+async fn verify_with_aws(
+    target: &Target,
+    control: &Control,
+    observed: &crate::observed::Observed,
+    audit: &mut Audit,
+) {
+    let Some(lg) = observed.log_group.as_ref().filter(|lg| lg.readable) else {
+        return;
+    };
+    let samples = crate::pattern::samples(&control.events, &control.event_source);
+    let messages: Vec<String> = samples.iter().map(|s| s.event.to_string()).collect();
+    let client = target.logs(&lg.region);
+    for f in audit.filters.iter_mut() {
+        let v = match crate::aws::logs::test_metric_filter(&client, &f.pattern, &messages).await {
+            Ok(matched) => crate::pattern::compare(&f.pattern, &samples, &matched),
+            Err(e) => crate::pattern::Verification {
+                error: Some(e.to_string()),
+                ..Default::default()
+            },
+        };
+        f.aws_verification = Some(v);
+    }
 }
 
 fn plan_exit(audit: &Audit, plan: &Plan) -> u8 {

@@ -179,3 +179,23 @@ async fn alarms_by_name_follow_next_token() {
     assert_eq!(found.len(), 1, "only the named alarm is kept");
     assert_eq!(page2.num_calls(), 1);
 }
+
+#[tokio::test]
+async fn test_metric_filter_results_map_back_to_the_samples_sent() {
+    use aws_sdk_cloudwatchlogs::operation::test_metric_filter::TestMetricFilterOutput;
+    use aws_sdk_cloudwatchlogs::types::MetricFilterMatchRecord;
+    let rule = mock!(aws_sdk_cloudwatchlogs::Client::test_metric_filter)
+        .match_requests(|r| r.log_event_messages().len() == 3)
+        .then_output(|| {
+            TestMetricFilterOutput::builder()
+                .matches(MetricFilterMatchRecord::builder().event_number(1).build())
+                .matches(MetricFilterMatchRecord::builder().event_number(3).build())
+                .build()
+        });
+    let c = client!(aws_sdk_cloudwatchlogs, [&rule]);
+    let msgs: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+    let matched = aws::logs::test_metric_filter(&c, "{$.x = 1}", &msgs)
+        .await
+        .unwrap();
+    assert_eq!(matched, [true, false, true]);
+}

@@ -142,3 +142,22 @@ async fn a_narrower_filter_of_ours_is_repaired_and_the_narrowing_term_named() {
     );
     assert_eq!(steps(&emu.check(&[]).1), "OOOOOOO");
 }
+
+#[tokio::test]
+async fn verify_with_aws_reports_when_aws_cannot_answer_and_keeps_the_verdict() {
+    // The emulator does not implement logs:TestMetricFilter (HTTP 500): the check says so per
+    // filter, keeps its own verdicts, and the exit code still reflects the audit.
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.compliant(&emu).await;
+    let (code, v) = emu.check(&["--verify-with-aws"]);
+    assert_eq!(code, 0, "{v:#}");
+    let f = verdict(&v, "IAMPolicyChanges");
+    assert_eq!(f["verdict"], "exact");
+    let err = f["aws_verification"]["error"].as_str().unwrap_or_default();
+    assert!(err.contains("logs:TestMetricFilter"), "{f:#}");
+    let (_, plain) = emu.check(&[]);
+    assert!(verdict(&plain, "IAMPolicyChanges")
+        .get("aws_verification")
+        .is_none());
+}

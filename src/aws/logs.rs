@@ -78,3 +78,31 @@ pub async fn put_metric_filter(
         .map_err(|e| Error::aws("logs:PutMetricFilter", &region, e))?;
     Ok(())
 }
+
+/// `logs:TestMetricFilter`: which of `messages` AWS says the pattern matches.
+pub async fn test_metric_filter(
+    client: &Client,
+    pattern: &str,
+    messages: &[String],
+) -> Result<Vec<bool>, Error> {
+    let out = client
+        .test_metric_filter()
+        .filter_pattern(pattern)
+        .set_log_event_messages(Some(messages.to_vec()))
+        .send()
+        .await
+        .map_err(|e| Error::aws("logs:TestMetricFilter", &region_of(client), e))?;
+    let mut matched = vec![false; messages.len()];
+    for m in out.matches() {
+        // eventNumber is 1-based over the messages sent.
+        if let Some(slot) = usize::try_from(m.event_number())
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+        {
+            if let Some(x) = matched.get_mut(slot) {
+                *x = true;
+            }
+        }
+    }
+    Ok(matched)
+}

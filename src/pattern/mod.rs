@@ -7,6 +7,8 @@
 //!   three-valued logic when only some fields are [`Known`].
 //! - [`judge`] compares a pattern with the canonical pattern of a list of required events
 //!   ([`canonical_pattern`]) and gives a [`Verdict`] with reasons ([`Judgement`]).
+//! - [`samples`] builds sample events for a control and [`compare`] sets trailwatch's opinion
+//!   on them beside a second one (AWS's `TestMetricFilter`).
 //!
 //! The module is pure: no I/O, no AWS calls. Each submodule's own docs state the rules it
 //! follows and where the AWS documentation is silent.
@@ -17,11 +19,13 @@ mod judge;
 mod parse;
 mod print;
 mod regex;
+mod samples;
 
 pub use ast::{Comparison, Expr, Op, Pattern, Segment, Selector, Value};
 pub use eval::{eval3, matches, Known, Truth};
 pub use judge::{canonical_pattern, judge, same_text_ignoring_whitespace, Judgement, Verdict};
 pub use parse::{parse, ParseError, MAX_PATTERN_CHARS};
+pub use samples::{compare, samples, Sample, Verification};
 
 /// The CIS 4.4 event list from the embedded control spec, for this module's tests.
 #[cfg(test)]

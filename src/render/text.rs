@@ -74,6 +74,22 @@ pub fn audit(a: &Audit, p: Palette) -> String {
             for x in &f.extra_matches {
                 out.push_str(&format!("      also matches {x}\n"));
             }
+            if let Some(v) = &f.aws_verification {
+                match &v.error {
+                    Some(e) => out.push_str(&format!(
+                        "      AWS TestMetricFilter: could not verify: {e}\n"
+                    )),
+                    None if v.disagreements.is_empty() => out.push_str(&format!(
+                        "      AWS TestMetricFilter agrees on all {} sample events\n",
+                        v.samples
+                    )),
+                    None => {
+                        for d in &v.disagreements {
+                            out.push_str(&format!("      AWS TestMetricFilter disagrees: {d}\n"));
+                        }
+                    }
+                }
+            }
         }
     }
     let ok = a.steps.iter().filter(|s| s.ok).count();
