@@ -390,9 +390,12 @@ fn group_steps(
                 .iter()
                 .map(|v| format!("{} is {}", v.name, v.verdict.as_str()))
                 .collect();
+            let equivalent = verdicts.iter().any(|v| v.verdict == Verdict::Equivalent);
             let mode_note = match mode {
-                MatchMode::Strict => " (--match strict accepts only the exact CIS pattern)",
-                MatchMode::Meaning => "",
+                MatchMode::Strict if equivalent => {
+                    " (--match strict accepts only the exact CIS pattern)"
+                }
+                _ => "",
             };
             (
                 FILTER_NOT_VALID,

@@ -65,9 +65,6 @@ pub fn audit(a: &Audit, p: Palette) -> String {
                 out.push_str(&format!(" ({})", f.detail));
             }
             out.push('\n');
-            for m in &f.missing_events {
-                out.push_str(&format!("      misses {m}\n"));
-            }
             for t in &f.narrowing_terms {
                 out.push_str(&format!("      {t}\n"));
             }
