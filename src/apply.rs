@@ -17,24 +17,42 @@ pub struct Applied {
     pub result: String,
 }
 
-/// Send every write request of the plan, in order. A blocked plan is refused.
-pub async fn apply(target: &Target, plan: &Plan) -> Result<Vec<Applied>, Error> {
-    if let Some(why) = &plan.blocked {
-        return Err(Error::Refused(why.clone()));
-    }
+/// What apply did: the writes that were sent, and the error that stopped it, if any.
+#[derive(Debug)]
+pub struct Outcome {
+    pub done: Vec<Applied>,
+    pub error: Option<Error>,
+}
+
+/// Send every write request of the plan, in order, stopping at the first failure. A blocked
+/// plan is refused before anything is sent.
+pub async fn apply(target: &Target, plan: &Plan) -> Outcome {
     let mut done = Vec::new();
+    if let Some(why) = &plan.blocked {
+        return Outcome {
+            done,
+            error: Some(Error::Refused(why.clone())),
+        };
+    }
     let mut writes: Vec<&WriteRequest> = plan.writes().collect();
     writes.sort_by_key(|w| order(w));
     for w in writes {
         tracing::info!(operation = w.operation(), "sending write");
-        let (name, result) = send(target, w).await?;
-        done.push(Applied {
-            operation: w.operation(),
-            name,
-            result,
-        });
+        match send(target, w).await {
+            Ok((name, result)) => done.push(Applied {
+                operation: w.operation(),
+                name,
+                result,
+            }),
+            Err(error) => {
+                return Outcome {
+                    done,
+                    error: Some(error),
+                }
+            }
+        }
     }
-    Ok(done)
+    Outcome { done, error: None }
 }
 
 fn order(w: &WriteRequest) -> u8 {
@@ -49,8 +67,17 @@ fn order(w: &WriteRequest) -> u8 {
 
 async fn send(target: &Target, w: &WriteRequest) -> Result<(String, String), Error> {
     Ok(match w {
-        WriteRequest::CreateTopic { region, name } => {
+        WriteRequest::CreateTopic {
+            region,
+            name,
+            topic_arn,
+        } => {
             let arn = aws::sns::create_topic(&target.sns(region), name).await?;
+            if arn != *topic_arn {
+                return Err(Error::Refused(format!(
+                    "CreateTopic answered {arn}, the plan expected {topic_arn}: stopping before anything refers to it"
+                )));
+            }
             (name.clone(), arn)
         }
         WriteRequest::SetTopicPolicy {

@@ -134,6 +134,20 @@ pub fn validate_topic_arn(arn: &str) -> Result<(), Error> {
     if a.service != "sns" {
         return Err(bad("not an SNS topic ARN"));
     }
+    if ![
+        "aws",
+        "aws-cn",
+        "aws-us-gov",
+        "aws-iso",
+        "aws-iso-b",
+        "aws-iso-e",
+        "aws-iso-f",
+        "aws-eusc",
+    ]
+    .contains(&a.partition)
+    {
+        return Err(bad("the partition part is not an AWS partition"));
+    }
     validate_region(a.region).map_err(|_| bad("the region part is not an AWS region"))?;
     if !validate_account(a.account) {
         return Err(bad("the account part is not a 12-digit account id"));
@@ -254,6 +268,7 @@ mod tests {
             "arn:aws:sns:nowhere:123456789012:t",
             "arn:aws:sns:us-east-1:123456789012:t.fifo",
             "arn:aws:sns:us-east-1:123456789012:a b",
+            "arn:nope:sns:us-east-1:123456789012:t",
         ] {
             let e = validate_topic_arn(bad).unwrap_err().to_string();
             assert!(e.contains(bad), "{e}");

@@ -208,7 +208,20 @@ async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Result<u8, Error
             return Ok(DRIFT);
         }
     }
-    let done = apply::apply(target, &plan).await?;
+    let outcome = apply::apply(target, &plan).await;
+    if let Some(error) = outcome.error {
+        // Say what was written before the failure, then fail.
+        match req.format {
+            Format::Text => print!("{}", render::text::applied(&outcome.done)),
+            Format::Json => {
+                let mut v = render::json::applied(&before, &plan, &outcome.done, None, false);
+                v["error"] = serde_json::json!(error.to_string());
+                print_json(&v);
+            }
+        }
+        return Err(error);
+    }
+    let done = outcome.done;
     let (_, after) = read(target, req, Depth::Audit).await?;
     match req.format {
         Format::Text => {
@@ -223,5 +236,10 @@ async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Result<u8, Error
             false,
         )),
     }
-    Ok(if after.compliant { OK } else { DRIFT })
+    // A change that needs the user keeps the exit at 2, as `fix --plan` said.
+    Ok(if after.compliant && plan.summary().blocked == 0 {
+        OK
+    } else {
+        DRIFT
+    })
 }

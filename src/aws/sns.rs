@@ -110,7 +110,7 @@ pub async fn set_policy(client: &Client, arn: &str, policy: &str) -> Result<(), 
     Ok(())
 }
 
-/// `sns:Subscribe` -> the subscription ARN (or `pending confirmation`).
+/// `sns:Subscribe` -> the subscription ARN, or `pending confirmation` until the receiver confirms.
 pub async fn subscribe(
     client: &Client,
     arn: &str,
@@ -122,7 +122,8 @@ pub async fn subscribe(
         .topic_arn(arn)
         .protocol(protocol)
         .endpoint(endpoint)
-        .return_subscription_arn(true)
+        // No ReturnSubscriptionArn: with it AWS returns an ARN even while the subscription is
+        // pending, hiding that the receiver must still confirm.
         .send()
         .await
         .map_err(|e| Error::aws("sns:Subscribe", &region_of(client), e))?;

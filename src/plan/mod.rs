@@ -77,7 +77,12 @@ pub struct Change {
 #[serde(tag = "operation")]
 pub enum WriteRequest {
     #[serde(rename = "sns:CreateTopic")]
-    CreateTopic { region: String, name: String },
+    CreateTopic {
+        region: String,
+        name: String,
+        /// The ARN the plan expects; apply stops if AWS answers with another.
+        topic_arn: String,
+    },
     #[serde(rename = "sns:SetTopicAttributes")]
     SetTopicPolicy {
         region: String,
@@ -223,10 +228,33 @@ pub fn plan(control: &Control, observed: &Observed, audit: &Audit, opts: &Option
         opts,
     };
     let (filter_change, metric) = ctx.filter(audit);
-    let (alarm_change, topic_arn) = ctx.alarm(&metric);
+    let (mut alarm_change, topic_arn) = ctx.alarm(&metric);
     let (topic_change, topic_created) = ctx.topic(&topic_arn);
-    let policy_change = ctx.topic_policy(&topic_arn, topic_created);
-    let subscription_change = ctx.subscription(&topic_arn);
+    let (mut policy_change, mut subscription_change) = if ctx.told_to_use(&topic_arn) {
+        (
+            ctx.topic_policy(&topic_arn, &alarm_change.name, topic_created),
+            ctx.subscription(&topic_arn),
+        )
+    } else {
+        // A topic only someone else's alarm uses: report, never write to it.
+        ctx.foreign_topic(&topic_arn, &alarm_change.name)
+    };
+    if topic_change.action == Action::Blocked {
+        // Nothing that needs the topic may be written while the topic cannot be had.
+        let why = format!("the topic {topic_arn} must exist first (see the topic change)");
+        for c in [
+            &mut alarm_change,
+            &mut policy_change,
+            &mut subscription_change,
+        ] {
+            if c.request.is_some() {
+                c.action = Action::Blocked;
+                c.reason = format!("{}; {why}", c.reason);
+                c.desired = None;
+                c.request = None;
+            }
+        }
+    }
     plan.changes = vec![
         topic_change,
         policy_change,
@@ -351,6 +379,23 @@ impl Ctx<'_> {
         )
     }
 
+    /// Whether the topic was read and has a confirmed subscriber.
+    fn confirmed(&self, arn: &str) -> bool {
+        self.lg
+            .topic(arn)
+            .is_some_and(|t| t.confirmed().next().is_some())
+    }
+
+    /// Alarms on `metric` that fire on one event and notify an SNS topic.
+    fn working_alarms<'b>(&'b self, metric: &'b Metric) -> impl Iterator<Item = &'b Alarm> + 'b {
+        self.lg.alarms.iter().filter(move |a| {
+            a.metric_name.as_deref() == Some(metric.name.as_str())
+                && a.namespace.as_deref() == Some(metric.namespace.as_str())
+                && alarm_problems(a).is_empty()
+                && a.sns_actions().next().is_some()
+        })
+    }
+
     /// The metric filter: keep a compliant one (ours or anyone's), else repair ours, else create.
     fn filter(&self, audit: &Audit) -> (Change, Metric) {
         let spec = &self.control.filter;
@@ -385,10 +430,34 @@ impl Ctx<'_> {
             format!("; {}", others.join("; "))
         };
         let compliant = || judged.iter().filter(|(_, v)| v.compliant).map(|(f, _)| *f);
-        let chosen = compliant()
-            .filter(|f| publishes(f, &ours))
-            .max_by_key(|f| f.name == spec.name)
-            .map(|f| (f, ours.clone()))
+        // A compliant filter whose metric already has a working alarm is the one the audit
+        // follows: keep it, whatever its name or metric, so a compliant account gets no write.
+        let working = compliant()
+            .flat_map(|f| {
+                f.metrics.iter().map(move |m| {
+                    let metric = Metric {
+                        name: m.metric_name.clone(),
+                        namespace: m.namespace.clone(),
+                    };
+                    (f, metric)
+                })
+            })
+            .filter_map(|(f, metric)| {
+                let best = self
+                    .working_alarms(&metric)
+                    .map(|a| a.sns_actions().any(|t| self.confirmed(t)))
+                    .max()?;
+                Some((best, f.name == spec.name, f, metric))
+            })
+            .max_by_key(|(confirmed, ours, _, _)| (*confirmed, *ours))
+            .map(|(_, _, f, metric)| (f, metric));
+        let chosen = working
+            .or_else(|| {
+                compliant()
+                    .filter(|f| publishes(f, &ours))
+                    .max_by_key(|f| f.name == spec.name)
+                    .map(|f| (f, ours.clone()))
+            })
             .or_else(|| {
                 compliant().find(|f| f.name != spec.name).map(|f| {
                     let m = &f.metrics[0];
@@ -411,8 +480,13 @@ impl Ctx<'_> {
             } else {
                 format!("existing filter {} reused (no duplicate)", f.name)
             };
+            let security_hub = if v == Some(Verdict::Equivalent) {
+                " (compliant by meaning, but Security Hub CloudWatch.4 accepts only the exact CIS pattern and will still fail it)"
+            } else {
+                ""
+            };
             let reason = format!(
-                "{whose} is {} and publishes {}/{}{notes}",
+                "{whose} is {}{security_hub} and publishes {}/{}{notes}",
                 v.map(|v| v.as_str()).unwrap_or("exact"),
                 metric.namespace,
                 metric.name
@@ -493,23 +567,22 @@ impl Ctx<'_> {
                     && a.namespace.as_deref() == Some(metric.namespace.as_str())
             })
             .collect();
-        let confirmed = |arn: &str| {
-            self.lg
-                .topic(arn)
-                .is_some_and(|t| t.confirmed().next().is_some())
-        };
         let wanted_topic = self.opts.topic_arn.as_deref();
         // An alarm that already fires on one event and notifies SNS is kept as it is.
-        let working = on_metric
-            .iter()
-            .filter(|a| alarm_problems(a).is_empty() && a.sns_actions().next().is_some())
+        let working = self
+            .working_alarms(metric)
             .filter(|a| wanted_topic.is_none_or(|t| a.sns_actions().any(|x| x == t)))
-            .max_by_key(|a| (a.sns_actions().any(|t| confirmed(t)), a.name == spec.name));
+            .max_by_key(|a| {
+                (
+                    a.sns_actions().any(|t| self.confirmed(t)),
+                    a.name == spec.name,
+                )
+            });
         let shared = self.shared_topic_arn();
         if let Some(a) = working {
             let topic = wanted_topic
                 .map(str::to_string)
-                .or_else(|| a.sns_actions().find(|t| confirmed(t)).cloned())
+                .or_else(|| a.sns_actions().find(|t| self.confirmed(t)).cloned())
                 .or_else(|| a.sns_actions().find(|t| **t == shared).cloned())
                 .or_else(|| a.sns_actions().next().cloned())
                 .unwrap_or(shared);
@@ -648,9 +721,11 @@ impl Ctx<'_> {
             );
         }
         let parts = Arn::parse(arn);
-        let here = parts
-            .as_ref()
-            .is_some_and(|a| a.account == self.observed.account && a.region == self.lg.region);
+        let here = parts.as_ref().is_some_and(|a| {
+            a.account == self.observed.account
+                && a.region == self.lg.region
+                && a.partition == self.lg.partition
+        });
         if !here {
             let reason = format!(
                 "topic {arn} does not exist or cannot be read, and it is not in account {} region {}, so trailwatch cannot create it",
@@ -673,13 +748,36 @@ impl Ctx<'_> {
             request: Some(WriteRequest::CreateTopic {
                 region: self.region(),
                 name,
+                topic_arn: arn.to_string(),
             }),
         };
         (change, true)
     }
 
+    /// trailwatch may write to this topic: it is the control's shared topic or `--topic-arn`.
+    fn told_to_use(&self, arn: &str) -> bool {
+        arn == self.shared_topic_arn() || self.opts.topic_arn.as_deref() == Some(arn)
+    }
+
+    /// Policy and subscription of a topic that only another (working) alarm uses: judged, shown,
+    /// never written. Passing it as `--topic-arn` lets trailwatch manage it.
+    fn foreign_topic(&self, arn: &str, alarm_name: &str) -> (Change, Change) {
+        let advice = format!("the topic is not trailwatch's: fix it yourself, or pass --topic-arn {arn} to let trailwatch manage it");
+        let mut policy = self.topic_policy(arn, alarm_name, false);
+        let mut subscription = self.subscription(arn);
+        for c in [&mut policy, &mut subscription] {
+            if c.request.is_some() {
+                c.action = Action::Blocked;
+                c.reason = format!("{}; {advice}", c.reason);
+                c.desired = None;
+                c.request = None;
+            }
+        }
+        (policy, subscription)
+    }
+
     /// The topic policy: CloudWatch must be allowed to publish for this account's alarms.
-    fn topic_policy(&self, arn: &str, created: bool) -> Change {
+    fn topic_policy(&self, arn: &str, alarm_name: &str, created: bool) -> Change {
         if created {
             return keep(
                 Resource::TopicPolicy,
@@ -710,12 +808,20 @@ impl Ctx<'_> {
             partition: &self.lg.partition,
             region: &self.lg.region,
             account: &self.observed.account,
-            alarm_name: &self.control.alarm.name,
+            alarm_name,
         };
-        let current: Option<Value> = topic
-            .policy
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok());
+        let current: Option<Value> = match topic.policy.as_deref().map(serde_json::from_str) {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(e)) => {
+                return blocked(
+                    Resource::TopicPolicy,
+                    arn,
+                    format!("the topic policy is not valid JSON ({e}): trailwatch will not rewrite a policy it cannot read"),
+                    None,
+                )
+            }
+        };
         let verdict = current
             .as_ref()
             .map(|p| topic_policy::cloudwatch_can_publish(p, arn, &origin))

@@ -441,3 +441,125 @@ fn among_several_trails_the_closest_to_compliant_is_chosen_and_named() {
         a.steps[0].detail
     );
 }
+
+#[test]
+fn the_plan_follows_the_working_chain_the_audit_found() {
+    // Two foreign compliant filters; only the second has a working alarm: compliant, no write.
+    let mut o = compliant();
+    let canonical = control().canonical_pattern();
+    lg(&mut o).filters = vec![
+        filter("a-iam", &canonical, "MetricA"),
+        filter("b-iam", &canonical, "MetricB"),
+    ];
+    lg(&mut o).alarms = vec![good_alarm("b-alarm", "MetricB")];
+    let a = audit(&control(), &o, MatchMode::Strict);
+    assert!(a.compliant, "{:#?}", a.steps);
+    let p = plan_for(&o, &Options::default());
+    assert!(p.is_empty(), "{p:#?}");
+    assert_eq!(change(&p, Resource::MetricFilter).name, "b-iam");
+
+    // Our filter, exact, on another metric with a working alarm: kept, not re-pointed.
+    let mut o = compliant();
+    lg(&mut o).filters = vec![filter("IAMPolicyChanges", &canonical, "CustomIAM")];
+    lg(&mut o).alarms = vec![good_alarm("users-alarm", "CustomIAM")];
+    let p = plan_for(&o, &Options::default());
+    assert!(p.is_empty(), "{p:#?}");
+}
+
+#[test]
+fn a_topic_only_someone_elses_alarm_uses_is_never_written() {
+    let mut o = compliant();
+    let ops = "arn:aws:sns:us-east-1:123456789012:ops-alerts";
+    let mut alarm = good_alarm("SecAlarm", "IAMPolicyChanges");
+    alarm.alarm_actions = vec![ops.into()];
+    let mut t = topic(&[]);
+    t.arn = ops.into();
+    t.policy = Some(
+        serde_json::json!({"Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:role/ops"}, "Action": "SNS:Publish", "Resource": ops}]})
+        .to_string(),
+    );
+    lg(&mut o).alarms = vec![alarm];
+    lg(&mut o).topics = vec![t];
+    let opts = Options {
+        subscribe: Some(Endpoint {
+            protocol: "email".into(),
+            endpoint: "secops@example.com".into(),
+        }),
+        ..Default::default()
+    };
+    let p = plan_for(&o, &opts);
+    assert_eq!(p.writes().count(), 0, "{p:#?}");
+    for r in [Resource::TopicPolicy, Resource::Subscription] {
+        let c = change(&p, r);
+        assert_eq!(c.action, Action::Blocked, "{c:#?}");
+        assert!(c
+            .reason
+            .contains("--topic-arn arn:aws:sns:us-east-1:123456789012:ops-alerts"));
+    }
+    // Told to use it: now trailwatch may merge the statement and subscribe.
+    let told = Options {
+        topic_arn: Some(ops.into()),
+        ..opts
+    };
+    let p = plan_for(&o, &told);
+    assert_eq!(change(&p, Resource::TopicPolicy).action, Action::Update);
+    assert_eq!(change(&p, Resource::Subscription).action, Action::Create);
+}
+
+#[test]
+fn nothing_that_needs_a_missing_topic_is_written() {
+    let mut o = observed();
+    lg(&mut o).topics = vec![Topic {
+        arn: "arn:aws:sns:eu-west-1:123456789012:alerts".into(),
+        exists: false,
+        ..Default::default()
+    }];
+    let opts = Options {
+        topic_arn: Some("arn:aws:sns:eu-west-1:123456789012:alerts".into()),
+        subscribe: Some(Endpoint {
+            protocol: "email".into(),
+            endpoint: "secops@example.com".into(),
+        }),
+        ..Default::default()
+    };
+    let p = plan_for(&o, &opts);
+    assert_eq!(change(&p, Resource::Topic).action, Action::Blocked);
+    assert_eq!(change(&p, Resource::Alarm).action, Action::Blocked);
+    assert_eq!(change(&p, Resource::Subscription).action, Action::Blocked);
+    let writes: Vec<&str> = p.writes().map(|w| w.operation()).collect();
+    assert_eq!(writes, ["logs:PutMetricFilter"]);
+}
+
+#[test]
+fn an_unreadable_topic_policy_is_never_rewritten() {
+    let mut o = compliant();
+    lg(&mut o).topics[0].policy = Some("{not json".into());
+    let p = plan_for(&o, &Options::default());
+    let c = change(&p, Resource::TopicPolicy);
+    assert_eq!(c.action, Action::Blocked);
+    assert!(c.reason.contains("not valid JSON"));
+    assert_eq!(p.writes().count(), 0);
+}
+
+#[test]
+fn an_equivalent_filter_kept_by_meaning_carries_the_security_hub_warning() {
+    let mut o = compliant();
+    let mut events = control().events.clone();
+    events.swap(0, 1);
+    lg(&mut o).filters = vec![filter(
+        "IAMPolicyChanges",
+        &crate::pattern::canonical_pattern(&events),
+        "IAMPolicyChanges",
+    )];
+    let p = plan_for(
+        &o,
+        &Options {
+            mode: MatchMode::Meaning,
+            ..Default::default()
+        },
+    );
+    let c = change(&p, Resource::MetricFilter);
+    assert_eq!(c.action, Action::Keep);
+    assert!(c.reason.contains("Security Hub"), "{}", c.reason);
+}

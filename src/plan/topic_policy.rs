@@ -11,7 +11,7 @@ pub const SID: &str = "TrailwatchAllowCloudWatchAlarms";
 pub enum Publish {
     /// Allowed; the string names the statement that allows it.
     Allowed(String),
-    /// An unconditional Deny blocks it; merging an Allow would not help.
+    /// A Deny blocks it, or may (one trailwatch cannot judge); merging an Allow would not help.
     Denied(String),
     /// Nothing allows it: a statement must be merged in.
     NotAllowed,
@@ -55,8 +55,32 @@ pub fn cloudwatch_can_publish(policy: &Value, topic_arn: &str, origin: &AlarmOri
             .unwrap_or_else(|| format!("statement #{}", i + 1))
     };
     for (i, s) in statements.iter().enumerate() {
-        if effect(s) == Some("Deny") && applies(s, topic_arn) && s.get("Condition").is_none() {
-            return Publish::Denied(format!("{} denies SNS:Publish to CloudWatch", label(s, i)));
+        if effect(s) != Some("Deny") {
+            continue;
+        }
+        if ["NotPrincipal", "NotAction", "NotResource"]
+            .iter()
+            .any(|k| s.get(*k).is_some())
+        {
+            return Publish::Denied(format!(
+                "{} is a Deny with NotPrincipal/NotAction/NotResource: trailwatch cannot tell whether it blocks CloudWatch",
+                label(s, i)
+            ));
+        }
+        if !applies(s, topic_arn) {
+            continue;
+        }
+        match s.get("Condition") {
+            None => {
+                return Publish::Denied(format!("{} denies SNS:Publish to CloudWatch", label(s, i)))
+            }
+            Some(c) if !only_secure_transport(c) => {
+                return Publish::Denied(format!(
+                    "{} is a conditional Deny on SNS:Publish: trailwatch cannot tell whether it blocks CloudWatch",
+                    label(s, i)
+                ))
+            }
+            Some(_) => {}
         }
     }
     for (i, s) in statements.iter().enumerate() {
@@ -108,6 +132,19 @@ pub fn merge(policy: Option<&Value>, statement: Value) -> Value {
     list.push(statement);
     doc["Statement"] = Value::Array(list);
     doc
+}
+
+/// A Deny conditioned only on `aws:SecureTransport` (the usual "TLS only" hardening) does not
+/// stop CloudWatch, which publishes over TLS.
+fn only_secure_transport(condition: &Value) -> bool {
+    condition.as_object().is_some_and(|ops| {
+        ops.values().all(|keys| {
+            keys.as_object().is_some_and(|k| {
+                k.keys()
+                    .all(|key| key.eq_ignore_ascii_case("aws:SecureTransport"))
+            })
+        })
+    })
 }
 
 fn effect(s: &Value) -> Option<&str> {
@@ -262,6 +299,24 @@ mod tests {
         assert!(
             matches!(cloudwatch_can_publish(&p, TOPIC, &origin()), Publish::Denied(s) if s.contains("NoOne"))
         );
+    }
+
+    #[test]
+    fn denies_that_cannot_be_judged_block_and_tls_only_denies_do_not() {
+        let with = |deny: Value| {
+            let mut p = default_policy("123456789012");
+            p["Statement"].as_array_mut().unwrap().push(deny);
+            cloudwatch_can_publish(&p, TOPIC, &origin())
+        };
+        let not_principal = json!({"Sid": "OnlyOps", "Effect": "Deny",
+            "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/ops"}, "Action": "SNS:Publish", "Resource": TOPIC});
+        assert!(matches!(with(not_principal), Publish::Denied(s) if s.contains("NotPrincipal")));
+        let conditional = json!({"Sid": "OrgOnly", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
+            "Resource": TOPIC, "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}}});
+        assert!(matches!(with(conditional), Publish::Denied(s) if s.contains("conditional")));
+        let tls = json!({"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
+            "Resource": TOPIC, "Condition": {"Bool": {"aws:SecureTransport": "false"}}});
+        assert!(matches!(with(tls), Publish::Allowed(_)));
     }
 
     #[test]
