@@ -121,13 +121,27 @@ pub fn trail_steps(trail: &Trail) -> [Result<String, String>; 3] {
     let s2 = match trail.logging {
         Some(true) => Ok(format!("{who} is logging")),
         Some(false) => Err(format!("{who} is not logging (IsLogging=false)")),
-        None => Err(format!("{who}: logging status was not read")),
+        None => Err(format!(
+            "{who}: logging status could not be read{}",
+            trail
+                .read_error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        )),
     };
     let s3 = match &trail.selectors {
         Some(sel) => management_events(sel)
             .map(|why| format!("{who} {why}"))
             .map_err(|why| format!("{who} {why}")),
-        None => Err(format!("{who}: event selectors were not read")),
+        None => Err(format!(
+            "{who}: event selectors could not be read{}",
+            trail
+                .read_error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        )),
     };
     [s1, s2, s3]
 }
@@ -522,6 +536,10 @@ fn group_steps(
     } else {
         let detail = match lg.topic(topic) {
             None => format!("topic {topic} was not read"),
+            Some(t) if t.read_error.is_some() => format!(
+                "topic {topic} could not be read: {}",
+                t.read_error.as_deref().unwrap_or_default()
+            ),
             Some(t) if !t.exists => format!("topic {topic} does not exist"),
             Some(t) => match &t.subscriptions {
                 None => format!("the subscriptions of topic {topic} could not be read"),

@@ -3,13 +3,17 @@
 //! `check` reads only what the seven audit steps need (7 calls for one compliant account:
 //! caller identity, trails, trail status, event selectors, metric filters, alarms for the metric,
 //! subscriptions of the topic). `fix` also reads the control's own alarm by name and the topic it
-//! will use, so the plan never overwrites something it did not see.
+//! will use, so the plan never overwrites something it did not see. A resource that cannot be
+//! read (a trail's home region denied, a topic in another account) is recorded as unread with the
+//! reason, and the audit reports it; only the account-wide reads are fatal.
+
+use std::collections::HashSet;
 
 use crate::audit::{self, MatchMode};
 use crate::aws;
 use crate::control::Control;
 use crate::error::Error;
-use crate::observed::{parse_log_group_arn, Arn, LogGroup, Observed, Topic};
+use crate::observed::{parse_log_group_arn, Arn, LogGroup, Observed, Topic, Trail};
 use crate::target::Target;
 
 /// How much to read.
@@ -43,30 +47,88 @@ pub async fn discover(
         .iter_mut()
         .filter(|t| t.multi_region && t.log_group_arn.is_some())
     {
-        let home = if t.home_region.is_empty() {
-            target.region.clone()
-        } else {
-            t.home_region.clone()
-        };
-        let client = target.cloudtrail(&home);
-        t.logging = Some(aws::cloudtrail::is_logging(&client, &t.arn).await?);
-        t.selectors = Some(aws::cloudtrail::selectors(&client, &t.arn).await?);
+        read_trail(target, t).await;
     }
-    let chosen = audit::choose_trail(&trails, &account, &target.region).cloned();
     let mut observed = Observed {
         account: account.clone(),
         region: target.region.clone(),
         trails,
-        chosen_trail: chosen.as_ref().map(|t| t.arn.clone()),
+        chosen_trail: None,
         log_group: None,
     };
-    let Some(trail) = chosen else {
-        return Ok(observed);
-    };
-    if audit::trail_score(&trail) < 3 {
-        // A prerequisite fails: nothing below would be used.
-        return Ok(observed);
+    // Trails that pass steps 1-3 into a log group of this account: if there are several, read
+    // each group and keep the one closest to compliant (the audit's deepest step).
+    let full: Vec<Trail> = observed
+        .trails
+        .iter()
+        .filter(|t| audit::trail_score(t) == 3 && local_group(t, &account))
+        .cloned()
+        .collect();
+    if full.len() > 1 {
+        let mut best: Option<(usize, Observed)> = None;
+        for t in &full {
+            let mut candidate = observed.clone();
+            candidate.chosen_trail = Some(t.arn.clone());
+            candidate.log_group = Some(read_group(target, control, opts, &account, t).await?);
+            let depth = audit::audit(control, &candidate, opts.mode)
+                .steps
+                .iter()
+                .take_while(|s| s.ok)
+                .count();
+            if best.as_ref().is_none_or(|(d, _)| depth > *d) {
+                best = Some((depth, candidate));
+            }
+        }
+        return Ok(best.map(|(_, o)| o).unwrap_or(observed));
     }
+    let chosen = audit::choose_trail(&observed.trails, &account, &target.region).cloned();
+    observed.chosen_trail = chosen.as_ref().map(|t| t.arn.clone());
+    if let Some(trail) = chosen.filter(|t| audit::trail_score(t) == 3) {
+        observed.log_group = Some(read_group(target, control, opts, &account, &trail).await?);
+    }
+    Ok(observed)
+}
+
+fn local_group(t: &Trail, account: &str) -> bool {
+    t.log_group_arn
+        .as_deref()
+        .and_then(parse_log_group_arn)
+        .is_some_and(|(a, _)| a.account == account)
+}
+
+/// Status and selectors of a candidate trail, in its home region; a failure is recorded.
+async fn read_trail(target: &Target, t: &mut Trail) {
+    let home = if t.home_region.is_empty() {
+        target.region.clone()
+    } else {
+        t.home_region.clone()
+    };
+    let client = target.cloudtrail(&home);
+    let read = async {
+        let logging = aws::cloudtrail::is_logging(&client, &t.arn).await?;
+        let selectors = aws::cloudtrail::selectors(&client, &t.arn).await?;
+        Ok::<_, Error>((logging, selectors))
+    };
+    match read.await {
+        Ok((logging, selectors)) => {
+            t.logging = Some(logging);
+            t.selectors = Some(selectors);
+        }
+        Err(e) => {
+            tracing::warn!(trail = %t.name, "could not read the trail: {e}");
+            t.read_error = Some(e.to_string());
+        }
+    }
+}
+
+/// The trail's log group: filters, the alarms on the metrics that matter, their topics.
+async fn read_group(
+    target: &Target,
+    control: &Control,
+    opts: &DiscoverOptions,
+    account: &str,
+    trail: &Trail,
+) -> Result<LogGroup, Error> {
     let lg_arn = trail.log_group_arn.clone().unwrap_or_default();
     let Some((parts, name)) = parse_log_group_arn(&lg_arn) else {
         return Err(Error::BadInput {
@@ -88,8 +150,7 @@ pub async fn discover(
         ..Default::default()
     };
     if !lg.readable {
-        observed.log_group = Some(lg);
-        return Ok(observed);
+        return Ok(lg);
     }
     lg.filters = aws::logs::metric_filters(&target.logs(&lg.region), &lg.name).await?;
 
@@ -110,8 +171,7 @@ pub async fn discover(
             control.filter.namespace.clone(),
         ));
     }
-    metrics.dedup();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     metrics.retain(|m| seen.insert(m.clone()));
     let cw = target.cloudwatch(&lg.region);
     for (metric, namespace) in &metrics {
@@ -122,9 +182,10 @@ pub async fn discover(
         }
     }
     if opts.depth == Depth::Plan && !lg.alarms.iter().any(|a| a.name == control.alarm.name) {
-        lg.alarms.extend(
-            aws::cloudwatch::alarms_named(&cw, std::slice::from_ref(&control.alarm.name)).await?,
-        );
+        let (metric_alarms, composite) =
+            aws::cloudwatch::alarms_named(&cw, std::slice::from_ref(&control.alarm.name)).await?;
+        lg.alarms.extend(metric_alarms);
+        lg.composite_alarms = composite;
     }
 
     // Topics: those the working alarms notify (audit), plus the one the plan will use.
@@ -142,30 +203,46 @@ pub async fn discover(
             )
         }));
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     topics.retain(|t| seen.insert(t.clone()));
     for arn in topics {
-        let region = Arn::parse(&arn)
-            .map(|a| a.region.to_string())
-            .unwrap_or_else(|| lg.region.clone());
-        let sns = target.sns(&region);
-        let mut topic = if opts.depth == Depth::Plan {
-            aws::sns::topic(&sns, &arn).await?
+        lg.topics
+            .push(read_topic(target, &arn, &lg.region, opts.depth).await);
+    }
+    Ok(lg)
+}
+
+/// A topic's attributes (plan depth) and subscriptions; a failure is recorded on the topic.
+async fn read_topic(target: &Target, arn: &str, default_region: &str, depth: Depth) -> Topic {
+    let region = Arn::parse(arn)
+        .map(|a| a.region.to_string())
+        .unwrap_or_else(|| default_region.to_string());
+    let sns = target.sns(&region);
+    let read = async {
+        let mut topic = if depth == Depth::Plan {
+            aws::sns::topic(&sns, arn).await?
         } else {
             Topic {
-                arn: arn.clone(),
+                arn: arn.to_string(),
                 exists: true,
                 ..Default::default()
             }
         };
         if topic.exists {
-            topic.subscriptions = aws::sns::subscriptions(&sns, &arn).await?;
+            topic.subscriptions = aws::sns::subscriptions(&sns, arn).await?;
             if topic.subscriptions.is_none() {
                 topic.exists = false;
             }
         }
-        lg.topics.push(topic);
-    }
-    observed.log_group = Some(lg);
-    Ok(observed)
+        Ok::<_, Error>(topic)
+    };
+    read.await.unwrap_or_else(|e| {
+        tracing::warn!(topic = %arn, "could not read the topic: {e}");
+        Topic {
+            arn: arn.to_string(),
+            exists: true,
+            read_error: Some(e.to_string()),
+            ..Default::default()
+        }
+    })
 }

@@ -33,6 +33,9 @@ pub struct Trail {
     pub logging: Option<bool>,
     /// `GetEventSelectors`; `None` when it was not read.
     pub selectors: Option<Selectors>,
+    /// Why the status or selectors could not be read (e.g. access denied in the home region).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_error: Option<String>,
 }
 
 /// A trail's event selectors.
@@ -89,6 +92,9 @@ pub struct LogGroup {
     pub alarms: Vec<Alarm>,
     /// Topics the alarms notify, plus the shared topic; each read once.
     pub topics: Vec<Topic>,
+    /// Composite alarms that hold one of the control's alarm names (a name trailwatch must not take).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub composite_alarms: Vec<String>,
 }
 
 /// A metric filter on the log group.
@@ -142,6 +148,9 @@ pub struct Topic {
     pub kms_master_key_id: Option<String>,
     /// `None` when the subscriptions could not be read (e.g. no permission).
     pub subscriptions: Option<Vec<Subscription>>,
+    /// Why the topic could not be read, when it could not (e.g. access denied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

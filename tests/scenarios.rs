@@ -492,3 +492,24 @@ async fn text_plan_shows_diffs_and_the_summary_line() {
         "no colour when not a terminal"
     );
 }
+
+#[tokio::test]
+async fn among_several_good_trails_the_one_closest_to_compliant_is_audited() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    // b-trail's group has the full chain; a-trail's group (first by name) has nothing.
+    seed.compliant(&emu).await;
+    let empty = seed.log_group("a-group").await;
+    seed.trail(&emu, "a-trail", true, Some(&empty), true).await;
+    let (code, v) = emu.check(&[]);
+    assert_eq!((code, steps(&v).as_str()), (0, "OOOOOOO"), "{v:#}");
+    assert!(v["steps"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("org-trail"));
+    let (_, _, writes) = emu.apply(&[]);
+    assert!(
+        writes.is_empty(),
+        "no duplicate filter or alarm on the other group: {writes:?}"
+    );
+}

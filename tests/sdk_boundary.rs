@@ -147,9 +147,9 @@ async fn other_sns_errors_are_errors_naming_the_operation() {
 }
 
 #[tokio::test]
-async fn alarms_by_name_follow_next_token() {
+async fn alarms_by_name_follow_next_token_and_see_composite_alarms() {
     use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
-    use aws_sdk_cloudwatch::types::MetricAlarm;
+    use aws_sdk_cloudwatch::types::{CompositeAlarm, MetricAlarm};
     let alarm = |n: &str| {
         MetricAlarm::builder()
             .alarm_name(n)
@@ -170,13 +170,14 @@ async fn alarms_by_name_follow_next_token() {
         .then_output(move || {
             DescribeAlarmsOutput::builder()
                 .metric_alarms(alarm("other"))
+                .composite_alarms(CompositeAlarm::builder().alarm_name("Combined").build())
                 .build()
         });
     let c = client!(aws_sdk_cloudwatch, [&page1, &page2]);
-    let found = aws::cloudwatch::alarms_named(&c, &["IAMPolicyChanges".to_string()])
-        .await
-        .unwrap();
-    assert_eq!(found.len(), 1, "only the named alarm is kept");
+    let names = ["IAMPolicyChanges".to_string(), "Combined".to_string()];
+    let (found, composite) = aws::cloudwatch::alarms_named(&c, &names).await.unwrap();
+    assert_eq!(found.len(), 1, "only the named alarms are kept");
+    assert_eq!(composite, ["Combined"]);
     assert_eq!(page2.num_calls(), 1);
 }
 

@@ -40,6 +40,7 @@ pub async fn trails(client: &Client) -> Result<Vec<Trail>, Error> {
                 .map(str::to_string),
             logging: None,
             selectors: None,
+            read_error: None,
         });
     }
     Ok(trails)

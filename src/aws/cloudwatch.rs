@@ -77,15 +77,21 @@ pub async fn alarms_for_metric(
         .collect())
 }
 
-/// `cloudwatch:DescribeAlarms` for the given alarm names (metric alarms only), paginated.
-pub async fn alarms_named(client: &Client, names: &[String]) -> Result<Vec<Alarm>, Error> {
+/// `cloudwatch:DescribeAlarms` for the given alarm names, paginated: the metric alarms, and the
+/// names held by composite alarms (a name a metric alarm cannot take).
+pub async fn alarms_named(
+    client: &Client,
+    names: &[String],
+) -> Result<(Vec<Alarm>, Vec<String>), Error> {
     let mut alarms = Vec::new();
+    let mut composite = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let out = client
             .describe_alarms()
             .set_alarm_names(Some(names.to_vec()))
             .alarm_types(AlarmType::MetricAlarm)
+            .alarm_types(AlarmType::CompositeAlarm)
             .set_next_token(token.take())
             .send()
             .await
@@ -96,9 +102,16 @@ pub async fn alarms_named(client: &Client, names: &[String]) -> Result<Vec<Alarm
                 .map(alarm_of)
                 .filter(|a| names.contains(&a.name)),
         );
+        composite.extend(
+            out.composite_alarms()
+                .iter()
+                .filter_map(|c| c.alarm_name())
+                .filter(|n| names.iter().any(|x| x == n))
+                .map(str::to_string),
+        );
         match out.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(alarms),
+            _ => return Ok((alarms, composite)),
         }
     }
 }

@@ -31,6 +31,7 @@ pub async fn topic(client: &Client, arn: &str) -> Result<Topic, Error> {
                 policy: get("Policy"),
                 kms_master_key_id: get("KmsMasterKeyId"),
                 subscriptions: None,
+                read_error: None,
             })
         }
         Err(e)

@@ -636,6 +636,13 @@ impl Ctx<'_> {
         } else {
             format!("; {}", foreign.join("; "))
         };
+        if ours.is_none() && self.lg.composite_alarms.contains(&spec.name) {
+            let reason = format!(
+                "a composite alarm already holds the name {}: trailwatch will not replace it; give the alarm another name in the control spec",
+                spec.name
+            );
+            return (blocked(Resource::Alarm, &spec.name, reason, None), topic);
+        }
         let Some(current) = ours else {
             let reason = format!(
                 "no alarm on {}/{} fires on one event and notifies SNS{notes}",
@@ -709,6 +716,12 @@ impl Ctx<'_> {
     /// this account and region); otherwise the user must.
     fn topic(&self, arn: &str) -> (Change, bool) {
         let name = arn.rsplit(':').next().unwrap_or(arn).to_string();
+        if let Some(e) = self.lg.topic(arn).and_then(|t| t.read_error.as_deref()) {
+            let reason = format!(
+                "topic {arn} could not be read ({e}): nothing that depends on it is planned"
+            );
+            return (blocked(Resource::Topic, arn, reason, None), false);
+        }
         if let Some(t) = self.lg.topic(arn).filter(|t| t.exists) {
             let reason = if arn == self.shared_topic_arn() {
                 "the shared topic for all monitoring alarms exists".to_string()

@@ -23,6 +23,7 @@ fn trail() -> Trail {
         log_group_arn: Some(LG.into()),
         logging: Some(true),
         selectors: Some(Selectors::Default),
+        read_error: None,
     }
 }
 
@@ -92,6 +93,7 @@ fn topic(subs: &[(&str, &str)]) -> Topic {
                 })
                 .collect(),
         ),
+        read_error: None,
     }
 }
 
@@ -562,4 +564,33 @@ fn an_equivalent_filter_kept_by_meaning_carries_the_security_hub_warning() {
     let c = change(&p, Resource::MetricFilter);
     assert_eq!(c.action, Action::Keep);
     assert!(c.reason.contains("Security Hub"), "{}", c.reason);
+}
+
+#[test]
+fn an_unreadable_topic_blocks_what_depends_on_it() {
+    let mut o = observed();
+    lg(&mut o).topics = vec![Topic {
+        arn: TOPIC.into(),
+        exists: true,
+        read_error: Some("sns:GetTopicAttributes failed: AuthorizationError".into()),
+        ..Default::default()
+    }];
+    let p = plan_for(&o, &Options::default());
+    assert_eq!(change(&p, Resource::Topic).action, Action::Blocked);
+    assert_eq!(change(&p, Resource::TopicPolicy).action, Action::Blocked);
+    assert_eq!(change(&p, Resource::Alarm).action, Action::Blocked);
+    assert!(!p.writes().any(|w| matches!(
+        w,
+        WriteRequest::SetTopicPolicy { .. } | WriteRequest::CreateTopic { .. }
+    )));
+}
+
+#[test]
+fn a_composite_alarm_holding_our_name_is_not_replaced() {
+    let mut o = observed();
+    lg(&mut o).composite_alarms = vec!["IAMPolicyChanges".into()];
+    let p = plan_for(&o, &Options::default());
+    let c = change(&p, Resource::Alarm);
+    assert_eq!(c.action, Action::Blocked);
+    assert!(c.reason.contains("composite"));
 }
