@@ -102,7 +102,10 @@ async fn send(target: &Target, w: &WriteRequest) -> Result<(String, String), Err
             } else {
                 "pending confirmation: the receiver must confirm it".to_string()
             };
-            (format!("{protocol}:{endpoint}"), result)
+            (
+                format!("{protocol}:{}", crate::redact::endpoint(endpoint)),
+                result,
+            )
         }
         WriteRequest::PutMetricFilter {
             region,

@@ -172,7 +172,7 @@ pub fn validate_topic_arn(arn: &str) -> Result<(), Error> {
 pub fn parse_subscribe(text: &str) -> Result<Endpoint, Error> {
     let bad = |why: &str| Error::BadInput {
         what: "--subscribe",
-        value: text.to_string(),
+        value: crate::redact::endpoint(text),
         why: why.to_string(),
     };
     let (protocol, endpoint) = text

@@ -12,6 +12,7 @@ pub mod error;
 pub mod observed;
 pub mod pattern;
 pub mod plan;
+pub mod redact;
 pub mod render;
 pub mod run;
 pub mod target;

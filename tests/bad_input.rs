@@ -124,3 +124,37 @@ async fn credentials_never_appear_in_output_or_logs() {
     }
     assert!(all.contains("sending write"), "-vv logs the writes: {all}");
 }
+
+#[tokio::test]
+async fn passwords_in_https_endpoints_are_never_shown() {
+    let emu = Emulator::start();
+    Seed::new(&emu, REGION).await.good_trail(&emu).await;
+    let ep = "--subscribe=https:https://hookuser:Hunter2Secret@hooks.example.com/alert?token=TopSecretToken";
+    for args in [
+        vec!["--region", REGION, "fix", "--plan", ep],
+        vec!["--region", REGION, "--output", "json", "fix", "--plan", ep],
+        vec!["--region", REGION, "fix", "--apply", "--dry-run", ep],
+        vec![
+            "--region", REGION, "--output", "json", "fix", "--apply", "--yes", ep,
+        ],
+        vec!["--region", REGION, "fix", "--apply", "--yes", ep],
+        vec![
+            "--region",
+            REGION,
+            "fix",
+            "--plan",
+            "--subscribe=https:http://u:Hunter2Secret@x",
+        ],
+    ] {
+        let r = emu.run(&args);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(
+            !all.contains("Hunter2Secret") && !all.contains("TopSecretToken"),
+            "{args:?} leaked:\n{all}"
+        );
+        assert!(
+            all.contains("hooks.example.com") || all.contains("https:http://"),
+            "{args:?}:\n{all}"
+        );
+    }
+}

@@ -14,6 +14,7 @@ use crate::audit::{alarm_problems, Audit, MatchMode};
 use crate::control::Control;
 use crate::observed::{Alarm, Arn, LogGroup, MetricFilter, MetricTransformation, Observed, Topic};
 use crate::pattern::Verdict;
+use crate::redact;
 use topic_policy::{AlarmOrigin, Publish};
 
 /// What the user asked for, beyond the control.
@@ -95,6 +96,8 @@ pub enum WriteRequest {
         region: String,
         topic_arn: String,
         protocol: String,
+        /// Shown redacted (credentials in URLs); sent as given.
+        #[serde(serialize_with = "crate::redact::serialize_endpoint")]
         endpoint: String,
     },
     #[serde(rename = "logs:PutMetricFilter")]
@@ -890,22 +893,21 @@ impl Ctx<'_> {
             .and_then(|t| t.subscriptions.as_deref())
             .unwrap_or(&[]);
         if let Some(s) = subs.iter().find(|s| s.confirmed()) {
-            let doc =
-                json!({ "Protocol": s.protocol, "Endpoint": s.endpoint, "SubscriptionArn": s.arn });
+            let doc = json!({ "Protocol": s.protocol, "Endpoint": redact::endpoint(&s.endpoint), "SubscriptionArn": s.arn });
             return keep(
                 Resource::Subscription,
-                format!("{}:{}", s.protocol, s.endpoint),
+                format!("{}:{}", s.protocol, redact::endpoint(&s.endpoint)),
                 "the topic has a confirmed subscriber",
                 Some(doc),
             );
         }
         let pending: Vec<String> = subs
             .iter()
-            .map(|s| format!("{}:{}", s.protocol, s.endpoint))
+            .map(|s| format!("{}:{}", s.protocol, redact::endpoint(&s.endpoint)))
             .collect();
         match &self.opts.subscribe {
             Some(ep) => {
-                let name = format!("{}:{}", ep.protocol, ep.endpoint);
+                let name = format!("{}:{}", ep.protocol, redact::endpoint(&ep.endpoint));
                 if pending.contains(&name) {
                     return blocked(
                         Resource::Subscription,
@@ -926,7 +928,7 @@ impl Ctx<'_> {
                     name: name.clone(),
                     reason: format!("the topic has no confirmed subscriber: subscribe {name}{confirm}"),
                     current: None,
-                    desired: Some(json!({ "Protocol": ep.protocol, "Endpoint": ep.endpoint, "TopicArn": arn })),
+                    desired: Some(json!({ "Protocol": ep.protocol, "Endpoint": redact::endpoint(&ep.endpoint), "TopicArn": arn })),
                     request: Some(WriteRequest::Subscribe {
                         region: self.region(),
                         topic_arn: arn.to_string(),
