@@ -110,12 +110,81 @@ impl Control {
                 pattern.chars().count()
             )));
         }
-        if control.alarm.evaluation_periods < 1 || control.alarm.period < 10 {
-            return Err(bad(
-                "alarm period must be >= 10 s and evaluation_periods >= 1".into(),
+        control.check_settings().map_err(bad)?;
+        Ok(control)
+    }
+
+    /// Names and alarm settings must be ones AWS accepts and must give an alarm that fires on a
+    /// single event (otherwise trailwatch would create alarms its own audit rejects).
+    fn check_settings(&self) -> Result<(), String> {
+        let name_ok = |what: &str, v: &str, max: usize, extra: &str| {
+            let ok = !v.is_empty()
+                && v.len() <= max
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c) || extra.contains(c));
+            if ok {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{what} {v:?} is not a valid name (1-{max} letters, digits, - _ .{extra})"
+                ))
+            }
+        };
+        name_ok("filter.name", &self.filter.name, 512, " /#")?;
+        name_ok("filter.metric_name", &self.filter.metric_name, 255, " /#")?;
+        name_ok("filter.namespace", &self.filter.namespace, 255, " /#:")?;
+        if self.filter.namespace.starts_with("AWS/") {
+            return Err(
+                "filter.namespace may not start with AWS/ (reserved for AWS services)".into(),
+            );
+        }
+        name_ok("alarm.name", &self.alarm.name, 255, " /#:()")?;
+        name_ok("topic.name", &self.topic.name, 256, "")?;
+        if self.topic.name.contains('.') {
+            return Err(format!(
+                "topic.name {:?} may hold only letters, digits, - and _",
+                self.topic.name
             ));
         }
-        Ok(control)
+        if self.filter.metric_value.trim().is_empty() {
+            return Err("filter.metric_value is empty".into());
+        }
+        let a = &self.alarm;
+        if !["Sum", "SampleCount"].contains(&a.statistic.as_str()) {
+            return Err(format!(
+                "alarm.statistic {:?}: a count of events needs Sum (or SampleCount)",
+                a.statistic
+            ));
+        }
+        let fires = match a.comparison_operator.as_str() {
+            "GreaterThanOrEqualToThreshold" => a.threshold > 0.0 && a.threshold <= 1.0,
+            "GreaterThanThreshold" => (0.0..1.0).contains(&a.threshold),
+            _ => false,
+        };
+        if !fires {
+            return Err(format!(
+                "alarm.comparison_operator {:?} with threshold {} does not fire on a single event",
+                a.comparison_operator, a.threshold
+            ));
+        }
+        if a.evaluation_periods != 1 {
+            return Err("alarm.evaluation_periods must be 1 (fire on the first event)".into());
+        }
+        if a.period < 10 || (a.period > 60 && a.period % 60 != 0) {
+            return Err(format!(
+                "alarm.period {} is not 10, 30 or a multiple of 60 seconds",
+                a.period
+            ));
+        }
+        if !["breaching", "notBreaching", "ignore", "missing"]
+            .contains(&a.treat_missing_data.as_str())
+        {
+            return Err(format!(
+                "alarm.treat_missing_data {:?} is not one of breaching, notBreaching, ignore, missing",
+                a.treat_missing_data
+            ));
+        }
+        Ok(())
     }
 
     /// The canonical CIS pattern, built from the event list.
@@ -162,5 +231,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("y.toml"), "{err}");
+        for (from, to, needle) in [
+            ("threshold = 1.0", "threshold = 5.0", "does not fire"),
+            ("statistic = \"Sum\"", "statistic = \"Average\"", "Average"),
+            (
+                "name = \"cis-benchmark-alarms\"",
+                "name = \"bad topic\"",
+                "bad topic",
+            ),
+            (
+                "namespace = \"CISBenchmark\"",
+                "namespace = \"AWS/Logs\"",
+                "AWS/",
+            ),
+            (
+                "evaluation_periods = 1",
+                "evaluation_periods = 3",
+                "evaluation_periods",
+            ),
+        ] {
+            let text = DEFAULT_SPEC.replace(from, to);
+            assert_ne!(text, DEFAULT_SPEC, "{from}");
+            let err = Control::from_toml(&text, "z.toml").unwrap_err().to_string();
+            assert!(err.contains(needle), "{err}");
+        }
     }
 }
