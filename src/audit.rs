@@ -276,6 +276,21 @@ pub fn alarm_problems(alarm: &Alarm) -> Vec<String> {
     problems
 }
 
+/// Step 5 for an alarm on a given filter metric: `alarm_problems`, plus a unit that differs from
+/// the metric's (CloudWatch then hands the alarm no data at all).
+pub fn alarm_problems_on(alarm: &Alarm, unit: Option<&str>) -> Vec<String> {
+    let mut problems = alarm_problems(alarm);
+    let alarm_unit = alarm.unit.as_deref().filter(|u| *u != "None");
+    if alarm_unit.is_some() && alarm_unit != unit {
+        problems.push(format!(
+            "its unit {} differs from the metric's ({}), so it sees no data",
+            alarm_unit.unwrap_or_default(),
+            unit.unwrap_or("none")
+        ));
+    }
+    problems
+}
+
 /// Run the seven steps.
 pub fn audit(control: &Control, observed: &Observed, mode: MatchMode) -> Audit {
     let steps = steps(control, observed, mode);
@@ -439,7 +454,7 @@ fn group_steps(
                 a.metric_name.as_deref() == Some(m.metric_name.as_str())
                     && a.namespace.as_deref() == Some(m.namespace.as_str())
             }) {
-                let problems = alarm_problems(a);
+                let problems = alarm_problems_on(a, m.unit.as_deref());
                 if !problems.is_empty() {
                     alarm_notes.push(format!("alarm {}: {}", a.name, problems.join(", ")));
                     continue;

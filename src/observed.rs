@@ -111,6 +111,9 @@ pub struct MetricTransformation {
     pub namespace: String,
     pub value: String,
     pub default_value: Option<f64>,
+    /// The unit the filter publishes with; `None` (no unit) unless the filter sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// A CloudWatch metric alarm (only what the control cares about, plus what a repair must keep).

@@ -38,6 +38,10 @@ pub async fn metric_filters(client: &Client, log_group: &str) -> Result<Vec<Metr
                         namespace: m.metric_namespace().to_string(),
                         value: m.metric_value().to_string(),
                         default_value: m.default_value(),
+                        unit: m
+                            .unit()
+                            .map(|u| u.as_str().to_string())
+                            .filter(|u| u != "None"),
                     })
                     .collect(),
             });

@@ -10,7 +10,7 @@ pub mod topic_policy;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::audit::{alarm_problems, Audit, MatchMode};
+use crate::audit::{alarm_problems_on, Audit, MatchMode};
 use crate::control::Control;
 use crate::observed::{Alarm, Arn, LogGroup, MetricFilter, MetricTransformation, Observed, Topic};
 use crate::pattern::Verdict;
@@ -280,6 +280,8 @@ struct Ctx<'a> {
 struct Metric {
     name: String,
     namespace: String,
+    /// The unit the filter publishes with (none for the control's own filter).
+    unit: Option<String>,
 }
 
 fn keep(
@@ -394,7 +396,7 @@ impl Ctx<'_> {
         self.lg.alarms.iter().filter(move |a| {
             a.metric_name.as_deref() == Some(metric.name.as_str())
                 && a.namespace.as_deref() == Some(metric.namespace.as_str())
-                && alarm_problems(a).is_empty()
+                && alarm_problems_on(a, metric.unit.as_deref()).is_empty()
                 && a.sns_actions().next().is_some()
         })
     }
@@ -405,6 +407,7 @@ impl Ctx<'_> {
         let ours = Metric {
             name: spec.metric_name.clone(),
             namespace: spec.namespace.clone(),
+            unit: None,
         };
         let judged: Vec<(&MetricFilter, &crate::audit::FilterVerdict)> =
             self.lg.filters.iter().zip(&audit.filters).collect();
@@ -441,6 +444,7 @@ impl Ctx<'_> {
                     let metric = Metric {
                         name: m.metric_name.clone(),
                         namespace: m.namespace.clone(),
+                        unit: m.unit.clone(),
                     };
                     (f, metric)
                 })
@@ -469,6 +473,7 @@ impl Ctx<'_> {
                         Metric {
                             name: m.metric_name.clone(),
                             namespace: m.namespace.clone(),
+                            unit: m.unit.clone(),
                         },
                     )
                 })
@@ -507,6 +512,7 @@ impl Ctx<'_> {
                 namespace: spec.namespace.clone(),
                 value: spec.metric_value.clone(),
                 default_value: None,
+                unit: None,
             }],
         };
         let request = WriteRequest::PutMetricFilter {
@@ -616,13 +622,13 @@ impl Ctx<'_> {
             ok_actions: Vec::new(),
             insufficient_data_actions: Vec::new(),
             dimensions: Vec::new(),
-            unit: None,
+            unit: metric.unit.clone(),
         };
         let foreign: Vec<String> = on_metric
             .iter()
             .filter(|a| a.name != spec.name)
             .map(|a| {
-                let problems = alarm_problems(a);
+                let problems = alarm_problems_on(a, metric.unit.as_deref());
                 let why = if problems.is_empty() {
                     "has no SNS action".to_string()
                 } else {
@@ -666,7 +672,7 @@ impl Ctx<'_> {
         };
         // Repair trailwatch's alarm in place, keeping what the user set on it.
         let was = alarm_request_of(current, &self.region());
-        let mut what = alarm_problems(current);
+        let mut what = alarm_problems_on(current, metric.unit.as_deref());
         if current.metric_name.as_deref() != Some(metric.name.as_str())
             || current.namespace.as_deref() != Some(metric.namespace.as_str())
         {

@@ -54,6 +54,7 @@ fn filter(name: &str, pattern: &str, metric: &str) -> MetricFilter {
             namespace: "CISBenchmark".into(),
             value: "1".into(),
             default_value: None,
+            unit: None,
         }],
     }
 }
@@ -593,4 +594,24 @@ fn a_composite_alarm_holding_our_name_is_not_replaced() {
     let c = change(&p, Resource::Alarm);
     assert_eq!(c.action, Action::Blocked);
     assert!(c.reason.contains("composite"));
+}
+
+#[test]
+fn an_alarm_whose_unit_differs_from_the_metric_is_not_working_and_is_repaired() {
+    let mut o = compliant();
+    let mut a = good_alarm("IAMPolicyChanges", "IAMPolicyChanges");
+    a.unit = Some("Count".into());
+    lg(&mut o).alarms = vec![a];
+    let au = audit(&control(), &o, MatchMode::Strict);
+    assert!(!au.steps[4].ok, "{:#?}", au.steps[4]);
+    assert!(
+        au.steps[4].detail.contains("unit Count"),
+        "{}",
+        au.steps[4].detail
+    );
+    let p = plan_for(&o, &Options::default());
+    match change(&p, Resource::Alarm).request.as_ref().unwrap() {
+        WriteRequest::PutMetricAlarm(r) => assert_eq!(r.unit, None),
+        other => panic!("{other:?}"),
+    }
 }
