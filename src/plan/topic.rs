@@ -1,0 +1,251 @@
+//! Planning the SNS side: the topic, its policy (one statement merged, never replaced) and the
+//! subscription (never invented; pending ones are the user's to confirm). Only the shared topic or
+//! `--topic-arn` is ever written to.
+
+use serde_json::{json, Value};
+
+use super::topic_policy::{self, AlarmOrigin, Publish};
+use super::*;
+
+fn topic_doc(t: &Topic) -> Value {
+    json!({ "TopicArn": t.arn, "KmsMasterKeyId": t.kms_master_key_id })
+}
+
+impl Ctx<'_> {
+    /// The topic: keep it if it exists; create it when it is the shared topic (or a named one in
+    /// this account and region); otherwise the user must.
+    pub(super) fn topic(&self, arn: &str) -> (Change, bool) {
+        let name = arn.rsplit(':').next().unwrap_or(arn).to_string();
+        if let Some(e) = self.lg.topic(arn).and_then(|t| t.read_error.as_deref()) {
+            let reason = format!(
+                "topic {arn} could not be read ({e}): nothing that depends on it is planned"
+            );
+            return (blocked(Resource::Topic, arn, reason, None), false);
+        }
+        if let Some(t) = self.lg.topic(arn).filter(|t| t.exists) {
+            let reason = if arn == self.shared_topic_arn() {
+                "the shared topic for all monitoring alarms exists".to_string()
+            } else {
+                format!("topic {arn} exists")
+            };
+            return (
+                keep(Resource::Topic, arn, reason, Some(topic_doc(t))),
+                false,
+            );
+        }
+        let parts = Arn::parse(arn);
+        let here = parts.as_ref().is_some_and(|a| {
+            a.account == self.observed.account
+                && a.region == self.lg.region
+                && a.partition == self.lg.partition
+        });
+        if !here {
+            let reason = format!(
+                "topic {arn} does not exist or cannot be read, and it is not in account {} region {}, so trailwatch cannot create it",
+                self.observed.account, self.lg.region
+            );
+            return (blocked(Resource::Topic, arn, reason, None), false);
+        }
+        let reason = if arn == self.shared_topic_arn() {
+            "the shared topic for all monitoring alarms does not exist".to_string()
+        } else {
+            format!("topic {arn} does not exist")
+        };
+        let change = Change {
+            resource: Resource::Topic,
+            action: Action::Create,
+            name: arn.to_string(),
+            reason,
+            current: None,
+            desired: Some(json!({ "TopicArn": arn, "Name": name })),
+            request: Some(WriteRequest::CreateTopic {
+                region: self.region(),
+                name,
+                topic_arn: arn.to_string(),
+            }),
+        };
+        (change, true)
+    }
+
+    /// trailwatch may write to this topic: it is the control's shared topic or `--topic-arn`.
+    pub(super) fn told_to_use(&self, arn: &str) -> bool {
+        arn == self.shared_topic_arn() || self.opts.topic_arn.as_deref() == Some(arn)
+    }
+
+    /// Policy and subscription of a topic that only another (working) alarm uses: judged, shown,
+    /// never written. Passing it as `--topic-arn` lets trailwatch manage it.
+    pub(super) fn foreign_topic(&self, arn: &str, alarm_name: &str) -> (Change, Change) {
+        let advice = format!("the topic is not trailwatch's: fix it yourself, or pass --topic-arn {arn} to let trailwatch manage it");
+        let mut policy = self.topic_policy(arn, alarm_name, false);
+        let mut subscription = self.subscription(arn);
+        for c in [&mut policy, &mut subscription] {
+            if c.request.is_some() {
+                c.action = Action::Blocked;
+                c.reason = format!("{}; {advice}", c.reason);
+                c.desired = None;
+                c.request = None;
+            }
+        }
+        (policy, subscription)
+    }
+
+    /// The topic policy: CloudWatch must be allowed to publish for this account's alarms.
+    pub(super) fn topic_policy(&self, arn: &str, alarm_name: &str, created: bool) -> Change {
+        if created {
+            return keep(
+                Resource::TopicPolicy,
+                arn,
+                "the policy CreateTopic gives already lets this account's alarms publish",
+                None,
+            );
+        }
+        let Some(topic) = self.lg.topic(arn).filter(|t| t.exists) else {
+            return blocked(
+                Resource::TopicPolicy,
+                arn,
+                "the topic must exist first",
+                None,
+            );
+        };
+        if let Some(key) = &topic.kms_master_key_id {
+            if key == "alias/aws/sns" || key.ends_with(":alias/aws/sns") {
+                return blocked(
+                    Resource::TopicPolicy,
+                    arn,
+                    "the topic is encrypted with the AWS-managed key alias/aws/sns, whose policy cannot grant cloudwatch.amazonaws.com: alarms fail to publish silently. Use a customer-managed key that grants cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*",
+                    Some(topic_doc(topic)),
+                );
+            }
+        }
+        let origin = AlarmOrigin {
+            partition: &self.lg.partition,
+            region: &self.lg.region,
+            account: &self.observed.account,
+            alarm_name,
+        };
+        let current: Option<Value> = match topic.policy.as_deref().map(serde_json::from_str) {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(e)) => {
+                return blocked(
+                    Resource::TopicPolicy,
+                    arn,
+                    format!("the topic policy is not valid JSON ({e}): trailwatch will not rewrite a policy it cannot read"),
+                    None,
+                )
+            }
+        };
+        let verdict = current
+            .as_ref()
+            .map(|p| topic_policy::cloudwatch_can_publish(p, arn, &origin))
+            .unwrap_or(Publish::NotAllowed);
+        let kms_note = match &topic.kms_master_key_id {
+            Some(k) => format!("; the topic is encrypted with {k}: its key policy must grant cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* (not checked)"),
+            None => String::new(),
+        };
+        match verdict {
+            Publish::Allowed(why) => keep(Resource::TopicPolicy, arn, format!("{why}{kms_note}"), current),
+            Publish::Denied(why) => blocked(
+                Resource::TopicPolicy,
+                arn,
+                format!("{why}; an added Allow would not override it: the topic's owner must change the policy"),
+                current,
+            ),
+            Publish::NotAllowed => {
+                let owner = Arn::parse(arn).map(|a| a.account.to_string()).unwrap_or_default();
+                if owner != self.observed.account {
+                    return blocked(
+                        Resource::TopicPolicy,
+                        arn,
+                        format!("the topic is in account {owner}: its owner must allow cloudwatch.amazonaws.com to publish for account {}'s alarms", self.observed.account),
+                        current,
+                    );
+                }
+                let merged = topic_policy::merge(current.as_ref(), topic_policy::statement(arn, &origin));
+                Change {
+                    resource: Resource::TopicPolicy,
+                    action: Action::Update,
+                    name: arn.to_string(),
+                    reason: format!(
+                        "no statement lets cloudwatch.amazonaws.com publish for this account's alarms: merge statement {:?}, keep the rest{kms_note}",
+                        topic_policy::SID
+                    ),
+                    current,
+                    desired: Some(merged.clone()),
+                    request: Some(WriteRequest::SetTopicPolicy {
+                        region: self.region(),
+                        topic_arn: arn.to_string(),
+                        attribute_name: "Policy".into(),
+                        policy: merged.to_string(),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// The subscription: a confirmed one is enough; else `--subscribe`; else the user must act.
+    pub(super) fn subscription(&self, arn: &str) -> Change {
+        let topic = self.lg.topic(arn).filter(|t| t.exists);
+        let subs = topic
+            .and_then(|t| t.subscriptions.as_deref())
+            .unwrap_or(&[]);
+        if let Some(s) = subs.iter().find(|s| s.confirmed()) {
+            let doc = json!({ "Protocol": s.protocol, "Endpoint": redact::endpoint(&s.endpoint), "SubscriptionArn": s.arn });
+            return keep(
+                Resource::Subscription,
+                format!("{}:{}", s.protocol, redact::endpoint(&s.endpoint)),
+                "the topic has a confirmed subscriber",
+                Some(doc),
+            );
+        }
+        let pending: Vec<String> = subs
+            .iter()
+            .map(|s| format!("{}:{}", s.protocol, redact::endpoint(&s.endpoint)))
+            .collect();
+        match &self.opts.subscribe {
+            Some(ep) => {
+                let name = format!("{}:{}", ep.protocol, redact::endpoint(&ep.endpoint));
+                if pending.contains(&name) {
+                    return blocked(
+                        Resource::Subscription,
+                        name,
+                        "subscription pending confirmation: the receiver must confirm it (subscribing again would not help)",
+                        None,
+                    );
+                }
+                let confirm = match ep.protocol.as_str() {
+                    "email" | "email-json" | "https" | "http" => {
+                        "; the receiver must then confirm it before step 7 passes"
+                    }
+                    _ => "",
+                };
+                Change {
+                    resource: Resource::Subscription,
+                    action: Action::Create,
+                    name: name.clone(),
+                    reason: format!("the topic has no confirmed subscriber: subscribe {name}{confirm}"),
+                    current: None,
+                    desired: Some(json!({ "Protocol": ep.protocol, "Endpoint": redact::endpoint(&ep.endpoint), "TopicArn": arn })),
+                    request: Some(WriteRequest::Subscribe {
+                        region: self.region(),
+                        topic_arn: arn.to_string(),
+                        protocol: ep.protocol.clone(),
+                        endpoint: ep.endpoint.clone(),
+                    }),
+                }
+            }
+            None if !pending.is_empty() => blocked(
+                Resource::Subscription,
+                pending.join(", "),
+                "subscription pending confirmation: the receiver must confirm it",
+                None,
+            ),
+            None => blocked(
+                Resource::Subscription,
+                "(none)",
+                "the topic has no confirmed subscriber: pass --subscribe PROTOCOL:ENDPOINT (email, https, sqs or lambda)",
+                None,
+            ),
+        }
+    }
+}
