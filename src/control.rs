@@ -170,9 +170,9 @@ impl Control {
         if a.evaluation_periods != 1 {
             return Err("alarm.evaluation_periods must be 1 (fire on the first event)".into());
         }
-        if a.period < 10 || (a.period > 60 && a.period % 60 != 0) {
+        if !([10, 20, 30].contains(&a.period) || (a.period >= 60 && a.period % 60 == 0)) {
             return Err(format!(
-                "alarm.period {} is not 10, 30 or a multiple of 60 seconds",
+                "alarm.period {} is not 10, 20, 30 or a multiple of 60 seconds",
                 a.period
             ));
         }
@@ -249,6 +249,7 @@ mod tests {
                 "evaluation_periods = 3",
                 "evaluation_periods",
             ),
+            ("period = 300", "period = 45", "alarm.period 45"),
         ] {
             let text = DEFAULT_SPEC.replace(from, to);
             assert_ne!(text, DEFAULT_SPEC, "{from}");

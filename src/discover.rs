@@ -69,7 +69,14 @@ pub async fn discover(
         for t in &full {
             let mut candidate = observed.clone();
             candidate.chosen_trail = Some(t.arn.clone());
-            candidate.log_group = Some(read_group(target, control, opts, &account, t).await?);
+            match read_group(target, control, opts, &account, t).await {
+                Ok(lg) => candidate.log_group = Some(lg),
+                Err(e) => {
+                    // One unreadable group must not hide the others: skip it, say so.
+                    tracing::warn!(trail = %t.name, "could not read the trail's log group: {e}");
+                    continue;
+                }
+            }
             let depth = audit::audit(control, &candidate, opts.mode)
                 .steps
                 .iter()
@@ -79,7 +86,10 @@ pub async fn discover(
                 best = Some((depth, candidate));
             }
         }
-        return Ok(best.map(|(_, o)| o).unwrap_or(observed));
+        if let Some((_, o)) = best {
+            return Ok(o);
+        }
+        // None could be read: fall through and report the error of the usual choice.
     }
     let chosen = audit::choose_trail(&observed.trails, &account, &target.region).cloned();
     observed.chosen_trail = chosen.as_ref().map(|t| t.arn.clone());

@@ -66,8 +66,10 @@ impl Ctx<'_> {
                 })
             })
             .filter_map(|(f, metric)| {
+                let wanted = self.opts.topic_arn.as_deref();
                 let best = self
                     .working_alarms(&metric)
+                    .filter(|a| wanted.is_none_or(|t| a.sns_actions().any(|x| x == t)))
                     .map(|a| a.sns_actions().any(|t| self.confirmed(t)))
                     .max()?;
                 Some((best, f.name == spec.name, f, metric))

@@ -615,3 +615,88 @@ fn an_alarm_whose_unit_differs_from_the_metric_is_not_working_and_is_repaired() 
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_deleted_topic_that_only_another_alarm_notifies_is_not_recreated() {
+    let mut o = compliant();
+    let gone = "arn:aws:sns:us-east-1:123456789012:ops-alerts";
+    let mut alarm = good_alarm("SecAlarm", "IAMPolicyChanges");
+    alarm.alarm_actions = vec![gone.into()];
+    lg(&mut o).alarms = vec![alarm];
+    lg(&mut o).topics = vec![Topic {
+        arn: gone.into(),
+        exists: false,
+        ..Default::default()
+    }];
+    let p = plan_for(&o, &Options::default());
+    assert_eq!(change(&p, Resource::Topic).action, Action::Blocked);
+    assert!(
+        !p.writes()
+            .any(|w| matches!(w, WriteRequest::CreateTopic { .. })),
+        "{p:#?}"
+    );
+}
+
+#[test]
+fn topic_writes_go_to_the_topics_own_region() {
+    let mut o = compliant();
+    let away = "arn:aws:sns:eu-west-1:123456789012:alerts";
+    let mut t = topic(&[]);
+    t.arn = away.into();
+    t.policy = Some(r#"{"Statement": []}"#.into());
+    lg(&mut o).topics = vec![t];
+    let opts = Options {
+        topic_arn: Some(away.into()),
+        subscribe: Some(Endpoint {
+            protocol: "email".into(),
+            endpoint: "secops@example.com".into(),
+        }),
+        ..Default::default()
+    };
+    let p = plan_for(&o, &opts);
+    for w in p.writes() {
+        match w {
+            WriteRequest::SetTopicPolicy { region, .. }
+            | WriteRequest::Subscribe { region, .. } => {
+                assert_eq!(region, "eu-west-1")
+            }
+            _ => {}
+        }
+    }
+    assert!(p
+        .writes()
+        .any(|w| matches!(w, WriteRequest::Subscribe { .. })));
+}
+
+#[test]
+fn with_topic_arn_the_chain_through_that_topic_is_kept() {
+    // Ours notifies T (pending); a foreign exact filter's alarm notifies F (confirmed).
+    let t_arn = "arn:aws:sns:us-east-1:123456789012:t";
+    let f_arn = "arn:aws:sns:us-east-1:123456789012:f";
+    let canonical = control().canonical_pattern();
+    let mut o = compliant();
+    let mut ours = good_alarm("IAMPolicyChanges", "IAMPolicyChanges");
+    ours.alarm_actions = vec![t_arn.into()];
+    let mut legacy = good_alarm("legacy", "LegacyMetric");
+    legacy.alarm_actions = vec![f_arn.into()];
+    lg(&mut o).filters = vec![
+        filter("IAMPolicyChanges", &canonical, "IAMPolicyChanges"),
+        filter("Legacy", &canonical, "LegacyMetric"),
+    ];
+    lg(&mut o).alarms = vec![ours, legacy];
+    let mut t = topic(&[("PendingConfirmation", "a@example.com")]);
+    t.arn = t_arn.into();
+    t.policy = t.policy.map(|p| p.replace(TOPIC, t_arn));
+    let mut f = topic(&[("arn:aws:sns:us-east-1:123456789012:f:1", "b@example.com")]);
+    f.arn = f_arn.into();
+    lg(&mut o).topics = vec![t, f];
+    let p = plan_for(
+        &o,
+        &Options {
+            topic_arn: Some(t_arn.into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(p.writes().count(), 0, "{p:#?}");
+    assert_eq!(change(&p, Resource::MetricFilter).name, "IAMPolicyChanges");
+}

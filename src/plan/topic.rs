@@ -39,6 +39,12 @@ impl Ctx<'_> {
                 && a.region == self.lg.region
                 && a.partition == self.lg.partition
         });
+        if here && !self.told_to_use(arn) {
+            let reason = format!(
+                "topic {arn}, which another alarm notifies, does not exist: trailwatch creates only the shared topic or --topic-arn"
+            );
+            return (blocked(Resource::Topic, arn, reason, None), false);
+        }
         if !here {
             let reason = format!(
                 "topic {arn} does not exist or cannot be read, and it is not in account {} region {}, so trailwatch cannot create it",
@@ -65,6 +71,13 @@ impl Ctx<'_> {
             }),
         };
         (change, true)
+    }
+
+    /// SNS calls go to the topic's own region.
+    fn topic_region(&self, arn: &str) -> String {
+        Arn::parse(arn)
+            .map(|a| a.region.to_string())
+            .unwrap_or_else(|| self.region())
     }
 
     /// trailwatch may write to this topic: it is the control's shared topic or `--topic-arn`.
@@ -173,7 +186,7 @@ impl Ctx<'_> {
                     current,
                     desired: Some(merged.clone()),
                     request: Some(WriteRequest::SetTopicPolicy {
-                        region: self.region(),
+                        region: self.topic_region(arn),
                         topic_arn: arn.to_string(),
                         attribute_name: "Policy".into(),
                         policy: merged.to_string(),
@@ -227,7 +240,7 @@ impl Ctx<'_> {
                     current: None,
                     desired: Some(json!({ "Protocol": ep.protocol, "Endpoint": redact::endpoint(&ep.endpoint), "TopicArn": arn })),
                     request: Some(WriteRequest::Subscribe {
-                        region: self.region(),
+                        region: self.topic_region(arn),
                         topic_arn: arn.to_string(),
                         protocol: ep.protocol.clone(),
                         endpoint: ep.endpoint.clone(),

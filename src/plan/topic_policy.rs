@@ -58,6 +58,20 @@ pub fn cloudwatch_can_publish(policy: &Value, topic_arn: &str, origin: &AlarmOri
         if effect(s) != Some("Deny") {
             continue;
         }
+        // A Deny whose actions cannot include SNS:Publish is irrelevant, Not* or not.
+        let touches_publish = match (s.get("Action"), s.get("NotAction")) {
+            (Some(a), _) => strings(Some(a)).iter().any(|a| {
+                let a = a.to_ascii_lowercase();
+                a == "*" || glob(&a, "sns:publish")
+            }),
+            (None, Some(n)) => !strings(Some(n))
+                .iter()
+                .any(|a| glob(&a.to_ascii_lowercase(), "sns:publish")),
+            (None, None) => false,
+        };
+        if !touches_publish {
+            continue;
+        }
         if ["NotPrincipal", "NotAction", "NotResource"]
             .iter()
             .any(|k| s.get(*k).is_some())
@@ -140,8 +154,12 @@ fn only_secure_transport(condition: &Value) -> bool {
     condition.as_object().is_some_and(|ops| {
         ops.values().all(|keys| {
             keys.as_object().is_some_and(|k| {
-                k.keys()
-                    .all(|key| key.eq_ignore_ascii_case("aws:SecureTransport"))
+                k.iter().all(|(key, v)| {
+                    key.eq_ignore_ascii_case("aws:SecureTransport")
+                        && strings(Some(v))
+                            .iter()
+                            .all(|x| x.eq_ignore_ascii_case("false"))
+                })
             })
         })
     })
@@ -317,6 +335,21 @@ mod tests {
         let tls = json!({"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
             "Resource": TOPIC, "Condition": {"Bool": {"aws:SecureTransport": "false"}}});
         assert!(matches!(with(tls), Publish::Allowed(_)));
+    }
+
+    #[test]
+    fn denies_that_cannot_touch_publish_are_ignored_and_tls_true_is_not_harmless() {
+        let with = |deny: Value| {
+            let mut p = default_policy("123456789012");
+            p["Statement"].as_array_mut().unwrap().push(deny);
+            cloudwatch_can_publish(&p, TOPIC, &origin())
+        };
+        let admin_only_delete = json!({"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/admin"},
+            "Action": "SNS:DeleteTopic", "Resource": TOPIC});
+        assert!(matches!(with(admin_only_delete), Publish::Allowed(_)));
+        let tls_true = json!({"Effect": "Deny", "Principal": "*", "Action": "SNS:Publish", "Resource": TOPIC,
+            "Condition": {"Bool": {"aws:SecureTransport": "true"}}});
+        assert!(matches!(with(tls_true), Publish::Denied(_)));
     }
 
     #[test]
