@@ -23,10 +23,9 @@ fn main() -> ExitCode {
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .collect();
-            eprintln!(
-                "trailwatch: {}",
-                line.join(" ").trim_start_matches("error: ")
-            );
+            // Never echo credentials a mistyped URL may carry.
+            let line = trailwatch::redact::text(&line.join(" "));
+            eprintln!("trailwatch: {}", line.trim_start_matches("error: "));
             return ExitCode::from(1);
         }
     };

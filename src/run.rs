@@ -222,7 +222,14 @@ async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Result<u8, Error
         return Err(error);
     }
     let done = outcome.done;
-    let (_, after) = read(target, req, Depth::Audit).await?;
+    let after = match read(target, req, Depth::Audit).await {
+        Ok((_, after)) => after,
+        Err(e) => {
+            // The writes went through; say so before reporting that the re-read failed.
+            print!("{}", render::text::applied(&done));
+            return Err(e);
+        }
+    };
     match req.format {
         Format::Text => {
             print!("{}", render::text::applied(&done));

@@ -158,3 +158,21 @@ async fn passwords_in_https_endpoints_are_never_shown() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_stray_url_argument_is_not_echoed_with_its_credentials() {
+    let emu = Emulator::start();
+    let r = emu.run(&[
+        "--region",
+        REGION,
+        "fix",
+        "--plan",
+        "https:https://u:Hunter2Secret@h.example.com/T/B/tok",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(
+        !r.stderr.contains("Hunter2Secret") && !r.stderr.contains("tok"),
+        "{}",
+        r.stderr
+    );
+}
