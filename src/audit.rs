@@ -450,10 +450,11 @@ fn group_steps(
     let mut alarm_notes: Vec<String> = Vec::new();
     for f in &good {
         for m in &f.metrics {
-            for a in lg.alarms.iter().filter(|a| {
-                a.metric_name.as_deref() == Some(m.metric_name.as_str())
-                    && a.namespace.as_deref() == Some(m.namespace.as_str())
-            }) {
+            for a in lg
+                .alarms
+                .iter()
+                .filter(|a| a.watches(&m.metric_name, &m.namespace))
+            {
                 let problems = alarm_problems_on(a, m.unit.as_deref());
                 if !problems.is_empty() {
                     alarm_notes.push(format!("alarm {}: {}", a.name, problems.join(", ")));

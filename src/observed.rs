@@ -182,6 +182,11 @@ impl Topic {
 }
 
 impl Alarm {
+    /// The alarm watches this metric (name *and* namespace).
+    pub fn watches(&self, metric: &str, namespace: &str) -> bool {
+        self.metric_name.as_deref() == Some(metric) && self.namespace.as_deref() == Some(namespace)
+    }
+
     /// The SNS topic ARNs among the alarm actions.
     pub fn sns_actions(&self) -> impl Iterator<Item = &String> {
         self.alarm_actions.iter().filter(|a| a.contains(":sns:"))

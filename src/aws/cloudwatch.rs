@@ -71,9 +71,7 @@ pub async fn alarms_for_metric(
         .iter()
         .map(alarm_of)
         // The emulator ignores filters it does not implement; keep only what was asked for.
-        .filter(|a| {
-            a.metric_name.as_deref() == Some(metric) && a.namespace.as_deref() == Some(namespace)
-        })
+        .filter(|a| a.watches(metric, namespace))
         .collect())
 }
 

@@ -52,10 +52,7 @@ impl Ctx<'_> {
             .lg
             .alarms
             .iter()
-            .filter(|a| {
-                a.metric_name.as_deref() == Some(metric.name.as_str())
-                    && a.namespace.as_deref() == Some(metric.namespace.as_str())
-            })
+            .filter(|a| a.watches(&metric.name, &metric.namespace))
             .collect();
         let wanted_topic = self.opts.topic_arn.as_deref();
         // An alarm that already fires on one event and notifies SNS is kept as it is.

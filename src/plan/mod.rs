@@ -254,12 +254,7 @@ pub fn plan(control: &Control, observed: &Observed, audit: &Audit, opts: &Option
             &mut policy_change,
             &mut subscription_change,
         ] {
-            if c.request.is_some() {
-                c.action = Action::Blocked;
-                c.reason = format!("{}; {why}", c.reason);
-                c.desired = None;
-                c.request = None;
-            }
+            needs_you(c, &why);
         }
     }
     plan.changes = vec![
@@ -305,6 +300,17 @@ fn keep(
     }
 }
 
+/// Turn a planned write into a step that needs the user, saying why; a change without a write
+/// is left as it is.
+fn needs_you(c: &mut Change, why: &str) {
+    if c.request.is_some() {
+        c.action = Action::Blocked;
+        c.reason = format!("{}; {why}", c.reason);
+        c.desired = None;
+        c.request = None;
+    }
+}
+
 fn blocked(
     resource: Resource,
     name: impl Into<String>,
@@ -344,8 +350,7 @@ impl Ctx<'_> {
     /// Alarms on `metric` that fire on one event and notify an SNS topic.
     fn working_alarms<'b>(&'b self, metric: &'b Metric) -> impl Iterator<Item = &'b Alarm> + 'b {
         self.lg.alarms.iter().filter(move |a| {
-            a.metric_name.as_deref() == Some(metric.name.as_str())
-                && a.namespace.as_deref() == Some(metric.namespace.as_str())
+            a.watches(&metric.name, &metric.namespace)
                 && alarm_problems_on(a, metric.unit.as_deref()).is_empty()
                 && a.sns_actions().next().is_some()
         })

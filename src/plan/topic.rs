@@ -92,12 +92,7 @@ impl Ctx<'_> {
         let mut policy = self.topic_policy(arn, alarm_name, false);
         let mut subscription = self.subscription(arn);
         for c in [&mut policy, &mut subscription] {
-            if c.request.is_some() {
-                c.action = Action::Blocked;
-                c.reason = format!("{}; {advice}", c.reason);
-                c.desired = None;
-                c.request = None;
-            }
+            needs_you(c, &advice);
         }
         (policy, subscription)
     }
