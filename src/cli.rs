@@ -83,10 +83,10 @@ pub struct FixArgs {
     #[arg(long)]
     pub apply: bool,
     /// Do not ask for confirmation (required when there is no terminal).
-    #[arg(long, short = 'y', requires = "apply")]
+    #[arg(long, short = 'y', requires = "apply", conflicts_with = "plan")]
     pub yes: bool,
     /// With --apply: print each write request it would send, send none.
-    #[arg(long, requires = "apply")]
+    #[arg(long, requires = "apply", conflicts_with = "plan")]
     pub dry_run: bool,
     /// Use this SNS topic instead of the shared `cis-benchmark-alarms` topic.
     #[arg(long, value_name = "ARN")]

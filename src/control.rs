@@ -187,6 +187,11 @@ impl Control {
         Ok(())
     }
 
+    /// The event sources whose management events the trail must log for this control.
+    pub fn sources(&self) -> Vec<&str> {
+        vec![self.event_source.as_str()]
+    }
+
     /// The canonical CIS pattern, built from the event list.
     pub fn canonical_pattern(&self) -> String {
         pattern::canonical_pattern(&self.events)

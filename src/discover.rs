@@ -1,11 +1,14 @@
 //! Target -> Observed: the AWS reads, nothing else.
 //!
 //! `check` reads only what the seven audit steps need (7 calls for one compliant account:
-//! caller identity, trails, trail status, event selectors, metric filters, alarms for the metric,
-//! subscriptions of the topic). `fix` also reads the control's own alarm by name and the topic it
-//! will use, so the plan never overwrites something it did not see. A resource that cannot be
-//! read (a trail's home region denied, a topic in another account) is recorded as unread with the
-//! reason, and the audit reports it; only the account-wide reads are fatal.
+//! caller identity, trails, trail status, event selectors, metric filters, the region's alarms
+//! (`DescribeAlarms`, one call per 100 alarms: it also returns metric-math and composite alarms,
+//! which `DescribeAlarmsForMetric` does not), subscriptions of the topic). `fix` also reads the
+//! attributes of the topics it will use and, for an encrypted topic, its KMS key, so the plan never
+//! overwrites something it did not see. A resource that cannot be read (a trail's home region
+//! denied, a topic in another account) is recorded as unread with the reason, and the audit
+//! reports it; only the account-wide reads are fatal. A trail's log group that does not exist is
+//! recorded as missing (drift), not an error.
 
 use std::collections::HashSet;
 
@@ -61,7 +64,7 @@ pub async fn discover(
     let full: Vec<Trail> = observed
         .trails
         .iter()
-        .filter(|t| audit::trail_score(t) == 3 && local_group(t, &account))
+        .filter(|t| audit::trail_score(t, &control.sources()) == 3 && local_group(t, &account))
         .cloned()
         .collect();
     if full.len() > 1 {
@@ -91,9 +94,15 @@ pub async fn discover(
         }
         // None could be read: fall through and report the error of the usual choice.
     }
-    let chosen = audit::choose_trail(&observed.trails, &account, &target.region).cloned();
+    let chosen = audit::choose_trail(
+        &observed.trails,
+        &account,
+        &target.region,
+        &control.sources(),
+    )
+    .cloned();
     observed.chosen_trail = chosen.as_ref().map(|t| t.arn.clone());
-    if let Some(trail) = chosen.filter(|t| audit::trail_score(t) == 3) {
+    if let Some(trail) = chosen.filter(|t| audit::trail_score(t, &control.sources()) == 3) {
         observed.log_group = Some(read_group(target, control, opts, &account, &trail).await?);
     }
     Ok(observed)
@@ -115,13 +124,15 @@ async fn read_trail(target: &Target, t: &mut Trail) {
     };
     let client = target.cloudtrail(&home);
     let read = async {
-        let logging = aws::cloudtrail::is_logging(&client, &t.arn).await?;
+        let status = aws::cloudtrail::status(&client, &t.arn).await?;
         let selectors = aws::cloudtrail::selectors(&client, &t.arn).await?;
-        Ok::<_, Error>((logging, selectors))
+        Ok::<_, Error>((status, selectors))
     };
     match read.await {
-        Ok((logging, selectors)) => {
-            t.logging = Some(logging);
+        Ok((status, selectors)) => {
+            t.logging = Some(status.logging);
+            t.delivery_error = status.delivery_error;
+            t.delivery_time = status.delivery_time;
             t.selectors = Some(selectors);
         }
         Err(e) => {
@@ -162,46 +173,53 @@ async fn read_group(
     if !lg.readable {
         return Ok(lg);
     }
-    lg.filters = aws::logs::metric_filters(&target.logs(&lg.region), &lg.name).await?;
+    match aws::logs::metric_filters(&target.logs(&lg.region), &lg.name).await? {
+        Some(filters) => lg.filters = filters,
+        None => {
+            lg.missing = true;
+            return Ok(lg);
+        }
+    }
 
-    // Alarms: on the metrics of the compliant filters (and, to plan, on the control's own metric
-    // and the control's own alarm by name).
-    let verdicts = audit::judge_filters(control, &lg.filters, opts.mode);
-    let mut metrics: Vec<(String, String)> = Vec::new();
-    for (f, v) in lg.filters.iter().zip(&verdicts) {
-        if v.compliant {
-            for m in &f.metrics {
-                metrics.push((m.metric_name.clone(), m.namespace.clone()));
-            }
-        }
-    }
-    if opts.depth == Depth::Plan {
-        metrics.push((
-            control.filter.metric_name.clone(),
-            control.filter.namespace.clone(),
-        ));
-    }
-    let mut seen = HashSet::new();
-    metrics.retain(|m| seen.insert(m.clone()));
+    // Alarms: one read of the region's alarms, kept when they watch a metric some filter on the
+    // group publishes, or hold the control's alarm name (metric or composite).
     let cw = target.cloudwatch(&lg.region);
-    for (metric, namespace) in &metrics {
-        for a in aws::cloudwatch::alarms_for_metric(&cw, metric, namespace).await? {
-            if !lg.alarms.iter().any(|x| x.arn == a.arn && x.name == a.name) {
-                lg.alarms.push(a);
-            }
-        }
-    }
-    if opts.depth == Depth::Plan && !lg.alarms.iter().any(|a| a.name == control.alarm.name) {
-        let (metric_alarms, composite) =
-            aws::cloudwatch::alarms_named(&cw, std::slice::from_ref(&control.alarm.name)).await?;
-        lg.alarms.extend(metric_alarms);
-        lg.composite_alarms = composite;
-    }
+    let all = aws::cloudwatch::alarms(&cw).await?;
+    let mut metrics: Vec<(String, String)> = lg
+        .filters
+        .iter()
+        .flat_map(|f| f.metrics.iter())
+        .map(|m| (m.metric_name.clone(), m.namespace.clone()))
+        .collect();
+    metrics.push((
+        control.filter.metric_name.clone(),
+        control.filter.namespace.clone(),
+    ));
+    lg.alarms = all
+        .metric
+        .into_iter()
+        .filter(|a| a.name == control.alarm.name || metrics.iter().any(|(m, n)| a.watches(m, n)))
+        .collect();
+    lg.composite_alarms = all
+        .composite
+        .into_iter()
+        .filter(|n| *n == control.alarm.name)
+        .collect();
 
     // Topics: those the working alarms notify (audit), plus the one the plan will use.
+    let verdicts = audit::judge_filters(control, &lg.filters, opts.mode);
+    let working = |a: &crate::observed::Alarm| {
+        lg.filters.iter().zip(&verdicts).any(|(f, v)| {
+            v.compliant
+                && f.metrics.iter().any(|m| {
+                    a.watches(&m.metric_name, &m.namespace)
+                        && audit::alarm_problems_on(a, m).is_empty()
+                })
+        })
+    };
     let mut topics: Vec<String> = Vec::new();
     for a in &lg.alarms {
-        if opts.depth == Depth::Plan || audit::alarm_problems(a).is_empty() {
+        if opts.depth == Depth::Plan || working(a) {
             topics.extend(a.sns_actions().cloned());
         }
     }
@@ -230,7 +248,11 @@ async fn read_topic(target: &Target, arn: &str, default_region: &str, depth: Dep
     let sns = target.sns(&region);
     let read = async {
         let mut topic = if depth == Depth::Plan {
-            aws::sns::topic(&sns, arn).await?
+            let mut t = aws::sns::topic(&sns, arn).await?;
+            if let Some(id) = t.kms_master_key_id.clone() {
+                t.kms_key = Some(aws::kms::key(&target.kms(&region), &id).await);
+            }
+            t
         } else {
             Topic {
                 arn: arn.to_string(),

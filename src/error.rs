@@ -1,6 +1,11 @@
 //! Library errors: bad input (always naming the bad value), AWS call failures, refusals.
 //!
-//! The binary maps every one of these to exit code 1; exit 2 is reserved for drift.
+//! The binary maps every one of these to exit code 1; exit 2 is reserved for drift. An AWS error
+//! displays as one line (`logs:DescribeMetricFilters in us-east-1: ResourceNotFoundException: The
+//! specified log group does not exist.`); the SDK's whole error chain is kept in `detail` for
+//! `-v`, never in the one line.
+
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata};
 
 /// An error from trailwatch's library code.
 #[derive(Debug, thiserror::Error)]
@@ -13,11 +18,16 @@ pub enum Error {
         why: String,
     },
     /// An AWS API call failed. `operation` is `service:Operation`.
-    #[error("{operation} failed in {region}: {message}")]
+    #[error("{operation} in {region}: {}{message}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
     Aws {
         operation: &'static str,
         region: String,
+        /// AWS's error code (`AccessDenied`, `ResourceNotFoundException`, ...), when AWS answered.
+        code: Option<String>,
+        /// AWS's message, or a short description of why no answer came.
         message: String,
+        /// The SDK's whole error chain, for `-v`.
+        detail: String,
     },
     /// The tool refuses to act (no confirmation possible, plan blocked, ...).
     #[error("refused: {0}")]
@@ -28,12 +38,91 @@ impl Error {
     /// Wrap an SDK error with the operation and region it came from.
     pub fn aws<E>(operation: &'static str, region: &str, err: E) -> Error
     where
+        E: std::error::Error + ProvideErrorMetadata + 'static,
+    {
+        let code = err.code().map(str::to_string);
+        let message = match (err.message(), &code) {
+            (Some(m), _) if !m.is_empty() => m.to_string(),
+            (_, Some(_)) => "(no message)".to_string(),
+            (_, None) => root_cause(&err),
+        };
+        Error::Aws {
+            operation,
+            region: region.to_string(),
+            code,
+            message,
+            detail: DisplayErrorContext(&err).to_string(),
+        }
+    }
+
+    /// An error that did not come from a service answer (e.g. a request that could not be built).
+    pub fn aws_other<E>(operation: &'static str, region: &str, err: E) -> Error
+    where
         E: std::error::Error + 'static,
     {
         Error::Aws {
             operation,
             region: region.to_string(),
-            message: aws_sdk_sts::error::DisplayErrorContext(&err).to_string(),
+            code: None,
+            message: root_cause(&err),
+            detail: DisplayErrorContext(&err).to_string(),
         }
+    }
+
+    /// AWS's error code, when AWS answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Aws { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The full error chain, for `-v` (empty for errors that are one line already).
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Error::Aws { detail, .. } => Some(detail),
+            _ => None,
+        }
+    }
+}
+
+/// Why a call got no answer, in a few words: the innermost cause of the error chain, with the
+/// SDK's wording for the common cases made plain.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        chain.push(e.to_string());
+        cur = e.source();
+    }
+    let all = chain.join(": ").to_ascii_lowercase();
+    if all.contains("no credentials")
+        || all.contains("credentials provider")
+        || all.contains("failed to load credentials")
+        || all.contains("the credential provider was not enabled")
+    {
+        return "no AWS credentials found (set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`)".into();
+    }
+    if all.contains("connection refused") {
+        return "cannot reach the endpoint: connection refused".into();
+    }
+    if all.contains("dns error") || all.contains("failed to lookup address") {
+        return "cannot reach the endpoint: the host name does not resolve".into();
+    }
+    if all.contains("timeout") || all.contains("timed out") {
+        return "no answer from the endpoint: the request timed out".into();
+    }
+    // The innermost cause is usually the plainest; keep it to one short line.
+    let last = chain
+        .iter()
+        .rev()
+        .find(|s| !s.trim().is_empty())
+        .cloned()
+        .unwrap_or_else(|| "unknown error".into());
+    let line = last.lines().next().unwrap_or_default().trim().to_string();
+    if line.chars().count() > 200 {
+        format!("{}...", line.chars().take(200).collect::<String>())
+    } else {
+        line
     }
 }

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use trailwatch::cli::Cli;
 
 fn main() -> ExitCode {
@@ -14,6 +14,15 @@ fn main() -> ExitCode {
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                 print!("{e}");
                 return ExitCode::SUCCESS;
+            }
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand
+            ) {
+                // `trailwatch` alone: say what is missing, then the usage, on stderr; exit 1.
+                eprintln!("trailwatch: a command is required\n");
+                eprint!("{}", Cli::command().render_help());
+                return ExitCode::from(1);
             }
             // One line naming the bad value; exit 1, never clap's 2 (2 means drift).
             let msg = e.to_string();
@@ -29,7 +38,8 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    init_logging(cli.verbose);
+    let verbose = cli.verbose;
+    init_logging(verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -43,26 +53,38 @@ fn main() -> ExitCode {
     match runtime.block_on(trailwatch::run::run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            // One line; the SDK's whole error chain only with -v.
+            let detail = e.detail().map(str::to_string);
             let e = anyhow::Error::from(e);
-            eprintln!("trailwatch: {e:#}");
+            eprintln!("trailwatch: {}", trailwatch::redact::text(&e.to_string()));
+            if verbose > 0 {
+                if let Some(detail) = detail {
+                    eprintln!("trailwatch: caused by: {}", trailwatch::redact::text(&detail));
+                }
+            }
             ExitCode::from(1)
         }
     }
 }
 
-/// Quiet by default; `-v` info, `-vv` debug for trailwatch. The SDK's own logs are capped at
-/// info so request dumps (which carry signed headers) never reach the terminal.
+/// Quiet by default (trailwatch's own warnings only); `-v` info, `-vv` debug for trailwatch.
+/// The SDK's own logs are off by default and capped at info so request dumps (which carry signed
+/// headers) never reach the terminal. Colours only on a terminal, never with `NO_COLOR`.
 fn init_logging(verbose: u8) {
-    let ours = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
+    use std::io::IsTerminal;
+    let (ours, sdk) = match verbose {
+        0 => ("warn", "off"),
+        1 => ("info", "warn"),
+        _ => ("debug", "info"),
     };
-    let sdk = if verbose >= 2 { "info" } else { "warn" };
-    let filter = tracing_subscriber::EnvFilter::new(format!("warn,trailwatch={ours},aws={sdk}"));
+    let filter = tracing_subscriber::EnvFilter::new(format!(
+        "off,trailwatch={ours},aws_config={sdk},aws_smithy_runtime={sdk},aws_sdk_sts={sdk}"
+    ));
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(color)
         .with_target(false)
         .init();
 }

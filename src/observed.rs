@@ -31,6 +31,13 @@ pub struct Trail {
     pub log_group_arn: Option<String>,
     /// `GetTrailStatus.IsLogging`; `None` when it was not read.
     pub logging: Option<bool>,
+    /// `GetTrailStatus.LatestCloudWatchLogsDeliveryError`: why CloudTrail last failed to deliver
+    /// to the log group (e.g. its role lost permission). Filters and alarms see nothing then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_error: Option<String>,
+    /// `GetTrailStatus.LatestCloudWatchLogsDeliveryTime` (RFC 3339): the last successful delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_time: Option<String>,
     /// `GetEventSelectors`; `None` when it was not read.
     pub selectors: Option<Selectors>,
     /// Why the status or selectors could not be read (e.g. access denied in the home region).
@@ -57,6 +64,9 @@ pub struct BasicSelector {
     /// `ReadOnly`, `WriteOnly` or `All`.
     pub read_write_type: String,
     pub include_management_events: bool,
+    /// `ExcludeManagementEventSources`: event sources whose management events are not logged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_management_event_sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +97,9 @@ pub struct LogGroup {
     pub partition: String,
     /// False when the group lives in another account: nothing below was read.
     pub readable: bool,
+    /// The trail names a group that does not exist (`ResourceNotFoundException`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub missing: bool,
     pub filters: Vec<MetricFilter>,
     /// Alarms on the filters' metrics, plus the control's own alarm found by name.
     pub alarms: Vec<Alarm>,
@@ -114,6 +127,9 @@ pub struct MetricTransformation {
     /// The unit the filter publishes with; `None` (no unit) unless the filter sets one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// Dimensions the filter publishes the metric with (name -> `$.field`), sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dimensions: Vec<(String, String)>,
 }
 
 /// A CloudWatch metric alarm (only what the control cares about, plus what a repair must keep).
@@ -138,6 +154,53 @@ pub struct Alarm {
     pub insufficient_data_actions: Vec<String>,
     pub dimensions: Vec<(String, String)>,
     pub unit: Option<String>,
+    /// A metric-math alarm's queries (`Metrics`); empty for an alarm on one metric.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<MetricQuery>,
+}
+
+/// One query of a metric-math alarm: a metric with a statistic, or an expression over others.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricQuery {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_stat: Option<MetricStat>,
+    /// The query whose result the alarm compares with its threshold.
+    pub return_data: bool,
+}
+
+/// `MetricStat` of a metric-math query.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricStat {
+    pub metric_name: String,
+    pub namespace: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dimensions: Vec<(String, String)>,
+    pub stat: String,
+    pub period: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// A KMS key that encrypts a topic, as `kms:DescribeKey` and `kms:GetKeyPolicy` saw it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KmsKey {
+    /// What the topic names (`KmsMasterKeyId`): an alias, alias ARN, key id or key ARN.
+    pub id: String,
+    /// The key's ARN, once resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// `AWS` (AWS-managed, e.g. `alias/aws/sns`) or `CUSTOMER`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// The key policy (JSON text), for a customer-managed key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// Why the key could not be read, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_error: Option<String>,
 }
 
 /// An SNS topic, as `GetTopicAttributes` and `ListSubscriptionsByTopic` saw it.
@@ -149,6 +212,9 @@ pub struct Topic {
     /// The topic policy document (JSON text), if any.
     pub policy: Option<String>,
     pub kms_master_key_id: Option<String>,
+    /// The key behind `kms_master_key_id` (read to plan; `None` when not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<KmsKey>,
     /// `None` when the subscriptions could not be read (e.g. no permission).
     pub subscriptions: Option<Vec<Subscription>>,
     /// Why the topic could not be read, when it could not (e.g. access denied).
@@ -182,9 +248,20 @@ impl Topic {
 }
 
 impl Alarm {
-    /// The alarm watches this metric (name *and* namespace).
+    /// The alarm watches this metric (name *and* namespace), directly or in one of its
+    /// metric-math queries.
     pub fn watches(&self, metric: &str, namespace: &str) -> bool {
-        self.metric_name.as_deref() == Some(metric) && self.namespace.as_deref() == Some(namespace)
+        (self.metric_name.as_deref() == Some(metric) && self.namespace.as_deref() == Some(namespace))
+            || self.metrics.iter().any(|q| {
+                q.metric_stat
+                    .as_ref()
+                    .is_some_and(|m| m.metric_name == metric && m.namespace == namespace)
+            })
+    }
+
+    /// A metric-math alarm (`Metrics` instead of one metric).
+    pub fn is_math(&self) -> bool {
+        !self.metrics.is_empty()
     }
 
     /// The SNS topic ARNs among the alarm actions.

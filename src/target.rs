@@ -30,6 +30,7 @@ impl Target {
     pub async fn load(profile: Option<&str>, region: Option<&str>) -> Result<Target, Error> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(p) = profile {
+            check_profile(p).await?;
             loader = loader.profile_name(p);
         }
         if let Some(r) = region {
@@ -74,7 +75,32 @@ impl Target {
     pub fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
         aws_sdk_cloudwatch::Client::new(&self.config_in(region))
     }
+    pub fn kms(&self, region: &str) -> aws_sdk_kms::Client {
+        aws_sdk_kms::Client::new(&self.config_in(region))
+    }
     pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::new(&self.config_in(region))
     }
+}
+
+/// A named profile must exist in the shared config or credentials files; otherwise the SDK
+/// silently falls back to no region and no credentials, and the user is told the wrong thing.
+async fn check_profile(name: &str) -> Result<(), Error> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let bad = |why: String| Error::BadInput {
+        what: "--profile",
+        value: name.to_string(),
+        why,
+    };
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None)
+        .await
+        .map_err(|e| bad(format!("the AWS config files cannot be read: {e}")))?;
+    if set.get_profile(name).is_none() {
+        return Err(bad(
+            "no such profile in the AWS config or credentials files (see `aws configure list-profiles`)"
+                .into(),
+        ));
+    }
+    Ok(())
 }

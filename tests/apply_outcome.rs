@@ -87,6 +87,7 @@ fn plan() -> Plan {
                         value: "1".into(),
                         default_value: None,
                         unit: None,
+                        dimensions: Vec::new(),
                     }],
                 },
             ),

@@ -58,7 +58,7 @@ async fn metric_filters_follow_next_token_to_the_end() {
                 .build()
         });
     let c = client!(aws_sdk_cloudwatchlogs, [&page1, &page2]);
-    let filters = aws::logs::metric_filters(&c, "lg").await.unwrap();
+    let filters = aws::logs::metric_filters(&c, "lg").await.unwrap().unwrap();
     let names: Vec<&str> = filters.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["a", "b"]);
     assert_eq!(filters[1].metrics[0].namespace, "CISBenchmark");
@@ -147,9 +147,11 @@ async fn other_sns_errors_are_errors_naming_the_operation() {
 }
 
 #[tokio::test]
-async fn alarms_by_name_follow_next_token_and_see_composite_alarms() {
+async fn all_alarms_follow_next_token_with_math_and_composite_alarms() {
     use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
-    use aws_sdk_cloudwatch::types::{CompositeAlarm, MetricAlarm};
+    use aws_sdk_cloudwatch::types::{
+        CompositeAlarm, Metric, MetricAlarm, MetricDataQuery, MetricStat,
+    };
     let alarm = |n: &str| {
         MetricAlarm::builder()
             .alarm_name(n)
@@ -157,11 +159,41 @@ async fn alarms_by_name_follow_next_token_and_see_composite_alarms() {
             .namespace("N")
             .build()
     };
+    // A metric-math alarm: DescribeAlarmsForMetric would not return it; DescribeAlarms does.
+    let math = MetricAlarm::builder()
+        .alarm_name("IAMPolicyChangesMath")
+        .metrics(
+            MetricDataQuery::builder()
+                .id("m1")
+                .metric_stat(
+                    MetricStat::builder()
+                        .metric(
+                            Metric::builder()
+                                .metric_name("IAMPolicyChanges")
+                                .namespace("CISBenchmark")
+                                .build(),
+                        )
+                        .period(300)
+                        .stat("Sum")
+                        .build(),
+                )
+                .return_data(false)
+                .build(),
+        )
+        .metrics(
+            MetricDataQuery::builder()
+                .id("e1")
+                .expression("m1")
+                .return_data(true)
+                .build(),
+        )
+        .build();
     let page1 = mock!(aws_sdk_cloudwatch::Client::describe_alarms)
-        .match_requests(|r| r.next_token().is_none())
+        .match_requests(|r| r.next_token().is_none() && r.alarm_names().is_empty())
         .then_output(move || {
             DescribeAlarmsOutput::builder()
                 .metric_alarms(alarm("IAMPolicyChanges"))
+                .metric_alarms(math.clone())
                 .next_token("2")
                 .build()
         });
@@ -174,11 +206,80 @@ async fn alarms_by_name_follow_next_token_and_see_composite_alarms() {
                 .build()
         });
     let c = client!(aws_sdk_cloudwatch, [&page1, &page2]);
-    let names = ["IAMPolicyChanges".to_string(), "Combined".to_string()];
-    let (found, composite) = aws::cloudwatch::alarms_named(&c, &names).await.unwrap();
-    assert_eq!(found.len(), 1, "only the named alarms are kept");
-    assert_eq!(composite, ["Combined"]);
-    assert_eq!(page2.num_calls(), 1);
+    let all = aws::cloudwatch::alarms(&c).await.unwrap();
+    let names: Vec<&str> = all.metric.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["IAMPolicyChanges", "IAMPolicyChangesMath", "other"]);
+    assert_eq!(all.composite, ["Combined"]);
+    let m = &all.metric[1];
+    assert!(m.is_math() && m.watches("IAMPolicyChanges", "CISBenchmark"));
+    assert_eq!(m.metrics[1].expression.as_deref(), Some("m1"));
+    assert!(m.metrics[1].return_data && !m.metrics[0].return_data);
+    assert_eq!(m.metrics[0].metric_stat.as_ref().unwrap().stat, "Sum");
+    assert_eq!((page1.num_calls(), page2.num_calls()), (1, 1));
+}
+
+/// AWS answers DescribeMetricFilters on a deleted group with ResourceNotFoundException (moto
+/// answers an empty list; the test emulator's middleware answers as AWS does).
+#[tokio::test]
+async fn a_missing_log_group_reads_as_missing_not_as_an_error() {
+    use aws_sdk_cloudwatchlogs::operation::describe_metric_filters::DescribeMetricFiltersError;
+    use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
+    let rule = mock!(aws_sdk_cloudwatchlogs::Client::describe_metric_filters).then_error(|| {
+        DescribeMetricFiltersError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .message("The specified log group does not exist.")
+                .build(),
+        )
+    });
+    let c = client!(aws_sdk_cloudwatchlogs, [&rule]);
+    assert_eq!(aws::logs::metric_filters(&c, "gone").await.unwrap(), None);
+}
+
+/// Only AWS reports delivery failures from CloudTrail to CloudWatch Logs (moto never does).
+#[tokio::test]
+async fn trail_status_carries_the_cloudwatch_logs_delivery_error() {
+    use aws_sdk_cloudtrail::operation::get_trail_status::GetTrailStatusOutput;
+    use aws_sdk_cloudtrail::primitives::DateTime;
+    let rule = mock!(aws_sdk_cloudtrail::Client::get_trail_status).then_output(|| {
+        GetTrailStatusOutput::builder()
+            .is_logging(true)
+            .latest_cloud_watch_logs_delivery_error("AccessDeniedException")
+            .latest_cloud_watch_logs_delivery_time(DateTime::from_secs(1_767_225_600))
+            .build()
+    });
+    let c = client!(aws_sdk_cloudtrail, [&rule]);
+    let s = aws::cloudtrail::status(&c, "arn:aws:cloudtrail:us-east-1:1:trail/t")
+        .await
+        .unwrap();
+    assert!(s.logging);
+    assert_eq!(s.delivery_error.as_deref(), Some("AccessDeniedException"));
+    assert_eq!(s.delivery_time.as_deref(), Some("2026-01-01T00:00:00Z"));
+}
+
+#[tokio::test]
+async fn basic_selectors_carry_excluded_management_event_sources() {
+    use aws_sdk_cloudtrail::operation::get_event_selectors::GetEventSelectorsOutput;
+    use aws_sdk_cloudtrail::types::{EventSelector, ReadWriteType};
+    let rule = mock!(aws_sdk_cloudtrail::Client::get_event_selectors).then_output(|| {
+        GetEventSelectorsOutput::builder()
+            .event_selectors(
+                EventSelector::builder()
+                    .read_write_type(ReadWriteType::All)
+                    .include_management_events(true)
+                    .exclude_management_event_sources("kms.amazonaws.com")
+                    .build(),
+            )
+            .build()
+    });
+    let c = client!(aws_sdk_cloudtrail, [&rule]);
+    let s = aws::cloudtrail::selectors(&c, "t").await.unwrap();
+    let trailwatch::observed::Selectors::Basic { selectors } = s else {
+        panic!("basic selectors expected: {s:?}")
+    };
+    assert_eq!(
+        selectors[0].exclude_management_event_sources,
+        ["kms.amazonaws.com"]
+    );
 }
 
 #[tokio::test]

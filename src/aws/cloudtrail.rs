@@ -39,6 +39,8 @@ pub async fn trails(client: &Client) -> Result<Vec<Trail>, Error> {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
             logging: None,
+            delivery_error: None,
+            delivery_time: None,
             selectors: None,
             read_error: None,
         });
@@ -46,15 +48,34 @@ pub async fn trails(client: &Client) -> Result<Vec<Trail>, Error> {
     Ok(trails)
 }
 
-/// `cloudtrail:GetTrailStatus` -> `IsLogging` (call in the trail's home region).
-pub async fn is_logging(client: &Client, trail_arn: &str) -> Result<bool, Error> {
+/// What `cloudtrail:GetTrailStatus` says about logging and delivery to CloudWatch Logs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrailStatus {
+    pub logging: bool,
+    /// `LatestCloudWatchLogsDeliveryError`, when there is one.
+    pub delivery_error: Option<String>,
+    /// `LatestCloudWatchLogsDeliveryTime`, RFC 3339.
+    pub delivery_time: Option<String>,
+}
+
+/// `cloudtrail:GetTrailStatus` (call in the trail's home region).
+pub async fn status(client: &Client, trail_arn: &str) -> Result<TrailStatus, Error> {
     let out = client
         .get_trail_status()
         .name(trail_arn)
         .send()
         .await
         .map_err(|e| Error::aws("cloudtrail:GetTrailStatus", &region_of(client), e))?;
-    Ok(out.is_logging().unwrap_or(false))
+    Ok(TrailStatus {
+        logging: out.is_logging().unwrap_or(false),
+        delivery_error: out
+            .latest_cloud_watch_logs_delivery_error()
+            .filter(|e| !e.trim().is_empty())
+            .map(str::to_string),
+        delivery_time: out
+            .latest_cloud_watch_logs_delivery_time()
+            .and_then(|t| t.fmt(aws_sdk_cloudtrail::primitives::DateTimeFormat::DateTime).ok()),
+    })
 }
 
 /// `cloudtrail:GetEventSelectors` (call in the trail's home region). No selectors at all means
@@ -103,6 +124,7 @@ pub async fn selectors(client: &Client, trail_arn: &str) -> Result<Selectors, Er
                     .map(|r| r.as_str().to_string())
                     .unwrap_or_else(|| "All".into()),
                 include_management_events: s.include_management_events().unwrap_or(true),
+                exclude_management_event_sources: s.exclude_management_event_sources().to_vec(),
             })
             .collect(),
     })

@@ -1,12 +1,15 @@
-//! CloudWatch: alarms on a metric (name and namespace), alarms by name, and `PutMetricAlarm`.
+//! CloudWatch: the account's alarms (metric, metric-math and composite), an alarm's action
+//! history, and the writes `PutMetricAlarm` and (for `drill --alarm`) `SetAlarmState`.
 
+use aws_sdk_cloudwatch::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_cloudwatch::types::{
-    AlarmType, ComparisonOperator, Dimension, MetricAlarm, StandardUnit, Statistic,
+    AlarmType, ComparisonOperator, Dimension, HistoryItemType, MetricAlarm, ScanBy, StandardUnit,
+    StateValue, Statistic,
 };
 use aws_sdk_cloudwatch::Client;
 
 use crate::error::Error;
-use crate::observed::Alarm;
+use crate::observed::{Alarm, MetricQuery, MetricStat};
 use crate::plan::AlarmRequest;
 
 fn region_of(client: &Client) -> String {
@@ -50,68 +53,176 @@ fn alarm_of(a: &MetricAlarm) -> Alarm {
             })
             .collect(),
         unit: a.unit().map(|u| u.as_str().to_string()),
+        metrics: a
+            .metrics()
+            .iter()
+            .map(|q| MetricQuery {
+                id: q.id().unwrap_or_default().to_string(),
+                expression: q.expression().map(str::to_string),
+                metric_stat: q.metric_stat().map(|m| {
+                    let metric = m.metric();
+                    MetricStat {
+                        metric_name: metric
+                            .and_then(|x| x.metric_name())
+                            .unwrap_or_default()
+                            .to_string(),
+                        namespace: metric
+                            .and_then(|x| x.namespace())
+                            .unwrap_or_default()
+                            .to_string(),
+                        dimensions: metric
+                            .map(|x| x.dimensions())
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|d| {
+                                (
+                                    d.name().unwrap_or_default().to_string(),
+                                    d.value().unwrap_or_default().to_string(),
+                                )
+                            })
+                            .collect(),
+                        stat: m.stat().unwrap_or_default().to_string(),
+                        period: m.period(),
+                        unit: m.unit().map(|u| u.as_str().to_string()),
+                    }
+                }),
+                // AWS: when ReturnData is left out of every query, the one query returns data.
+                return_data: q.return_data().unwrap_or(a.metrics().len() == 1),
+            })
+            .collect(),
     }
 }
 
-/// `cloudwatch:DescribeAlarmsForMetric`: alarms on this metric name *and* namespace.
-pub async fn alarms_for_metric(
-    client: &Client,
-    metric: &str,
-    namespace: &str,
-) -> Result<Vec<Alarm>, Error> {
-    let out = client
-        .describe_alarms_for_metric()
-        .metric_name(metric)
-        .namespace(namespace)
-        .send()
-        .await
-        .map_err(|e| Error::aws("cloudwatch:DescribeAlarmsForMetric", &region_of(client), e))?;
-    Ok(out
-        .metric_alarms()
-        .iter()
-        .map(alarm_of)
-        // The emulator ignores filters it does not implement; keep only what was asked for.
-        .filter(|a| a.watches(metric, namespace))
-        .collect())
+/// Every alarm in the region: metric and metric-math alarms, and the names of composite alarms.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Alarms {
+    pub metric: Vec<Alarm>,
+    pub composite: Vec<String>,
 }
 
-/// `cloudwatch:DescribeAlarms` for the given alarm names, paginated: the metric alarms, and the
-/// names held by composite alarms (a name a metric alarm cannot take).
-pub async fn alarms_named(
-    client: &Client,
-    names: &[String],
-) -> Result<(Vec<Alarm>, Vec<String>), Error> {
-    let mut alarms = Vec::new();
-    let mut composite = Vec::new();
+/// `cloudwatch:DescribeAlarms` for every alarm, following `NextToken` (100 alarms a page).
+/// One read serves every metric: `DescribeAlarmsForMetric` would miss metric-math alarms.
+pub async fn alarms(client: &Client) -> Result<Alarms, Error> {
+    let mut all = Alarms::default();
     let mut token: Option<String> = None;
     loop {
         let out = client
             .describe_alarms()
-            .set_alarm_names(Some(names.to_vec()))
             .alarm_types(AlarmType::MetricAlarm)
             .alarm_types(AlarmType::CompositeAlarm)
+            .max_records(100)
             .set_next_token(token.take())
             .send()
             .await
             .map_err(|e| Error::aws("cloudwatch:DescribeAlarms", &region_of(client), e))?;
-        alarms.extend(
-            out.metric_alarms()
-                .iter()
-                .map(alarm_of)
-                .filter(|a| names.contains(&a.name)),
-        );
-        composite.extend(
+        all.metric.extend(out.metric_alarms().iter().map(alarm_of));
+        all.composite.extend(
             out.composite_alarms()
                 .iter()
                 .filter_map(|c| c.alarm_name())
-                .filter(|n| names.iter().any(|x| x == n))
                 .map(str::to_string),
         );
         match out.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok((alarms, composite)),
+            _ => return Ok(all),
         }
     }
+}
+
+/// One `Action` item of an alarm's history: an alarm action that ran, or failed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ActionHistory {
+    /// RFC 3339.
+    pub time: String,
+    pub summary: String,
+    /// Whether the action failed (`HistoryData.actionState` is `Failed`, or the summary says so).
+    pub failed: bool,
+    /// AWS's reason for a failure (`HistoryData.notificationResource`/`error`), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `cloudwatch:DescribeAlarmHistory` of type `Action` for one alarm since `since` (epoch
+/// seconds), newest first, following `NextToken`.
+pub async fn action_history(
+    client: &Client,
+    alarm_name: &str,
+    since: i64,
+) -> Result<Vec<ActionHistory>, Error> {
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .describe_alarm_history()
+            .alarm_name(alarm_name)
+            .history_item_type(HistoryItemType::Action)
+            .start_date(DateTime::from_secs(since))
+            .end_date(DateTime::from_secs(now_secs() + 60))
+            .scan_by(ScanBy::TimestampDescending)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| Error::aws("cloudwatch:DescribeAlarmHistory", &region_of(client), e))?;
+        for h in out.alarm_history_items() {
+            items.push(action_item(
+                h.timestamp()
+                    .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
+                    .unwrap_or_default(),
+                h.history_summary().unwrap_or_default(),
+                h.history_data(),
+            ));
+        }
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(items),
+        }
+    }
+}
+
+/// Read one history item. `HistoryData` is JSON such as
+/// `{"actionState":"Failed","stateUpdateTimestamp":...,"notificationResource":"arn:...","error":"..."}`.
+fn action_item(time: String, summary: &str, data: Option<&str>) -> ActionHistory {
+    let data: serde_json::Value = data
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let state = data.get("actionState").and_then(|v| v.as_str());
+    let failed = state.is_some_and(|s| s.eq_ignore_ascii_case("failed"))
+        || (state.is_none() && summary.to_ascii_lowercase().contains("failed"));
+    let error = ["error", "message", "errorMessage"]
+        .iter()
+        .find_map(|k| data.get(*k).and_then(|v| v.as_str()))
+        .map(str::to_string);
+    ActionHistory {
+        time,
+        summary: summary.to_string(),
+        failed,
+        error,
+    }
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// `cloudwatch:SetAlarmState` to ALARM with `reason` (the alarm's actions run on AWS; the state
+/// returns to the real one at the next evaluation).
+pub async fn set_alarm_state(
+    client: &Client,
+    alarm_name: &str,
+    reason: &str,
+) -> Result<(), Error> {
+    client
+        .set_alarm_state()
+        .alarm_name(alarm_name)
+        .state_value(StateValue::Alarm)
+        .state_reason(reason)
+        .send()
+        .await
+        .map_err(|e| Error::aws("cloudwatch:SetAlarmState", &region_of(client), e))?;
+    Ok(())
 }
 
 /// `cloudwatch:PutMetricAlarm` (creates, or replaces the alarm of that name).

@@ -14,18 +14,37 @@ fn region_of(client: &Client) -> String {
         .unwrap_or_default()
 }
 
-/// `logs:DescribeMetricFilters` for one log group, following `nextToken` to the end.
-pub async fn metric_filters(client: &Client, log_group: &str) -> Result<Vec<MetricFilter>, Error> {
+/// `logs:DescribeMetricFilters` for one log group, following `nextToken` to the end. `Ok(None)`
+/// when the group does not exist (AWS answers `ResourceNotFoundException`).
+pub async fn metric_filters(
+    client: &Client,
+    log_group: &str,
+) -> Result<Option<Vec<MetricFilter>>, Error> {
     let mut filters = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let out = client
+        let out = match client
             .describe_metric_filters()
             .log_group_name(log_group)
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| Error::aws("logs:DescribeMetricFilters", &region_of(client), e))?;
+        {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => {
+                return Err(Error::aws(
+                    "logs:DescribeMetricFilters",
+                    &region_of(client),
+                    e,
+                ))
+            }
+        };
         for f in out.metric_filters() {
             filters.push(MetricFilter {
                 name: f.filter_name().unwrap_or_default().to_string(),
@@ -42,13 +61,23 @@ pub async fn metric_filters(client: &Client, log_group: &str) -> Result<Vec<Metr
                             .unit()
                             .map(|u| u.as_str().to_string())
                             .filter(|u| u != "None"),
+                        dimensions: {
+                            let mut d: Vec<(String, String)> = m
+                                .dimensions()
+                                .into_iter()
+                                .flatten()
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect();
+                            d.sort();
+                            d
+                        },
                     })
                     .collect(),
             });
         }
         match out.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(filters),
+            _ => return Ok(Some(filters)),
         }
     }
 }
@@ -73,8 +102,17 @@ pub async fn put_metric_filter(
             .metric_namespace(&m.namespace)
             .metric_value(&m.value)
             .set_default_value(m.default_value)
+            .set_dimensions(
+                (!m.dimensions.is_empty())
+                    .then(|| m.dimensions.iter().cloned().collect()),
+            )
+            .set_unit(
+                m.unit
+                    .as_deref()
+                    .map(aws_sdk_cloudwatchlogs::types::StandardUnit::from),
+            )
             .build()
-            .map_err(|e| Error::aws("logs:PutMetricFilter", &region, e))?;
+            .map_err(|e| Error::aws_other("logs:PutMetricFilter", &region, e))?;
         req = req.metric_transformations(t);
     }
     req.send()

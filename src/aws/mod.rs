@@ -3,6 +3,7 @@
 
 pub mod cloudtrail;
 pub mod cloudwatch;
+pub mod kms;
 pub mod logs;
 pub mod sns;
 pub mod sts;

@@ -30,6 +30,7 @@ pub async fn topic(client: &Client, arn: &str) -> Result<Topic, Error> {
                 exists: true,
                 policy: get("Policy"),
                 kms_master_key_id: get("KmsMasterKeyId"),
+                kms_key: None,
                 subscriptions: None,
                 read_error: None,
             })

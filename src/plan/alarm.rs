@@ -1,19 +1,85 @@
 //! Planning the alarm: keep one that already works, else repair trailwatch's own alarm keeping
 //! what the user set on it, else create it; and which topic the alarm notifies.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::*;
 
-/// The document shown for an alarm: the fields a `PutMetricAlarm` carries.
+/// The document shown for an alarm, as `aws cloudwatch describe-alarms` prints it (PascalCase,
+/// absent fields left out).
 pub fn alarm_doc(a: &AlarmRequest) -> Value {
-    match serde_json::to_value(a) {
-        Ok(Value::Object(map)) => Value::Object(
-            map.into_iter()
-                .filter(|(k, v)| k != "region" && !v.is_null())
+    let mut doc = serde_json::Map::new();
+    let mut put = |k: &str, v: Value| {
+        if !v.is_null() {
+            doc.insert(k.to_string(), v);
+        }
+    };
+    put("AlarmName", json!(a.alarm_name));
+    put("AlarmDescription", json!(a.alarm_description));
+    put("ActionsEnabled", json!(a.actions_enabled));
+    put("OKActions", json!(a.ok_actions));
+    put("AlarmActions", json!(a.alarm_actions));
+    put("InsufficientDataActions", json!(a.insufficient_data_actions));
+    if !a.metric_name.is_empty() {
+        put("MetricName", json!(a.metric_name));
+        put("Namespace", json!(a.namespace));
+        let extended = a.statistic.starts_with('p') || a.statistic.contains('(');
+        put(
+            if extended { "ExtendedStatistic" } else { "Statistic" },
+            json!(a.statistic),
+        );
+        put(
+            "Dimensions",
+            a.dimensions
+                .iter()
+                .map(|(k, v)| json!({ "Name": k, "Value": v }))
                 .collect(),
-        ),
-        _ => Value::Null,
+        );
+        put("Period", json!(a.period));
+        put("Unit", json!(a.unit));
+    }
+    put("EvaluationPeriods", json!(a.evaluation_periods));
+    put("DatapointsToAlarm", json!(a.datapoints_to_alarm));
+    put("Threshold", json!(a.threshold));
+    put("ComparisonOperator", json!(a.comparison_operator));
+    put("TreatMissingData", json!(a.treat_missing_data));
+    Value::Object(doc)
+}
+
+/// A metric-math alarm's document: the alarm's own fields plus its `Metrics` queries.
+fn math_doc(a: &Alarm, region: &str) -> Value {
+    let mut doc = alarm_doc(&alarm_request_of(a, region));
+    doc["Metrics"] = a
+        .metrics
+        .iter()
+        .map(|q| {
+            let mut v = json!({ "Id": q.id, "ReturnData": q.return_data });
+            if let Some(e) = &q.expression {
+                v["Expression"] = json!(e);
+            }
+            if let Some(m) = &q.metric_stat {
+                let mut metric = json!({ "Namespace": m.namespace, "MetricName": m.metric_name });
+                if !m.dimensions.is_empty() {
+                    metric["Dimensions"] = m
+                        .dimensions
+                        .iter()
+                        .map(|(k, v)| json!({ "Name": k, "Value": v }))
+                        .collect();
+                }
+                v["MetricStat"] = json!({ "Metric": metric, "Period": m.period, "Stat": m.stat });
+            }
+            v
+        })
+        .collect();
+    doc
+}
+
+/// The document of an existing alarm.
+fn existing_doc(a: &Alarm, region: &str) -> Value {
+    if a.is_math() {
+        math_doc(a, region)
+    } else {
+        alarm_doc(&alarm_request_of(a, region))
     }
 }
 
@@ -52,7 +118,7 @@ impl Ctx<'_> {
             .lg
             .alarms
             .iter()
-            .filter(|a| a.watches(&metric.name, &metric.namespace))
+            .filter(|a| a.watches(&metric.metric_name, &metric.namespace))
             .collect();
         let wanted_topic = self.opts.topic_arn.as_deref();
         // An alarm that already fires on one event and notifies SNS is kept as it is.
@@ -75,9 +141,9 @@ impl Ctx<'_> {
                 .unwrap_or(shared);
             let reason = format!(
                 "alarm {} on {}/{} fires on one event and notifies {topic}",
-                a.name, metric.namespace, metric.name
+                a.name, metric.namespace, metric.metric_name
             );
-            let doc = alarm_doc(&alarm_request_of(a, &self.region()));
+            let doc = existing_doc(a, &self.region());
             return (keep(Resource::Alarm, &a.name, reason, Some(doc)), topic);
         }
         let topic = wanted_topic.map(str::to_string).unwrap_or(shared);
@@ -86,7 +152,7 @@ impl Ctx<'_> {
             region: self.region(),
             alarm_name: spec.name.clone(),
             alarm_description: Some(spec.description.clone()),
-            metric_name: metric.name.clone(),
+            metric_name: metric.metric_name.clone(),
             namespace: metric.namespace.clone(),
             statistic: spec.statistic.clone(),
             period: spec.period,
@@ -106,7 +172,7 @@ impl Ctx<'_> {
             .iter()
             .filter(|a| a.name != spec.name)
             .map(|a| {
-                let problems = alarm_problems_on(a, metric.unit.as_deref());
+                let problems = alarm_problems_on(a, metric);
                 let why = if problems.is_empty() {
                     "has no SNS action".to_string()
                 } else {
@@ -130,10 +196,27 @@ impl Ctx<'_> {
             );
             return (blocked(Resource::Alarm, &spec.name, reason, None), topic);
         }
+        if let Some(math) = ours.filter(|a| a.is_math()) {
+            let problems = alarm_problems_on(math, metric);
+            let reason = format!(
+                "a metric-math alarm already holds the name {} ({}): trailwatch never overwrites it; fix it yourself or give the alarm another name in the control spec{notes}",
+                spec.name,
+                problems.join(", ")
+            );
+            return (
+                blocked(
+                    Resource::Alarm,
+                    &spec.name,
+                    reason,
+                    Some(existing_doc(math, &self.region())),
+                ),
+                topic,
+            );
+        }
         let Some(current) = ours else {
             let reason = format!(
                 "no alarm on {}/{} fires on one event and notifies SNS{notes}",
-                metric.namespace, metric.name
+                metric.namespace, metric.metric_name
             );
             return (
                 Change {
@@ -150,13 +233,13 @@ impl Ctx<'_> {
         };
         // Repair trailwatch's alarm in place, keeping what the user set on it.
         let was = alarm_request_of(current, &self.region());
-        let mut what = alarm_problems_on(current, metric.unit.as_deref());
-        if current.metric_name.as_deref() != Some(metric.name.as_str())
+        let mut what = alarm_problems_on(current, metric);
+        if current.metric_name.as_deref() != Some(metric.metric_name.as_str())
             || current.namespace.as_deref() != Some(metric.namespace.as_str())
         {
             what.push(format!(
                 "watches {}/{}, not {}/{}",
-                was.namespace, was.metric_name, metric.namespace, metric.name
+                was.namespace, was.metric_name, metric.namespace, metric.metric_name
             ));
         }
         if !current.alarm_actions.contains(&topic) {

@@ -5,14 +5,38 @@ use serde_json::{json, Value};
 
 use super::*;
 
+/// A filter as `aws logs describe-metric-filters` prints it (camelCase; absent fields left out).
 fn filter_doc(f: &MetricFilter) -> Value {
+    let metrics: Vec<Value> = f
+        .metrics
+        .iter()
+        .map(|m| {
+            let mut t = json!({
+                "metricName": m.metric_name,
+                "metricNamespace": m.namespace,
+                "metricValue": m.value,
+            });
+            if let Some(d) = m.default_value {
+                t["defaultValue"] = json!(d);
+            }
+            if !m.dimensions.is_empty() {
+                t["dimensions"] = m
+                    .dimensions
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json!(v)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+            }
+            if let Some(u) = &m.unit {
+                t["unit"] = json!(u);
+            }
+            t
+        })
+        .collect();
     json!({
         "filterName": f.name,
         "filterPattern": f.pattern,
-        "metricTransformations": f.metrics.iter().map(|m| json!({
-            "metricName": m.metric_name, "metricNamespace": m.namespace,
-            "metricValue": m.value, "defaultValue": m.default_value,
-        })).collect::<Vec<_>>(),
+        "metricTransformations": metrics,
     })
 }
 
@@ -21,16 +45,23 @@ impl Ctx<'_> {
     pub(super) fn filter(&self, audit: &Audit) -> (Change, Metric) {
         let spec = &self.control.filter;
         let ours = Metric {
-            name: spec.metric_name.clone(),
+            metric_name: spec.metric_name.clone(),
             namespace: spec.namespace.clone(),
+            value: spec.metric_value.clone(),
+            default_value: None,
             unit: None,
+            dimensions: Vec::new(),
         };
         let judged: Vec<(&MetricFilter, &crate::audit::FilterVerdict)> =
             self.lg.filters.iter().zip(&audit.filters).collect();
         let publishes = |f: &MetricFilter, m: &Metric| {
             f.metrics
                 .iter()
-                .any(|t| t.metric_name == m.name && t.namespace == m.namespace)
+                .any(|t| {
+                    t.metric_name == m.metric_name
+                        && t.namespace == m.namespace
+                        && t.dimensions.is_empty()
+                })
         };
         // Notes on filters that are not reused, so the plan says why.
         let others: Vec<String> = judged
@@ -57,12 +88,7 @@ impl Ctx<'_> {
         let working = compliant()
             .flat_map(|f| {
                 f.metrics.iter().map(move |m| {
-                    let metric = Metric {
-                        name: m.metric_name.clone(),
-                        namespace: m.namespace.clone(),
-                        unit: m.unit.clone(),
-                    };
-                    (f, metric)
+                    (f, m.clone())
                 })
             })
             .filter_map(|(f, metric)| {
@@ -84,17 +110,11 @@ impl Ctx<'_> {
                     .map(|f| (f, ours.clone()))
             })
             .or_else(|| {
-                compliant().find(|f| f.name != spec.name).map(|f| {
-                    let m = &f.metrics[0];
-                    (
-                        f,
-                        Metric {
-                            name: m.metric_name.clone(),
-                            namespace: m.namespace.clone(),
-                            unit: m.unit.clone(),
-                        },
-                    )
-                })
+                // Another compliant filter, if its metric can carry a plain alarm: one published
+                // with dimensions gives an alarm nothing (or only one dimension value) to see.
+                compliant()
+                    .filter(|f| f.name != spec.name)
+                    .find_map(|f| f.metrics.iter().find(|m| m.dimensions.is_empty()).map(|m| (f, m.clone())))
             });
         if let Some((f, metric)) = chosen {
             let v = judged
@@ -115,7 +135,7 @@ impl Ctx<'_> {
                 "{whose} is {}{security_hub} and publishes {}/{}{notes}",
                 v.map(|v| v.as_str()).unwrap_or("exact"),
                 metric.namespace,
-                metric.name
+                metric.metric_name
             );
             return (
                 keep(Resource::MetricFilter, &f.name, reason, Some(filter_doc(f))),
@@ -131,6 +151,7 @@ impl Ctx<'_> {
                 value: spec.metric_value.clone(),
                 default_value: None,
                 unit: None,
+                dimensions: Vec::new(),
             }],
         };
         let request = WriteRequest::PutMetricFilter {

@@ -7,6 +7,7 @@
 
 mod alarm;
 mod filter;
+pub mod kms;
 mod topic;
 pub mod topic_policy;
 
@@ -44,6 +45,8 @@ pub struct Endpoint {
 pub enum Resource {
     Topic,
     TopicPolicy,
+    /// The KMS key of an encrypted topic: judged, never written.
+    KmsKey,
     Subscription,
     MetricFilter,
     Alarm,
@@ -221,6 +224,13 @@ pub fn plan(control: &Control, observed: &Observed, audit: &Audit, opts: &Option
     };
     plan.region = lg.region.clone();
     plan.log_group = Some(lg.arn.clone());
+    if lg.missing {
+        plan.blocked = Some(format!(
+            "the trail's log group {} ({}) does not exist: fix the trail or recreate the group, then plan again",
+            lg.name, lg.region
+        ));
+        return plan;
+    }
     if !lg.readable {
         plan.blocked = Some(format!(
             "the trail's log group {} is in account {} ({}): the filter and alarm must be created there; run trailwatch with credentials for account {} and --region {}",
@@ -257,13 +267,18 @@ pub fn plan(control: &Control, observed: &Observed, audit: &Audit, opts: &Option
             needs_you(c, &why);
         }
     }
-    plan.changes = vec![
-        topic_change,
-        policy_change,
-        subscription_change,
-        filter_change,
-        alarm_change,
-    ];
+    let key_change = ctx.kms_key(&topic_arn);
+    plan.changes = [
+        Some(topic_change),
+        Some(policy_change),
+        key_change,
+        Some(subscription_change),
+        Some(filter_change),
+        Some(alarm_change),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     plan
 }
 
@@ -274,14 +289,9 @@ struct Ctx<'a> {
     opts: &'a Options,
 }
 
-/// The metric the alarm must watch.
-#[derive(Debug, Clone, PartialEq)]
-struct Metric {
-    name: String,
-    namespace: String,
-    /// The unit the filter publishes with (none for the control's own filter).
-    unit: Option<String>,
-}
+/// The metric the alarm must watch: what the chosen filter publishes (name, namespace, value,
+/// default value, unit, dimensions), since whether an alarm fires on one event depends on it.
+type Metric = MetricTransformation;
 
 fn keep(
     resource: Resource,
@@ -350,8 +360,8 @@ impl Ctx<'_> {
     /// Alarms on `metric` that fire on one event and notify an SNS topic.
     fn working_alarms<'b>(&'b self, metric: &'b Metric) -> impl Iterator<Item = &'b Alarm> + 'b {
         self.lg.alarms.iter().filter(move |a| {
-            a.watches(&metric.name, &metric.namespace)
-                && alarm_problems_on(a, metric.unit.as_deref()).is_empty()
+            a.watches(&metric.metric_name, &metric.namespace)
+                && alarm_problems_on(a, metric).is_empty()
                 && a.sns_actions().next().is_some()
         })
     }
@@ -395,6 +405,7 @@ pub fn resource_label(r: Resource) -> &'static str {
     match r {
         Resource::Topic => "topic",
         Resource::TopicPolicy => "topic policy",
+        Resource::KmsKey => "kms key",
         Resource::Subscription => "subscription",
         Resource::MetricFilter => "metric filter",
         Resource::Alarm => "alarm",

@@ -24,6 +24,7 @@ fn trail() -> Trail {
         logging: Some(true),
         selectors: Some(Selectors::Default),
         read_error: None,
+        ..Default::default()
     }
 }
 
@@ -55,6 +56,7 @@ fn filter(name: &str, pattern: &str, metric: &str) -> MetricFilter {
             value: "1".into(),
             default_value: None,
             unit: None,
+            dimensions: Vec::new(),
         }],
     }
 }
@@ -85,6 +87,7 @@ fn topic(subs: &[(&str, &str)]) -> Topic {
         exists: true,
         policy: Some(default_policy.to_string()),
         kms_master_key_id: None,
+        kms_key: None,
         subscriptions: Some(
             subs.iter()
                 .map(|(arn, ep)| Subscription {
@@ -288,6 +291,7 @@ fn our_alarm_without_action_is_repaired_keeping_what_the_user_set() {
     a.description = Some("set by the security team".into());
     a.statistic = Some("Average".into());
     a.period = Some(60);
+    a.datapoints_to_alarm = Some(3);
     lg(&mut o).alarms = vec![a];
     let p = plan_for(&o, &Options::default());
     let c = change(&p, Resource::Alarm);
@@ -313,7 +317,11 @@ fn our_alarm_without_action_is_repaired_keeping_what_the_user_set() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(c.reason.contains("statistic is Average"), "{}", c.reason);
+    assert!(
+        c.reason.contains("needs 3 breaching periods") && c.reason.contains("does not notify"),
+        "{}",
+        c.reason
+    );
 }
 
 #[test]
@@ -373,9 +381,10 @@ fn the_aws_managed_sns_key_is_flagged() {
     let mut o = compliant();
     lg(&mut o).topics[0].kms_master_key_id = Some("alias/aws/sns".into());
     let p = plan_for(&o, &Options::default());
-    let c = change(&p, Resource::TopicPolicy);
+    let c = change(&p, Resource::KmsKey);
     assert_eq!(c.action, Action::Blocked);
     assert!(c.reason.contains("alias/aws/sns"));
+    assert_eq!(p.writes().count(), 0, "a key policy is never written");
 }
 
 #[test]
@@ -433,7 +442,7 @@ fn among_several_trails_the_closest_to_compliant_is_chosen_and_named() {
     paused.arn = "arn:aws:cloudtrail:us-east-1:123456789012:trail/a-paused".into();
     paused.logging = Some(false);
     o.trails.insert(0, paused);
-    let chosen = crate::audit::choose_trail(&o.trails, ACCOUNT, "us-east-1").unwrap();
+    let chosen = crate::audit::choose_trail(&o.trails, ACCOUNT, "us-east-1", &["iam.amazonaws.com"]).unwrap();
     assert_eq!(chosen.name, "org");
     let a = audit(&control(), &o, MatchMode::Strict);
     assert!(
@@ -491,15 +500,26 @@ fn a_topic_only_someone_elses_alarm_uses_is_never_written() {
         }),
         ..Default::default()
     };
-    let p = plan_for(&o, &opts);
+    // Without --subscribe nothing is written to it.
+    let p = plan_for(&o, &Options::default());
     assert_eq!(p.writes().count(), 0, "{p:#?}");
-    for r in [Resource::TopicPolicy, Resource::Subscription] {
-        let c = change(&p, r);
-        assert_eq!(c.action, Action::Blocked, "{c:#?}");
-        assert!(c
-            .reason
-            .contains("--topic-arn arn:aws:sns:us-east-1:123456789012:ops-alerts"));
-    }
+    let c = change(&p, Resource::TopicPolicy);
+    assert_eq!(c.action, Action::Blocked, "{c:#?}");
+    assert!(c
+        .reason
+        .contains("--topic-arn arn:aws:sns:us-east-1:123456789012:ops-alerts"));
+    let c = change(&p, Resource::Subscription);
+    assert_eq!(c.action, Action::Blocked, "{c:#?}");
+    assert!(c.reason.contains("--subscribe"), "{}", c.reason);
+    // --subscribe names the receiver: subscribing adds to the topic the working alarm notifies
+    // and changes nothing else; its policy stays the owner's.
+    let p = plan_for(&o, &opts);
+    assert_eq!(p.writes().count(), 1, "{p:#?}");
+    let sub = change(&p, Resource::Subscription);
+    assert_eq!(sub.action, Action::Create);
+    assert!(sub.reason.contains(ops), "{}", sub.reason);
+    assert_eq!(change(&p, Resource::TopicPolicy).action, Action::Blocked);
+    assert_eq!(change(&p, Resource::Alarm).action, Action::Keep);
     // Told to use it: now trailwatch may merge the statement and subscribe.
     let told = Options {
         topic_arn: Some(ops.into()),
@@ -699,4 +719,108 @@ fn with_topic_arn_the_chain_through_that_topic_is_kept() {
     );
     assert_eq!(p.writes().count(), 0, "{p:#?}");
     assert_eq!(change(&p, Resource::MetricFilter).name, "IAMPolicyChanges");
+}
+
+#[test]
+fn subscribe_never_reaches_a_topic_in_another_account() {
+    let mut o = compliant();
+    let theirs = "arn:aws:sns:us-east-1:210987654321:central-alerts";
+    let mut alarm = good_alarm("SecAlarm", "IAMPolicyChanges");
+    alarm.alarm_actions = vec![theirs.into()];
+    let mut t = topic(&[]);
+    t.arn = theirs.into();
+    lg(&mut o).alarms = vec![alarm];
+    lg(&mut o).topics = vec![t];
+    let opts = Options {
+        subscribe: Some(Endpoint {
+            protocol: "email".into(),
+            endpoint: "secops@example.com".into(),
+        }),
+        ..Default::default()
+    };
+    let p = plan_for(&o, &opts);
+    assert_eq!(p.writes().count(), 0, "{p:#?}");
+    let sub = change(&p, Resource::Subscription);
+    assert_eq!(sub.action, Action::Blocked);
+    assert!(sub.reason.contains("another account"), "{}", sub.reason);
+}
+
+#[test]
+fn a_working_alarm_with_another_statistic_is_kept_not_duplicated() {
+    for stat in ["Maximum", "Average", "Minimum", "SampleCount"] {
+        let mut o = compliant();
+        lg(&mut o).alarms[0].statistic = Some(stat.into());
+        let p = plan_for(&o, &Options::default());
+        assert_eq!(p.writes().count(), 0, "{stat}: {p:#?}");
+        assert_eq!(change(&p, Resource::Alarm).action, Action::Keep, "{stat}");
+    }
+}
+
+#[test]
+fn a_metric_math_alarm_holding_our_name_is_never_overwritten() {
+    use crate::observed::{MetricQuery, MetricStat};
+    let mut o = compliant();
+    let math = Alarm {
+        name: "IAMPolicyChanges".into(),
+        arn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:IAMPolicyChanges".into(),
+        threshold: Some(1.0),
+        comparison_operator: Some("GreaterThanOrEqualToThreshold".into()),
+        evaluation_periods: Some(1),
+        actions_enabled: true,
+        metrics: vec![
+            MetricQuery {
+                id: "m1".into(),
+                metric_stat: Some(MetricStat {
+                    metric_name: "IAMPolicyChanges".into(),
+                    namespace: "CISBenchmark".into(),
+                    stat: "Sum".into(),
+                    period: Some(300),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            MetricQuery {
+                id: "e1".into(),
+                expression: Some("RATE(m1)".into()),
+                return_data: true,
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    lg(&mut o).alarms = vec![math];
+    let p = plan_for(&o, &Options::default());
+    let c = change(&p, Resource::Alarm);
+    assert_eq!(c.action, Action::Blocked, "{c:#?}");
+    assert!(c.reason.contains("metric-math") && c.reason.contains("RATE(m1)"), "{}", c.reason);
+    assert!(c.current.as_ref().unwrap()["Metrics"].is_array());
+    assert!(!p.writes().any(|w| matches!(w, WriteRequest::PutMetricAlarm(_))));
+}
+
+#[test]
+fn a_missing_log_group_blocks_the_plan() {
+    let mut o = compliant();
+    let g = lg(&mut o);
+    g.missing = true;
+    g.filters.clear();
+    g.alarms.clear();
+    let p = plan_for(&o, &Options::default());
+    let why = p.blocked.as_deref().unwrap_or_default();
+    assert!(why.contains("does not exist") && why.contains("recreate the group"), "{why}");
+    assert_eq!(p.writes().count(), 0);
+}
+
+#[test]
+fn documents_use_each_aws_apis_own_field_names_and_leave_out_nulls() {
+    let p = plan_for(&observed(), &Options::default());
+    let alarm = change(&p, Resource::Alarm).desired.clone().unwrap();
+    for k in ["AlarmName", "MetricName", "Namespace", "Statistic", "Threshold", "ComparisonOperator", "AlarmActions", "TreatMissingData"] {
+        assert!(alarm.get(k).is_some(), "{k} in {alarm:#}");
+    }
+    assert!(alarm.get("alarm_name").is_none() && alarm.get("DatapointsToAlarm").is_none(), "{alarm:#}");
+    let filter = change(&p, Resource::MetricFilter).desired.clone().unwrap();
+    assert!(filter.get("filterName").is_some() && filter.get("filterPattern").is_some());
+    let t = &filter["metricTransformations"][0];
+    assert_eq!(t["metricNamespace"], "CISBenchmark");
+    assert!(t.get("defaultValue").is_none(), "null fields are left out: {t}");
 }

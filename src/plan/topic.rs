@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use super::kms;
 use super::topic_policy::{self, AlarmOrigin, Publish};
 use super::*;
 
@@ -86,15 +87,67 @@ impl Ctx<'_> {
     }
 
     /// Policy and subscription of a topic that only another (working) alarm uses: judged, shown,
-    /// never written. Passing it as `--topic-arn` lets trailwatch manage it.
+    /// never written, with one exception: `--subscribe` adds the receiver the user named to a
+    /// topic in this account (subscribing adds, it changes nothing that is there). Passing the
+    /// topic as `--topic-arn` lets trailwatch manage it.
     pub(super) fn foreign_topic(&self, arn: &str, alarm_name: &str) -> (Change, Change) {
         let advice = format!("the topic is not trailwatch's: fix it yourself, or pass --topic-arn {arn} to let trailwatch manage it");
         let mut policy = self.topic_policy(arn, alarm_name, false);
         let mut subscription = self.subscription(arn);
-        for c in [&mut policy, &mut subscription] {
-            needs_you(c, &advice);
+        needs_you(&mut policy, &advice);
+        let same_account =
+            Arn::parse(arn).is_some_and(|a| a.account == self.observed.account);
+        if same_account && self.opts.subscribe.is_some() && subscription.request.is_some() {
+            subscription.reason = format!(
+                "{}; the working alarm notifies topic {arn}, which has no confirmed subscriber: --subscribe adds one to it and changes nothing else",
+                subscription.reason
+            );
+        } else {
+            let advice = if same_account {
+                format!("{advice}, or pass --subscribe to add a subscriber to it")
+            } else {
+                format!("the topic is in another account: its owner must add a subscriber, or pass --topic-arn with a topic of account {}", self.observed.account)
+            };
+            needs_you(&mut subscription, &advice);
         }
         (policy, subscription)
+    }
+
+    /// The KMS key of an encrypted topic: CloudWatch must be able to use it. Never written;
+    /// `None` for a topic that is not encrypted (or not read).
+    pub(super) fn kms_key(&self, arn: &str) -> Option<Change> {
+        let topic = self.lg.topic(arn).filter(|t| t.exists)?;
+        let id = topic.kms_master_key_id.as_deref()?;
+        let key = topic.kms_key.clone().unwrap_or_else(|| crate::observed::KmsKey {
+            id: id.to_string(),
+            read_error: Some("the key was not read".into()),
+            ..Default::default()
+        });
+        let name = key.arn.clone().unwrap_or_else(|| id.to_string());
+        let doc = json!({ "KeyId": name, "KeyManager": key.manager, "TopicArn": arn });
+        let add = kms::statement();
+        let with = |why: String| format!("{why}; add this statement to the key policy (trailwatch never edits key policies): {add}");
+        Some(match kms::cloudwatch_can_use(&key) {
+            kms::KeyUse::Usable(why) => keep(Resource::KmsKey, name, why, Some(doc)),
+            kms::KeyUse::AwsManaged => blocked(
+                Resource::KmsKey,
+                name,
+                format!("topic {arn} is encrypted with an AWS-managed key ({id}, e.g. alias/aws/sns), whose policy cannot grant cloudwatch.amazonaws.com: alarms fail to publish without a sound. Encrypt the topic with a customer-managed key whose policy has this statement: {add}"),
+                Some(doc),
+            ),
+            kms::KeyUse::NotGranted(why) => blocked(
+                Resource::KmsKey,
+                name,
+                with(format!("CloudWatch cannot use the key that encrypts topic {arn}, so alarms fail to publish: {why}")),
+                Some(doc),
+            ),
+            kms::KeyUse::Unreadable(why) => blocked(
+                Resource::KmsKey,
+                name,
+                with(format!("the key that encrypts topic {arn} could not be judged ({why}); make sure its policy lets CloudWatch use it")),
+                Some(doc),
+            ),
+        })
     }
 
     /// The topic policy: CloudWatch must be allowed to publish for this account's alarms.
@@ -115,16 +168,6 @@ impl Ctx<'_> {
                 None,
             );
         };
-        if let Some(key) = &topic.kms_master_key_id {
-            if key == "alias/aws/sns" || key.ends_with(":alias/aws/sns") {
-                return blocked(
-                    Resource::TopicPolicy,
-                    arn,
-                    "the topic is encrypted with the AWS-managed key alias/aws/sns, whose policy cannot grant cloudwatch.amazonaws.com: alarms fail to publish silently. Use a customer-managed key that grants cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*",
-                    Some(topic_doc(topic)),
-                );
-            }
-        }
         let origin = AlarmOrigin {
             partition: &self.lg.partition,
             region: &self.lg.region,
@@ -147,12 +190,8 @@ impl Ctx<'_> {
             .as_ref()
             .map(|p| topic_policy::cloudwatch_can_publish(p, arn, &origin))
             .unwrap_or(Publish::NotAllowed);
-        let kms_note = match &topic.kms_master_key_id {
-            Some(k) => format!("; the topic is encrypted with {k}: its key policy must grant cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* (not checked)"),
-            None => String::new(),
-        };
         match verdict {
-            Publish::Allowed(why) => keep(Resource::TopicPolicy, arn, format!("{why}{kms_note}"), current),
+            Publish::Allowed(why) => keep(Resource::TopicPolicy, arn, why, current),
             Publish::Denied(why) => blocked(
                 Resource::TopicPolicy,
                 arn,
@@ -175,7 +214,7 @@ impl Ctx<'_> {
                     action: Action::Update,
                     name: arn.to_string(),
                     reason: format!(
-                        "no statement lets cloudwatch.amazonaws.com publish for this account's alarms: merge statement {:?}, keep the rest{kms_note}",
+                        "no statement lets cloudwatch.amazonaws.com publish for this account's alarms: merge statement {:?}, keep the rest",
                         topic_policy::SID
                     ),
                     current,

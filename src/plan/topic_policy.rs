@@ -165,11 +165,11 @@ fn only_secure_transport(condition: &Value) -> bool {
     })
 }
 
-fn effect(s: &Value) -> Option<&str> {
+pub(super) fn effect(s: &Value) -> Option<&str> {
     s.get("Effect").and_then(Value::as_str)
 }
 
-fn strings(v: Option<&Value>) -> Vec<&str> {
+pub(super) fn strings(v: Option<&Value>) -> Vec<&str> {
     match v {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
@@ -227,7 +227,7 @@ fn conditions_hold(condition: Option<&Value>, origin: &AlarmOrigin) -> bool {
 }
 
 /// IAM-style wildcard match: `*` any run, `?` one character.
-fn glob(pattern: &str, text: &str) -> bool {
+pub(super) fn glob(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {

@@ -8,8 +8,12 @@ Run with the emulator virtualenv (scripts/setup-emulator):
 It starts emulator.py as a subprocess, waits for its READY line, sends hand-built CBOR requests
 with a dummy SigV4-shaped Authorization header, checks statuses, headers and CBOR typing
 (timestamps as tag 1, doubles as floats), the request log, a pass-through awsQuery call, a
-boto3 (botocore speaks CBOR to CloudWatch too) round trip, then closes the emulator's stdin and
-checks it exits; a second instance checks SIGTERM. Prints `N passed, M failed`; exits non-zero
+boto3 (botocore speaks CBOR to CloudWatch too) round trip, the CloudWatch Logs fixes (awsJson1_1
+requests: a re-put filter replaces the old one, ResourceNotFoundException for a missing log
+group, DeleteLogGroup takes its filters along, inner requests stay out of the request log),
+unimplemented calls answered as HTTP 500 with a quiet stderr (and tracebacks with
+TRAILWATCH_EMULATOR_VERBOSE=1, on a second instance), then closes the emulator's stdin and
+checks it exits; another instance checks SIGTERM. Prints `N passed, M failed`; exits non-zero
 on any failure.
 """
 
@@ -37,8 +41,18 @@ AUTH = (
     "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/monitoring/aws4_request, "
     "SignedHeaders=host, Signature=0"
 )
+LOGS_AUTH = AUTH.replace("/monitoring/", "/logs/")
 SERVICE_ID = "GraniteServiceVersion20100801"
 ALARM = "trailwatch-check-iam-policy-changes"
+LOG_GROUP = "trailwatch-check/CloudTrailLogs"
+MISSING_GROUP = "trailwatch-check/no-such-group"
+LOG_GROUP_MISSING = {
+    "__type": "ResourceNotFoundException",
+    "message": "The specified log group does not exist.",
+}
+TRANSFORMATIONS = [
+    {"metricName": "IAMPolicyChanges", "metricNamespace": "CISBenchmark", "metricValue": "1"}
+]
 
 
 class Tag1:
@@ -56,14 +70,19 @@ def decode(body: bytes) -> Any:
 
 
 class Emulator:
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        """Start an emulator; `env`: extra environment variables (on top of a default one
+        without TRAILWATCH_EMULATOR_VERBOSE)."""
         self.stderr = tempfile.TemporaryFile()
+        environment = {k: v for k, v in os.environ.items() if k != "TRAILWATCH_EMULATOR_VERBOSE"}
+        environment.update(env or {})
         started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, str(EMULATOR), "--port", "0"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
+            env=environment,
         )
         line = self.proc.stdout.readline().decode()
         self.ready_seconds = time.monotonic() - started
@@ -109,6 +128,42 @@ class Emulator:
         expect(int(resp_headers.get("content-length", -1)) == len(raw), "Content-Length")
         return status, resp_headers, decode(raw) if raw else None
 
+    def logs(self, operation: str, params: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        """A CloudWatch Logs (awsJson1_1) call: (status, headers, decoded JSON body or None)."""
+        status, headers, raw = self.request(
+            "POST",
+            "/",
+            json.dumps(params).encode("utf-8"),
+            {
+                "Authorization": LOGS_AUTH,
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": f"Logs_20140328.{operation}",
+                "X-Amz-Date": "20260101T000000Z",
+            },
+        )
+        return status, headers, json.loads(raw) if raw.strip() else None
+
+    def metric_filters(self, group: str) -> list[dict[str, Any]]:
+        status, _, body = self.logs("DescribeMetricFilters", {"logGroupName": group})
+        expect(status == 200, f"DescribeMetricFilters {group}: {status} {body}")
+        return body["metricFilters"]
+
+    def put_filter(self, group: str, name: str, pattern: str) -> tuple[int, Any]:
+        status, _, body = self.logs(
+            "PutMetricFilter",
+            {
+                "logGroupName": group,
+                "filterName": name,
+                "filterPattern": pattern,
+                "metricTransformations": TRANSFORMATIONS,
+            },
+        )
+        return status, body
+
+    def reset_log(self) -> None:
+        status, _, _ = self.request("POST", "/_trailwatch/requests/reset")
+        assert status == 200, status
+
     def log(self) -> list[dict[str, Any]]:
         status, _, raw = self.request("GET", "/_trailwatch/requests")
         assert status == 200, status
@@ -142,6 +197,18 @@ def expect(condition: bool, message: str) -> None:
 def check_cbor_headers(headers: dict[str, str]) -> None:
     expect(headers.get("content-type") == "application/cbor", f"content-type {headers}")
     expect(headers.get("smithy-protocol") == "rpc-v2-cbor", f"smithy-protocol {headers}")
+
+
+def check_log_group_missing(status: int, headers: dict[str, str], body: Any) -> None:
+    """AWS's answer for a log group that does not exist."""
+    expect(status == 400, f"status {status} {body}")
+    expect(headers.get("content-type") == "application/x-amz-json-1.1", f"{headers}")
+    expect(body == LOG_GROUP_MISSING, f"{body}")
+
+
+def logs_calls(operations: list[str]) -> list[dict[str, Any]]:
+    """The request log entries of these Logs calls (what the caller sent, nothing else)."""
+    return [{"service": "logs", "operation": op} for op in operations]
 
 
 def main() -> int:
@@ -343,6 +410,194 @@ def main() -> int:
             raise AssertionError("DeleteDashboards on a missing name must fail")
         expect(emu.log()[-1] == {"service": "monitoring", "operation": "DeleteDashboards"}, "log")
 
+    def logs_reput_replaces() -> None:
+        emu.reset_log()
+        status, _, body = emu.logs("CreateLogGroup", {"logGroupName": LOG_GROUP})
+        expect(status == 200, f"CreateLogGroup {status} {body}")
+        for name, pattern in [
+            ("IAMPolicyChanges", "{ $.eventName = DeleteGroupPolicy }"),
+            ("Other", "{ $.eventName = Other }"),
+            ("IAMPolicyChanges", "{ $.eventName = PutGroupPolicy }"),
+        ]:
+            status, body = emu.put_filter(LOG_GROUP, name, pattern)
+            expect(status == 200, f"PutMetricFilter {name}: {status} {body}")
+        filters = sorted(emu.metric_filters(LOG_GROUP), key=lambda f: f["filterName"])
+        got = [(f["filterName"], f["filterPattern"]) for f in filters]
+        expect(
+            got == [
+                ("IAMPolicyChanges", "{ $.eventName = PutGroupPolicy }"),
+                ("Other", "{ $.eventName = Other }"),
+            ],
+            f"one filter per name, the newest pattern: {got}",
+        )
+        expect(filters[0]["metricTransformations"] == TRANSFORMATIONS, f"{filters[0]}")
+
+    def logs_request_log_has_no_inner_calls() -> None:
+        # logs_reput_replaces' calls exactly: no inner DescribeLogGroups, DescribeMetricFilters
+        # or DeleteMetricFilter the middleware sent on its own.
+        entries = emu.log()
+        expected = logs_calls(
+            ["CreateLogGroup"] + ["PutMetricFilter"] * 3 + ["DescribeMetricFilters"]
+        )
+        expect(entries == expected, f"logged {entries}")
+
+    def logs_rejected_put_keeps_old() -> None:
+        status, _, body = emu.logs(
+            "PutMetricFilter",
+            {
+                "logGroupName": LOG_GROUP,
+                "filterName": "IAMPolicyChanges",
+                "filterPattern": "{ $.eventName = Rejected }",
+                "metricTransformations": TRANSFORMATIONS * 2,  # moto: "Fixed number of 1 item"
+            },
+        )
+        expect(status == 400 and body["__type"] == "InvalidParameterException", f"{status} {body}")
+        patterns = {f["filterName"]: f["filterPattern"] for f in emu.metric_filters(LOG_GROUP)}
+        kept = patterns.get("IAMPolicyChanges")
+        expect(kept == "{ $.eventName = PutGroupPolicy }", f"{patterns}")
+        expect(len(patterns) == 2 == len(emu.metric_filters(LOG_GROUP)), f"{patterns}")
+
+    def logs_describe_missing_group() -> None:
+        check_log_group_missing(
+            *emu.logs("DescribeMetricFilters", {"logGroupName": MISSING_GROUP})
+        )
+        # A prefix of an existing group's name is not that group.
+        check_log_group_missing(
+            *emu.logs("DescribeMetricFilters", {"logGroupName": LOG_GROUP[:-1]})
+        )
+        status, _, body = emu.logs("DescribeMetricFilters", {})  # no logGroupName: all filters
+        expect(status == 200 and len(body["metricFilters"]) == 2, f"{status} {body}")
+
+    def logs_put_missing_group() -> None:
+        emu.reset_log()
+        status, headers, body = emu.logs(
+            "PutMetricFilter",
+            {
+                "logGroupName": MISSING_GROUP,
+                "filterName": "IAMPolicyChanges",
+                "filterPattern": "{ $.x = 1 }",
+                "metricTransformations": TRANSFORMATIONS,
+            },
+        )
+        check_log_group_missing(status, headers, body)
+        status, _, body = emu.logs("DescribeMetricFilters", {"filterNamePrefix": "IAM"})
+        groups = [f["logGroupName"] for f in body["metricFilters"]]
+        expect(status == 200 and groups == [LOG_GROUP], f"nothing stored: {status} {body}")
+        entries = emu.log()
+        expect(entries == logs_calls(["PutMetricFilter", "DescribeMetricFilters"]), f"{entries}")
+
+    def logs_delete_group_drops_filters() -> None:
+        emu.reset_log()
+        for operation in ("DeleteLogGroup", "CreateLogGroup"):
+            status, _, body = emu.logs(operation, {"logGroupName": LOG_GROUP})
+            expect(status == 200, f"{operation} {status} {body}")
+        expect(emu.metric_filters(LOG_GROUP) == [], "the old group's filters came back")
+        status, _, body = emu.logs("DescribeMetricFilters", {})
+        expect(status == 200 and body["metricFilters"] == [], f"filters left: {body}")
+        status, _, body = emu.logs("DeleteLogGroup", {"logGroupName": MISSING_GROUP})
+        expect(status == 400 and body["__type"] == "ResourceNotFoundException", f"{body}")
+        expect(
+            emu.log() == logs_calls(
+                ["DeleteLogGroup", "CreateLogGroup", "DescribeMetricFilters",
+                 "DescribeMetricFilters", "DeleteLogGroup"]
+            ),
+            f"logged {emu.log()}",
+        )
+
+    def logs_concurrent_reputs() -> None:
+        # The replacement is atomic: a concurrent describe sees exactly one filter, never
+        # none (between the inner delete and the put) nor two.
+        seen: list[int] = []
+        statuses: list[int] = []
+
+        def writer(n: int) -> None:
+            for i in range(5):
+                statuses.append(emu.put_filter(LOG_GROUP, "Raced", f"{{ $.n = {n * 10 + i} }}")[0])
+
+        def reader() -> None:
+            for _ in range(10):
+                seen.append(len(emu.metric_filters(LOG_GROUP)))
+
+        emu.put_filter(LOG_GROUP, "Raced", "{ $.n = 0 }")
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        threads += [threading.Thread(target=reader) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        expect(statuses == [200] * 20, f"statuses {statuses}")
+        expect(seen == [1] * 40, f"filter counts seen: {seen}")
+        expect(len(emu.metric_filters(LOG_GROUP)) == 1, "one filter at the end")
+
+    def boto3_logs_client() -> None:
+        import boto3
+
+        client = boto3.client(
+            "logs",
+            region_name="us-east-1",
+            endpoint_url=emu.url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        for pattern in ("{ $.a = 1 }", "{ $.a = 2 }"):
+            client.put_metric_filter(
+                logGroupName=LOG_GROUP,
+                filterName="Boto3",
+                filterPattern=pattern,
+                metricTransformations=TRANSFORMATIONS,
+            )
+        filters = client.describe_metric_filters(logGroupName=LOG_GROUP, filterNamePrefix="Boto3")
+        got = [f["filterPattern"] for f in filters["metricFilters"]]
+        expect(got == ["{ $.a = 2 }"], f"{got}")
+        try:
+            client.describe_metric_filters(logGroupName=MISSING_GROUP)
+        except client.exceptions.ResourceNotFoundException as err:
+            expect(err.response["ResponseMetadata"]["HTTPStatusCode"] == 400, f"{err.response}")
+        else:
+            raise AssertionError("DescribeMetricFilters on a missing group must fail")
+
+    def unimplemented_json_and_query() -> None:
+        status, headers, body = emu.logs(
+            "TestMetricFilter", {"filterPattern": "{ $.a = 1 }", "logEventMessages": ["{}"]}
+        )
+        expect(status == 500, f"status {status} {body}")
+        expect(headers.get("content-type") == "application/x-amz-json-1.1", f"{headers}")
+        expect(body["__type"] == "InternalFailure", f"{body}")
+        expect("not been implemented" in body["message"], f"{body}")
+        status, headers, raw = emu.request(
+            "POST",
+            "/",
+            b"Action=SimulatePrincipalPolicy&Version=2010-05-08"
+            b"&PolicySourceArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Auser%2Fx"
+            b"&ActionNames.member.1=sns%3APublish",
+            {
+                "Authorization": AUTH.replace("/monitoring/", "/iam/"),
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        expect(status == 500, f"status {status} {raw[:300]!r}")
+        expect(b"<Code>InternalFailure</Code>" in raw, f"{raw[:300]!r}")
+        expect(b"not been implemented" in raw, f"{raw[:300]!r}")
+
+    def quiet_stderr() -> None:
+        # After the unimplemented CBOR, awsJson and awsQuery calls above.
+        text = emu.stderr_text()
+        expect("Traceback" not in text, f"traceback on stderr: {text[:1000]}")
+        expect("Error on request" not in text, f"werkzeug error log on stderr: {text[:1000]}")
+
+    def verbose_stderr() -> None:
+        other = Emulator({"TRAILWATCH_EMULATOR_VERBOSE": "1"})
+        try:
+            status, _, body = other.logs(
+                "TestMetricFilter", {"filterPattern": "{ $.a = 1 }", "logEventMessages": ["{}"]}
+            )
+            expect(status == 500 and body["__type"] == "InternalFailure", f"{status} {body}")
+            text = other.stderr_text()
+            expect("Traceback" in text and "NotImplementedError" in text, f"stderr: {text[:500]}")
+        finally:
+            other.proc.stdin.close()
+            other.proc.wait(timeout=10)
+
     def no_access_log() -> None:
         text = emu.stderr_text()
         expect("POST /" not in text and "GET /" not in text, f"access log on stderr: {text[:500]}")
@@ -376,6 +631,17 @@ def main() -> int:
             ("40 concurrent CBOR calls", concurrent_requests),
             ("control endpoints", control_endpoints),
             ("boto3 (botocore CBOR) round trip", boto3_cbor_client),
+            ("logs PutMetricFilter re-put replaces", logs_reput_replaces),
+            ("logs: request log has no inner calls", logs_request_log_has_no_inner_calls),
+            ("logs PutMetricFilter rejected -> old filter kept", logs_rejected_put_keeps_old),
+            ("logs DescribeMetricFilters missing group -> 400", logs_describe_missing_group),
+            ("logs PutMetricFilter missing group -> 400, nothing stored", logs_put_missing_group),
+            ("logs DeleteLogGroup + CreateLogGroup -> no filters", logs_delete_group_drops_filters),
+            ("logs concurrent re-puts are atomic", logs_concurrent_reputs),
+            ("boto3 logs round trip", boto3_logs_client),
+            ("unimplemented awsJson/awsQuery -> 500", unimplemented_json_and_query),
+            ("quiet stderr by default (no Traceback)", quiet_stderr),
+            ("TRAILWATCH_EMULATOR_VERBOSE=1 prints tracebacks", verbose_stderr),
             ("no access log, no credentials on stderr", no_access_log),
             ("exits on stdin EOF", exits_on_stdin_eof),
             ("exits on SIGTERM", exits_on_sigterm),

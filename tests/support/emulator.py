@@ -10,12 +10,17 @@ it accepts requests:
 
     TRAILWATCH_EMULATOR_READY http://127.0.0.1:<port>
 
-stdout carries that line only (anything printed later goes to stderr, which carries errors
-and tracebacks but no access log). It exits by itself when its stdin reaches EOF, so a test
-process that dies never leaves it behind (pass ``--no-stdin-watch`` to run it by hand in the
-background), and on SIGTERM/SIGINT.
+stdout carries that line only (anything printed later goes to stderr, which carries no access
+log). It exits by itself when its stdin reaches EOF, so a test process that dies never leaves it
+behind (pass ``--no-stdin-watch`` to run it by hand in the background), and on SIGTERM/SIGINT.
 
-This file owns the middleware, which does three things and nothing else:
+Quiet by default: an error inside moto (e.g. an operation moto does not implement, such as logs
+TestMetricFilter or cloudwatch DescribeAlarmHistory) is answered as an HTTP 500 error response
+but prints nothing, and werkzeug's error log is silenced, so a passing test run leaves stderr
+clean. Set the environment variable ``TRAILWATCH_EMULATOR_VERBOSE=1`` to get the Python
+tracebacks and werkzeug's error log on stderr again.
+
+This file owns the middleware, which does these things and nothing else:
 
 a. CBOR adapter for CloudWatch. aws-sdk-cloudwatch (Rust, >= 1.100) speaks Smithy RPC v2 CBOR
    (``POST /service/GraniteServiceVersion20100801/operation/<Op>``), which moto 5.2.5 does not
@@ -26,11 +31,29 @@ a. CBOR adapter for CloudWatch. aws-sdk-cloudwatch (Rust, >= 1.100) speaks Smith
    ``{"__type": "com.amazonaws.cloudwatch#<error shape>", "message": ...}`` with moto's status
    and the ``x-amzn-query-error: <awsQuery code>;Sender`` header, which is what the Rust SDK
    (awsQueryCompatible) matches error codes by, e.g. ``ResourceNotFound;Sender``.
-b. Request log. Every request (other than the control endpoints below) is recorded as
-   ``{"service": <SigV4 signing name>, "operation": <operation>}``.
+b. CloudWatch Logs answered as AWS does where moto 5.2.5 differs (awsJson1_1,
+   ``X-Amz-Target: Logs_20140328.<Op>``), using inner requests to moto with the caller's
+   headers (so the same account and region) that are not recorded in the request log:
+
+   - PutMetricFilter with a filter name that already exists on the group REPLACES that filter
+     (moto appends a duplicate): the old one is deleted first and put back if moto then
+     rejects the new one.
+   - PutMetricFilter, and DescribeMetricFilters with a ``logGroupName``, on a log group that
+     does not exist answer HTTP 400 ``{"__type": "ResourceNotFoundException", "message":
+     "The specified log group does not exist."}`` (moto accepts the put / lists nothing).
+   - DeleteLogGroup also deletes the group's metric filters (moto keeps them, and would show
+     them again on a re-created group of the same name).
+
+   PutMetricFilter, DeleteMetricFilter, DescribeMetricFilters and DeleteLogGroup run under one
+   lock, so a replacement is atomic for every other call among them.
+c. Request log. Every request (other than the control endpoints below) is recorded as
+   ``{"service": <SigV4 signing name>, "operation": <operation>}``; the middleware's own inner
+   requests are not.
    ``GET /_trailwatch/requests`` returns the log as a JSON array, in order;
    ``POST /_trailwatch/requests/reset`` clears it. Credentials are never recorded or printed.
-c. Everything else passes through to moto unchanged.
+d. An exception escaping moto is answered as HTTP 500 ``InternalFailure`` in the request's
+   protocol (CBOR map, awsJson ``{"__type", "message"}`` or awsQuery XML ``ErrorResponse``).
+e. Everything else passes through to moto unchanged.
 """
 
 from __future__ import annotations
@@ -40,6 +63,7 @@ import base64
 import datetime as dt
 import io
 import json
+import logging
 import os
 import re
 import signal
@@ -48,6 +72,7 @@ import threading
 import time
 import traceback
 import urllib.parse
+import uuid
 import xml.etree.ElementTree as ET
 from typing import Any, Callable, Iterable
 
@@ -55,12 +80,19 @@ import cbor2
 
 READY_PREFIX = "TRAILWATCH_EMULATOR_READY"
 CONTROL_PREFIX = "/_trailwatch/"
+# TRAILWATCH_EMULATOR_VERBOSE=1: tracebacks and werkzeug's error log on stderr (quiet otherwise).
+VERBOSE = os.environ.get("TRAILWATCH_EMULATOR_VERBOSE") == "1"
 
 # Smithy RPC v2 CBOR service ids the adapter translates -> (botocore service name, error namespace).
 CBOR_SERVICES = {"GraniteServiceVersion20100801": ("cloudwatch", "com.amazonaws.cloudwatch")}
 CBOR_PATH = re.compile(r"^/service/(?P<service>[^/]+)/operation/(?P<operation>[^/]+)$")
 # SigV4: "AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, ..."
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]*/[^/,\s]*/([^/,\s]*)/([^/,\s]*)/aws4_request")
+# CloudWatch Logs (awsJson1_1): the X-Amz-Target prefix and the content type.
+LOGS_TARGET = "Logs_20140328"
+AWS_JSON_1_1 = "application/x-amz-json-1.1"
+LOG_GROUP_MISSING = "The specified log group does not exist."
+INTERNAL_ERROR = "500 Internal Server Error"
 
 StartResponse = Callable[..., Any]
 
@@ -131,6 +163,92 @@ def call_app(app: Callable, environ: dict[str, Any]) -> tuple[str, list[tuple[st
             result.close()
     body = b"".join(captured.get("written", []) + chunks)
     return captured["status"], captured["headers"], body
+
+
+def status_code(status: str) -> int:
+    """`"400 Bad Request"` -> 400."""
+    return int(status.split()[0])
+
+
+def json_environ(
+    environ: dict[str, Any], target: str, content_type: str, payload: bytes
+) -> dict[str, Any]:
+    """A copy of `environ` as an awsJson ``POST /`` carrying `payload` for `target`.
+
+    The copy keeps every other header, above all the SigV4 ``Authorization`` moto takes the
+    account, region and service from, so the request lands where the caller's would.
+    """
+    inner = dict(environ)
+    for key in (
+        "HTTP_SMITHY_PROTOCOL",
+        "HTTP_CONTENT_TYPE",
+        "HTTP_CONTENT_LENGTH",
+        "HTTP_TRANSFER_ENCODING",
+        "wsgi.input_terminated",
+        "werkzeug.request",  # werkzeug caches the outer request object here
+    ):
+        inner.pop(key, None)
+    inner.update(
+        {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/",
+            "RAW_URI": "/",
+            "REQUEST_URI": "/",
+            "QUERY_STRING": "",
+            "CONTENT_TYPE": content_type,
+            "CONTENT_LENGTH": str(len(payload)),
+            "HTTP_X_AMZ_TARGET": target,
+            "HTTP_ACCEPT": "application/json",
+            "wsgi.input": io.BytesIO(payload),
+        }
+    )
+    return inner
+
+
+def aws_json_error(
+    start_response: StartResponse,
+    status: str,
+    code: str,
+    message: str,
+    content_type: str = AWS_JSON_1_1,
+    exc_info: Any = None,
+) -> list[bytes]:
+    """An awsJson error answer: ``{"__type": <code>, "message": ...}``."""
+    data = json.dumps({"__type": code, "message": message}).encode("utf-8")
+    headers = [
+        ("x-amzn-RequestId", str(uuid.uuid4())),
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(data))),
+    ]
+    start_response(status, headers, exc_info)
+    return [data]
+
+
+def aws_query_error(
+    start_response: StartResponse, status: str, code: str, message: str, exc_info: Any = None
+) -> list[bytes]:
+    """An awsQuery error answer: ``<ErrorResponse><Error>...`` XML."""
+    root = ET.Element("ErrorResponse")
+    error = ET.SubElement(root, "Error")
+    ET.SubElement(error, "Type").text = "Receiver" if status_code(status) >= 500 else "Sender"
+    ET.SubElement(error, "Code").text = code
+    ET.SubElement(error, "Message").text = message
+    request_id = str(uuid.uuid4())
+    ET.SubElement(root, "RequestId").text = request_id
+    data = ET.tostring(root, encoding="utf-8")
+    headers = [
+        ("x-amzn-RequestId", request_id),
+        ("Content-Type", "text/xml"),
+        ("Content-Length", str(len(data))),
+    ]
+    start_response(status, headers, exc_info)
+    return [data]
+
+
+def print_traceback() -> None:
+    """The current exception's traceback on stderr, with TRAILWATCH_EMULATOR_VERBOSE=1 only."""
+    if VERBOSE:
+        traceback.print_exc(file=sys.stderr)
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,30 +393,16 @@ class CborAdapter:
                         f"cannot decode CBOR request: {exc}")
         payload = json.dumps(request if isinstance(request, dict) else {}).encode("utf-8")
 
-        inner = dict(environ)
-        for key in ("HTTP_SMITHY_PROTOCOL", "HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-            inner.pop(key, None)
-        inner.update(
-            {
-                "REQUEST_METHOD": "POST",
-                "PATH_INFO": "/",
-                "RAW_URI": "/",
-                "REQUEST_URI": "/",
-                "QUERY_STRING": "",
-                "CONTENT_TYPE": "application/x-amz-json-1.0",
-                "CONTENT_LENGTH": str(len(payload)),
-                "HTTP_X_AMZ_TARGET": f"{service_id}.{operation}",
-                "HTTP_ACCEPT": "application/json",
-                "wsgi.input": io.BytesIO(payload),
-            }
+        inner = json_environ(
+            environ, f"{service_id}.{operation}", "application/x-amz-json-1.0", payload
         )
         try:
             status, headers, answer = call_app(self.app, inner)
         except Exception as exc:  # moto lets e.g. NotImplementedError escape Flask
-            traceback.print_exc(file=sys.stderr)
-            return fail("500 Internal Server Error", "InternalFailure",
+            print_traceback()
+            return fail(INTERNAL_ERROR, "InternalFailure",
                         f"emulator (moto): {type(exc).__name__}: {exc}")
-        code = int(status.split()[0])
+        code = status_code(status)
         keep = [
             (k, v) for k, v in headers
             if k.lower() in ("x-amzn-requestid", "x-amz-request-id")
@@ -354,7 +458,7 @@ class CborAdapter:
         body["__type"] = f"{namespace}#{shape.name if shape is not None else code}"
         if message is not None:
             body["message"] = message
-        fault = "Receiver" if int(status.split()[0]) >= 500 else "Sender"
+        fault = "Receiver" if status_code(status) >= 500 else "Sender"
         extra = list(extra or []) + [("x-amzn-query-error", f"{query_code};{fault}")]
         return self.respond(start_response, status, body, extra)
 
@@ -392,10 +496,146 @@ def parse_moto_error(answer: bytes) -> tuple[str, str | None, dict[str, Any]]:
         pass
     text = answer.decode("utf-8", "replace").strip()
     if text.lower().startswith(("<!doctype", "<html")):
-        # werkzeug's HTML error page, e.g. moto raising NotImplementedError (traceback on stderr)
+        # werkzeug's HTML error page (traceback on stderr with TRAILWATCH_EMULATOR_VERBOSE=1)
         title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
-        text = f"moto: {title.group(1).strip() if title else 'error page'} (see emulator stderr)"
+        text = (
+            f"moto: {title.group(1).strip() if title else 'error page'} "
+            "(TRAILWATCH_EMULATOR_VERBOSE=1 shows the traceback on the emulator's stderr)"
+        )
     return "InternalFailure", text[:500] or None, {}
+
+
+# --------------------------------------------------------------------------------------------
+# CloudWatch Logs answered as AWS does
+# --------------------------------------------------------------------------------------------
+
+# The members of a stored metric filter that PutMetricFilter takes back.
+FILTER_MEMBERS = ("filterName", "filterPattern", "logGroupName", "metricTransformations")
+
+
+class LogsAdapter:
+    """CloudWatch Logs calls whose moto 5.2.5 answer differs from AWS's (see the module docstring).
+
+    It talks to moto with inner awsJson1_1 requests through the wrapped app (not moto's
+    backends), copied from the caller's request so they land in the same account and region.
+    They bypass the middleware, so the request log only ever shows the caller's own calls.
+    """
+
+    OPERATIONS = frozenset(
+        {"PutMetricFilter", "DeleteMetricFilter", "DescribeMetricFilters", "DeleteLogGroup"}
+    )
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        # One lock for every call that reads or writes metric filters: a replacing put
+        # (delete + put) is atomic for the others, which never see the filter missing.
+        self._lock = threading.Lock()
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: StartResponse, operation: str, body: bytes
+    ) -> list[bytes]:
+        try:
+            request = json.loads(body) if body.strip() else {}
+        except ValueError:
+            request = None
+        group = request.get("logGroupName") if isinstance(request, dict) else None
+        if not isinstance(group, str) or not group:
+            return self.forward(environ, start_response)  # moto reports what is wrong
+        base = dict(environ)  # before moto reads the body or caches its request object in it
+        with self._lock:
+            if operation in ("PutMetricFilter", "DescribeMetricFilters") and not self.group_exists(
+                base, group
+            ):
+                return aws_json_error(
+                    start_response, "400 Bad Request", "ResourceNotFoundException",
+                    LOG_GROUP_MISSING,
+                )
+            if operation == "PutMetricFilter":
+                return self.put_metric_filter(base, environ, start_response, group, request)
+            status, headers, answer = call_app(self.app, environ)
+            if operation == "DeleteLogGroup" and status_code(status) < 300:
+                for old in self.metric_filters(base, group):
+                    self.inner(base, "DeleteMetricFilter", {
+                        "logGroupName": group, "filterName": old.get("filterName"),
+                    })
+            start_response(status, headers)
+            return [answer]
+
+    def forward(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        """Pass the call through to moto, under the lock."""
+        with self._lock:
+            status, headers, answer = call_app(self.app, environ)
+        start_response(status, headers)
+        return [answer]
+
+    def put_metric_filter(
+        self,
+        base: dict[str, Any],
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        group: str,
+        request: dict[str, Any],
+    ) -> list[bytes]:
+        """PutMetricFilter replacing a filter of the same name, as AWS does (the lock is held)."""
+        name = request.get("filterName")
+        same = [
+            f for f in self.metric_filters(base, group, name)
+            if isinstance(name, str) and f.get("filterName") == name
+        ]
+        for _ in same:  # one delete per copy: moto's delete may skip adjacent duplicates
+            self.inner(base, "DeleteMetricFilter", {"logGroupName": group, "filterName": name})
+        status, headers, answer = call_app(self.app, environ)
+        if status_code(status) >= 300 and same:
+            # moto rejected the new filter: put the old one back, as a failed put on AWS
+            # leaves it in place (the newest copy, the one AWS would have kept).
+            old = same[-1]
+            self.inner(base, "PutMetricFilter", {k: old[k] for k in FILTER_MEMBERS if k in old})
+        start_response(status, headers)
+        return [answer]
+
+    def inner(
+        self, base: dict[str, Any], operation: str, params: dict[str, Any]
+    ) -> tuple[int, Any]:
+        """One inner Logs request to moto (not logged): (status code, decoded JSON or None)."""
+        payload = json.dumps(params).encode("utf-8")
+        environ = json_environ(base, f"{LOGS_TARGET}.{operation}", AWS_JSON_1_1, payload)
+        status, _, answer = call_app(self.app, environ)
+        try:
+            decoded = json.loads(answer) if answer.strip() else {}
+        except ValueError:
+            decoded = None
+        return status_code(status), decoded
+
+    def group_exists(self, base: dict[str, Any], group: str) -> bool:
+        """Whether the log group exists: DescribeLogGroups by prefix, exact name, every page."""
+        params: dict[str, Any] = {"logGroupNamePrefix": group}
+        seen: set[str] = set()
+        while True:
+            code, answer = self.inner(base, "DescribeLogGroups", params)
+            if code >= 300 or not isinstance(answer, dict):
+                return True  # cannot tell: let moto answer the call itself
+            if any(g.get("logGroupName") == group for g in answer.get("logGroups") or []):
+                return True
+            token = answer.get("nextToken")
+            if not token or token in seen:
+                return False
+            seen.add(token)
+            params["nextToken"] = token
+
+    def metric_filters(
+        self, base: dict[str, Any], group: str, prefix: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The metric filters on a log group, optionally by name prefix ([] if moto objects).
+
+        One call: moto never pages them (and echoes any nextToken it is given).
+        """
+        params: dict[str, Any] = {"logGroupName": group}
+        if isinstance(prefix, str) and prefix:
+            params["filterNamePrefix"] = prefix
+        code, answer = self.inner(base, "DescribeMetricFilters", params)
+        if code >= 300 or not isinstance(answer, dict):
+            return []
+        return [f for f in answer.get("metricFilters") or [] if isinstance(f, dict)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,11 +644,12 @@ def parse_moto_error(answer: bytes) -> tuple[str, str | None, dict[str, Any]]:
 
 
 class TrailwatchMiddleware:
-    """Request log + control endpoints + CloudWatch CBOR adapter in front of moto."""
+    """Request log + control endpoints + CloudWatch CBOR adapter + Logs fixes in front of moto."""
 
     def __init__(self, app: Callable) -> None:
         self.app = app
         self.cbor = CborAdapter(app)
+        self.logs = LogsAdapter(app)
         self._log: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
 
@@ -450,8 +691,13 @@ class TrailwatchMiddleware:
                 return self.cbor(
                     environ, start_response, cbor_call.group("service"), operation, body
                 )
+            if (target or "").startswith(f"{LOGS_TARGET}.") and operation in LogsAdapter.OPERATIONS:
+                return self.logs(environ, start_response, operation, read_body(environ))
             # Materialise the answer so the time measured is the emulator's whole service time.
             return list(self.app(environ, start_response))
+        except Exception as exc:  # moto lets e.g. NotImplementedError escape Flask
+            print_traceback()
+            return internal_error(environ, start_response, exc)
         finally:
             # Server-side time of this request, for scripts/bench (not used by any assertion).
             entry["ms"] = round((time.perf_counter() - started) * 1000, 3)
@@ -468,6 +714,36 @@ class TrailwatchMiddleware:
         return json_response(
             start_response, "404 Not Found", {"message": f"no control endpoint {method} {path}"}
         )
+
+
+def internal_error(
+    environ: dict[str, Any], start_response: StartResponse, exc: Exception
+) -> list[bytes]:
+    """HTTP 500 InternalFailure for an exception escaping moto, in the request's protocol.
+
+    Called inside the `except` block: it passes `sys.exc_info()` to start_response, which
+    replaces any status moto set before failing (nothing has been sent yet: the middleware
+    materialises every answer before returning it).
+    """
+    message = f"emulator (moto): {type(exc).__name__}: {exc}"
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        content_type = environ.get("CONTENT_TYPE") or ""
+        if not content_type.startswith("application/x-amz-json"):
+            content_type = AWS_JSON_1_1
+        return aws_json_error(
+            start_response, INTERNAL_ERROR, "InternalFailure", message, content_type,
+            sys.exc_info(),
+        )
+    return aws_query_error(start_response, INTERNAL_ERROR, "InternalFailure", message,
+                           sys.exc_info())
+
+
+def quiet_werkzeug() -> None:
+    """Silence werkzeug's "Error on request" log (and traceback) unless verbose."""
+    if not VERBOSE:
+        # Above CRITICAL: werkzeug only adds its own handler and INFO level to a logger whose
+        # level is unset, so this one stays mute.
+        logging.getLogger("werkzeug").setLevel(logging.CRITICAL + 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,6 +789,8 @@ def main(argv: list[str] | None = None) -> int:
         create_backend_app,
     )
     from werkzeug.serving import make_server
+
+    quiet_werkzeug()
 
     class QuietRequestHandler(MotoRequestHandler):
         def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log
