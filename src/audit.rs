@@ -78,6 +78,16 @@ pub struct FilterVerdict {
     pub aws_verification: Option<pattern::Verification>,
 }
 
+impl Audit {
+    /// The alarm step 5 found working (fires on one event), if any.
+    pub fn working_alarm(&self) -> Option<&str> {
+        self.steps
+            .iter()
+            .find(|s| s.step == 5 && s.ok)
+            .and_then(|s| s.resource.as_deref())
+    }
+}
+
 impl Step {
     fn ok(step: u8, resource: impl Into<String>, detail: impl Into<String>) -> Step {
         Step {

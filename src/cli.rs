@@ -63,6 +63,24 @@ pub enum Command {
     Check(CheckArgs),
     /// Plan or apply the changes that make the account compliant.
     Fix(FixArgs),
+    /// Prove the chain delivers: publish a labelled test notification through the topic(s) the
+    /// control's working alarm notifies (asks first, or --yes); with --alarm also set the alarm
+    /// to ALARM and confirm from its history that its action ran.
+    Drill(DrillArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    /// Also set the alarm to ALARM (SetAlarmState) to exercise its real action path, then read
+    /// its history to confirm the action ran. It returns to its real state at its next evaluation.
+    #[arg(long)]
+    pub alarm: bool,
+    /// Do not ask for confirmation (required when there is no terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// With --alarm: how long to wait for the action to show in the alarm's history.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=900))]
+    pub wait: u64,
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +89,13 @@ pub struct CheckArgs {
     /// report any disagreement with trailwatch's own evaluation. One more call per filter.
     #[arg(long)]
     pub verify_with_aws: bool,
+    /// Also read the control alarm's action history and report every failed notification
+    /// (cloudwatch:DescribeAlarmHistory, one more call).
+    #[arg(long)]
+    pub history: bool,
+    /// With --history: how many days back (CloudWatch keeps 30).
+    #[arg(long, value_name = "DAYS", default_value_t = 30, requires = "history", value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub history_days: u32,
 }
 
 #[derive(Debug, Args)]

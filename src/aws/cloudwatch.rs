@@ -134,6 +134,9 @@ pub async fn alarms(client: &Client) -> Result<Alarms, Error> {
 pub struct ActionHistory {
     /// RFC 3339.
     pub time: String,
+    /// The same instant in epoch seconds, for comparisons.
+    #[serde(skip)]
+    pub epoch: i64,
     pub summary: String,
     /// Whether the action failed (`HistoryData.actionState` is `Failed`, or the summary says so).
     pub failed: bool,
@@ -165,9 +168,7 @@ pub async fn action_history(
             .map_err(|e| Error::aws("cloudwatch:DescribeAlarmHistory", &region_of(client), e))?;
         for h in out.alarm_history_items() {
             items.push(action_item(
-                h.timestamp()
-                    .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
-                    .unwrap_or_default(),
+                h.timestamp(),
                 h.history_summary().unwrap_or_default(),
                 h.history_data(),
             ));
@@ -181,7 +182,7 @@ pub async fn action_history(
 
 /// Read one history item. `HistoryData` is JSON such as
 /// `{"actionState":"Failed","stateUpdateTimestamp":...,"notificationResource":"arn:...","error":"..."}`.
-fn action_item(time: String, summary: &str, data: Option<&str>) -> ActionHistory {
+fn action_item(time: Option<&DateTime>, summary: &str, data: Option<&str>) -> ActionHistory {
     let data: serde_json::Value = data
         .and_then(|d| serde_json::from_str(d).ok())
         .unwrap_or(serde_json::Value::Null);
@@ -193,14 +194,17 @@ fn action_item(time: String, summary: &str, data: Option<&str>) -> ActionHistory
         .find_map(|k| data.get(*k).and_then(|v| v.as_str()))
         .map(str::to_string);
     ActionHistory {
-        time,
+        time: time
+            .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
+            .unwrap_or_default(),
+        epoch: time.map(|t| t.secs()).unwrap_or_default(),
         summary: summary.to_string(),
         failed,
         error,
     }
 }
 
-fn now_secs() -> i64 {
+pub fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

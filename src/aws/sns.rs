@@ -131,3 +131,21 @@ pub async fn subscribe(
         .map_err(|e| Error::aws("sns:Subscribe", &region_of(client), e))?;
     Ok(out.subscription_arn().unwrap_or_default().to_string())
 }
+
+/// `sns:Publish` of a plain-text message -> the message id.
+pub async fn publish(
+    client: &Client,
+    arn: &str,
+    subject: &str,
+    message: &str,
+) -> Result<String, Error> {
+    let out = client
+        .publish()
+        .topic_arn(arn)
+        .subject(subject)
+        .message(message)
+        .send()
+        .await
+        .map_err(|e| Error::aws("sns:Publish", &region_of(client), e))?;
+    Ok(out.message_id().unwrap_or_default().to_string())
+}

@@ -102,11 +102,63 @@ pub fn audit(a: &Audit, p: Palette) -> String {
     out
 }
 
+/// A document as pretty JSON for diffing, with a filter pattern broken one term per line so that
+/// a missing or changed term stands out in the diff itself.
 fn pretty(v: &Option<Value>) -> String {
-    match v {
-        Some(v) => serde_json::to_string_pretty(v).unwrap_or_default() + "\n",
-        None => String::new(),
+    let Some(v) = v else {
+        return String::new();
+    };
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    let mut out = String::new();
+    for line in text.lines() {
+        match line.find("\"filterPattern\": \"") {
+            Some(at) => {
+                let head = "\"filterPattern\": \"".len() + at;
+                let indent = " ".repeat(head);
+                for (i, term) in pattern_terms(&line[head..]).iter().enumerate() {
+                    if i == 0 {
+                        out.push_str(&line[..head]);
+                    } else {
+                        out.push_str(&indent);
+                    }
+                    out.push_str(term);
+                    out.push('\n');
+                }
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
     }
+    out
+}
+
+/// Split (JSON-escaped) pattern text before each `||` and `&&` outside quoted strings.
+fn pattern_terms(text: &str) -> Vec<String> {
+    let mut terms = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            // An escaped quote (`\"`) opens or closes a string of the pattern.
+            terms.last_mut().unwrap().push(c);
+            if let Some(n) = chars.next() {
+                if n == '"' {
+                    quoted = !quoted;
+                }
+                terms.last_mut().unwrap().push(n);
+            }
+            continue;
+        }
+        if !quoted && (c == '|' || c == '&') && chars.peek() == Some(&c) {
+            chars.next();
+            terms.push(format!("{c}{c}"));
+            continue;
+        }
+        terms.last_mut().unwrap().push(c);
+    }
+    terms
 }
 
 /// A unified diff of current vs desired, coloured line by line.
@@ -194,4 +246,36 @@ pub fn applied(done: &[Applied]) -> String {
         out.push_str(&format!("  {} {}: {}\n", a.operation, a.name, a.result));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Resource;
+    use serde_json::json;
+
+    #[test]
+    fn a_pattern_diff_shows_the_missing_term_on_its_own_line() {
+        let change = Change {
+            resource: Resource::MetricFilter,
+            action: Action::Update,
+            name: "f".into(),
+            reason: String::new(),
+            current: Some(json!({"filterName": "f",
+                "filterPattern": "{($.eventName=A)||($.eventName=B)||($.eventName = \"x||y\")}"})),
+            desired: Some(json!({"filterName": "f",
+                "filterPattern": "{($.eventName=A)||($.eventName=B)||($.eventName=C)||($.eventName = \"x||y\")}"})),
+            request: None,
+        };
+        let d = diff(&change, Palette { color: false });
+        let added: Vec<String> = d
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        assert_eq!(added, ["+ ||($.eventName=C)"], "{d}");
+        // `||` inside a quoted value does not split.
+        assert!(d.contains("||($.eventName = \\\"x||y\\\")}\""), "{d}");
+    }
 }
