@@ -281,7 +281,10 @@ fn field_admits(f: &FieldSelector, value: &str) -> bool {
     (f.equals.is_empty() || f.equals.iter().any(|v| v == value))
         && !f.not_equals.iter().any(|v| v == value)
         && (f.starts_with.is_empty() || f.starts_with.iter().any(|p| value.starts_with(p.as_str())))
-        && !f.not_starts_with.iter().any(|p| value.starts_with(p.as_str()))
+        && !f
+            .not_starts_with
+            .iter()
+            .any(|p| value.starts_with(p.as_str()))
         && (f.ends_with.is_empty() || f.ends_with.iter().any(|p| value.ends_with(p.as_str())))
         && !f.not_ends_with.iter().any(|p| value.ends_with(p.as_str()))
 }
@@ -357,9 +360,7 @@ pub fn alarm_problems_on(alarm: &Alarm, metric: &MetricTransformation) -> Vec<St
     // What the alarm compares with its threshold: statistic, dimensions, unit.
     let (stat, dims, unit) = if alarm.is_math() {
         match math_source(alarm) {
-            Ok(m)
-                if m.metric_name == metric.metric_name && m.namespace == metric.namespace =>
-            {
+            Ok(m) if m.metric_name == metric.metric_name && m.namespace == metric.namespace => {
                 (Some(m.stat.clone()), m.dimensions.clone(), m.unit.clone())
             }
             Ok(m) => {
@@ -385,11 +386,9 @@ pub fn alarm_problems_on(alarm: &Alarm, metric: &MetricTransformation) -> Vec<St
     match one_event_value(&stat, metric, default) {
         Err(why) => problems.push(why),
         Ok(one) => match (alarm.comparison_operator.as_deref(), alarm.threshold) {
-            (Some(op @ ("LessThanThreshold" | "LessThanOrEqualToThreshold")), _) => {
-                problems.push(format!(
-                    "{op} fires when the statistic falls, not on every event"
-                ))
-            }
+            (Some(op @ ("LessThanThreshold" | "LessThanOrEqualToThreshold")), _) => problems.push(
+                format!("{op} fires when the statistic falls, not on every event"),
+            ),
             (Some(op), Some(t)) => match breaches(op, one, t) {
                 None => problems.push(format!("comparison {op} is not judged")),
                 Some(false) => problems.push(format!(
@@ -405,9 +404,8 @@ pub fn alarm_problems_on(alarm: &Alarm, metric: &MetricTransformation) -> Vec<St
                     }
                 }
             },
-            _ => problems.push(
-                "has no static threshold (an anomaly-detection band is not judged)".into(),
-            ),
+            _ => problems
+                .push("has no static threshold (an anomaly-detection band is not judged)".into()),
         },
     }
     let needed = alarm
@@ -891,24 +889,136 @@ mod tests {
         let mgmt = || field("eventCategory", &["Management"], &[]);
         let cases: Vec<(&str, Selectors, Result<(), &str>)> = vec![
             ("default selectors", Selectors::Default, Ok(())),
-            ("basic All", Selectors::Basic { selectors: vec![basic("All", true, &[])] }, Ok(())),
-            ("basic WriteOnly", Selectors::Basic { selectors: vec![basic("WriteOnly", true, &[])] }, Err("only WriteOnly")),
-            ("basic ReadOnly", Selectors::Basic { selectors: vec![basic("ReadOnly", true, &[])] }, Err("only ReadOnly")),
-            ("basic ReadOnly + WriteOnly together", Selectors::Basic { selectors: vec![basic("ReadOnly", true, &[]), basic("WriteOnly", true, &[])] }, Ok(())),
-            ("basic IncludeManagementEvents=false", Selectors::Basic { selectors: vec![basic("All", false, &[])] }, Err("IncludeManagementEvents=true")),
-            ("basic excludes kms only", Selectors::Basic { selectors: vec![basic("All", true, &["kms.amazonaws.com", "rdsdata.amazonaws.com"])] }, Ok(())),
-            ("basic excludes iam", Selectors::Basic { selectors: vec![basic("All", true, &["iam.amazonaws.com"])] }, Err("ExcludeManagementEventSources")),
+            (
+                "basic All",
+                Selectors::Basic {
+                    selectors: vec![basic("All", true, &[])],
+                },
+                Ok(()),
+            ),
+            (
+                "basic WriteOnly",
+                Selectors::Basic {
+                    selectors: vec![basic("WriteOnly", true, &[])],
+                },
+                Err("only WriteOnly"),
+            ),
+            (
+                "basic ReadOnly",
+                Selectors::Basic {
+                    selectors: vec![basic("ReadOnly", true, &[])],
+                },
+                Err("only ReadOnly"),
+            ),
+            (
+                "basic ReadOnly + WriteOnly together",
+                Selectors::Basic {
+                    selectors: vec![basic("ReadOnly", true, &[]), basic("WriteOnly", true, &[])],
+                },
+                Ok(()),
+            ),
+            (
+                "basic IncludeManagementEvents=false",
+                Selectors::Basic {
+                    selectors: vec![basic("All", false, &[])],
+                },
+                Err("IncludeManagementEvents=true"),
+            ),
+            (
+                "basic excludes kms only",
+                Selectors::Basic {
+                    selectors: vec![basic(
+                        "All",
+                        true,
+                        &["kms.amazonaws.com", "rdsdata.amazonaws.com"],
+                    )],
+                },
+                Ok(()),
+            ),
+            (
+                "basic excludes iam",
+                Selectors::Basic {
+                    selectors: vec![basic("All", true, &["iam.amazonaws.com"])],
+                },
+                Err("ExcludeManagementEventSources"),
+            ),
             ("advanced management", advanced(vec![mgmt()]), Ok(())),
-            ("advanced data only", advanced(vec![field("eventCategory", &["Data"], &[])]), Err("not for management events")),
-            ("advanced readOnly=false", advanced(vec![mgmt(), field("readOnly", &["false"], &[])]), Err("readOnly")),
-            ("advanced readOnly=true", advanced(vec![mgmt(), field("readOnly", &["true"], &[])]), Err("readOnly")),
-            ("advanced eventSource != kms", advanced(vec![mgmt(), field("eventSource", &[], &["kms.amazonaws.com"])]), Ok(())),
-            ("advanced eventSource != iam", advanced(vec![mgmt(), field("eventSource", &[], &["iam.amazonaws.com"])]), Err("eventSource")),
-            ("advanced eventSource = s3 only", advanced(vec![mgmt(), field("eventSource", &["s3.amazonaws.com"], &[])]), Err("eventSource")),
-            ("advanced eventSource = iam", advanced(vec![mgmt(), field("eventSource", &["iam.amazonaws.com"], &[])]), Ok(())),
-            ("advanced eventSource starts with s3", advanced(vec![mgmt(), FieldSelector { field: "eventSource".into(), starts_with: vec!["s3".into()], ..Default::default() }]), Err("eventSource")),
-            ("advanced eventSource not ends with .amazonaws.com", advanced(vec![mgmt(), FieldSelector { field: "eventSource".into(), not_ends_with: vec![".amazonaws.com".into()], ..Default::default() }]), Err("eventSource")),
-            ("advanced restricted by eventName", advanced(vec![mgmt(), field("eventName", &["CreateUser"], &[])]), Err("eventName")),
+            (
+                "advanced data only",
+                advanced(vec![field("eventCategory", &["Data"], &[])]),
+                Err("not for management events"),
+            ),
+            (
+                "advanced readOnly=false",
+                advanced(vec![mgmt(), field("readOnly", &["false"], &[])]),
+                Err("readOnly"),
+            ),
+            (
+                "advanced readOnly=true",
+                advanced(vec![mgmt(), field("readOnly", &["true"], &[])]),
+                Err("readOnly"),
+            ),
+            (
+                "advanced eventSource != kms",
+                advanced(vec![
+                    mgmt(),
+                    field("eventSource", &[], &["kms.amazonaws.com"]),
+                ]),
+                Ok(()),
+            ),
+            (
+                "advanced eventSource != iam",
+                advanced(vec![
+                    mgmt(),
+                    field("eventSource", &[], &["iam.amazonaws.com"]),
+                ]),
+                Err("eventSource"),
+            ),
+            (
+                "advanced eventSource = s3 only",
+                advanced(vec![
+                    mgmt(),
+                    field("eventSource", &["s3.amazonaws.com"], &[]),
+                ]),
+                Err("eventSource"),
+            ),
+            (
+                "advanced eventSource = iam",
+                advanced(vec![
+                    mgmt(),
+                    field("eventSource", &["iam.amazonaws.com"], &[]),
+                ]),
+                Ok(()),
+            ),
+            (
+                "advanced eventSource starts with s3",
+                advanced(vec![
+                    mgmt(),
+                    FieldSelector {
+                        field: "eventSource".into(),
+                        starts_with: vec!["s3".into()],
+                        ..Default::default()
+                    },
+                ]),
+                Err("eventSource"),
+            ),
+            (
+                "advanced eventSource not ends with .amazonaws.com",
+                advanced(vec![
+                    mgmt(),
+                    FieldSelector {
+                        field: "eventSource".into(),
+                        not_ends_with: vec![".amazonaws.com".into()],
+                        ..Default::default()
+                    },
+                ]),
+                Err("eventSource"),
+            ),
+            (
+                "advanced restricted by eventName",
+                advanced(vec![mgmt(), field("eventName", &["CreateUser"], &[])]),
+                Err("eventName"),
+            ),
         ];
         for (label, sel, want) in cases {
             let got = management_events(&sel, IAM);
@@ -921,8 +1031,14 @@ mod tests {
         // Two advanced selectors: one restricted, one complete: the complete one counts.
         let two = Selectors::Advanced {
             selectors: vec![
-                AdvancedSelector { name: None, field_selectors: vec![mgmt(), field("readOnly", &["true"], &[])] },
-                AdvancedSelector { name: None, field_selectors: vec![mgmt()] },
+                AdvancedSelector {
+                    name: None,
+                    field_selectors: vec![mgmt(), field("readOnly", &["true"], &[])],
+                },
+                AdvancedSelector {
+                    name: None,
+                    field_selectors: vec![mgmt()],
+                },
             ],
         };
         assert!(management_events(&two, IAM).is_ok());
@@ -964,9 +1080,16 @@ mod tests {
         let mut t = trail();
         t.logging = None;
         t.read_error = Some("AccessDenied".into());
-        cases.push(("status unreadable", t, 1, "could not be read (AccessDenied)"));
+        cases.push((
+            "status unreadable",
+            t,
+            1,
+            "could not be read (AccessDenied)",
+        ));
         let mut t = trail();
-        t.selectors = Some(Selectors::Basic { selectors: vec![basic("WriteOnly", true, &[])] });
+        t.selectors = Some(Selectors::Basic {
+            selectors: vec![basic("WriteOnly", true, &[])],
+        });
         cases.push(("write only", t, 2, "WriteOnly"));
         for (label, t, score, needle) in cases {
             assert_eq!(trail_score(&t, IAM), score, "{label}");
@@ -1008,39 +1131,206 @@ mod tests {
         let cases: Vec<(&str, Edit, Option<&str>)> = vec![
             ("CIS defaults", |_, _| {}, None),
             ("Maximum", |a, _| a.statistic = Some("Maximum".into()), None),
-            ("Average without default", |a, _| a.statistic = Some("Average".into()), None),
-            ("Minimum without default", |a, _| a.statistic = Some("Minimum".into()), None),
-            ("SampleCount without default", |a, _| a.statistic = Some("SampleCount".into()), None),
-            ("p99 without default", |a, _| { a.statistic = None; a.extended_statistic = Some("p99".into()) }, None),
-            ("Sum with default 0", |_, m| m.default_value = Some(0.0), None),
-            ("Maximum with default 0", |a, m| { a.statistic = Some("Maximum".into()); m.default_value = Some(0.0) }, None),
-            ("Average with default 0", |a, m| { a.statistic = Some("Average".into()); m.default_value = Some(0.0) }, Some("diluted")),
-            ("Minimum with default 0", |a, m| { a.statistic = Some("Minimum".into()); m.default_value = Some(0.0) }, Some("diluted")),
-            ("SampleCount with default 0", |a, m| { a.statistic = Some("SampleCount".into()); m.default_value = Some(0.0) }, Some("counts every log event")),
-            ("Sum with default 1", |_, m| m.default_value = Some(1.0), Some("depends on traffic")),
-            ("metric value 0", |_, m| m.value = "0".into(), Some("does not count events")),
-            ("metric value from a field", |_, m| m.value = "$.count".into(), Some("not a number")),
-            ("metric value 2, threshold 2", |a, m| { m.value = "2".into(); a.threshold = Some(2.0) }, None),
-            ("threshold 2", |a, _| a.threshold = Some(2.0), Some("does not fire on one event")),
-            ("GreaterThan 0", |a, _| { a.comparison_operator = Some("GreaterThanThreshold".into()); a.threshold = Some(0.0) }, None),
-            ("GreaterThan 1", |a, _| a.comparison_operator = Some("GreaterThanThreshold".into()), Some("does not fire")),
-            ("GreaterThanOrEqual 0 with default 0", |a, m| { a.threshold = Some(0.0); m.default_value = Some(0.0) }, Some("stays in ALARM")),
-            ("LessThan", |a, _| a.comparison_operator = Some("LessThanThreshold".into()), Some("falls")),
-            ("anomaly band", |a, _| { a.comparison_operator = Some("GreaterThanUpperThreshold".into()); a.threshold = None }, Some("anomaly")),
-            ("3 datapoints", |a, _| a.datapoints_to_alarm = Some(3), Some("needs 3")),
-            ("3 evaluation periods, 1 datapoint", |a, _| { a.evaluation_periods = Some(3); a.datapoints_to_alarm = Some(1) }, None),
-            ("3 evaluation periods", |a, _| a.evaluation_periods = Some(3), Some("needs 3")),
-            ("missing data breaching", |a, _| a.treat_missing_data = Some("breaching".into()), Some("breaching")),
-            ("missing data ignore", |a, _| a.treat_missing_data = Some("ignore".into()), Some("stays in ALARM")),
-            ("missing data breaching with default 0", |a, m| { a.treat_missing_data = Some("breaching".into()); m.default_value = Some(0.0) }, None),
-            ("missing data notBreaching", |a, _| a.treat_missing_data = Some("notBreaching".into()), None),
-            ("actions disabled", |a, _| a.actions_enabled = false, Some("actions are disabled")),
-            ("unit differs", |a, _| a.unit = Some("Seconds".into()), Some("sees no data")),
+            (
+                "Average without default",
+                |a, _| a.statistic = Some("Average".into()),
+                None,
+            ),
+            (
+                "Minimum without default",
+                |a, _| a.statistic = Some("Minimum".into()),
+                None,
+            ),
+            (
+                "SampleCount without default",
+                |a, _| a.statistic = Some("SampleCount".into()),
+                None,
+            ),
+            (
+                "p99 without default",
+                |a, _| {
+                    a.statistic = None;
+                    a.extended_statistic = Some("p99".into())
+                },
+                None,
+            ),
+            (
+                "Sum with default 0",
+                |_, m| m.default_value = Some(0.0),
+                None,
+            ),
+            (
+                "Maximum with default 0",
+                |a, m| {
+                    a.statistic = Some("Maximum".into());
+                    m.default_value = Some(0.0)
+                },
+                None,
+            ),
+            (
+                "Average with default 0",
+                |a, m| {
+                    a.statistic = Some("Average".into());
+                    m.default_value = Some(0.0)
+                },
+                Some("diluted"),
+            ),
+            (
+                "Minimum with default 0",
+                |a, m| {
+                    a.statistic = Some("Minimum".into());
+                    m.default_value = Some(0.0)
+                },
+                Some("diluted"),
+            ),
+            (
+                "SampleCount with default 0",
+                |a, m| {
+                    a.statistic = Some("SampleCount".into());
+                    m.default_value = Some(0.0)
+                },
+                Some("counts every log event"),
+            ),
+            (
+                "Sum with default 1",
+                |_, m| m.default_value = Some(1.0),
+                Some("depends on traffic"),
+            ),
+            (
+                "metric value 0",
+                |_, m| m.value = "0".into(),
+                Some("does not count events"),
+            ),
+            (
+                "metric value from a field",
+                |_, m| m.value = "$.count".into(),
+                Some("not a number"),
+            ),
+            (
+                "metric value 2, threshold 2",
+                |a, m| {
+                    m.value = "2".into();
+                    a.threshold = Some(2.0)
+                },
+                None,
+            ),
+            (
+                "threshold 2",
+                |a, _| a.threshold = Some(2.0),
+                Some("does not fire on one event"),
+            ),
+            (
+                "GreaterThan 0",
+                |a, _| {
+                    a.comparison_operator = Some("GreaterThanThreshold".into());
+                    a.threshold = Some(0.0)
+                },
+                None,
+            ),
+            (
+                "GreaterThan 1",
+                |a, _| a.comparison_operator = Some("GreaterThanThreshold".into()),
+                Some("does not fire"),
+            ),
+            (
+                "GreaterThanOrEqual 0 with default 0",
+                |a, m| {
+                    a.threshold = Some(0.0);
+                    m.default_value = Some(0.0)
+                },
+                Some("stays in ALARM"),
+            ),
+            (
+                "LessThan",
+                |a, _| a.comparison_operator = Some("LessThanThreshold".into()),
+                Some("falls"),
+            ),
+            (
+                "anomaly band",
+                |a, _| {
+                    a.comparison_operator = Some("GreaterThanUpperThreshold".into());
+                    a.threshold = None
+                },
+                Some("anomaly"),
+            ),
+            (
+                "3 datapoints",
+                |a, _| a.datapoints_to_alarm = Some(3),
+                Some("needs 3"),
+            ),
+            (
+                "3 evaluation periods, 1 datapoint",
+                |a, _| {
+                    a.evaluation_periods = Some(3);
+                    a.datapoints_to_alarm = Some(1)
+                },
+                None,
+            ),
+            (
+                "3 evaluation periods",
+                |a, _| a.evaluation_periods = Some(3),
+                Some("needs 3"),
+            ),
+            (
+                "missing data breaching",
+                |a, _| a.treat_missing_data = Some("breaching".into()),
+                Some("breaching"),
+            ),
+            (
+                "missing data ignore",
+                |a, _| a.treat_missing_data = Some("ignore".into()),
+                Some("stays in ALARM"),
+            ),
+            (
+                "missing data breaching with default 0",
+                |a, m| {
+                    a.treat_missing_data = Some("breaching".into());
+                    m.default_value = Some(0.0)
+                },
+                None,
+            ),
+            (
+                "missing data notBreaching",
+                |a, _| a.treat_missing_data = Some("notBreaching".into()),
+                None,
+            ),
+            (
+                "actions disabled",
+                |a, _| a.actions_enabled = false,
+                Some("actions are disabled"),
+            ),
+            (
+                "unit differs",
+                |a, _| a.unit = Some("Seconds".into()),
+                Some("sees no data"),
+            ),
             ("unit None", |a, _| a.unit = Some("None".into()), None),
-            ("alarm dimensions, filter none", |a, _| a.dimensions = vec![("User".into(), "x".into())], Some("sees no data")),
-            ("filter dimensions, alarm none", |_, m| m.dimensions = vec![("User".into(), "$.userIdentity.arn".into())], Some("must name the dimensions")),
-            ("both with dimensions", |a, m| { m.dimensions = vec![("Type".into(), "$.userIdentity.type".into())]; a.dimensions = vec![("Type".into(), "Root".into())] }, Some("only the events with those dimension values")),
-            ("tm90 not judged", |a, _| { a.statistic = None; a.extended_statistic = Some("tm90".into()) }, Some("not judged")),
+            (
+                "alarm dimensions, filter none",
+                |a, _| a.dimensions = vec![("User".into(), "x".into())],
+                Some("sees no data"),
+            ),
+            (
+                "filter dimensions, alarm none",
+                |_, m| m.dimensions = vec![("User".into(), "$.userIdentity.arn".into())],
+                Some("must name the dimensions"),
+            ),
+            (
+                "both with dimensions",
+                |a, m| {
+                    m.dimensions = vec![("Type".into(), "$.userIdentity.type".into())];
+                    a.dimensions = vec![("Type".into(), "Root".into())]
+                },
+                Some("only the events with those dimension values"),
+            ),
+            (
+                "tm90 not judged",
+                |a, _| {
+                    a.statistic = None;
+                    a.extended_statistic = Some("tm90".into())
+                },
+                Some("not judged"),
+            ),
         ];
         for (label, edit, want) in cases {
             let (mut a, mut m) = (alarm(), metric("1", None));
@@ -1089,7 +1379,11 @@ mod tests {
         assert!(p.contains("not judged"), "{p}");
         let p = alarm_problems_on(&math(vec![stat("Sum"), expr("m1"), expr("m1")]), &m).join(";");
         assert!(p.contains("no single query"), "{p}");
-        let p = alarm_problems_on(&math(vec![stat("Average"), expr("m1")]), &metric("1", Some(0.0))).join(";");
+        let p = alarm_problems_on(
+            &math(vec![stat("Average"), expr("m1")]),
+            &metric("1", Some(0.0)),
+        )
+        .join(";");
         assert!(p.contains("diluted"), "{p}");
     }
 }

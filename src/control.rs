@@ -90,7 +90,7 @@ impl Control {
             value: origin.to_string(),
             why,
         };
-        let control: Control = toml::from_str(text).map_err(|e| bad(e.message().to_string()))?;
+        let control: Control = toml::from_str(text).map_err(|e| bad(toml_error(text, &e)))?;
         if control.events.is_empty() {
             return Err(bad("`events` is empty".into()));
         }
@@ -198,9 +198,61 @@ impl Control {
     }
 }
 
+/// A TOML error in one line: where (line, column, and the key at that place) and what.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().replace('\n', " ");
+    let Some(span) = e.span() else {
+        return msg;
+    };
+    let start = span.start.min(text.len());
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    // The key on that line, qualified by the table it is in.
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let key = line_text
+        .split_once('=')
+        .map(|(k, _)| k.trim().to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('#'));
+    let table = text
+        .lines()
+        .take(line)
+        .filter_map(|l| {
+            let l = l.trim();
+            (l.starts_with('[') && !l.starts_with("[["))
+                .then(|| l.trim_matches(|c| c == '[' || c == ']').trim().to_string())
+        })
+        .last();
+    let key = match (table, key) {
+        (Some(t), Some(k)) => format!(", key `{t}.{k}`"),
+        (None, Some(k)) => format!(", key `{k}`"),
+        _ => String::new(),
+    };
+    format!("line {line}, column {column}{key}: {msg}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_errors_name_the_line_column_and_key() {
+        let text = DEFAULT_SPEC.replace("threshold = 1.0", "threshold = \"one\"");
+        let err = Control::from_toml(&text, "c.toml").unwrap_err().to_string();
+        let line = text
+            .lines()
+            .position(|l| l.contains("threshold ="))
+            .unwrap()
+            + 1;
+        assert!(
+            err.contains(&format!("line {line}, column")) && err.contains("key `alarm.threshold`"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "one line: {err}");
+        let text = DEFAULT_SPEC.replace("[topic]", "[topic\n");
+        let err = Control::from_toml(&text, "c.toml").unwrap_err().to_string();
+        assert!(err.contains("line ") && !err.contains('\n'), "{err}");
+    }
 
     #[test]
     fn embedded_spec_is_cis_4_4_with_sixteen_events() {

@@ -98,7 +98,10 @@ pub fn prepare(audit: &Audit, observed: &Observed) -> Result<Drill, String> {
 
 /// The test notification's subject and body: labelled as a test everywhere a person sees it.
 pub fn message(d: &Drill) -> (String, String) {
-    let subject = format!("[trailwatch drill] TEST of {} alarm {} (not a real alarm)", d.control, d.alarm);
+    let subject = format!(
+        "[trailwatch drill] TEST of {} alarm {} (not a real alarm)",
+        d.control, d.alarm
+    );
     let subject: String = subject.chars().take(100).collect();
     let body = format!(
         "TEST NOTIFICATION from `trailwatch drill`: no action is needed.\n\n\
@@ -142,8 +145,14 @@ pub async fn fire_alarm(target: &Target, d: &Drill, wait_secs: u64) -> AlarmDril
             error: Some(e.to_string()),
         };
     }
-    let (confirmed, actions, error) =
-        confirm_action(&cw, &d.alarm, since, wait_secs, std::time::Duration::from_secs(5)).await;
+    let (confirmed, actions, error) = confirm_action(
+        &cw,
+        &d.alarm,
+        since,
+        wait_secs,
+        std::time::Duration::from_secs(5),
+    )
+    .await;
     AlarmDrill {
         state_set: true,
         confirmed,
@@ -211,7 +220,10 @@ pub fn failures(d: &Drill, alarm: Option<&AlarmDrill>) -> Vec<String> {
                     format!(
                         "{}{}",
                         i.summary,
-                        i.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+                        i.error
+                            .as_deref()
+                            .map(|e| format!(" ({e})"))
+                            .unwrap_or_default()
                     )
                 })
                 .collect();
@@ -260,14 +272,17 @@ pub fn text(d: &Drill, alarm: Option<&AlarmDrill>) -> String {
                 "  alarm history {}: {}{}\n",
                 i.time,
                 i.summary,
-                i.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+                i.error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
             ));
         }
         match (a.confirmed, &a.error) {
             (Some(true), _) => out.push_str("  the alarm's action ran\n"),
-            (None, Some(e)) => out.push_str(&format!(
-                "  could not confirm the alarm's action: {e}\n"
-            )),
+            (None, Some(e)) => {
+                out.push_str(&format!("  could not confirm the alarm's action: {e}\n"))
+            }
             _ => {}
         }
     }

@@ -109,11 +109,19 @@ mod tests {
 
     #[test]
     fn failures_are_listed_newest_first_and_the_newest_action_decides() {
-        let h = judge("a", "us-east-1", 30, vec![item(1, true), item(3, true), item(2, false)]);
+        let h = judge(
+            "a",
+            "us-east-1",
+            30,
+            vec![item(1, true), item(3, true), item(2, false)],
+        );
         assert_eq!((h.actions, h.failures.len(), h.latest_failed), (3, 2, true));
         assert_eq!(h.failures[0].epoch, 3);
         let t = text(&h);
-        assert!(t.contains("2 of 3 action(s) failed") && t.contains("KMS.AccessDeniedException"), "{t}");
+        assert!(
+            t.contains("2 of 3 action(s) failed") && t.contains("KMS.AccessDeniedException"),
+            "{t}"
+        );
         let h = judge("a", "us-east-1", 30, vec![item(1, true), item(2, false)]);
         assert!(!h.latest_failed);
         assert!(text(&h).contains("a later one succeeded"));

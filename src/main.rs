@@ -59,7 +59,10 @@ fn main() -> ExitCode {
             eprintln!("trailwatch: {}", trailwatch::redact::text(&e.to_string()));
             if verbose > 0 {
                 if let Some(detail) = detail {
-                    eprintln!("trailwatch: caused by: {}", trailwatch::redact::text(&detail));
+                    eprintln!(
+                        "trailwatch: caused by: {}",
+                        trailwatch::redact::text(&detail)
+                    );
                 }
             }
             ExitCode::from(1)

@@ -251,7 +251,8 @@ impl Alarm {
     /// The alarm watches this metric (name *and* namespace), directly or in one of its
     /// metric-math queries.
     pub fn watches(&self, metric: &str, namespace: &str) -> bool {
-        (self.metric_name.as_deref() == Some(metric) && self.namespace.as_deref() == Some(namespace))
+        (self.metric_name.as_deref() == Some(metric)
+            && self.namespace.as_deref() == Some(namespace))
             || self.metrics.iter().any(|q| {
                 q.metric_stat
                     .as_ref()

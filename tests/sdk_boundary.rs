@@ -301,3 +301,128 @@ async fn test_metric_filter_results_map_back_to_the_samples_sent() {
         .unwrap();
     assert_eq!(matched, [true, false, true]);
 }
+
+/// Alarm history exists only on AWS (moto answers DescribeAlarmHistory with HTTP 500).
+fn history_item(secs: i64, failed: bool) -> aws_sdk_cloudwatch::types::AlarmHistoryItem {
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{AlarmHistoryItem, HistoryItemType};
+    let (summary, data) = if failed {
+        (
+            "Failed to execute action arn:aws:sns:us-east-1:123456789012:cis-benchmark-alarms",
+            r#"{"actionState":"Failed","notificationResource":"arn:aws:sns:us-east-1:123456789012:cis-benchmark-alarms","error":"KMS.AccessDeniedException: CloudWatch cannot use the key"}"#,
+        )
+    } else {
+        (
+            "Successfully executed action arn:aws:sns:us-east-1:123456789012:cis-benchmark-alarms",
+            r#"{"actionState":"Succeeded","notificationResource":"arn:aws:sns:us-east-1:123456789012:cis-benchmark-alarms"}"#,
+        )
+    };
+    AlarmHistoryItem::builder()
+        .alarm_name("IAMPolicyChanges")
+        .timestamp(DateTime::from_secs(secs))
+        .history_item_type(HistoryItemType::Action)
+        .history_summary(summary)
+        .history_data(data)
+        .build()
+}
+
+#[tokio::test]
+async fn history_reports_every_failed_action_with_its_time_and_message() {
+    use aws_sdk_cloudwatch::operation::describe_alarm_history::DescribeAlarmHistoryOutput;
+    use aws_sdk_cloudwatch::types::HistoryItemType;
+    let page1 = mock!(aws_sdk_cloudwatch::Client::describe_alarm_history)
+        .match_requests(|r| {
+            r.next_token().is_none()
+                && r.alarm_name() == Some("IAMPolicyChanges")
+                && r.history_item_type() == Some(&HistoryItemType::Action)
+        })
+        .then_output(|| {
+            DescribeAlarmHistoryOutput::builder()
+                .alarm_history_items(history_item(1_767_300_000, true))
+                .next_token("2")
+                .build()
+        });
+    let page2 = mock!(aws_sdk_cloudwatch::Client::describe_alarm_history)
+        .match_requests(|r| r.next_token() == Some("2"))
+        .then_output(|| {
+            DescribeAlarmHistoryOutput::builder()
+                .alarm_history_items(history_item(1_767_200_000, false))
+                .build()
+        });
+    let c = client!(aws_sdk_cloudwatch, [&page1, &page2]);
+    let items = aws::cloudwatch::action_history(&c, "IAMPolicyChanges", 0)
+        .await
+        .unwrap();
+    let h = trailwatch::history::judge("IAMPolicyChanges", "us-east-1", 30, items);
+    assert_eq!((h.actions, h.failures.len(), h.latest_failed), (2, 1, true));
+    assert_eq!(h.failures[0].time, "2026-01-01T20:40:00Z");
+    assert!(h.failures[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("KMS.AccessDeniedException"));
+    let text = trailwatch::history::text(&h);
+    assert!(
+        text.contains("1 of 2 action(s) failed") && text.contains("failing now"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_drill_is_confirmed_by_the_action_that_ran_after_it() {
+    use aws_sdk_cloudwatch::operation::describe_alarm_history::DescribeAlarmHistoryOutput;
+    let since = 1_767_300_000;
+    // The first poll sees only an older action; the second sees the drill's.
+    let older = mock!(aws_sdk_cloudwatch::Client::describe_alarm_history).then_output(move || {
+        DescribeAlarmHistoryOutput::builder()
+            .alarm_history_items(history_item(since - 600, true))
+            .build()
+    });
+    let newer = mock!(aws_sdk_cloudwatch::Client::describe_alarm_history).then_output(move || {
+        DescribeAlarmHistoryOutput::builder()
+            .alarm_history_items(history_item(since + 2, false))
+            .alarm_history_items(history_item(since - 600, true))
+            .build()
+    });
+    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::Sequential);
+    interceptor = interceptor.with_rule(&older).with_rule(&newer);
+    let conf = aws_sdk_cloudwatch::Config::builder()
+        .behavior_version_latest()
+        .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
+            "k", "s", None, None, "test",
+        ))
+        .http_client(aws_smithy_mocks::create_mock_http_client())
+        .interceptor(interceptor)
+        .build();
+    let c = aws_sdk_cloudwatch::Client::from_conf(conf);
+    let (confirmed, actions, error) = trailwatch::drill::confirm_action(
+        &c,
+        "IAMPolicyChanges",
+        since,
+        5,
+        std::time::Duration::from_millis(10),
+    )
+    .await;
+    assert_eq!(confirmed, Some(true), "{error:?}");
+    assert_eq!(actions.len(), 1, "only the drill's own action counts");
+    assert_eq!((older.num_calls(), newer.num_calls()), (1, 1));
+
+    // A failed action after the drill is a failure the drill reports.
+    let failed = mock!(aws_sdk_cloudwatch::Client::describe_alarm_history).then_output(move || {
+        DescribeAlarmHistoryOutput::builder()
+            .alarm_history_items(history_item(since + 1, true))
+            .build()
+    });
+    let c = client!(aws_sdk_cloudwatch, [&failed]);
+    let (confirmed, actions, _) = trailwatch::drill::confirm_action(
+        &c,
+        "IAMPolicyChanges",
+        since,
+        0,
+        std::time::Duration::from_millis(10),
+    )
+    .await;
+    assert_eq!(confirmed, Some(false));
+    assert!(actions[0].failed);
+}

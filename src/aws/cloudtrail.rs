@@ -72,9 +72,10 @@ pub async fn status(client: &Client, trail_arn: &str) -> Result<TrailStatus, Err
             .latest_cloud_watch_logs_delivery_error()
             .filter(|e| !e.trim().is_empty())
             .map(str::to_string),
-        delivery_time: out
-            .latest_cloud_watch_logs_delivery_time()
-            .and_then(|t| t.fmt(aws_sdk_cloudtrail::primitives::DateTimeFormat::DateTime).ok()),
+        delivery_time: out.latest_cloud_watch_logs_delivery_time().and_then(|t| {
+            t.fmt(aws_sdk_cloudtrail::primitives::DateTimeFormat::DateTime)
+                .ok()
+        }),
     })
 }
 

@@ -213,11 +213,7 @@ pub fn now_secs() -> i64 {
 
 /// `cloudwatch:SetAlarmState` to ALARM with `reason` (the alarm's actions run on AWS; the state
 /// returns to the real one at the next evaluation).
-pub async fn set_alarm_state(
-    client: &Client,
-    alarm_name: &str,
-    reason: &str,
-) -> Result<(), Error> {
+pub async fn set_alarm_state(client: &Client, alarm_name: &str, reason: &str) -> Result<(), Error> {
     client
         .set_alarm_state()
         .alarm_name(alarm_name)

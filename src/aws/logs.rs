@@ -103,8 +103,7 @@ pub async fn put_metric_filter(
             .metric_value(&m.value)
             .set_default_value(m.default_value)
             .set_dimensions(
-                (!m.dimensions.is_empty())
-                    .then(|| m.dimensions.iter().cloned().collect()),
+                (!m.dimensions.is_empty()).then(|| m.dimensions.iter().cloned().collect()),
             )
             .set_unit(
                 m.unit

@@ -19,13 +19,20 @@ pub fn alarm_doc(a: &AlarmRequest) -> Value {
     put("ActionsEnabled", json!(a.actions_enabled));
     put("OKActions", json!(a.ok_actions));
     put("AlarmActions", json!(a.alarm_actions));
-    put("InsufficientDataActions", json!(a.insufficient_data_actions));
+    put(
+        "InsufficientDataActions",
+        json!(a.insufficient_data_actions),
+    );
     if !a.metric_name.is_empty() {
         put("MetricName", json!(a.metric_name));
         put("Namespace", json!(a.namespace));
         let extended = a.statistic.starts_with('p') || a.statistic.contains('(');
         put(
-            if extended { "ExtendedStatistic" } else { "Statistic" },
+            if extended {
+                "ExtendedStatistic"
+            } else {
+                "Statistic"
+            },
             json!(a.statistic),
         );
         put(

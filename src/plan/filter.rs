@@ -55,13 +55,11 @@ impl Ctx<'_> {
         let judged: Vec<(&MetricFilter, &crate::audit::FilterVerdict)> =
             self.lg.filters.iter().zip(&audit.filters).collect();
         let publishes = |f: &MetricFilter, m: &Metric| {
-            f.metrics
-                .iter()
-                .any(|t| {
-                    t.metric_name == m.metric_name
-                        && t.namespace == m.namespace
-                        && t.dimensions.is_empty()
-                })
+            f.metrics.iter().any(|t| {
+                t.metric_name == m.metric_name
+                    && t.namespace == m.namespace
+                    && t.dimensions.is_empty()
+            })
         };
         // Notes on filters that are not reused, so the plan says why.
         let others: Vec<String> = judged
@@ -86,11 +84,7 @@ impl Ctx<'_> {
         // A compliant filter whose metric already has a working alarm is the one the audit
         // follows: keep it, whatever its name or metric, so a compliant account gets no write.
         let working = compliant()
-            .flat_map(|f| {
-                f.metrics.iter().map(move |m| {
-                    (f, m.clone())
-                })
-            })
+            .flat_map(|f| f.metrics.iter().map(move |m| (f, m.clone())))
             .filter_map(|(f, metric)| {
                 let wanted = self.opts.topic_arn.as_deref();
                 let best = self
@@ -112,9 +106,12 @@ impl Ctx<'_> {
             .or_else(|| {
                 // Another compliant filter, if its metric can carry a plain alarm: one published
                 // with dimensions gives an alarm nothing (or only one dimension value) to see.
-                compliant()
-                    .filter(|f| f.name != spec.name)
-                    .find_map(|f| f.metrics.iter().find(|m| m.dimensions.is_empty()).map(|m| (f, m.clone())))
+                compliant().filter(|f| f.name != spec.name).find_map(|f| {
+                    f.metrics
+                        .iter()
+                        .find(|m| m.dimensions.is_empty())
+                        .map(|m| (f, m.clone()))
+                })
             });
         if let Some((f, metric)) = chosen {
             let v = judged

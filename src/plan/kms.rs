@@ -60,10 +60,7 @@ pub fn cloudwatch_can_use(key: &KmsKey) -> KeyUse {
     };
     for (i, s) in statements.iter().enumerate() {
         if effect(s) == Some("Deny") && for_cloudwatch(s) && NEEDED.iter().any(|a| grants(s, a)) {
-            return KeyUse::NotGranted(format!(
-                "{} denies CloudWatch the key",
-                label(s, i)
-            ));
+            return KeyUse::NotGranted(format!("{} denies CloudWatch the key", label(s, i)));
         }
     }
     // Every needed action must be granted by an unconditional Allow to CloudWatch.
@@ -80,7 +77,11 @@ pub fn cloudwatch_can_use(key: &KmsKey) -> KeyUse {
             None => {
                 return KeyUse::NotGranted(format!(
                     "no unconditional Allow gives cloudwatch.amazonaws.com {action}{}",
-                    if action == "kms:GenerateDataKey" { "*" } else { "" }
+                    if action == "kms:GenerateDataKey" {
+                        "*"
+                    } else {
+                        ""
+                    }
                 ))
             }
         }
@@ -132,8 +133,12 @@ mod tests {
 
     fn customer(policy: Value) -> KmsKey {
         KmsKey {
-            id: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab".into(),
-            arn: Some("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()),
+            id: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                .into(),
+            arn: Some(
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                    .into(),
+            ),
             manager: Some("CUSTOMER".into()),
             policy: Some(policy.to_string()),
             read_error: None,
@@ -179,7 +184,10 @@ mod tests {
         ));
         let mut p = root_only();
         p["Statement"].as_array_mut().unwrap().push(statement());
-        assert!(matches!(cloudwatch_can_use(&customer(p)), KeyUse::Usable(_)));
+        assert!(matches!(
+            cloudwatch_can_use(&customer(p)),
+            KeyUse::Usable(_)
+        ));
         // Decrypt alone is not enough.
         let mut p = root_only();
         p["Statement"].as_array_mut().unwrap().push(json!({
@@ -194,12 +202,18 @@ mod tests {
         p["Statement"].as_array_mut().unwrap().push(json!({
             "Effect": "Allow", "Principal": {"Service": ["sns.amazonaws.com", "cloudwatch.amazonaws.com"]},
             "Action": "kms:*", "Resource": "*"}));
-        assert!(matches!(cloudwatch_can_use(&customer(p)), KeyUse::Usable(_)));
+        assert!(matches!(
+            cloudwatch_can_use(&customer(p)),
+            KeyUse::Usable(_)
+        ));
         let mut p = root_only();
         let mut s = statement();
         s["Condition"] = json!({"StringEquals": {"kms:ViaService": "sns.us-east-1.amazonaws.com"}});
         p["Statement"].as_array_mut().unwrap().push(s);
-        assert!(matches!(cloudwatch_can_use(&customer(p)), KeyUse::NotGranted(_)));
+        assert!(matches!(
+            cloudwatch_can_use(&customer(p)),
+            KeyUse::NotGranted(_)
+        ));
     }
 
     #[test]
@@ -218,6 +232,8 @@ mod tests {
             read_error: Some("kms:DescribeKey in us-east-1: AccessDeniedException: no".into()),
             ..Default::default()
         };
-        assert!(matches!(cloudwatch_can_use(&k), KeyUse::Unreadable(e) if e.contains("AccessDenied")));
+        assert!(
+            matches!(cloudwatch_can_use(&k), KeyUse::Unreadable(e) if e.contains("AccessDenied"))
+        );
     }
 }

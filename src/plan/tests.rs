@@ -442,7 +442,9 @@ fn among_several_trails_the_closest_to_compliant_is_chosen_and_named() {
     paused.arn = "arn:aws:cloudtrail:us-east-1:123456789012:trail/a-paused".into();
     paused.logging = Some(false);
     o.trails.insert(0, paused);
-    let chosen = crate::audit::choose_trail(&o.trails, ACCOUNT, "us-east-1", &["iam.amazonaws.com"]).unwrap();
+    let chosen =
+        crate::audit::choose_trail(&o.trails, ACCOUNT, "us-east-1", &["iam.amazonaws.com"])
+            .unwrap();
     assert_eq!(chosen.name, "org");
     let a = audit(&control(), &o, MatchMode::Strict);
     assert!(
@@ -792,9 +794,15 @@ fn a_metric_math_alarm_holding_our_name_is_never_overwritten() {
     let p = plan_for(&o, &Options::default());
     let c = change(&p, Resource::Alarm);
     assert_eq!(c.action, Action::Blocked, "{c:#?}");
-    assert!(c.reason.contains("metric-math") && c.reason.contains("RATE(m1)"), "{}", c.reason);
+    assert!(
+        c.reason.contains("metric-math") && c.reason.contains("RATE(m1)"),
+        "{}",
+        c.reason
+    );
     assert!(c.current.as_ref().unwrap()["Metrics"].is_array());
-    assert!(!p.writes().any(|w| matches!(w, WriteRequest::PutMetricAlarm(_))));
+    assert!(!p
+        .writes()
+        .any(|w| matches!(w, WriteRequest::PutMetricAlarm(_))));
 }
 
 #[test]
@@ -806,7 +814,10 @@ fn a_missing_log_group_blocks_the_plan() {
     g.alarms.clear();
     let p = plan_for(&o, &Options::default());
     let why = p.blocked.as_deref().unwrap_or_default();
-    assert!(why.contains("does not exist") && why.contains("recreate the group"), "{why}");
+    assert!(
+        why.contains("does not exist") && why.contains("recreate the group"),
+        "{why}"
+    );
     assert_eq!(p.writes().count(), 0);
 }
 
@@ -814,13 +825,28 @@ fn a_missing_log_group_blocks_the_plan() {
 fn documents_use_each_aws_apis_own_field_names_and_leave_out_nulls() {
     let p = plan_for(&observed(), &Options::default());
     let alarm = change(&p, Resource::Alarm).desired.clone().unwrap();
-    for k in ["AlarmName", "MetricName", "Namespace", "Statistic", "Threshold", "ComparisonOperator", "AlarmActions", "TreatMissingData"] {
+    for k in [
+        "AlarmName",
+        "MetricName",
+        "Namespace",
+        "Statistic",
+        "Threshold",
+        "ComparisonOperator",
+        "AlarmActions",
+        "TreatMissingData",
+    ] {
         assert!(alarm.get(k).is_some(), "{k} in {alarm:#}");
     }
-    assert!(alarm.get("alarm_name").is_none() && alarm.get("DatapointsToAlarm").is_none(), "{alarm:#}");
+    assert!(
+        alarm.get("alarm_name").is_none() && alarm.get("DatapointsToAlarm").is_none(),
+        "{alarm:#}"
+    );
     let filter = change(&p, Resource::MetricFilter).desired.clone().unwrap();
     assert!(filter.get("filterName").is_some() && filter.get("filterPattern").is_some());
     let t = &filter["metricTransformations"][0];
     assert_eq!(t["metricNamespace"], "CISBenchmark");
-    assert!(t.get("defaultValue").is_none(), "null fields are left out: {t}");
+    assert!(
+        t.get("defaultValue").is_none(),
+        "null fields are left out: {t}"
+    );
 }

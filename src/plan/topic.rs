@@ -95,8 +95,7 @@ impl Ctx<'_> {
         let mut policy = self.topic_policy(arn, alarm_name, false);
         let mut subscription = self.subscription(arn);
         needs_you(&mut policy, &advice);
-        let same_account =
-            Arn::parse(arn).is_some_and(|a| a.account == self.observed.account);
+        let same_account = Arn::parse(arn).is_some_and(|a| a.account == self.observed.account);
         if same_account && self.opts.subscribe.is_some() && subscription.request.is_some() {
             subscription.reason = format!(
                 "{}; the working alarm notifies topic {arn}, which has no confirmed subscriber: --subscribe adds one to it and changes nothing else",
@@ -118,15 +117,20 @@ impl Ctx<'_> {
     pub(super) fn kms_key(&self, arn: &str) -> Option<Change> {
         let topic = self.lg.topic(arn).filter(|t| t.exists)?;
         let id = topic.kms_master_key_id.as_deref()?;
-        let key = topic.kms_key.clone().unwrap_or_else(|| crate::observed::KmsKey {
-            id: id.to_string(),
-            read_error: Some("the key was not read".into()),
-            ..Default::default()
-        });
+        let key = topic
+            .kms_key
+            .clone()
+            .unwrap_or_else(|| crate::observed::KmsKey {
+                id: id.to_string(),
+                read_error: Some("the key was not read".into()),
+                ..Default::default()
+            });
         let name = key.arn.clone().unwrap_or_else(|| id.to_string());
         let doc = json!({ "KeyId": name, "KeyManager": key.manager, "TopicArn": arn });
         let add = kms::statement();
-        let with = |why: String| format!("{why}; add this statement to the key policy (trailwatch never edits key policies): {add}");
+        let with = |why: String| {
+            format!("{why}; add this statement to the key policy (trailwatch never edits key policies): {add}")
+        };
         Some(match kms::cloudwatch_can_use(&key) {
             kms::KeyUse::Usable(why) => keep(Resource::KmsKey, name, why, Some(doc)),
             kms::KeyUse::AwsManaged => blocked(

@@ -11,7 +11,9 @@ with a dummy SigV4-shaped Authorization header, checks statuses, headers and CBO
 boto3 (botocore speaks CBOR to CloudWatch too) round trip, the CloudWatch Logs fixes (awsJson1_1
 requests: a re-put filter replaces the old one, ResourceNotFoundException for a missing log
 group, DeleteLogGroup takes its filters along, inner requests stay out of the request log),
-unimplemented calls answered as HTTP 500 with a quiet stderr (and tracebacks with
+injected faults (awsJson, awsQuery XML and CBOR errors after `skip` passing calls, still
+logged, cleared by faults/reset only) and answer overrides (cloudtrail GetTrailStatus through
+boto3), unimplemented calls answered as HTTP 500 with a quiet stderr (and tracebacks with
 TRAILWATCH_EMULATOR_VERBOSE=1, on a second instance), then closes the emulator's stdin and
 checks it exits; another instance checks SIGTERM. Prints `N passed, M failed`; exits non-zero
 on any failure.
@@ -159,6 +161,27 @@ class Emulator:
             },
         )
         return status, body
+
+    def control(self, path: str, payload: Any = None) -> tuple[int, Any]:
+        """POST a JSON body (none if `payload` is None) to a control endpoint: (status, JSON)."""
+        body = b"" if payload is None else json.dumps(payload).encode("utf-8")
+        status, headers, raw = self.request("POST", path, body)
+        expect(headers.get("content-type") == "application/json", f"{path}: {headers}")
+        return status, json.loads(raw)
+
+    def boto3(self, service: str) -> Any:
+        """A boto3 client on this emulator that never retries (a fault answers every attempt)."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            region_name="us-east-1",
+            endpoint_url=self.url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
 
     def reset_log(self) -> None:
         status, _, _ = self.request("POST", "/_trailwatch/requests/reset")
@@ -556,6 +579,230 @@ def main() -> int:
         else:
             raise AssertionError("DescribeMetricFilters on a missing group must fail")
 
+    def reset_faults() -> None:
+        expect(emu.control("/_trailwatch/faults/reset") == (200, {}), "faults/reset")
+
+    def fault_json_skip() -> None:
+        emu.reset_log()
+        fault = {
+            "operation": "DescribeLogGroups", "skip": 1, "status": 500,
+            "code": "InternalFailure", "message": "injected",
+        }
+        expect(emu.control("/_trailwatch/faults", fault) == (200, fault), "register fault")
+        try:
+            status, _, body = emu.logs("DescribeLogGroups", {})
+            expect(status == 200 and "logGroups" in body, f"first call passes: {status} {body}")
+            for _ in range(2):  # every call after the skipped ones fails
+                status, headers, body = emu.logs("DescribeLogGroups", {})
+                expect(status == 500, f"status {status} {body}")
+                expect(headers.get("content-type") == "application/x-amz-json-1.1", f"{headers}")
+                expect(body == {"__type": "InternalFailure", "message": "injected"}, f"{body}")
+            # Another operation of the same service is not affected.
+            status, _, body = emu.logs("DescribeMetricFilters", {})
+            expect(status == 200, f"DescribeMetricFilters {status} {body}")
+            expect(
+                emu.log() == logs_calls(["DescribeLogGroups"] * 3 + ["DescribeMetricFilters"]),
+                f"faulted calls must be logged: {emu.log()}",
+            )
+            # requests/reset keeps the faults; an awsJson 1.0 request gets a 1.0 answer.
+            emu.reset_log()
+            status, headers, raw = emu.request(
+                "POST", "/", b"{}",
+                {
+                    "Authorization": LOGS_AUTH,
+                    "Content-Type": "application/x-amz-json-1.0",
+                    "X-Amz-Target": "Logs_20140328.DescribeLogGroups",
+                },
+            )
+            expect(status == 500, f"fault kept after requests/reset: {status} {raw!r}")
+            expect(headers.get("content-type") == "application/x-amz-json-1.0", f"{headers}")
+            expect(int(headers["content-length"]) == len(raw), "Content-Length")
+            expect(json.loads(raw)["__type"] == "InternalFailure", f"{raw!r}")
+        finally:
+            reset_faults()
+
+    def fault_cloudtrail_boto3() -> None:
+        fault = {"operation": "DescribeTrails", "status": 400, "code": "ThrottlingException",
+                 "message": "Rate exceeded"}
+        status, stored = emu.control("/_trailwatch/faults", fault)
+        expect(status == 200 and stored == dict(fault, skip=0), f"{status} {stored}")
+        try:
+            client = emu.boto3("cloudtrail")
+            try:
+                client.describe_trails()
+            except client.exceptions.ClientError as err:
+                expect(err.response["Error"]["Code"] == "ThrottlingException", f"{err.response}")
+                expect(err.response["Error"]["Message"] == "Rate exceeded", f"{err.response}")
+                expect(err.response["ResponseMetadata"]["HTTPStatusCode"] == 400, f"{err.response}")
+            else:
+                raise AssertionError("DescribeTrails must fail with the injected fault")
+            expect(emu.log()[-1] == {"service": "cloudtrail", "operation": "DescribeTrails"}, "log")
+        finally:
+            reset_faults()
+
+    def fault_query_xml() -> None:
+        import xml.etree.ElementTree as ET
+
+        fault = {"operation": "ListTopics", "status": 403, "code": "AuthorizationError",
+                 "message": "not authorized"}
+        expect(emu.control("/_trailwatch/faults", fault)[0] == 200, "register fault")
+        try:
+            status, headers, raw = emu.request(
+                "POST",
+                "/",
+                b"Action=ListTopics&Version=2010-03-31",
+                {
+                    "Authorization": AUTH.replace("/monitoring/", "/sns/"),
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
+            expect(status == 403, f"status {status} {raw!r}")
+            expect(headers.get("content-type") == "text/xml", f"{headers}")
+            root = ET.fromstring(raw)
+            expect(root.tag == "ErrorResponse", f"{raw!r}")
+            got = {e.tag: e.text for e in root.find("Error")}
+            expect(
+                got == {"Type": "Sender", "Code": "AuthorizationError",
+                        "Message": "not authorized"},
+                f"{raw!r}",
+            )
+            expect(bool(root.findtext("RequestId")), f"{raw!r}")
+            try:
+                emu.boto3("sns").list_topics()
+            except Exception as err:
+                code = getattr(err, "response", {}).get("Error", {}).get("Code")
+                expect(code == "AuthorizationError", f"boto3 sns: {err!r}")
+            else:
+                raise AssertionError("boto3 ListTopics must fail with the injected fault")
+            expect(emu.log()[-1] == {"service": "sns", "operation": "ListTopics"}, "log")
+        finally:
+            reset_faults()
+
+    def fault_cbor() -> None:
+        fault = {"operation": "DescribeAlarms", "skip": 1, "status": 500,
+                 "code": "InternalServiceError", "message": "injected"}
+        expect(emu.control("/_trailwatch/faults", fault)[0] == 200, "register fault")
+        try:
+            status, _, body = emu.cbor("DescribeAlarms", {"AlarmNames": [ALARM]})
+            expect(status == 200 and len(body["MetricAlarms"]) == 1, f"first passes: {body}")
+            status, headers, body = emu.cbor("DescribeAlarms", {"AlarmNames": [ALARM]})
+            expect(status == 500, f"status {status} {body}")
+            check_cbor_headers(headers)
+            expect(
+                headers.get("x-amzn-query-error") == "InternalServiceError;Receiver", f"{headers}"
+            )
+            expect(
+                body == {"__type": "com.amazonaws.cloudwatch#InternalServiceFault",
+                         "message": "injected"},
+                f"{body}",
+            )
+            client = emu.boto3("cloudwatch")
+            try:
+                client.describe_alarms(AlarmNames=[ALARM])
+            except client.exceptions.ClientError as err:
+                expect(err.response["Error"]["Code"] == "InternalServiceError", f"{err.response}")
+            else:
+                raise AssertionError("boto3 DescribeAlarms must fail with the injected fault")
+        finally:
+            reset_faults()
+
+    def faults_reset() -> None:
+        # Several faults at once, all cleared by faults/reset.
+        for operation in ("DescribeLogGroups", "ListTopics", "DescribeAlarms"):
+            status, _ = emu.control("/_trailwatch/faults", {"operation": operation})
+            expect(status == 200, f"register {operation}")
+        expect(emu.logs("DescribeLogGroups", {})[0] == 500, "logs fault active")
+        expect(emu.cbor("DescribeAlarms", {})[0] == 500, "CBOR fault active")
+        sns = {"Authorization": AUTH.replace("/monitoring/", "/sns/"),
+               "Content-Type": "application/x-www-form-urlencoded"}
+        status, _, raw = emu.request("POST", "/", b"Action=ListTopics&Version=2010-03-31", sns)
+        expect(status == 500 and b"<Type>Receiver</Type>" in raw, f"{status} {raw!r}")
+        reset_faults()
+        expect(emu.logs("DescribeLogGroups", {})[0] == 200, "logs fault cleared")
+        expect(emu.cbor("DescribeAlarms", {})[0] == 200, "CBOR fault cleared")
+        status, _, raw = emu.request("POST", "/", b"Action=ListTopics&Version=2010-03-31", sns)
+        expect(status == 200 and b"ListTopicsResponse" in raw, f"sns {status} {raw[:300]!r}")
+
+    def control_bad_bodies() -> None:
+        for path, payload in [
+            ("/_trailwatch/faults", None),
+            ("/_trailwatch/faults", {"skip": 1}),
+            ("/_trailwatch/faults", {"operation": "X", "status": 200}),
+            ("/_trailwatch/faults", {"operation": "X", "skip": -1}),
+            ("/_trailwatch/faults", {"operation": "X", "sttaus": 500}),
+            ("/_trailwatch/override", {"operation": "X"}),
+            ("/_trailwatch/override", {"operation": "X", "merge": [1]}),
+            ("/_trailwatch/override", [1]),
+        ]:
+            status, body = emu.control(path, payload)
+            expect(status == 400 and isinstance(body.get("message"), str), f"{payload}: {body}")
+        status, _, raw = emu.request("POST", "/_trailwatch/faults", b"{not json")
+        expect(status == 400, f"not JSON: {status} {raw!r}")
+        expect(emu.logs("DescribeLogGroups", {})[0] == 200, "a bad body registers nothing")
+
+    def override_trail_status() -> None:
+        s3 = emu.boto3("s3")
+        s3.create_bucket(Bucket="trailwatch-check-trail")
+        client = emu.boto3("cloudtrail")
+        client.create_trail(Name="trailwatch-check", S3BucketName="trailwatch-check-trail")
+        client.start_logging(Name="trailwatch-check")
+        before = client.get_trail_status(Name="trailwatch-check")
+        expect("LatestCloudWatchLogsDeliveryError" not in before, f"moto: {before}")
+        override = {
+            "operation": "GetTrailStatus",
+            "merge": {
+                "LatestCloudWatchLogsDeliveryError": "AccessDeniedException",
+                "LatestCloudWatchLogsDeliveryTime": 1767225600,
+            },
+        }
+        expect(emu.control("/_trailwatch/override", override) == (200, override), "register")
+        try:
+            status = client.get_trail_status(Name="trailwatch-check")
+            expect(
+                status.get("LatestCloudWatchLogsDeliveryError") == "AccessDeniedException",
+                f"{status}",
+            )
+            when = status.get("LatestCloudWatchLogsDeliveryTime")
+            expect(when is not None and when.timestamp() == 1767225600, f"{when!r}")
+            expect(status["IsLogging"] is True, f"moto's own members are kept: {status}")
+            # The raw answer: merged JSON, Content-Length fixed.
+            code, headers, raw = emu.request(
+                "POST", "/", json.dumps({"Name": "trailwatch-check"}).encode(),
+                {
+                    "Authorization": AUTH.replace("/monitoring/", "/cloudtrail/"),
+                    "Content-Type": "application/x-amz-json-1.1",
+                    "X-Amz-Target":
+                        "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.GetTrailStatus",
+                },
+            )
+            expect(code == 200 and int(headers["content-length"]) == len(raw), f"{headers}")
+            answer = json.loads(raw)
+            expect(answer["LatestCloudWatchLogsDeliveryTime"] == 1767225600, f"{answer}")
+            # Errors and other operations are left alone.
+            try:
+                client.get_trail_status(Name="no-such-trail")
+            except client.exceptions.ClientError as err:
+                expect(
+                    "LatestCloudWatchLogsDeliveryError" not in err.response, f"{err.response}"
+                )
+                expect(err.response["Error"]["Code"] == "TrailNotFoundException", f"{err}")
+            else:
+                raise AssertionError("GetTrailStatus on a missing trail must fail")
+            trails = client.describe_trails()["trailList"]
+            expect(all("LatestCloudWatchLogsDeliveryError" not in t for t in trails), f"{trails}")
+            # requests/reset keeps overrides; a null value removes moto's member.
+            emu.reset_log()
+            nulled = {"operation": "GetTrailStatus", "merge": {"IsLogging": None}}
+            expect(emu.control("/_trailwatch/override", nulled)[0] == 200, "replace override")
+            status = client.get_trail_status(Name="trailwatch-check")
+            expect("IsLogging" not in status, f"null removes the member: {status}")
+            expect("LatestCloudWatchLogsDeliveryError" not in status, f"replaced: {status}")
+        finally:
+            expect(emu.control("/_trailwatch/override/reset") == (200, {}), "override/reset")
+        status = client.get_trail_status(Name="trailwatch-check")
+        expect(status["IsLogging"] is True, f"override cleared: {status}")
+        expect("LatestCloudWatchLogsDeliveryError" not in status, f"override cleared: {status}")
+
     def unimplemented_json_and_query() -> None:
         status, headers, body = emu.logs(
             "TestMetricFilter", {"filterPattern": "{ $.a = 1 }", "logEventMessages": ["{}"]}
@@ -639,6 +886,13 @@ def main() -> int:
             ("logs DeleteLogGroup + CreateLogGroup -> no filters", logs_delete_group_drops_filters),
             ("logs concurrent re-puts are atomic", logs_concurrent_reputs),
             ("boto3 logs round trip", boto3_logs_client),
+            ("fault: logs awsJson, skip 1, kept by requests/reset", fault_json_skip),
+            ("fault: cloudtrail awsJson through boto3", fault_cloudtrail_boto3),
+            ("fault: SNS awsQuery -> XML ErrorResponse", fault_query_xml),
+            ("fault: CloudWatch CBOR -> CBOR error + x-amzn-query-error", fault_cbor),
+            ("faults/reset clears every fault", faults_reset),
+            ("faults/override bad bodies -> 400", control_bad_bodies),
+            ("override: cloudtrail GetTrailStatus through boto3", override_trail_status),
             ("unimplemented awsJson/awsQuery -> 500", unimplemented_json_and_query),
             ("quiet stderr by default (no Traceback)", quiet_stderr),
             ("TRAILWATCH_EMULATOR_VERBOSE=1 prints tracebacks", verbose_stderr),

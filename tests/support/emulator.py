@@ -51,9 +51,34 @@ c. Request log. Every request (other than the control endpoints below) is record
    requests are not.
    ``GET /_trailwatch/requests`` returns the log as a JSON array, in order;
    ``POST /_trailwatch/requests/reset`` clears it. Credentials are never recorded or printed.
-d. An exception escaping moto is answered as HTTP 500 ``InternalFailure`` in the request's
+d. Injected faults, for states moto cannot produce (a throttled or failing call).
+   ``POST /_trailwatch/faults`` with the JSON body
+   ``{"operation": "DescribeTrails", "skip": 1, "status": 500, "code": "InternalFailure",
+   "message": "injected"}`` (only ``operation`` is required; defaults: skip 0, status 500, code
+   ``InternalFailure``, message ``injected by the trailwatch emulator``) lets the first ``skip``
+   requests whose operation (as in the request log, any service) is ``operation`` through and
+   answers every later one, without calling moto, with HTTP ``status`` in the request's protocol:
+   awsJson ``{"__type": code, "message": message}`` (Content-Type
+   ``application/x-amz-json-1.0`` or ``-1.1`` as the request's), CBOR through the CBOR adapter's
+   error map and ``x-amzn-query-error`` header, anything else awsQuery XML ``ErrorResponse``
+   (``Type`` Receiver for 5xx, Sender otherwise). It answers ``200`` with the stored fault
+   ``{"operation", "skip", "status", "code", "message"}``, and ``400 {"message": ...}`` for a
+   bad body. One fault per operation (registering one again replaces it and restarts its
+   count); several operations may have one at once. Faulted requests are still in the request
+   log. ``POST /_trailwatch/faults/reset`` clears every fault (``requests/reset`` does not).
+e. Answer overrides, for fields moto never reports (e.g. a CloudTrail delivery error).
+   ``POST /_trailwatch/override`` with the JSON body ``{"operation": "GetTrailStatus",
+   "merge": {"LatestCloudWatchLogsDeliveryError": "AccessDeniedException"}}`` merges ``merge``
+   into the top level of every later successful (2xx) awsJson answer (``X-Amz-Target``
+   requests, any service) to that operation whose body is a JSON object, as a JSON merge patch
+   at the top level (a key set to null is removed), with Content-Length fixed. CBOR and awsQuery
+   answers are left alone. It answers ``200`` with ``{"operation", "merge"}``, and ``400
+   {"message": ...}`` for a bad body. One override per operation (registering one again
+   replaces it). ``POST /_trailwatch/override/reset`` clears every override (``requests/reset``
+   does not). A faulted request is answered by its fault, never overridden.
+f. An exception escaping moto is answered as HTTP 500 ``InternalFailure`` in the request's
    protocol (CBOR map, awsJson ``{"__type", "message"}`` or awsQuery XML ``ErrorResponse``).
-e. Everything else passes through to moto unchanged.
+g. Everything else passes through to moto unchanged.
 """
 
 from __future__ import annotations
@@ -61,6 +86,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
+import http
 import io
 import json
 import logging
@@ -93,6 +119,7 @@ LOGS_TARGET = "Logs_20140328"
 AWS_JSON_1_1 = "application/x-amz-json-1.1"
 LOG_GROUP_MISSING = "The specified log group does not exist."
 INTERNAL_ERROR = "500 Internal Server Error"
+FAULT_MESSAGE = "injected by the trailwatch emulator"
 
 StartResponse = Callable[..., Any]
 
@@ -168,6 +195,14 @@ def call_app(app: Callable, environ: dict[str, Any]) -> tuple[str, list[tuple[st
 def status_code(status: str) -> int:
     """`"400 Bad Request"` -> 400."""
     return int(status.split()[0])
+
+
+def status_line(code: int) -> str:
+    """400 -> `"400 Bad Request"` (an unnamed code gets a generic reason phrase)."""
+    try:
+        return f"{code} {http.HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"{code} {'Server Error' if code >= 500 else 'Client Error'}"
 
 
 def json_environ(
@@ -639,12 +674,91 @@ class LogsAdapter:
 
 
 # --------------------------------------------------------------------------------------------
+# Faults and overrides (control endpoints d. and e. of the module docstring)
+# --------------------------------------------------------------------------------------------
+
+
+class ControlError(ValueError):
+    """A control request the emulator cannot take: answered 400 ``{"message": ...}``."""
+
+
+def control_body(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body) if body.strip() else None
+    except ValueError as exc:
+        raise ControlError(f"the body is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ControlError("the body must be a JSON object")
+    return value
+
+
+def control_operation(value: dict[str, Any]) -> str:
+    operation = value.get("operation")
+    if not isinstance(operation, str) or not operation:
+        raise ControlError('"operation" must be a non-empty string, e.g. "DescribeTrails"')
+    return operation
+
+
+def parse_fault(body: bytes) -> dict[str, Any]:
+    """A `POST /_trailwatch/faults` body -> the stored fault (every member filled in)."""
+    value = control_body(body)
+    unknown = sorted(set(value) - {"operation", "skip", "status", "code", "message"})
+    if unknown:
+        raise ControlError(f"unknown members {unknown}")
+    fault = {
+        "operation": control_operation(value),
+        "skip": value.get("skip", 0),
+        "status": value.get("status", 500),
+        "code": value.get("code", "InternalFailure"),
+        "message": value.get("message", FAULT_MESSAGE),
+    }
+    if type(fault["skip"]) is not int or fault["skip"] < 0:
+        raise ControlError('"skip" must be an integer >= 0')
+    if type(fault["status"]) is not int or not 400 <= fault["status"] <= 599:
+        raise ControlError('"status" must be an integer HTTP error status (400-599)')
+    if not isinstance(fault["code"], str) or not fault["code"]:
+        raise ControlError('"code" must be a non-empty string')
+    if not isinstance(fault["message"], str):
+        raise ControlError('"message" must be a string')
+    return fault
+
+
+def parse_override(body: bytes) -> dict[str, Any]:
+    """A `POST /_trailwatch/override` body -> the stored override."""
+    value = control_body(body)
+    unknown = sorted(set(value) - {"operation", "merge"})
+    if unknown:
+        raise ControlError(f"unknown members {unknown}")
+    merge = value.get("merge")
+    if not isinstance(merge, dict):
+        raise ControlError('"merge" must be a JSON object')
+    return {"operation": control_operation(value), "merge": merge}
+
+
+def merge_answer(body: bytes, merge: dict[str, Any]) -> bytes | None:
+    """`merge` applied to a JSON-object answer (null removes a key); None if not an object."""
+    try:
+        answer = json.loads(body) if body.strip() else {}
+    except ValueError:
+        return None
+    if not isinstance(answer, dict):
+        return None
+    for key, value in merge.items():
+        if value is None:
+            answer.pop(key, None)
+        else:
+            answer[key] = value
+    return json.dumps(answer).encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------
 # The middleware
 # --------------------------------------------------------------------------------------------
 
 
 class TrailwatchMiddleware:
-    """Request log + control endpoints + CloudWatch CBOR adapter + Logs fixes in front of moto."""
+    """Request log + control endpoints (faults, overrides) + CloudWatch CBOR adapter + Logs
+    fixes in front of moto."""
 
     def __init__(self, app: Callable) -> None:
         self.app = app
@@ -652,6 +766,11 @@ class TrailwatchMiddleware:
         self.logs = LogsAdapter(app)
         self._log: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
+        # operation -> fault (as parse_fault returns it, plus "seen": matching requests so far)
+        self._faults: dict[str, dict[str, Any]] = {}
+        # operation -> top-level members to merge into its awsJson answers
+        self._overrides: dict[str, dict[str, Any]] = {}
+        self._control_lock = threading.Lock()
 
     def record(self, service: str | None, operation: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"service": service, "operation": operation, "ms": None}
@@ -659,11 +778,50 @@ class TrailwatchMiddleware:
             self._log.append(entry)
         return entry
 
+    def take_fault(self, operation: str) -> dict[str, Any] | None:
+        """The fault to answer this request with, if any (counts the request against `skip`)."""
+        with self._control_lock:
+            fault = self._faults.get(operation)
+            if fault is None:
+                return None
+            fault["seen"] += 1
+            return dict(fault) if fault["seen"] > fault["skip"] else None
+
+    def override_for(self, operation: str) -> dict[str, Any] | None:
+        with self._control_lock:
+            merge = self._overrides.get(operation)
+            return dict(merge) if merge is not None else None
+
+    def answer_fault(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        fault: dict[str, Any],
+        cbor_service: str | None,
+        target: str | None,
+    ) -> list[bytes]:
+        """Answer with an injected fault in the request's protocol (moto is not called)."""
+        read_body(environ)  # consume the request body, as moto would have
+        status = status_line(fault["status"])
+        code, message = fault["code"], fault["message"]
+        if cbor_service in CBOR_SERVICES:
+            service_name, namespace = CBOR_SERVICES[cbor_service]
+            model = self.cbor.model(service_name)
+            return self.cbor.error(start_response, model, namespace, status, code, message)
+        if target:
+            content_type = environ.get("CONTENT_TYPE") or ""
+            if content_type.startswith("application/x-amz-json-1.0"):
+                content_type = "application/x-amz-json-1.0"
+            else:
+                content_type = AWS_JSON_1_1
+            return aws_json_error(start_response, status, code, message, content_type)
+        return aws_query_error(start_response, status, code, message)
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         if path.startswith(CONTROL_PREFIX):
-            return self.control(method, path, start_response)
+            return self.control(environ, method, path, start_response)
 
         service = signing_service(environ)
         cbor_call = CBOR_PATH.match(path) if method == "POST" else None
@@ -686,15 +844,17 @@ class TrailwatchMiddleware:
         entry = self.record(service, operation)
         started = time.perf_counter()
         try:
-            if cbor_call and cbor_call.group("service") in CBOR_SERVICES:
+            cbor_service = cbor_call.group("service") if cbor_call else None
+            fault = self.take_fault(operation)
+            if fault is not None:
+                return self.answer_fault(environ, start_response, fault, cbor_service, target)
+            if cbor_service in CBOR_SERVICES:
                 body = read_body(environ)
-                return self.cbor(
-                    environ, start_response, cbor_call.group("service"), operation, body
-                )
-            if (target or "").startswith(f"{LOGS_TARGET}.") and operation in LogsAdapter.OPERATIONS:
-                return self.logs(environ, start_response, operation, read_body(environ))
-            # Materialise the answer so the time measured is the emulator's whole service time.
-            return list(self.app(environ, start_response))
+                return self.cbor(environ, start_response, cbor_service, operation, body)
+            merge = self.override_for(operation) if target and not cbor_call else None
+            if merge is not None:
+                return self.overridden(environ, start_response, operation, target, merge)
+            return self.dispatch(environ, start_response, operation, target)
         except Exception as exc:  # moto lets e.g. NotImplementedError escape Flask
             print_traceback()
             return internal_error(environ, start_response, exc)
@@ -702,7 +862,43 @@ class TrailwatchMiddleware:
             # Server-side time of this request, for scripts/bench (not used by any assertion).
             entry["ms"] = round((time.perf_counter() - started) * 1000, 3)
 
-    def control(self, method: str, path: str, start_response: StartResponse) -> list[bytes]:
+    def dispatch(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        operation: str,
+        target: str | None,
+    ) -> list[bytes]:
+        """A non-CBOR call: the Logs fixes or moto itself."""
+        if (target or "").startswith(f"{LOGS_TARGET}.") and operation in LogsAdapter.OPERATIONS:
+            return self.logs(environ, start_response, operation, read_body(environ))
+        # Materialise the answer so the time measured is the emulator's whole service time.
+        return list(self.app(environ, start_response))
+
+    def overridden(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        operation: str,
+        target: str | None,
+        merge: dict[str, Any],
+    ) -> list[bytes]:
+        """An awsJson call whose successful JSON answer gets `merge` merged in."""
+        status, headers, answer = call_app(
+            lambda env, start: self.dispatch(env, start, operation, target), environ
+        )
+        if 200 <= status_code(status) < 300:
+            merged = merge_answer(answer, merge)
+            if merged is not None:
+                answer = merged
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+                headers.append(("Content-Length", str(len(answer))))
+        start_response(status, headers)
+        return [answer]
+
+    def control(
+        self, environ: dict[str, Any], method: str, path: str, start_response: StartResponse
+    ) -> list[bytes]:
         if path == "/_trailwatch/requests" and method == "GET":
             with self._log_lock:
                 entries = list(self._log)
@@ -710,6 +906,27 @@ class TrailwatchMiddleware:
         if path == "/_trailwatch/requests/reset" and method == "POST":
             with self._log_lock:
                 self._log.clear()
+            return json_response(start_response, "200 OK", {})
+        if path in ("/_trailwatch/faults", "/_trailwatch/override") and method == "POST":
+            try:
+                if path == "/_trailwatch/faults":
+                    fault = parse_fault(read_body(environ))
+                    with self._control_lock:
+                        self._faults[fault["operation"]] = dict(fault, seen=0)
+                    return json_response(start_response, "200 OK", fault)
+                override = parse_override(read_body(environ))
+                with self._control_lock:
+                    self._overrides[override["operation"]] = override["merge"]
+                return json_response(start_response, "200 OK", override)
+            except ControlError as exc:
+                return json_response(start_response, "400 Bad Request", {"message": str(exc)})
+        if path == "/_trailwatch/faults/reset" and method == "POST":
+            with self._control_lock:
+                self._faults.clear()
+            return json_response(start_response, "200 OK", {})
+        if path == "/_trailwatch/override/reset" and method == "POST":
+            with self._control_lock:
+                self._overrides.clear()
             return json_response(start_response, "200 OK", {})
         return json_response(
             start_response, "404 Not Found", {"message": f"no control endpoint {method} {path}"}

@@ -108,6 +108,27 @@ impl Emulator {
             .collect()
     }
 
+    /// Run `tests/support/sqs_tool.py` against this emulator; returns its stdout.
+    pub fn sqs(&self, command: &str, queue: &str) -> String {
+        let out = Command::new(python())
+            .arg(repo().join("tests/support/sqs_tool.py"))
+            .args(["--endpoint", &self.url, command, queue])
+            .output()
+            .expect("run sqs_tool.py");
+        assert!(
+            out.status.success(),
+            "sqs_tool {command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// POST a JSON body to a control endpoint of the emulator (faults, overrides).
+    pub fn control(&self, path: &str, body: &str) {
+        let (status, answer) = self.http("POST", path, body);
+        assert_eq!(status, 200, "{path}: {answer}");
+    }
+
     pub fn reset_requests(&self) {
         let (status, _) = self.http("POST", "/_trailwatch/requests/reset", "");
         assert_eq!(status, 200);
@@ -268,6 +289,7 @@ pub struct Seed {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sns: aws_sdk_sns::Client,
+    pub kms: aws_sdk_kms::Client,
     pub region: String,
 }
 
@@ -283,6 +305,7 @@ impl Seed {
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             sns: aws_sdk_sns::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
             region: region.to_string(),
             config,
         }

@@ -1,0 +1,490 @@
+//! Right on real accounts: end-to-end scenarios for what the emulator hid before (moto answers
+//! kinder than AWS; tests/support/emulator.py now answers as AWS does for missing log groups and
+//! re-put filters), and proof of delivery (`check --history`, `drill`). Paths only AWS can
+//! produce (history items, delivery errors) are also tested at the SDK boundary
+//! (tests/sdk_boundary.rs).
+
+mod support;
+
+use support::{change, reason, steps, Emulator, Seed, ACCOUNT, REGION};
+
+const LG: &str = "aws-controltower/CloudTrailLogs-q7x2kd";
+const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:cis-benchmark-alarms";
+
+#[tokio::test]
+async fn a_deleted_log_group_is_drift_blocked_and_nothing_is_written() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    seed.logs
+        .delete_log_group()
+        .log_group_name(LG)
+        .send()
+        .await
+        .unwrap();
+
+    let (code, before) = emu.check(&[]);
+    assert_eq!(
+        (code, steps(&before).as_str()),
+        (2, "OOOXXXX"),
+        "{before:#}"
+    );
+    assert_eq!(reason(&before, 4), "CLOUDTRAIL_METRIC_FILTERS_NOT_PRESENT");
+    let detail = before["steps"][3]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(LG) && detail.contains("does not exist"),
+        "{detail}"
+    );
+
+    let (code, plan) = emu.plan(&["--subscribe=email:secops@example.com"]);
+    assert_eq!(code, 2);
+    let why = plan["blocked"].as_str().unwrap_or_default();
+    assert!(why.contains("fix the trail or recreate the group"), "{why}");
+
+    let (code, out, writes) = emu.apply(&["--subscribe=email:secops@example.com"]);
+    assert_eq!(code, 2, "{out:#}");
+    assert!(writes.is_empty(), "{writes:?}");
+}
+
+#[tokio::test]
+async fn a_trail_that_cannot_deliver_to_cloudwatch_logs_fails_step_2() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.compliant(&emu).await;
+    // moto never reports delivery errors; AWS does, in GetTrailStatus.
+    emu.control(
+        "/_trailwatch/override",
+        r#"{"operation": "GetTrailStatus", "merge": {"LatestCloudWatchLogsDeliveryError": "AccessDeniedException", "LatestCloudWatchLogsDeliveryTime": 1767225600}}"#,
+    );
+    let (code, v) = emu.check(&[]);
+    assert_eq!((code, steps(&v).as_str()), (2, "OXXXXXX"), "{v:#}");
+    let detail = v["steps"][1]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("cannot deliver to CloudWatch Logs: AccessDeniedException")
+            && detail.contains("2026-01-01T00:00:00Z"),
+        "{detail}"
+    );
+    let (code, _, writes) = emu.apply(&[]);
+    assert_eq!((code, writes.len()), (2, 0));
+}
+
+#[tokio::test]
+async fn a_working_alarm_with_another_statistic_is_kept_not_duplicated() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.filter_and_topic(&emu, true).await;
+    seed.cloudwatch
+        .put_metric_alarm()
+        .alarm_name("iam-policy-changes-max")
+        .metric_name("IAMPolicyChanges")
+        .namespace("CISBenchmark")
+        .statistic(Statistic::Maximum)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .alarm_actions(TOPIC)
+        .send()
+        .await
+        .unwrap();
+    let (code, v) = emu.check(&[]);
+    assert_eq!((code, steps(&v).as_str()), (0, "OOOOOOO"), "{v:#}");
+    let (code, out, writes) = emu.apply(&[]);
+    assert_eq!((code, writes.len()), (0, 0), "{out:#}");
+}
+
+#[tokio::test]
+async fn a_metric_math_alarm_holding_our_name_is_never_overwritten() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Metric, MetricDataQuery, MetricStat};
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.filter_and_topic(&emu, true).await;
+    let m1 = MetricDataQuery::builder()
+        .id("m1")
+        .metric_stat(
+            MetricStat::builder()
+                .metric(
+                    Metric::builder()
+                        .metric_name("IAMPolicyChanges")
+                        .namespace("CISBenchmark")
+                        .build(),
+                )
+                .period(300)
+                .stat("Sum")
+                .build(),
+        )
+        .return_data(false)
+        .build();
+    let e1 = MetricDataQuery::builder()
+        .id("e1")
+        .expression("RATE(m1)")
+        .return_data(true)
+        .build();
+    seed.cloudwatch
+        .put_metric_alarm()
+        .alarm_name("IAMPolicyChanges")
+        .metrics(m1)
+        .metrics(e1)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .alarm_actions(TOPIC)
+        .send()
+        .await
+        .unwrap();
+
+    let (code, plan) = emu.plan(&[]);
+    assert_eq!(code, 2);
+    let alarm = change(&plan, "alarm");
+    assert_eq!(alarm["action"], "blocked", "{plan:#}");
+    let why = alarm["reason"].as_str().unwrap();
+    assert!(
+        why.contains("metric-math") && why.contains("RATE(m1)"),
+        "{why}"
+    );
+    let (code, _, writes) = emu.apply(&[]);
+    assert_eq!(code, 2);
+    assert!(
+        !writes.iter().any(|w| w.ends_with("PutMetricAlarm")),
+        "{writes:?}"
+    );
+    let out = seed
+        .cloudwatch
+        .describe_alarms()
+        .alarm_names("IAMPolicyChanges")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.metric_alarms()[0].metrics().len(),
+        2,
+        "still the math alarm"
+    );
+}
+
+#[tokio::test]
+async fn a_topic_arn_in_another_region_is_refused_before_any_write() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    emu.reset_requests();
+    let r = emu.run(&[
+        "--region",
+        REGION,
+        "fix",
+        "--apply",
+        "--yes",
+        "--topic-arn",
+        "arn:aws:sns:eu-west-1:123456789012:alerts",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("arn:aws:sns:eu-west-1:123456789012:alerts")
+            && r.stderr.contains("us-east-1"),
+        "{}",
+        r.stderr
+    );
+    assert!(emu.writes().is_empty(), "{:?}", emu.writes());
+}
+
+#[tokio::test]
+async fn subscribe_adds_a_receiver_to_the_topic_the_working_alarm_notifies() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    seed.filter(
+        LG,
+        "IAMPolicyChanges",
+        &support::canonical(),
+        "IAMPolicyChanges",
+        "CISBenchmark",
+    )
+    .await;
+    let ops = seed.topic("ops-alerts").await;
+    seed.alarm("SecOps", "IAMPolicyChanges", "CISBenchmark", &[&ops], None)
+        .await;
+
+    let (code, plan) = emu.plan(&["--subscribe=email:secops@example.com"]);
+    assert_eq!(code, 2);
+    let sub = change(&plan, "subscription");
+    assert_eq!(sub["action"], "create", "{plan:#}");
+    assert!(sub["reason"].as_str().unwrap().contains(&ops));
+
+    let (code, out, writes) = emu.apply(&["--subscribe=email:secops@example.com"]);
+    assert_eq!(writes, ["sns:Subscribe"], "{out:#}");
+    assert_eq!(code, 0, "{out:#}");
+    let subs = seed
+        .sns
+        .list_subscriptions_by_topic()
+        .topic_arn(&ops)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(subs.subscriptions().len(), 1);
+    let (code, _) = emu.check(&[]);
+    assert_eq!(code, 0);
+}
+
+async fn encrypt_shared_topic(seed: &Seed, key: &str) {
+    seed.sns
+        .set_topic_attributes()
+        .topic_arn(TOPIC)
+        .attribute_name("KmsMasterKeyId")
+        .attribute_value(key)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_kms_key_cloudwatch_cannot_use_needs_the_user_with_the_statement_to_add() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.compliant(&emu).await;
+    // A customer-managed key with the default key policy (the account root only), named by alias.
+    let key = seed.kms.create_key().send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_string();
+    seed.kms
+        .create_alias()
+        .alias_name("alias/alerts")
+        .target_key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    encrypt_shared_topic(&seed, "alias/alerts").await;
+
+    let (code, plan) = emu.plan(&[]);
+    assert_eq!(code, 2, "{plan:#}");
+    let k = change(&plan, "kms_key");
+    assert_eq!(k["action"], "blocked");
+    let why = k["reason"].as_str().unwrap();
+    assert!(
+        why.contains("cloudwatch.amazonaws.com")
+            && why.contains("kms:GenerateDataKey*")
+            && why.contains("AllowCloudWatchAlarmsToUseTheKey"),
+        "{why}"
+    );
+    assert!(
+        k["name"].as_str().unwrap().contains(&key_id),
+        "resolved to the key ARN"
+    );
+    let (code, _, writes) = emu.apply(&[]);
+    assert_eq!(
+        (code, writes.len()),
+        (2, 0),
+        "a key policy is never written"
+    );
+
+    // Once the key's owner adds the statement, the key is kept.
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "root", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"},
+        trailwatch::plan::kms::statement()]});
+    seed.kms
+        .put_key_policy()
+        .key_id(&key_id)
+        .policy_name("default")
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    let (code, plan) = emu.plan(&[]);
+    assert_eq!(code, 0, "{plan:#}");
+    assert_eq!(change(&plan, "kms_key")["action"], "keep");
+}
+
+#[tokio::test]
+async fn the_aws_managed_sns_key_is_reported_whatever_it_is_called() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.compliant(&emu).await;
+    encrypt_shared_topic(&seed, "arn:aws:kms:us-east-1:123456789012:alias/aws/sns").await;
+    let (code, plan) = emu.plan(&[]);
+    assert_eq!(code, 2);
+    let k = change(&plan, "kms_key");
+    assert_eq!(k["action"], "blocked");
+    assert!(
+        k["reason"].as_str().unwrap().contains("AWS-managed"),
+        "{k:#}"
+    );
+}
+
+#[tokio::test]
+async fn drill_delivers_a_labelled_test_notification_to_an_sqs_subscriber() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    let topic = seed.filter_and_topic(&emu, false).await;
+    let queue = emu.sqs("create", "security-alerts");
+    seed.subscribe(&topic, "sqs", &queue).await;
+    seed.alarm(
+        "IAMPolicyChanges",
+        "IAMPolicyChanges",
+        "CISBenchmark",
+        &[&topic],
+        None,
+    )
+    .await;
+
+    // No terminal and no --yes: refused, nothing published.
+    emu.reset_requests();
+    let r = emu.run(&["--region", REGION, "drill"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("--yes"), "{}", r.stderr);
+    assert!(!emu.requests().iter().any(|(_, op)| op == "Publish"));
+
+    let r = emu.run(&["--region", REGION, "--output", "json", "drill", "--yes"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(v["delivered"], true);
+    assert_eq!(v["alarm"], "IAMPolicyChanges");
+    assert!(v["topics"][0]["message_id"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    assert_eq!(v["topics"][0]["subscribers"][0], format!("sqs:{queue}"));
+
+    let got: serde_json::Value =
+        serde_json::from_str(&emu.sqs("receive", "security-alerts")).unwrap();
+    let got = got.as_array().unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0]["Subject"].as_str().unwrap().contains("TEST"),
+        "{got:?}"
+    );
+    assert!(got[0]["Message"]
+        .as_str()
+        .unwrap()
+        .contains("TEST NOTIFICATION"));
+
+    // --alarm: SetAlarmState is sent; moto keeps no alarm history, which is said, not fatal.
+    emu.reset_requests();
+    let r = emu.run(&[
+        "--region", REGION, "--output", "json", "drill", "--yes", "--alarm", "--wait", "0",
+    ]);
+    let v = r.json();
+    assert_eq!(v["alarm_drill"]["state_set"], true, "{v:#}");
+    assert!(v["alarm_drill"]["confirmed"].is_null());
+    assert!(v["alarm_drill"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("DescribeAlarmHistory"));
+    assert!(emu.requests().iter().any(|(_, op)| op == "SetAlarmState"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[tokio::test]
+async fn drill_without_a_confirmed_subscriber_is_not_delivered() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    let topic = seed.filter_and_topic(&emu, false).await;
+    seed.alarm(
+        "IAMPolicyChanges",
+        "IAMPolicyChanges",
+        "CISBenchmark",
+        &[&topic],
+        None,
+    )
+    .await;
+    let r = emu.run(&["--region", REGION, "drill", "--yes"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("no confirmed subscriber") && r.stdout.contains("NOT DELIVERED"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[tokio::test]
+async fn check_history_says_when_the_backend_cannot_answer_and_the_audit_stands() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.compliant(&emu).await;
+    let (code, v) = emu.check(&["--history"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(steps(&v), "OOOOOOO");
+    assert!(
+        v["history"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("DescribeAlarmHistory"),
+        "{v:#}"
+    );
+    let r = emu.run(&["--region", REGION, "check", "--history"]);
+    assert!(
+        r.stdout.contains("could not be read") && r.stdout.contains("the rest of the audit stands"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[tokio::test]
+async fn apply_json_stays_one_object_when_the_re_read_fails() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    // The plan's reads pass; the re-read after the writes fails.
+    emu.control(
+        "/_trailwatch/faults",
+        r#"{"operation": "DescribeTrails", "skip": 1, "status": 500, "code": "InternalFailure", "message": "injected"}"#,
+    );
+    let (code, v, writes) = emu.apply(&["--subscribe=email:secops@example.com"]);
+    assert_eq!(code, 1);
+    assert_eq!(writes.len(), 4, "{writes:?}");
+    let e = v["error"].as_str().unwrap();
+    assert!(
+        e.contains("re-reading") && e.contains("DescribeTrails"),
+        "{e}"
+    );
+    assert_eq!(v["applied"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn a_passing_run_is_quiet_and_errors_are_one_readable_line() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.compliant(&emu).await;
+    let r = emu.run(&["--region", REGION, "check"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stderr.is_empty(), "quiet by default: {:?}", r.stderr);
+    assert!(!r.stdout.contains('\u{1b}'), "no colour off a terminal");
+
+    // An unreachable endpoint and missing credentials: one line each, no Debug dump.
+    let r = emu
+        .trailwatch()
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .args(["--region", REGION, "check"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("sts:GetCallerIdentity in us-east-1: cannot reach the endpoint"),
+        "{err}"
+    );
+    assert!(err.len() < 200 && !err.contains("DispatchFailure"), "{err}");
+    let r = emu
+        .trailwatch()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["--region", REGION, "check"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("no AWS credentials found"), "{err}");
+    assert!(!err.contains("WARN"), "{err}");
+    // -v keeps the whole chain.
+    let r = emu
+        .trailwatch()
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .args(["-v", "--region", REGION, "check"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("caused by:") && err.contains("Connection refused"),
+        "{err}"
+    );
+}
