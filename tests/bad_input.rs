@@ -80,6 +80,29 @@ async fn bad_values_and_usage_errors_exit_1_with_one_line_and_write_nothing() {
     assert_refused(&emu, &["--region", REGION, "fix"], "--plan");
     assert_refused(
         &emu,
+        &["--region", REGION, "fix", "--plan", "--dry-run"],
+        "--dry-run",
+    );
+    assert_refused(
+        &emu,
+        &["--region", REGION, "fix", "--plan", "--yes"],
+        "--yes",
+    );
+    assert_refused(&emu, &["--profile", "nosuch", "check"], "\"nosuch\"");
+    assert_refused(
+        &emu,
+        &[
+            "--region",
+            REGION,
+            "check",
+            "--history-days",
+            "45",
+            "--history",
+        ],
+        "45",
+    );
+    assert_refused(
+        &emu,
         &[
             "--region",
             REGION,
@@ -174,5 +197,38 @@ async fn a_stray_url_argument_is_not_echoed_with_its_credentials() {
         !r.stderr.contains("Hunter2Secret") && !r.stderr.contains("tok"),
         "{}",
         r.stderr
+    );
+}
+
+#[tokio::test]
+async fn no_command_prints_the_usage_and_exits_1() {
+    let emu = Emulator::start();
+    let r = emu.run(&[]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("trailwatch: a command is required"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("Usage: trailwatch") && r.stderr.contains("check"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[tokio::test]
+async fn an_aws_error_is_one_line_with_operation_region_code_and_message() {
+    let emu = Emulator::start();
+    Seed::new(&emu, REGION).await.good_trail(&emu).await;
+    emu.control(
+        "/_trailwatch/faults",
+        r#"{"operation": "DescribeMetricFilters", "status": 400, "code": "AccessDeniedException", "message": "User is not authorized to perform: logs:DescribeMetricFilters"}"#,
+    );
+    let r = emu.run(&["--region", REGION, "check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr.trim(),
+        "trailwatch: logs:DescribeMetricFilters in us-east-1: AccessDeniedException: User is not authorized to perform: logs:DescribeMetricFilters"
     );
 }

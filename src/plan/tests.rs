@@ -850,3 +850,25 @@ fn documents_use_each_aws_apis_own_field_names_and_leave_out_nulls() {
         "null fields are left out: {t}"
     );
 }
+
+#[test]
+fn a_compliant_filter_published_with_dimensions_is_not_reused_for_a_new_alarm() {
+    let mut o = observed();
+    let canonical = control().canonical_pattern();
+    let mut f = filter("TeamFilter", &canonical, "TeamMetric");
+    f.metrics[0].dimensions = vec![("User".into(), "$.userIdentity.arn".into())];
+    lg(&mut o).filters = vec![f];
+    lg(&mut o).topics = vec![topic(&[(&format!("{TOPIC}:sub1"), "secops@example.com")])];
+    let p = plan_for(&o, &Options::default());
+    let c = change(&p, Resource::MetricFilter);
+    assert_eq!(c.action, Action::Create, "{c:#?}");
+    match change(&p, Resource::Alarm).request.as_ref() {
+        Some(WriteRequest::PutMetricAlarm(a)) => {
+            assert_eq!(
+                a.metric_name, "IAMPolicyChanges",
+                "our own dimensionless metric"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
