@@ -7,11 +7,7 @@ use crate::error::Error;
 use crate::observed::{AdvancedSelector, BasicSelector, FieldSelector, Selectors, Trail};
 
 fn region_of(client: &Client) -> String {
-    client
-        .config()
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_default()
+    super::region_name(client.config().region())
 }
 
 /// `cloudtrail:DescribeTrails` with shadow trails, de-duplicated by ARN.

@@ -13,11 +13,7 @@ use crate::observed::{Alarm, MetricQuery, MetricStat};
 use crate::plan::AlarmRequest;
 
 fn region_of(client: &Client) -> String {
-    client
-        .config()
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_default()
+    super::region_name(client.config().region())
 }
 
 fn alarm_of(a: &MetricAlarm) -> Alarm {

@@ -9,11 +9,7 @@ use crate::error::Error;
 use crate::observed::KmsKey;
 
 fn region_of(client: &Client) -> String {
-    client
-        .config()
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_default()
+    super::region_name(client.config().region())
 }
 
 /// `kms:DescribeKey` (resolves aliases; tells AWS-managed from customer-managed keys), then, for a

@@ -7,11 +7,7 @@ use crate::error::Error;
 use crate::observed::{MetricFilter, MetricTransformation};
 
 fn region_of(client: &Client) -> String {
-    client
-        .config()
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_default()
+    super::region_name(client.config().region())
 }
 
 /// `logs:DescribeMetricFilters` for one log group, following `nextToken` to the end. `Ok(None)`

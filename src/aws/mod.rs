@@ -7,3 +7,8 @@ pub mod kms;
 pub mod logs;
 pub mod sns;
 pub mod sts;
+
+/// The region a client is configured for, for error messages.
+pub(crate) fn region_name(region: Option<&aws_types::region::Region>) -> String {
+    region.map(|r| r.to_string()).unwrap_or_default()
+}

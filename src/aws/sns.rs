@@ -7,11 +7,7 @@ use crate::error::Error;
 use crate::observed::{Subscription, Topic};
 
 fn region_of(client: &Client) -> String {
-    client
-        .config()
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_default()
+    super::region_name(client.config().region())
 }
 
 /// `sns:GetTopicAttributes`: `exists: false` when SNS says the topic is not there.

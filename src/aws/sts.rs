@@ -4,11 +4,7 @@ use crate::error::Error;
 
 /// `sts:GetCallerIdentity` -> the account id.
 pub async fn account(client: &aws_sdk_sts::Client) -> Result<String, Error> {
-    let region = client
-        .config()
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_default();
+    let region = super::region_name(client.config().region());
     let out = client
         .get_caller_identity()
         .send()

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::topic_policy::{effect, glob, strings};
+use super::topic_policy::{effect, glob, label, statements, strings};
 use crate::observed::KmsKey;
 
 /// The `Sid` of the statement trailwatch tells the key's owner to add.
@@ -47,17 +47,7 @@ pub fn cloudwatch_can_use(key: &KmsKey) -> KeyUse {
     let Ok(policy) = serde_json::from_str::<Value>(text) else {
         return KeyUse::Unreadable("the key policy is not valid JSON".into());
     };
-    let statements: Vec<&Value> = match policy.get("Statement") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(single @ Value::Object(_)) => vec![single],
-        _ => Vec::new(),
-    };
-    let label = |s: &Value, i: usize| {
-        s.get("Sid")
-            .and_then(Value::as_str)
-            .map(|sid| format!("statement {sid:?}"))
-            .unwrap_or_else(|| format!("statement #{}", i + 1))
-    };
+    let statements = statements(&policy);
     for (i, s) in statements.iter().enumerate() {
         if effect(s) == Some("Deny") && for_cloudwatch(s) && NEEDED.iter().any(|a| grants(s, a)) {
             return KeyUse::NotGranted(format!("{} denies CloudWatch the key", label(s, i)));

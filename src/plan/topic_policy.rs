@@ -43,17 +43,7 @@ impl AlarmOrigin<'_> {
 
 /// Judge a policy document.
 pub fn cloudwatch_can_publish(policy: &Value, topic_arn: &str, origin: &AlarmOrigin) -> Publish {
-    let statements: Vec<&Value> = match policy.get("Statement") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(single @ Value::Object(_)) => vec![single],
-        _ => Vec::new(),
-    };
-    let label = |s: &Value, i: usize| {
-        s.get("Sid")
-            .and_then(Value::as_str)
-            .map(|sid| format!("statement {sid:?}"))
-            .unwrap_or_else(|| format!("statement #{}", i + 1))
-    };
+    let statements = statements(policy);
     for (i, s) in statements.iter().enumerate() {
         if effect(s) != Some("Deny") {
             continue;
@@ -163,6 +153,23 @@ fn only_secure_transport(condition: &Value) -> bool {
             })
         })
     })
+}
+
+/// A policy's statements (`Statement` may be one object or a list).
+pub(super) fn statements(policy: &Value) -> Vec<&Value> {
+    match policy.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(single @ Value::Object(_)) => vec![single],
+        _ => Vec::new(),
+    }
+}
+
+/// How a statement is named in a reason: its `Sid`, else its position.
+pub(super) fn label(s: &Value, i: usize) -> String {
+    s.get("Sid")
+        .and_then(Value::as_str)
+        .map(|sid| format!("statement {sid:?}"))
+        .unwrap_or_else(|| format!("statement #{}", i + 1))
 }
 
 pub(super) fn effect(s: &Value) -> Option<&str> {
