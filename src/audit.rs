@@ -72,6 +72,9 @@ pub struct FilterVerdict {
     pub missing_events: Vec<String>,
     pub narrowing_terms: Vec<String>,
     pub extra_matches: Vec<String>,
+    /// For a control that is not an event list: the required cases the filter misses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_cases: Vec<String>,
     pub detail: String,
     /// With `check --verify-with-aws`: AWS's `TestMetricFilter` opinion on sample events.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -333,7 +336,7 @@ pub fn judge_filters(
     filters
         .iter()
         .map(|f| {
-            let j: Judgement = pattern::judge(&f.pattern, &control.events, &control.event_source);
+            let j: Judgement = control.judge(&f.pattern);
             FilterVerdict {
                 name: f.name.clone(),
                 pattern: f.pattern.clone(),
@@ -342,6 +345,7 @@ pub fn judge_filters(
                 missing_events: j.missing_events,
                 narrowing_terms: j.narrowing_terms,
                 extra_matches: j.extra_matches,
+                missing_cases: j.missing_cases,
                 detail: j.detail,
                 aws_verification: None,
             }
@@ -703,8 +707,8 @@ fn group_steps(
             (
                 FILTER_NOT_VALID,
                 format!(
-                    "no filter on {where_} covers the {} events{mode_note}: {}",
-                    control.events.len(),
+                    "no filter on {where_} covers {}{mode_note}: {}",
+                    control.requirement(),
                     each.join("; ")
                 ),
             )

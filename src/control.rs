@@ -10,28 +10,75 @@ use std::path::Path;
 use crate::error::Error;
 use crate::pattern;
 
-/// The spec embedded in the binary (CIS 4.4, IAM policy changes).
+/// The spec of the default control (CIS 4.4, IAM policy changes).
 pub const DEFAULT_SPEC: &str = include_str!("../plans/cis-4.4-iam-policy-changes.toml");
+/// The default control's id.
+pub const DEFAULT_ID: &str = "cis-4.4";
+
+/// Every spec embedded in the binary, by id, in CIS order.
+pub const SPECS: &[(&str, &str)] = &[("cis-4.4", DEFAULT_SPEC)];
 
 /// One monitoring control, as read from its spec file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Control {
-    /// Short id used in output, e.g. `cis-4.4`.
+    /// Short id used in output and on the command line, e.g. `cis-4.4`.
     pub id: String,
     pub title: String,
     /// CIS benchmark ids this control carries across versions.
     #[serde(default)]
     pub cis: Vec<String>,
-    /// Security Hub control id, e.g. `CloudWatch.4`.
-    pub security_hub: String,
-    /// The `eventSource` the events come from (used to judge a pattern by meaning).
-    pub event_source: String,
-    /// The CloudTrail event names the filter must match, in canonical order.
+    /// Security Hub control id, e.g. `CloudWatch.4` (none for CIS 4.15).
+    #[serde(default)]
+    pub security_hub: Option<String>,
+    /// The `eventSource` of an event-list control's events (CIS 4.4: `iam.amazonaws.com`).
+    #[serde(default)]
+    pub event_source: Option<String>,
+    /// Event sources whose management events the trail must log for this control.
+    #[serde(default)]
+    pub event_sources: Vec<String>,
+    /// An event-list control: the CloudTrail event names the filter must match, in canonical
+    /// order; the pattern is built from them, never typed.
+    #[serde(default)]
     pub events: Vec<String>,
+    /// The required pattern, verbatim: the text trailwatch creates (for a control that is not an
+    /// event list).
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Every text Security Hub or a CIS version accepts (the strict judge's `exact`).
+    #[serde(default)]
+    pub accepted: Vec<String>,
+    /// Which text is created, which are accepted, and why, where the sources disagree.
+    #[serde(default)]
+    pub pattern_notes: Option<String>,
+    /// The published texts, quoted with their source.
+    #[serde(default)]
+    pub published: Vec<Published>,
+    /// CloudTrail events the required pattern must match.
+    #[serde(default)]
+    pub sample: Vec<SampleEvent>,
+    /// Look-alike events the required pattern must not match.
+    #[serde(default)]
+    pub lookalike: Vec<SampleEvent>,
     pub filter: FilterSpec,
     pub alarm: AlarmSpec,
     pub topic: TopicSpec,
+}
+
+/// A published text of the pattern and where it is from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Published {
+    pub source: String,
+    pub text: String,
+}
+
+/// A sample CloudTrail event (JSON text) with a name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleEvent {
+    pub name: String,
+    pub event: String,
 }
 
 /// Default metric filter name and the metric it publishes.
@@ -68,9 +115,54 @@ pub struct TopicSpec {
 impl Control {
     /// The embedded default control (CIS 4.4).
     pub fn embedded() -> Control {
-        // The embedded spec is checked by a unit test; failing here is a build defect.
-        Control::from_toml(DEFAULT_SPEC, "embedded cis-4.4")
-            .expect("embedded control spec is valid")
+        Control::builtin(DEFAULT_ID).expect("the default control is embedded")
+    }
+
+    /// An embedded control by id (`cis-4.3`).
+    pub fn builtin(id: &str) -> Option<Control> {
+        SPECS.iter().find(|(i, _)| *i == id).map(|(i, text)| {
+            // Every embedded spec is checked by a unit test; failing here is a build defect.
+            Control::from_toml(text, &format!("embedded {i}"))
+                .expect("embedded control spec is valid")
+        })
+    }
+
+    /// Every embedded control, in CIS order.
+    pub fn all() -> Vec<Control> {
+        SPECS
+            .iter()
+            .filter_map(|(id, _)| Control::builtin(id))
+            .collect()
+    }
+
+    /// `--control` values: embedded ids (comma-separated) or a spec file path.
+    pub fn select(value: &str) -> Result<Vec<Control>, Error> {
+        let path = Path::new(value);
+        if value.ends_with(".toml") || path.exists() {
+            return Ok(vec![Control::from_file(path)?]);
+        }
+        let mut out: Vec<Control> = Vec::new();
+        for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let c = Control::builtin(id).ok_or_else(|| Error::BadInput {
+                what: "--control",
+                value: id.to_string(),
+                why: format!(
+                    "no such control (see `trailwatch controls`: {}) and no such spec file",
+                    SPECS.iter().map(|(i, _)| *i).collect::<Vec<_>>().join(", ")
+                ),
+            })?;
+            if !out.iter().any(|x| x.id == c.id) {
+                out.push(c);
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::BadInput {
+                what: "--control",
+                value: value.to_string(),
+                why: "names no control".into(),
+            });
+        }
+        Ok(out)
     }
 
     /// Read a control spec from a file.
@@ -91,9 +183,6 @@ impl Control {
             why,
         };
         let control: Control = toml::from_str(text).map_err(|e| bad(toml_error(text, &e)))?;
-        if control.events.is_empty() {
-            return Err(bad("`events` is empty".into()));
-        }
         if let Some(e) = control
             .events
             .iter()
@@ -103,15 +192,99 @@ impl Control {
                 "event name {e:?} is not a CloudTrail event name"
             )));
         }
-        let pattern = control.canonical_pattern();
-        if pattern.chars().count() > 1024 {
+        match (&control.pattern, control.events.is_empty()) {
+            (None, true) => {
+                return Err(bad(
+                    "give `pattern` (or `events` for an event-list control)".into(),
+                ))
+            }
+            (Some(p), false) if *p != pattern::canonical_pattern(&control.events) => {
+                return Err(bad(
+                    "`pattern` differs from the pattern built from `events`: give one of them"
+                        .into(),
+                ))
+            }
+            _ => {}
+        }
+        let required = control.canonical_pattern();
+        if required.chars().count() > 1024 {
             return Err(bad(format!(
-                "the pattern built from `events` is {} characters; CloudWatch Logs allows 1024",
-                pattern.chars().count()
+                "the required pattern is {} characters; CloudWatch Logs allows 1024",
+                required.chars().count()
             )));
+        }
+        let parsed = pattern::parse(&required)
+            .map_err(|e| bad(format!("the required pattern does not parse: {e}")))?;
+        for (i, a) in control.accepted.iter().enumerate() {
+            pattern::parse(a)
+                .map_err(|e| bad(format!("accepted text #{} does not parse: {e}", i + 1)))?;
+        }
+        for (list, must) in [(&control.sample, true), (&control.lookalike, false)] {
+            for s in list {
+                let event: serde_json::Value = serde_json::from_str(&s.event)
+                    .map_err(|e| bad(format!("sample event {:?} is not JSON: {e}", s.name)))?;
+                if pattern::matches(&parsed, &event) != must {
+                    return Err(bad(format!(
+                        "the required pattern {} the {} {:?}",
+                        if must { "does not match" } else { "matches" },
+                        if must { "sample" } else { "look-alike" },
+                        s.name
+                    )));
+                }
+            }
         }
         control.check_settings().map_err(bad)?;
         Ok(control)
+    }
+
+    /// Judge a filter's pattern against this control's required pattern: the event-list judge
+    /// for an event-list control (CIS 4.4), the judge by meaning for any other.
+    pub fn judge(&self, text: &str) -> pattern::Judgement {
+        if self.events.is_empty() {
+            pattern::judge_pattern(text, &self.canonical_pattern(), &self.accepted)
+        } else {
+            pattern::judge(
+                text,
+                &self.events,
+                self.event_source.as_deref().unwrap_or(""),
+            )
+        }
+    }
+
+    /// Sample events for `check --verify-with-aws`: the built ones for an event-list control,
+    /// the spec's samples and look-alikes otherwise.
+    pub fn samples(&self) -> Vec<pattern::Sample> {
+        if !self.events.is_empty() {
+            return pattern::samples(&self.events, self.event_source.as_deref().unwrap_or(""));
+        }
+        self.sample
+            .iter()
+            .chain(&self.lookalike)
+            .filter_map(|s| {
+                Some(pattern::Sample {
+                    label: s.name.clone(),
+                    event: serde_json::from_str(&s.event).ok()?,
+                })
+            })
+            .collect()
+    }
+
+    /// What the filter must match, in a few words (`the 16 events`, `the required pattern`).
+    pub fn requirement(&self) -> String {
+        if self.events.is_empty() {
+            "the required pattern".into()
+        } else {
+            format!("the {} events", self.events.len())
+        }
+    }
+
+    /// `CIS 4.3 / Security Hub CloudWatch.1` for messages.
+    pub fn label(&self) -> String {
+        let cis = self.cis.first().map(String::as_str).unwrap_or(&self.id);
+        match &self.security_hub {
+            Some(sh) => format!("CIS {cis} / Security Hub {sh}"),
+            None => format!("CIS {cis}"),
+        }
     }
 
     /// Names and alarm settings must be ones AWS accepts and must give an alarm that fires on a
@@ -189,12 +362,20 @@ impl Control {
 
     /// The event sources whose management events the trail must log for this control.
     pub fn sources(&self) -> Vec<&str> {
-        vec![self.event_source.as_str()]
+        self.event_source
+            .iter()
+            .chain(&self.event_sources)
+            .map(String::as_str)
+            .collect()
     }
 
-    /// The canonical CIS pattern, built from the event list.
+    /// The pattern trailwatch creates: built from the event list, or the spec's `pattern`.
     pub fn canonical_pattern(&self) -> String {
-        pattern::canonical_pattern(&self.events)
+        if self.events.is_empty() {
+            self.pattern.clone().unwrap_or_default()
+        } else {
+            pattern::canonical_pattern(&self.events)
+        }
     }
 }
 
@@ -258,7 +439,7 @@ mod tests {
     fn embedded_spec_is_cis_4_4_with_sixteen_events() {
         let c = Control::embedded();
         assert_eq!(c.id, "cis-4.4");
-        assert_eq!(c.security_hub, "CloudWatch.4");
+        assert_eq!(c.security_hub.as_deref(), Some("CloudWatch.4"));
         assert_eq!(c.events.len(), 16);
         assert_eq!(c.filter.namespace, "CISBenchmark");
         assert_eq!(c.alarm.statistic, "Sum");

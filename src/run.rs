@@ -239,7 +239,7 @@ async fn verify_with_aws(
     let Some(lg) = observed.log_group.as_ref().filter(|lg| lg.readable) else {
         return;
     };
-    let samples = crate::pattern::samples(&control.events, &control.event_source);
+    let samples = control.samples();
     let messages: Vec<String> = samples.iter().map(|s| s.event.to_string()).collect();
     let client = target.logs(&lg.region);
     for f in audit.filters.iter_mut() {

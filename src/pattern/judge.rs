@@ -57,6 +57,8 @@ pub enum Verdict {
     Narrower,
     /// Not a valid JSON filter pattern.
     Unparseable,
+    /// The judge cannot decide (a regex, a number, an array selector...): never compliant.
+    Undecided,
 }
 
 impl Verdict {
@@ -68,6 +70,7 @@ impl Verdict {
             Verdict::Broader => "broader",
             Verdict::Narrower => "narrower",
             Verdict::Unparseable => "unparseable",
+            Verdict::Undecided => "undecided",
         }
     }
 }
@@ -83,8 +86,14 @@ pub struct Judgement {
     /// matches only depending on other fields (Kleene `Unknown`).
     pub narrowing_terms: Vec<String>,
     /// `Probe: matched by <terms>` for look-alike events the pattern matches (or may match)
-    /// and the canonical pattern does not.
+    /// and the canonical pattern does not; for a required pattern that is not an event list,
+    /// witnesses of events the filter matches and the required pattern does not.
     pub extra_matches: Vec<String>,
+    /// For a required pattern that is not an event list: witnesses of events the required
+    /// pattern matches and the filter misses, e.g. `errorCode="AccessDenied~x~", without
+    /// sourceIPAddress`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_cases: Vec<String>,
     /// One sentence explaining the verdict.
     pub detail: String,
 }
@@ -252,11 +261,12 @@ pub fn judge(text: &str, required_events: &[String], event_source: &str) -> Judg
         missing_events: Vec::new(),
         narrowing_terms: Vec::new(),
         extra_matches: Vec::new(),
+        missing_cases: Vec::new(),
         detail: String::new(),
     };
     if !required_events.is_empty() && same_text_ignoring_whitespace(text, &canonical_text) {
         judgement.detail = format!(
-            "is the canonical pattern (whitespace aside): it matches the {} required events, as Security Hub CloudWatch.4 expects",
+            "is the canonical pattern (whitespace aside): it matches the {} required events, as Security Hub expects",
             required_events.len()
         );
         return judgement;
@@ -374,7 +384,7 @@ pub fn judge(text: &str, required_events: &[String], event_source: &str) -> Judg
         );
     } else {
         judgement.verdict = Verdict::Equivalent;
-        judgement.detail = "matches the same events as the CIS pattern but is not its exact text: Security Hub CloudWatch.4 will still fail it".into();
+        judgement.detail = "matches the same events as the CIS pattern but is not its exact text: Security Hub will still fail it".into();
     }
     judgement
 }
@@ -505,7 +515,7 @@ mod tests {
         assert_eq!(r.verdict, Verdict::Equivalent, "{}", r.detail);
         assert_eq!(
             r.detail,
-            "matches the same events as the CIS pattern but is not its exact text: Security Hub CloudWatch.4 will still fail it"
+            "matches the same events as the CIS pattern but is not its exact text: Security Hub will still fail it"
         );
     }
 
@@ -819,4 +829,67 @@ mod tests {
             }
         }
     }
+}
+
+/// Judges `text` against a required pattern that is not an event list (CIS 4.1, 4.3, ...):
+/// `Exact` when it is one of the `accepted` texts (or `required` itself), whitespace aside;
+/// otherwise by meaning ([`super::compare_meaning`]): `Equivalent`, `Narrower` (with
+/// `missing_cases`), `Broader` (with `extra_matches`), `Unparseable` or `Undecided`.
+pub fn judge_pattern(text: &str, required: &str, accepted: &[String]) -> Judgement {
+    let mut j = Judgement {
+        verdict: Verdict::Exact,
+        missing_events: Vec::new(),
+        narrowing_terms: Vec::new(),
+        extra_matches: Vec::new(),
+        missing_cases: Vec::new(),
+        detail: String::new(),
+    };
+    if std::iter::once(required)
+        .chain(accepted.iter().map(String::as_str))
+        .any(|a| same_text_ignoring_whitespace(text, a))
+    {
+        j.detail = "is a text the CIS benchmark or Security Hub publishes (whitespace aside), as Security Hub expects".into();
+        return j;
+    }
+    let f = match parse(text) {
+        Ok(p) => p,
+        Err(e) => {
+            j.verdict = Verdict::Unparseable;
+            j.detail = format!("cannot be read as a CloudWatch Logs JSON filter pattern: {e}");
+            return j;
+        }
+    };
+    let r = match parse(required) {
+        Ok(p) => p,
+        Err(e) => {
+            j.verdict = Verdict::Undecided;
+            j.detail = format!("the required pattern does not parse: {e}");
+            return j;
+        }
+    };
+    match super::compare_meaning(&f, &r) {
+        super::Meaning::Same => {
+            j.verdict = Verdict::Equivalent;
+            j.detail = "matches the same events as the CIS pattern but is not its exact text: Security Hub will still fail it".into();
+        }
+        super::Meaning::Differs { missed, extra } => {
+            j.verdict = if missed.is_empty() {
+                Verdict::Broader
+            } else {
+                Verdict::Narrower
+            };
+            j.detail = if missed.is_empty() {
+                format!("broader than required: also matches {}", extra.join("; "))
+            } else {
+                format!("narrower than required: misses {}", missed.join("; "))
+            };
+            j.missing_cases = missed;
+            j.extra_matches = extra;
+        }
+        super::Meaning::Undecided(why) => {
+            j.verdict = Verdict::Undecided;
+            j.detail = format!("not judged: {why}; an undecided filter never counts as compliant");
+        }
+    }
+    j
 }

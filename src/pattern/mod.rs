@@ -16,6 +16,7 @@
 mod ast;
 mod eval;
 mod judge;
+mod meaning;
 mod parse;
 mod print;
 mod regex;
@@ -23,7 +24,10 @@ mod samples;
 
 pub use ast::{Comparison, Expr, Op, Pattern, Segment, Selector, Value};
 pub use eval::{eval3, matches, Known, Truth};
-pub use judge::{canonical_pattern, judge, same_text_ignoring_whitespace, Judgement, Verdict};
+pub use judge::{
+    canonical_pattern, judge, judge_pattern, same_text_ignoring_whitespace, Judgement, Verdict,
+};
+pub use meaning::{compare_meaning, Meaning, MAX_COMBINATIONS};
 pub use parse::{parse, ParseError, MAX_PATTERN_CHARS};
 pub use samples::{compare, samples, Sample, Verification};
 

@@ -124,7 +124,7 @@ impl Ctx<'_> {
                 format!("existing filter {} reused (no duplicate)", f.name)
             };
             let security_hub = if v == Some(Verdict::Equivalent) {
-                " (compliant by meaning, but Security Hub CloudWatch.4 accepts only the exact CIS pattern and will still fail it)"
+                " (compliant by meaning, but Security Hub accepts only the exact CIS pattern and will still fail it)"
             } else {
                 ""
             };
@@ -182,9 +182,9 @@ impl Ctx<'_> {
             None => (
                 Action::Create,
                 format!(
-                    "no filter on {} matches the {} events{notes}",
+                    "no filter on {} matches {}{notes}",
                     self.lg.name,
-                    self.control.events.len()
+                    self.control.requirement()
                 ),
             ),
         };
