@@ -28,13 +28,15 @@ fn main() {
             depth: Depth::Audit,
             topic_arn: None,
         };
-        discover(&target, &control, &opts)
+        discover(&target, std::slice::from_ref(&control), &opts)
             .await
             .expect("warm-up read");
         let mut times: Vec<f64> = Vec::with_capacity(runs);
         for _ in 0..runs {
             let t = Instant::now();
-            discover(&target, &control, &opts).await.expect("read");
+            discover(&target, std::slice::from_ref(&control), &opts)
+                .await
+                .expect("read");
             times.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         times.sort_by(f64::total_cmp);

@@ -27,16 +27,33 @@ pub struct Outcome {
 /// Send every write request of the plan, in order, stopping at the first failure. A blocked
 /// plan is refused before anything is sent.
 pub async fn apply(target: &Target, plan: &Plan) -> Outcome {
+    apply_all(target, std::slice::from_ref(plan)).await
+}
+
+/// The write requests of several plans (one per control), each sent once, in dependency order:
+/// topic, topic policy, subscription, filters, alarms.
+pub fn writes(plans: &[Plan]) -> Vec<&WriteRequest> {
+    let mut writes: Vec<&WriteRequest> = Vec::new();
+    for w in plans.iter().flat_map(Plan::writes) {
+        if !writes.contains(&w) {
+            writes.push(w);
+        }
+    }
+    writes.sort_by_key(|w| order(w));
+    writes
+}
+
+/// Apply several plans (one per control) as one: every distinct write once, in dependency order,
+/// stopping at the first failure. Refused before anything is sent if any plan is blocked.
+pub async fn apply_all(target: &Target, plans: &[Plan]) -> Outcome {
     let mut done = Vec::new();
-    if let Some(why) = &plan.blocked {
+    if let Some(why) = plans.iter().find_map(|p| p.blocked.clone()) {
         return Outcome {
             done,
-            error: Some(Error::Refused(why.clone())),
+            error: Some(Error::Refused(why)),
         };
     }
-    let mut writes: Vec<&WriteRequest> = plan.writes().collect();
-    writes.sort_by_key(|w| order(w));
-    for w in writes {
+    for w in writes(plans) {
         tracing::info!(operation = w.operation(), "sending write");
         match send(target, w).await {
             Ok((name, result)) => done.push(Applied {

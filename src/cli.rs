@@ -2,8 +2,6 @@
 //!
 //! Every bad value is refused here, before any AWS call, with one line naming it.
 
-use std::path::PathBuf;
-
 use clap::{Args, Parser, Subcommand};
 
 use crate::audit::MatchMode;
@@ -12,8 +10,8 @@ use crate::observed::Arn;
 use crate::plan::Endpoint;
 use crate::render::Format;
 
-/// Keep AWS accounts compliant with CIS AWS Foundations 4.4 (Security Hub CloudWatch.4):
-/// a log metric filter and alarm for IAM policy changes.
+/// Keep AWS accounts compliant with the CIS AWS Foundations monitoring controls (4.1-4.15,
+/// Security Hub CloudWatch.1-14): a log metric filter and alarm for each.
 ///
 /// Exit codes: 0 compliant / nothing to do, 2 drift found or changes pending, 1 error.
 #[derive(Debug, Parser)]
@@ -32,9 +30,13 @@ pub struct Cli {
     /// accepts) or `meaning` (any pattern matching the same events).
     #[arg(long = "match", global = true, value_enum, default_value_t = MatchArg::Strict)]
     pub match_mode: MatchArg,
-    /// A control spec file (TOML) instead of the embedded CIS 4.4 spec.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub control: Option<PathBuf>,
+    /// Which controls: embedded ids, comma-separated (`cis-4.3`, `cis-4.1,cis-4.3`; see
+    /// `trailwatch controls`), or a control spec file (TOML). Default: cis-4.4.
+    #[arg(long, global = true, value_name = "IDS|FILE")]
+    pub control: Option<String>,
+    /// Every embedded CIS monitoring control (4.1 to 4.15).
+    #[arg(long, global = true)]
+    pub all_controls: bool,
     /// More logs on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -67,6 +69,8 @@ pub enum Command {
     /// control's working alarm notifies (asks first, or --yes); with --alarm also set the alarm
     /// to ALARM and confirm from its history that its action ran.
     Drill(DrillArgs),
+    /// List the embedded controls: id, CIS ids across versions, Security Hub id, title.
+    Controls,
 }
 
 #[derive(Debug, Args)]

@@ -37,12 +37,19 @@ pub struct DiscoverOptions {
     pub topic_arn: Option<String>,
 }
 
-/// Read the target.
+/// Read the target once for all `controls`: the reads are shared, so fifteen controls cost
+/// what one costs.
 pub async fn discover(
     target: &Target,
-    control: &Control,
+    controls: &[Control],
     opts: &DiscoverOptions,
 ) -> Result<Observed, Error> {
+    let sources: Vec<&str> = {
+        let mut v: Vec<&str> = controls.iter().flat_map(|c| c.sources()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
     let account = aws::sts::account(&target.sts()).await?;
     tracing::debug!(%account, region = %target.region, "caller identity");
     let mut trails = aws::cloudtrail::trails(&target.cloudtrail(&target.region)).await?;
@@ -64,7 +71,7 @@ pub async fn discover(
     let full: Vec<Trail> = observed
         .trails
         .iter()
-        .filter(|t| audit::trail_score(t, &control.sources()) == 3 && local_group(t, &account))
+        .filter(|t| audit::trail_score(t, &sources) == 3 && local_group(t, &account))
         .cloned()
         .collect();
     if full.len() > 1 {
@@ -72,7 +79,7 @@ pub async fn discover(
         for t in &full {
             let mut candidate = observed.clone();
             candidate.chosen_trail = Some(t.arn.clone());
-            match read_group(target, control, opts, &account, t).await {
+            match read_group(target, controls, opts, &account, t).await {
                 Ok(lg) => candidate.log_group = Some(lg),
                 Err(e) => {
                     // One unreadable group must not hide the others: skip it, say so.
@@ -80,11 +87,17 @@ pub async fn discover(
                     continue;
                 }
             }
-            let depth = audit::audit(control, &candidate, opts.mode)
-                .steps
+            // Steps passed, summed over the controls.
+            let depth: usize = controls
                 .iter()
-                .take_while(|s| s.ok)
-                .count();
+                .map(|c| {
+                    audit::audit(c, &candidate, opts.mode)
+                        .steps
+                        .iter()
+                        .take_while(|s| s.ok)
+                        .count()
+                })
+                .sum();
             if best.as_ref().is_none_or(|(d, _)| depth > *d) {
                 best = Some((depth, candidate));
             }
@@ -94,16 +107,10 @@ pub async fn discover(
         }
         // None could be read: fall through and report the error of the usual choice.
     }
-    let chosen = audit::choose_trail(
-        &observed.trails,
-        &account,
-        &target.region,
-        &control.sources(),
-    )
-    .cloned();
+    let chosen = audit::choose_trail(&observed.trails, &account, &target.region, &sources).cloned();
     observed.chosen_trail = chosen.as_ref().map(|t| t.arn.clone());
-    if let Some(trail) = chosen.filter(|t| audit::trail_score(t, &control.sources()) == 3) {
-        observed.log_group = Some(read_group(target, control, opts, &account, &trail).await?);
+    if let Some(trail) = chosen.filter(|t| audit::trail_score(t, &sources) == 3) {
+        observed.log_group = Some(read_group(target, controls, opts, &account, &trail).await?);
     }
     Ok(observed)
 }
@@ -145,7 +152,7 @@ async fn read_trail(target: &Target, t: &mut Trail) {
 /// The trail's log group: filters, the alarms on the metrics that matter, their topics.
 async fn read_group(
     target: &Target,
-    control: &Control,
+    controls: &[Control],
     opts: &DiscoverOptions,
     account: &str,
     trail: &Trail,
@@ -182,7 +189,8 @@ async fn read_group(
     }
 
     // Alarms: one read of the region's alarms, kept when they watch a metric some filter on the
-    // group publishes, or hold the control's alarm name (metric or composite).
+    // group publishes or a control's own metric, or hold a control's alarm name (metric or
+    // composite).
     let cw = target.cloudwatch(&lg.region);
     let all = aws::cloudwatch::alarms(&cw).await?;
     let mut metrics: Vec<(String, String)> = lg
@@ -191,30 +199,33 @@ async fn read_group(
         .flat_map(|f| f.metrics.iter())
         .map(|m| (m.metric_name.clone(), m.namespace.clone()))
         .collect();
-    metrics.push((
-        control.filter.metric_name.clone(),
-        control.filter.namespace.clone(),
-    ));
+    metrics.extend(
+        controls
+            .iter()
+            .map(|c| (c.filter.metric_name.clone(), c.filter.namespace.clone())),
+    );
+    let ours = |name: &str| controls.iter().any(|c| c.alarm.name == name);
     lg.alarms = all
         .metric
         .into_iter()
-        .filter(|a| a.name == control.alarm.name || metrics.iter().any(|(m, n)| a.watches(m, n)))
+        .filter(|a| ours(&a.name) || metrics.iter().any(|(m, n)| a.watches(m, n)))
         .collect();
-    lg.composite_alarms = all
-        .composite
-        .into_iter()
-        .filter(|n| *n == control.alarm.name)
-        .collect();
+    lg.composite_alarms = all.composite.into_iter().filter(|n| ours(n)).collect();
 
     // Topics: those the working alarms notify (audit), plus the one the plan will use.
-    let verdicts = audit::judge_filters(control, &lg.filters, opts.mode);
+    let verdicts: Vec<Vec<audit::FilterVerdict>> = controls
+        .iter()
+        .map(|c| audit::judge_filters(c, &lg.filters, opts.mode))
+        .collect();
     let working = |a: &crate::observed::Alarm| {
-        lg.filters.iter().zip(&verdicts).any(|(f, v)| {
-            v.compliant
-                && f.metrics.iter().any(|m| {
-                    a.watches(&m.metric_name, &m.namespace)
-                        && audit::alarm_problems_on(a, m).is_empty()
-                })
+        verdicts.iter().any(|vs| {
+            lg.filters.iter().zip(vs).any(|(f, v)| {
+                v.compliant
+                    && f.metrics.iter().any(|m| {
+                        a.watches(&m.metric_name, &m.namespace)
+                            && audit::alarm_problems_on(a, m).is_empty()
+                    })
+            })
         })
     };
     let mut topics: Vec<String> = Vec::new();
@@ -224,12 +235,15 @@ async fn read_group(
         }
     }
     if opts.depth == Depth::Plan {
-        topics.push(opts.topic_arn.clone().unwrap_or_else(|| {
-            format!(
-                "arn:{}:sns:{}:{}:{}",
-                lg.partition, lg.region, account, control.topic.name
-            )
-        }));
+        match &opts.topic_arn {
+            Some(t) => topics.push(t.clone()),
+            None => topics.extend(controls.iter().map(|c| {
+                format!(
+                    "arn:{}:sns:{}:{}:{}",
+                    lg.partition, lg.region, account, c.topic.name
+                )
+            })),
+        }
     }
     let mut seen = HashSet::new();
     topics.retain(|t| seen.insert(t.clone()));

@@ -367,6 +367,30 @@ impl Ctx<'_> {
     }
 }
 
+/// Several controls share one topic, its policy statement, its key and its subscription: keep
+/// each shared change (same resource and name) in the first plan that has it and drop it from
+/// the later ones, so the plan lists, and apply sends, it once.
+pub fn share(plans: &mut [Plan]) {
+    let mut seen: Vec<(Resource, String)> = Vec::new();
+    for plan in plans.iter_mut() {
+        plan.changes.retain(|c| {
+            let shared = matches!(
+                c.resource,
+                Resource::Topic | Resource::TopicPolicy | Resource::KmsKey | Resource::Subscription
+            );
+            let key = (c.resource, c.name.clone());
+            if !shared {
+                return true;
+            }
+            if seen.contains(&key) {
+                return false;
+            }
+            seen.push(key);
+            true
+        });
+    }
+}
+
 /// The one-line summary, e.g. `Plan: 3 to create, 1 to update, 2 unchanged; 1 step needs you (...)`.
 pub fn summary_line(plan: &Plan) -> String {
     if let Some(why) = &plan.blocked {

@@ -218,10 +218,46 @@ pub fn plan(plan: &Plan, p: Palette) -> String {
     out
 }
 
-/// `--dry-run`: each write request apply would send, as operation and parameters.
-pub fn requests(plan: &Plan) -> String {
+/// With several controls: `Total: 3 of 15 controls compliant`.
+pub fn total(audits: &[Audit]) -> String {
+    format!(
+        "Total: {} of {} controls compliant",
+        audits.iter().filter(|a| a.compliant).count(),
+        audits.len()
+    )
+}
+
+/// With several controls: the summary of all plans together.
+pub fn total_plan(plans: &[Plan]) -> String {
+    let mut t = crate::plan::Summary::default();
+    for p in plans {
+        let s = p.summary();
+        t.create += s.create;
+        t.update += s.update;
+        t.keep += s.keep;
+        t.blocked += s.blocked;
+    }
+    let mut line = format!(
+        "Total for {} controls: {} to create, {} to update, {} unchanged",
+        plans.len(),
+        t.create,
+        t.update,
+        t.keep
+    );
+    if t.blocked > 0 {
+        line.push_str(&format!("; {} step(s) need you", t.blocked));
+    }
+    if let Some(why) = plans.iter().find_map(|p| p.blocked.as_deref()) {
+        line.push_str(&format!("; blocked: {why}"));
+    }
+    line
+}
+
+/// `--dry-run`: each write request apply would send (once, in order), as operation and
+/// parameters.
+pub fn requests(plans: &[Plan]) -> String {
     let mut out = String::new();
-    let writes: Vec<&WriteRequest> = plan.writes().collect();
+    let writes: Vec<&WriteRequest> = crate::apply::writes(plans);
     if writes.is_empty() {
         return "Dry run: no write request would be sent.\n".into();
     }

@@ -1,0 +1,98 @@
+//! `trailwatch drill`: proof that the control's alarm reaches a person (see `crate::drill`).
+
+use super::{confirm, print_json, read, Request, DRIFT, OK};
+use crate::cli::DrillArgs;
+use crate::drill;
+use crate::error::Error;
+use crate::render::{self, Format};
+use crate::target::Target;
+
+pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> Result<u8, Error> {
+    if req.controls.len() != 1 {
+        return Err(Error::BadInput {
+            what: "--control",
+            value: req
+                .controls
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            why: "drill takes one control at a time".into(),
+        });
+    }
+    let (observed, audits) = read(target, req, crate::discover::Depth::Audit).await?;
+    let audit = audits.into_iter().next().expect("one control");
+    let mut d = match drill::prepare(&audit, &observed) {
+        Ok(d) => d,
+        Err(why) => {
+            match req.format {
+                Format::Text => {
+                    print!("{}", render::text::audit(&audit, req.palette));
+                    println!("Nothing to drill: {why}");
+                }
+                Format::Json => {
+                    let mut v = render::json::audit(&audit);
+                    v["drill"] = serde_json::Value::Null;
+                    v["delivered"] = serde_json::json!(false);
+                    v["failures"] = serde_json::json!([why]);
+                    print_json(&v);
+                }
+            }
+            return Ok(DRIFT);
+        }
+    };
+    if !args.yes {
+        let what = format!(
+            "Publish a labelled test notification to {} topic(s){}?",
+            d.topics.len(),
+            if args.alarm {
+                format!(" and set alarm {} to ALARM", d.alarm)
+            } else {
+                String::new()
+            }
+        );
+        confirm(&what)?;
+    }
+    drill::publish(target, &mut d).await;
+    let publish_error = d.topics.iter().find_map(|t| t.error.clone());
+    let alarm = if args.alarm && publish_error.is_none() {
+        Some(drill::fire_alarm(target, &d, args.wait).await)
+    } else {
+        None
+    };
+    let alarm_error = alarm
+        .as_ref()
+        .filter(|a| !a.state_set)
+        .and_then(|a| a.error.clone());
+    let failures = drill::failures(&d, alarm.as_ref());
+    let error = publish_error.or(alarm_error);
+    let delivered = error.is_none() && failures.is_empty();
+    match req.format {
+        Format::Text => {
+            print!("{}", drill::text(&d, alarm.as_ref()));
+            for f in &failures {
+                println!("  FAIL {f}");
+            }
+            println!(
+                "Result: {}",
+                if delivered {
+                    "DELIVERED"
+                } else {
+                    "NOT DELIVERED"
+                }
+            );
+        }
+        Format::Json => {
+            let mut v = serde_json::to_value(&d).unwrap_or_default();
+            v["alarm_drill"] = serde_json::to_value(&alarm).unwrap_or_default();
+            v["delivered"] = serde_json::json!(delivered);
+            v["failures"] = serde_json::json!(failures);
+            v["error"] = serde_json::json!(error);
+            print_json(&v);
+        }
+    }
+    if let Some(e) = error {
+        return Err(Error::Refused(format!("the drill could not finish: {e}")));
+    }
+    Ok(if delivered { OK } else { DRIFT })
+}

@@ -1,0 +1,193 @@
+//! `trailwatch fix --plan | --apply`: one plan for all selected controls (the shared topic, its
+//! policy and subscription once; a filter and an alarm per control), one confirmation, writes in
+//! dependency order, then a re-read.
+
+use serde_json::{json, Value};
+
+use super::{check_topic_region, json_for, print_json, read, Request, DRIFT, OK};
+use crate::apply::{self, Applied};
+use crate::audit::Audit;
+use crate::cli::FixArgs;
+use crate::discover::Depth;
+use crate::error::Error;
+use crate::observed::Observed;
+use crate::plan::{self, Plan};
+use crate::render::{self, Format};
+use crate::target::Target;
+
+fn exit(audits: &[Audit], plans: &[Plan]) -> u8 {
+    if audits.iter().all(|a| a.compliant) && plans.iter().all(Plan::is_empty) {
+        OK
+    } else {
+        DRIFT
+    }
+}
+
+/// The JSON of an apply: per control the plan, `before`, `dry_run` (and `requests`), the audit
+/// after it when there is one; `applied` (and `error`) once for the run.
+fn applied_json(
+    observed: &Observed,
+    befores: &[Audit],
+    plans: &[Plan],
+    done: &[Applied],
+    afters: Option<&[Audit]>,
+    dry_run: bool,
+    error: Option<String>,
+) -> Value {
+    let per: Vec<Value> = befores
+        .iter()
+        .zip(plans)
+        .enumerate()
+        .map(|(i, (b, p))| {
+            let mut v = render::json::applied(b, p, &[], afters.and_then(|a| a.get(i)), dry_run);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("applied");
+            }
+            v
+        })
+        .collect();
+    let compliant = match afters {
+        Some(a) => a.iter().all(|x| x.compliant),
+        None => befores.iter().all(|x| x.compliant),
+    };
+    let mut extra = json!({ "applied": done });
+    if let Some(e) = error {
+        extra["error"] = json!(e);
+    }
+    json_for(observed, per, compliant, extra)
+}
+
+pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Result<u8, Error> {
+    let (observed, befores) = read(target, req, Depth::Plan).await?;
+    check_topic_region(&req.options, &observed)?;
+    let mut plans: Vec<Plan> = req
+        .controls
+        .iter()
+        .zip(&befores)
+        .map(|(c, a)| plan::plan(c, &observed, a, &req.options))
+        .collect();
+    plan::share(&mut plans);
+    let text = req.format == Format::Text;
+    let many = plans.len() > 1;
+    if args.plan {
+        match req.format {
+            Format::Text => {
+                for (a, p) in befores.iter().zip(&plans) {
+                    print!("{}", render::text::audit(a, req.palette));
+                    print!("{}", render::text::plan(p, req.palette));
+                }
+                if many {
+                    println!("{}", render::text::total_plan(&plans));
+                }
+            }
+            Format::Json => {
+                let per: Vec<Value> = befores
+                    .iter()
+                    .zip(&plans)
+                    .map(|(a, p)| render::json::plan(a, p))
+                    .collect();
+                let compliant = befores.iter().all(|a| a.compliant);
+                print_json(&json_for(&observed, per, compliant, json!({})));
+            }
+        }
+        return Ok(exit(&befores, &plans));
+    }
+    if text {
+        for p in &plans {
+            print!("{}", render::text::plan(p, req.palette));
+        }
+        if many {
+            println!("{}", render::text::total_plan(&plans));
+        }
+    }
+    let json_out =
+        |done: &[Applied], afters: Option<&[Audit]>, dry: bool, error: Option<String>| {
+            applied_json(&observed, &befores, &plans, done, afters, dry, error)
+        };
+    if let Some(why) = plans.iter().find_map(|p| p.blocked.clone()) {
+        if !text {
+            print_json(&json_out(&[], None, args.dry_run, None));
+        }
+        eprintln!("trailwatch: refusing to apply, nothing was written: {why}");
+        return Ok(DRIFT);
+    }
+    let writes = apply::writes(&plans).len();
+    if args.dry_run {
+        match req.format {
+            Format::Text => print!("{}", render::text::requests(&plans)),
+            Format::Json => print_json(&json_out(&[], None, true, None)),
+        }
+        return Ok(exit(&befores, &plans));
+    }
+    if writes == 0 {
+        match req.format {
+            Format::Text => println!("Nothing to write."),
+            Format::Json => print_json(&json_out(&[], Some(&befores), false, None)),
+        }
+        return Ok(exit(&befores, &plans));
+    }
+    if !args.yes {
+        let account = &observed.account;
+        if let Err(e) = super::confirm(&format!(
+            "Send these {writes} write request(s) to account {account}?"
+        )) {
+            if matches!(&e, Error::Refused(why) if why.starts_with("not confirmed")) {
+                eprintln!("trailwatch: not confirmed, nothing was written");
+                return Ok(DRIFT);
+            }
+            return Err(e);
+        }
+    }
+    let outcome = apply::apply_all(target, &plans).await;
+    if let Some(error) = outcome.error {
+        // Say what was written before the failure, then fail.
+        match req.format {
+            Format::Text => print!("{}", render::text::applied(&outcome.done)),
+            Format::Json => print_json(&json_out(
+                &outcome.done,
+                None,
+                false,
+                Some(error.to_string()),
+            )),
+        }
+        return Err(error);
+    }
+    let done = outcome.done;
+    let afters = match read(target, req, Depth::Audit).await {
+        Ok((_, afters)) => afters,
+        Err(e) => {
+            // The writes went through; say so before reporting that the re-read failed.
+            match req.format {
+                Format::Text => print!("{}", render::text::applied(&done)),
+                Format::Json => print_json(&json_out(
+                    &done,
+                    None,
+                    false,
+                    Some(format!(
+                        "the writes were sent, but re-reading the account failed: {e}"
+                    )),
+                )),
+            }
+            return Err(e);
+        }
+    };
+    match req.format {
+        Format::Text => {
+            print!("{}", render::text::applied(&done));
+            for a in &afters {
+                print!("{}", render::text::audit(a, req.palette));
+            }
+            if many {
+                println!("{}", render::text::total(&afters));
+            }
+        }
+        Format::Json => print_json(&json_out(&done, Some(&afters), false, None)),
+    }
+    // A change that needs the user keeps the exit at 2, as `fix --plan` said.
+    let needs_you = plans.iter().any(|p| p.summary().blocked > 0);
+    Ok(if afters.iter().all(|a| a.compliant) && !needs_you {
+        OK
+    } else {
+        DRIFT
+    })
+}

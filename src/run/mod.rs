@@ -1,0 +1,213 @@
+//! The commands: wire discover -> audit/plan -> render/apply for one target and the selected
+//! controls, and decide the exit code (0 compliant or nothing to do, 2 drift or changes pending;
+//! errors are returned). One module per command: `check`, `fix`, `drill`; `controls` lists the
+//! embedded specs.
+
+mod check;
+mod drill;
+mod fix;
+
+use std::io::IsTerminal;
+
+use serde_json::{json, Value};
+
+use crate::audit::{self, Audit, MatchMode};
+use crate::cli::{self, Cli, Command};
+use crate::control::Control;
+use crate::discover::{self, Depth, DiscoverOptions};
+use crate::error::Error;
+use crate::observed::Observed;
+use crate::plan::Options;
+use crate::render::{text::Palette, Format};
+use crate::target::Target;
+
+/// Exit code for "compliant / nothing to do".
+pub const OK: u8 = 0;
+/// Exit code for "drift found / changes pending".
+pub const DRIFT: u8 = 2;
+
+/// Everything the user asked for, validated.
+struct Request {
+    controls: Vec<Control>,
+    mode: MatchMode,
+    options: Options,
+    format: Format,
+    palette: Palette,
+}
+
+fn validate(cli: &Cli) -> Result<Request, Error> {
+    if let Some(r) = &cli.region {
+        cli::validate_region(r)?;
+    }
+    let controls = match (&cli.control, cli.all_controls) {
+        (Some(_), true) => {
+            return Err(Error::BadInput {
+                what: "--control",
+                value: cli.control.clone().unwrap_or_default(),
+                why: "give --control or --all-controls, not both".into(),
+            })
+        }
+        (Some(value), false) => Control::select(value)?,
+        (None, true) => Control::all(),
+        (None, false) => vec![Control::embedded()],
+    };
+    let mode: MatchMode = cli.match_mode.into();
+    let mut options = Options {
+        mode,
+        ..Default::default()
+    };
+    if let Command::Fix(fix) = &cli.command {
+        if let Some(arn) = &fix.topic_arn {
+            cli::validate_topic_arn(arn)?;
+            options.topic_arn = Some(arn.clone());
+        }
+        if let Some(s) = &fix.subscribe {
+            options.subscribe = Some(cli::parse_subscribe(s)?);
+        }
+    }
+    Ok(Request {
+        controls,
+        mode,
+        options,
+        format: cli.output,
+        palette: Palette {
+            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        },
+    })
+}
+
+/// Run the command line; returns the exit code.
+pub async fn run(cli: Cli) -> Result<u8, Error> {
+    if let Command::Controls = &cli.command {
+        return Ok(controls(cli.output));
+    }
+    let req = validate(&cli)?;
+    let target = Target::load(cli.profile.as_deref(), cli.region.as_deref()).await?;
+    cli::validate_region(&target.region)?;
+    match &cli.command {
+        Command::Check(args) => check::check(&target, &req, args).await,
+        Command::Fix(args) => fix::fix(&target, &req, args).await,
+        Command::Drill(args) => drill::drill(&target, &req, args).await,
+        Command::Controls => unreachable!("handled above"),
+    }
+}
+
+/// `trailwatch controls`: id, CIS ids, Security Hub id, title of every embedded control.
+fn controls(format: Format) -> u8 {
+    let all = Control::all();
+    match format {
+        Format::Text => {
+            println!("{:<9} {:<34} {:<14} title", "id", "CIS", "Security Hub");
+            for c in &all {
+                println!(
+                    "{:<9} {:<34} {:<14} {}",
+                    c.id,
+                    c.cis.join(", "),
+                    c.security_hub.as_deref().unwrap_or("-"),
+                    c.title
+                );
+            }
+        }
+        Format::Json => {
+            let list: Vec<Value> = all
+                .iter()
+                .map(|c| json!({ "id": c.id, "cis": c.cis, "security_hub": c.security_hub, "title": c.title }))
+                .collect();
+            print_json(&json!({ "controls": list }));
+        }
+    }
+    OK
+}
+
+/// Read the target once for all selected controls, and audit each.
+async fn read(
+    target: &Target,
+    req: &Request,
+    depth: Depth,
+) -> Result<(Observed, Vec<Audit>), Error> {
+    let opts = DiscoverOptions {
+        mode: req.mode,
+        depth,
+        topic_arn: req.options.topic_arn.clone(),
+    };
+    let observed = discover::discover(target, &req.controls, &opts).await?;
+    let audits = req
+        .controls
+        .iter()
+        .map(|c| audit::audit(c, &observed, req.mode))
+        .collect();
+    Ok((observed, audits))
+}
+
+fn print_json(v: &Value) {
+    println!("{}", serde_json::to_string(v).unwrap_or_default());
+}
+
+/// One JSON object for the run: with one control, that control's object (the documented
+/// single-control schema); with several, `{account, region, compliant, controls: [...]}` plus
+/// `extra` at the top level.
+fn json_for(observed: &Observed, per_control: Vec<Value>, compliant: bool, extra: Value) -> Value {
+    let mut v = if per_control.len() == 1 {
+        per_control.into_iter().next().unwrap_or_default()
+    } else {
+        let n = per_control.len();
+        let ok = per_control
+            .iter()
+            .filter(|c| c["compliant"] == json!(true))
+            .count();
+        json!({
+            "account": observed.account,
+            "region": observed.region,
+            "compliant": compliant,
+            "controls": per_control,
+            "controls_summary": { "controls": n, "compliant": ok },
+        })
+    };
+    if let (Some(obj), Value::Object(extra)) = (v.as_object_mut(), extra) {
+        obj.extend(extra);
+    }
+    v
+}
+/// Ask on the terminal; without one, refuse (the caller passes --yes in automation).
+pub(super) fn confirm(prompt: &str) -> Result<(), Error> {
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(Error::Refused(
+            "no terminal to confirm on: pass --yes to go ahead without asking (nothing was sent)"
+                .into(),
+        ));
+    }
+    let confirmed = dialoguer::Confirm::new()
+        .with_prompt(prompt)
+        .default(false)
+        .interact()
+        .map_err(|e| Error::Refused(format!("confirmation failed: {e}")))?;
+    if confirmed {
+        Ok(())
+    } else {
+        Err(Error::Refused("not confirmed, nothing was sent".into()))
+    }
+}
+
+/// `--topic-arn` must be in the region the alarm goes to (the trail's log group's): CloudWatch
+/// can notify only a topic in its own region, so apply would fail part-way. Refused before any
+/// write, naming both regions.
+pub(super) fn check_topic_region(
+    opts: &Options,
+    observed: &crate::observed::Observed,
+) -> Result<(), Error> {
+    let (Some(arn), Some(lg)) = (&opts.topic_arn, &observed.log_group) else {
+        return Ok(());
+    };
+    let region = crate::observed::Arn::parse(arn).map(|a| a.region.to_string());
+    if lg.readable && region.as_deref() != Some(lg.region.as_str()) {
+        return Err(Error::BadInput {
+            what: "--topic-arn",
+            value: arn.clone(),
+            why: format!(
+                "the alarm goes to {}, where the trail's log group is, and a CloudWatch alarm can notify only a topic in its own region: name a topic in {} (nothing was written)",
+                lg.region, lg.region
+            ),
+        });
+    }
+    Ok(())
+}
