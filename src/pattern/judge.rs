@@ -389,6 +389,69 @@ pub fn judge(text: &str, required_events: &[String], event_source: &str) -> Judg
     judgement
 }
 
+/// Judges `text` against a required pattern that is not an event list (CIS 4.1, 4.3, ...):
+/// `Exact` when it is one of the `accepted` texts (or `required` itself), whitespace aside;
+/// otherwise by meaning ([`super::compare_meaning`]): `Equivalent`, `Narrower` (with
+/// `missing_cases`), `Broader` (with `extra_matches`), `Unparseable` or `Undecided`.
+pub fn judge_pattern(text: &str, required: &str, accepted: &[String]) -> Judgement {
+    let mut j = Judgement {
+        verdict: Verdict::Exact,
+        missing_events: Vec::new(),
+        narrowing_terms: Vec::new(),
+        extra_matches: Vec::new(),
+        missing_cases: Vec::new(),
+        detail: String::new(),
+    };
+    if std::iter::once(required)
+        .chain(accepted.iter().map(String::as_str))
+        .any(|a| same_text_ignoring_whitespace(text, a))
+    {
+        j.detail = "is a text the CIS benchmark or Security Hub publishes (whitespace aside), as Security Hub expects".into();
+        return j;
+    }
+    let f = match parse(text) {
+        Ok(p) => p,
+        Err(e) => {
+            j.verdict = Verdict::Unparseable;
+            j.detail = format!("cannot be read as a CloudWatch Logs JSON filter pattern: {e}");
+            return j;
+        }
+    };
+    let r = match parse(required) {
+        Ok(p) => p,
+        Err(e) => {
+            j.verdict = Verdict::Undecided;
+            j.detail = format!("the required pattern does not parse: {e}");
+            return j;
+        }
+    };
+    match super::compare_meaning(&f, &r) {
+        super::Meaning::Same => {
+            j.verdict = Verdict::Equivalent;
+            j.detail = "matches the same events as the CIS pattern but is not its exact text: Security Hub will still fail it".into();
+        }
+        super::Meaning::Differs { missed, extra } => {
+            j.verdict = if missed.is_empty() {
+                Verdict::Broader
+            } else {
+                Verdict::Narrower
+            };
+            j.detail = if missed.is_empty() {
+                format!("broader than required: also matches {}", extra.join("; "))
+            } else {
+                format!("narrower than required: misses {}", missed.join("; "))
+            };
+            j.missing_cases = missed;
+            j.extra_matches = extra;
+        }
+        super::Meaning::Undecided(why) => {
+            j.verdict = Verdict::Undecided;
+            j.detail = format!("not judged: {why}; an undecided filter never counts as compliant");
+        }
+    }
+    j
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -829,67 +892,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Judges `text` against a required pattern that is not an event list (CIS 4.1, 4.3, ...):
-/// `Exact` when it is one of the `accepted` texts (or `required` itself), whitespace aside;
-/// otherwise by meaning ([`super::compare_meaning`]): `Equivalent`, `Narrower` (with
-/// `missing_cases`), `Broader` (with `extra_matches`), `Unparseable` or `Undecided`.
-pub fn judge_pattern(text: &str, required: &str, accepted: &[String]) -> Judgement {
-    let mut j = Judgement {
-        verdict: Verdict::Exact,
-        missing_events: Vec::new(),
-        narrowing_terms: Vec::new(),
-        extra_matches: Vec::new(),
-        missing_cases: Vec::new(),
-        detail: String::new(),
-    };
-    if std::iter::once(required)
-        .chain(accepted.iter().map(String::as_str))
-        .any(|a| same_text_ignoring_whitespace(text, a))
-    {
-        j.detail = "is a text the CIS benchmark or Security Hub publishes (whitespace aside), as Security Hub expects".into();
-        return j;
-    }
-    let f = match parse(text) {
-        Ok(p) => p,
-        Err(e) => {
-            j.verdict = Verdict::Unparseable;
-            j.detail = format!("cannot be read as a CloudWatch Logs JSON filter pattern: {e}");
-            return j;
-        }
-    };
-    let r = match parse(required) {
-        Ok(p) => p,
-        Err(e) => {
-            j.verdict = Verdict::Undecided;
-            j.detail = format!("the required pattern does not parse: {e}");
-            return j;
-        }
-    };
-    match super::compare_meaning(&f, &r) {
-        super::Meaning::Same => {
-            j.verdict = Verdict::Equivalent;
-            j.detail = "matches the same events as the CIS pattern but is not its exact text: Security Hub will still fail it".into();
-        }
-        super::Meaning::Differs { missed, extra } => {
-            j.verdict = if missed.is_empty() {
-                Verdict::Broader
-            } else {
-                Verdict::Narrower
-            };
-            j.detail = if missed.is_empty() {
-                format!("broader than required: also matches {}", extra.join("; "))
-            } else {
-                format!("narrower than required: misses {}", missed.join("; "))
-            };
-            j.missing_cases = missed;
-            j.extra_matches = extra;
-        }
-        super::Meaning::Undecided(why) => {
-            j.verdict = Verdict::Undecided;
-            j.detail = format!("not judged: {why}; an undecided filter never counts as compliant");
-        }
-    }
-    j
 }
