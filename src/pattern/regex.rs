@@ -1,25 +1,32 @@
-//! The regular-expression subset CloudWatch Logs documents for `%...%` filter values, with a
-//! small matcher (no regex crate).
+//! The regular-expression subset CloudWatch Logs documents for `%...%` filter values: checked
+//! against the documented subset, parsed by `regex-syntax` and matched by `regex-automata`
+//! (both well-kept crates of the `regex` project, already in the dependency tree).
 //!
 //! Supported, as documented ("Supported regular expressions (regex) syntax"): literal
 //! alphanumerics and the symbols `: _ # = @ / ; , -` (and the space, which a documented
 //! example uses); `^` `$` anchors; `.`; character classes `[abc]`, `[a-z]`, `[^...]`;
-//! quantifiers `?` `*` `+` `{m,n}` (`{m}`, `{m,}`, `{,n}`); `|` alternation of whole
-//! branches; escapes `\d \D \s \S \w \W \xhh` and `\` before any other character for that
-//! character literally. Rejected, as documented: `(` and `)` (no sub-patterns), other
-//! symbols such as `!`, and multi-byte characters.
+//! quantifiers `?` `*` `+` `{m,n}` (`{m}`, `{m,}`, `{,n}`, spaces allowed inside); `|`
+//! alternation of whole branches; escapes `\d \D \s \S \w \W \xhh` and `\` before a symbol
+//! for that symbol literally. Rejected, as documented: `(` and `)` (no sub-patterns), other
+//! symbols such as `!`, and multi-byte characters; and what the docs do not list: word
+//! boundaries and other escapes of letters (`\b`, `\A`, `\pL`), POSIX classes (`[[:alpha:]]`),
+//! nested classes and class set operations (`[a&&b]`).
 //!
 //! A regex matches when it matches anywhere in the value (`%Trail%` matches `UpdateTrail`),
-//! case-sensitively. Matching runs a Pike VM (a Thompson NFA simulation), so it takes time
-//! linear in the subject for a given regex and never backtracks exponentially.
+//! case-sensitively, with `.` matching any character. `\d \s \w` are ASCII classes. Matching
+//! is by finite automata: time linear in the subject, never exponential backtracking.
 //!
 //! Limits (not documented by AWS; ours): counted repetition at most 1000, and the compiled
-//! program at most 20 000 instructions; a regex past them is rejected as too large.
+//! automaton at most 256 KiB; a regex past them is rejected as too large. Every rejection names a
+//! character offset inside the regex.
+
+use regex_automata::meta;
+use regex_syntax::ast::{self, Ast, ClassSet, ClassSetItem, RepetitionKind, RepetitionRange};
 
 /// Largest `m` or `n` accepted in `{m,n}`.
 const MAX_REPEAT: u32 = 1000;
-/// Largest compiled program accepted.
-const MAX_PROGRAM: usize = 20_000;
+/// Largest compiled automaton accepted, in bytes.
+const MAX_NFA_BYTES: usize = 256 * 1024;
 
 /// Why a regex was rejected: the char offset inside the regex text, and what went wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,527 +40,201 @@ pub struct RegexError {
 /// A compiled regex.
 #[derive(Debug, Clone)]
 pub struct Regex {
-    program: Vec<Inst>,
-}
-
-#[derive(Debug, Clone)]
-enum Inst {
-    Char(CharSet),
-    Split(usize, usize),
-    Jmp(usize),
-    Bol,
-    Eol,
-    Match,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct CharSet {
-    negated: bool,
-    ranges: Vec<(char, char)>,
-}
-
-impl CharSet {
-    fn single(c: char) -> CharSet {
-        CharSet {
-            negated: false,
-            ranges: vec![(c, c)],
-        }
-    }
-
-    fn any() -> CharSet {
-        CharSet {
-            negated: true,
-            ranges: Vec::new(),
-        }
-    }
-
-    fn contains(&self, c: char) -> bool {
-        let inside = self.ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
-        inside != self.negated
-    }
-}
-
-/// The parsed form, before compilation.
-#[derive(Debug, Clone)]
-enum Node {
-    Set(CharSet),
-    Bol,
-    Eol,
-    Repeat {
-        node: Box<Node>,
-        min: u32,
-        max: Option<u32>,
-    },
+    inner: meta::Regex,
 }
 
 impl Regex {
     /// Checks `text` (the part between the `%` signs) against the documented subset and
     /// compiles it.
     pub fn new(text: &str) -> Result<Regex, RegexError> {
-        let chars: Vec<char> = text.chars().collect();
-        if chars.is_empty() {
-            return Err(RegexError {
-                offset: 0,
-                message: "a regular expression between the % signs".into(),
-            });
+        let err = |offset: usize, message: &str| {
+            Err(RegexError {
+                offset,
+                message: message.into(),
+            })
+        };
+        if text.is_empty() {
+            return err(0, "a regular expression between the % signs");
         }
-        for (i, &c) in chars.iter().enumerate() {
+        for (i, c) in text.chars().enumerate() {
             if !is_allowed_char(c) {
                 let why = match c {
                     '(' | ')' => "parentheses are not supported in CloudWatch regex (no sub-patterns)",
                     _ if !c.is_ascii() => "multi-byte characters are not supported in CloudWatch regex",
                     _ => "a character CloudWatch regex supports (letters, digits, : _ # = @ / ; , - and the operators ^ $ ? [ ] { } | \\ * + .); use \\xhh for others",
                 };
-                return Err(RegexError {
-                    offset: i,
-                    message: why.into(),
-                });
+                return err(i, why);
             }
         }
-        let branches = Parser {
-            chars: &chars,
-            pos: 0,
-        }
-        .parse()?;
-        let program = compile(&branches).ok_or_else(|| RegexError {
-            offset: 0,
-            message: format!("a smaller regular expression (at most {MAX_PROGRAM} compiled steps)"),
+        // All ASCII from here: byte offsets are char offsets.
+        let (normal, origin) = normalize(text);
+        let back = |offset: usize| origin.get(offset).copied().unwrap_or(text.len());
+        let tree = ast::parse::ParserBuilder::new()
+            .nest_limit(100)
+            .build()
+            .parse(&normal)
+            .map_err(|e| RegexError {
+                offset: back(e.span().start.offset),
+                message: e.kind().to_string(),
+            })?;
+        check(&tree).map_err(|(offset, message)| RegexError {
+            offset: back(offset),
+            message,
         })?;
-        Ok(Regex { program })
+        let inner = meta::Builder::new()
+            .configure(meta::Config::new().nfa_size_limit(Some(MAX_NFA_BYTES)))
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .dot_matches_new_line(true),
+            )
+            .build(&normal)
+            .map_err(|_| RegexError {
+                offset: 0,
+                message: format!(
+                    "a smaller regular expression (the compiled automaton may take at most {MAX_NFA_BYTES} bytes)"
+                ),
+            })?;
+        Ok(Regex { inner })
     }
 
     /// True when the regex matches somewhere in `subject`.
     pub fn is_match(&self, subject: &str) -> bool {
-        let chars: Vec<char> = subject.chars().collect();
-        let n = self.program.len();
-        let mut current = Threads::new(n);
-        let mut next = Threads::new(n);
-        for i in 0..=chars.len() {
-            // Unanchored search: a new thread may start at every position.
-            if self.add(&mut current, 0, i, chars.len()) {
-                return true;
-            }
-            if i == chars.len() {
-                break;
-            }
-            next.clear();
-            let c = chars[i];
-            for k in 0..current.list.len() {
-                let pc = current.list[k];
-                if let Inst::Char(set) = &self.program[pc] {
-                    if set.contains(c) && self.add(&mut next, pc + 1, i + 1, chars.len()) {
-                        return true;
-                    }
-                }
-            }
-            std::mem::swap(&mut current, &mut next);
-        }
-        false
-    }
-
-    /// Follows empty transitions from `pc` at position `at`; true when `Match` is reached.
-    fn add(&self, threads: &mut Threads, pc: usize, at: usize, len: usize) -> bool {
-        let mut stack = vec![pc];
-        while let Some(pc) = stack.pop() {
-            if pc >= self.program.len() || threads.seen[pc] {
-                continue;
-            }
-            threads.seen[pc] = true;
-            match &self.program[pc] {
-                Inst::Match => return true,
-                Inst::Jmp(to) => stack.push(*to),
-                Inst::Split(a, b) => {
-                    stack.push(*b);
-                    stack.push(*a);
-                }
-                Inst::Bol => {
-                    if at == 0 {
-                        stack.push(pc + 1);
-                    }
-                }
-                Inst::Eol => {
-                    if at == len {
-                        stack.push(pc + 1);
-                    }
-                }
-                Inst::Char(_) => threads.list.push(pc),
-            }
-        }
-        false
+        self.inner.is_match(subject.as_bytes())
     }
 }
 
-struct Threads {
-    seen: Vec<bool>,
-    list: Vec<usize>,
-}
-
-impl Threads {
-    fn new(n: usize) -> Threads {
-        Threads {
-            seen: vec![false; n],
-            list: Vec::new(),
-        }
-    }
-
-    fn clear(&mut self) {
-        self.seen.iter_mut().for_each(|s| *s = false);
-        self.list.clear();
-    }
-}
-
-/// The characters the docs allow inside `%...%` (plus the space of a documented example).
 fn is_allowed_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || ":_#=@/;,- ^$?[]{}|\\*+.".contains(c)
 }
 
-struct Parser<'a> {
-    chars: &'a [char],
-    pos: usize,
-}
-
-impl Parser<'_> {
-    fn err<T>(&self, offset: usize, message: &str) -> Result<T, RegexError> {
-        Err(RegexError {
-            offset,
-            message: message.into(),
-        })
-    }
-
-    fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).copied()
-    }
-
-    /// `branch ('|' branch)*`
-    fn parse(mut self) -> Result<Vec<Vec<Node>>, RegexError> {
-        let mut branches = vec![self.branch()?];
-        while self.peek() == Some('|') {
-            self.pos += 1;
-            branches.push(self.branch()?);
+/// CloudWatch's counted repetitions in the form `regex-syntax` reads: spaces inside `{...}`
+/// dropped, `{,n}` as `{0,n}`. Returns the text and, for each of its bytes, the offset in the
+/// original (so errors point at what the user wrote).
+fn normalize(text: &str) -> (String, Vec<usize>) {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i] as char;
+        if c == '\\' && i + 1 < bytes.len() {
+            out.push(c);
+            out.push(bytes[i + 1] as char);
+            origin.extend([i, i + 1]);
+            i += 2;
+            continue;
         }
-        Ok(branches)
-    }
-
-    fn branch(&mut self) -> Result<Vec<Node>, RegexError> {
-        let mut nodes = Vec::new();
-        while let Some(c) = self.peek() {
-            if c == '|' {
-                break;
-            }
-            let at = self.pos;
-            let node = match c {
-                '*' | '+' | '?' | '{' => {
-                    return self.err(at, "a character or class before the quantifier");
-                }
-                '^' => {
-                    self.pos += 1;
-                    Node::Bol
-                }
-                '$' => {
-                    self.pos += 1;
-                    Node::Eol
-                }
-                '.' => {
-                    self.pos += 1;
-                    Node::Set(CharSet::any())
-                }
-                '[' => Node::Set(self.class()?),
-                '\\' => Node::Set(self.escape()?),
-                _ => {
-                    self.pos += 1;
-                    Node::Set(CharSet::single(c))
-                }
-            };
-            let node = self.quantified(node)?;
-            nodes.push(node);
-        }
-        Ok(nodes)
-    }
-
-    fn quantified(&mut self, node: Node) -> Result<Node, RegexError> {
-        let (min, max) = match self.peek() {
-            Some('*') => (0, None),
-            Some('+') => (1, None),
-            Some('?') => (0, Some(1)),
-            Some('{') => return self.counted(node),
-            _ => return Ok(node),
-        };
-        if matches!(node, Node::Bol | Node::Eol) {
-            return self.err(self.pos, "a character or class before the quantifier");
-        }
-        self.pos += 1;
-        self.no_second_quantifier()?;
-        Ok(Node::Repeat {
-            node: Box::new(node),
-            min,
-            max,
-        })
-    }
-
-    fn no_second_quantifier(&self) -> Result<(), RegexError> {
-        match self.peek() {
-            Some('*' | '+' | '?' | '{') => {
-                self.err(self.pos, "a character or class before the quantifier")
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// `{m,n}`, `{m}`, `{m,}`, `{,n}`; spaces are allowed inside (the docs write `{m, n}`).
-    fn counted(&mut self, node: Node) -> Result<Node, RegexError> {
-        let open = self.pos;
-        if matches!(node, Node::Bol | Node::Eol) {
-            return self.err(open, "a character or class before the quantifier");
-        }
-        self.pos += 1;
-        let min = self.number()?;
-        let mut max = min;
-        self.skip_spaces();
-        if self.peek() == Some(',') {
-            self.pos += 1;
-            max = self.number()?;
-        } else if min.is_none() {
-            return self.err(self.pos, "a repetition count like {3}, {3,5}, {3,} or {,5}");
-        }
-        self.skip_spaces();
-        if self.peek() != Some('}') {
-            return self.err(self.pos, "`}` closing the repetition count");
-        }
-        self.pos += 1;
-        let lo = min.unwrap_or(0);
-        if let Some(hi) = max {
-            if hi < lo {
-                return self.err(
-                    open,
-                    "a repetition count whose maximum is not below its minimum",
-                );
-            }
-        }
-        self.no_second_quantifier()?;
-        Ok(Node::Repeat {
-            node: Box::new(node),
-            min: lo,
-            max,
-        })
-    }
-
-    fn skip_spaces(&mut self) {
-        while self.peek() == Some(' ') {
-            self.pos += 1;
-        }
-    }
-
-    fn number(&mut self) -> Result<Option<u32>, RegexError> {
-        self.skip_spaces();
-        let start = self.pos;
-        let mut value: u32 = 0;
-        while let Some(d) = self.peek().and_then(|c| c.to_digit(10)) {
-            value = value.saturating_mul(10).saturating_add(d);
-            self.pos += 1;
-        }
-        if self.pos == start {
-            return Ok(None);
-        }
-        if value > MAX_REPEAT {
-            return self.err(start, "a repetition count of at most 1000");
-        }
-        Ok(Some(value))
-    }
-
-    /// `[...]`, at `[`.
-    fn class(&mut self) -> Result<CharSet, RegexError> {
-        let open = self.pos;
-        self.pos += 1;
-        let mut set = CharSet {
-            negated: false,
-            ranges: Vec::new(),
-        };
-        if self.peek() == Some('^') {
-            set.negated = true;
-            self.pos += 1;
-        }
-        let mut first = true;
-        loop {
-            let Some(c) = self.peek() else {
-                return self.err(open, "`]` closing the character class");
-            };
-            if c == ']' && !first {
-                self.pos += 1;
-                break;
-            }
-            if c == ']' {
-                return self.err(self.pos, "at least one character in the class");
-            }
-            first = false;
-            let lo = if c == '\\' {
-                let esc = self.escape()?;
-                if esc.ranges.len() != 1 || esc.negated || esc.ranges[0].0 != esc.ranges[0].1 {
-                    // \d, \w, \s inside a class: merge (negated forms are rejected).
-                    if esc.negated {
-                        return self.err(
-                            self.pos.saturating_sub(2),
-                            "\\D, \\S and \\W only outside [ ]",
-                        );
+        if c == '{' {
+            if let Some(len) = text[i..].find('}') {
+                let inner = &text[i + 1..i + len];
+                if inner
+                    .chars()
+                    .all(|x| x.is_ascii_digit() || x == ',' || x == ' ')
+                {
+                    out.push('{');
+                    origin.push(i);
+                    let mut first = true;
+                    for (k, x) in inner.char_indices() {
+                        if x == ' ' {
+                            continue;
+                        }
+                        if first && x == ',' {
+                            out.push('0');
+                            origin.push(i + 1 + k);
+                        }
+                        first = false;
+                        out.push(x);
+                        origin.push(i + 1 + k);
                     }
-                    set.ranges.extend(esc.ranges);
+                    out.push('}');
+                    origin.push(i + len);
+                    i += len + 1;
                     continue;
                 }
-                esc.ranges[0].0
-            } else {
-                self.pos += 1;
-                c
-            };
-            // A range `lo-hi`, unless the `-` is last in the class.
-            if self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|&n| n != ']') {
-                let dash = self.pos;
-                self.pos += 1;
-                let hi = match self.peek() {
-                    Some('\\') => {
-                        let esc = self.escape()?;
-                        if esc.negated
-                            || esc.ranges.len() != 1
-                            || esc.ranges[0].0 != esc.ranges[0].1
-                        {
-                            return self.err(dash, "a single character after `-` in a range");
-                        }
-                        esc.ranges[0].0
-                    }
-                    Some(h) => {
-                        self.pos += 1;
-                        h
-                    }
-                    None => return self.err(open, "`]` closing the character class"),
-                };
-                if hi < lo {
-                    return self.err(dash, "a range whose end is not before its start");
-                }
-                set.ranges.push((lo, hi));
-            } else {
-                set.ranges.push((lo, lo));
             }
         }
-        Ok(set)
+        out.push(c);
+        origin.push(i);
+        i += 1;
     }
+    (out, origin)
+}
 
-    /// `\x`, at the backslash.
-    fn escape(&mut self) -> Result<CharSet, RegexError> {
-        let at = self.pos;
-        self.pos += 1;
-        let Some(c) = self.peek() else {
-            return self.err(at, "a character after `\\`");
-        };
-        self.pos += 1;
-        let class = |negated: bool, ranges: &[(char, char)]| CharSet {
-            negated,
-            ranges: ranges.to_vec(),
-        };
-        const DIGIT: &[(char, char)] = &[('0', '9')];
-        const SPACE: &[(char, char)] = &[(' ', ' '), ('\t', '\n'), ('\r', '\r')];
-        const WORD: &[(char, char)] = &[('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')];
-        Ok(match c {
-            'd' => class(false, DIGIT),
-            'D' => class(true, DIGIT),
-            's' => class(false, SPACE),
-            'S' => class(true, SPACE),
-            'w' => class(false, WORD),
-            'W' => class(true, WORD),
-            'x' => {
-                let hex: String = self.chars.iter().skip(self.pos).take(2).collect();
-                let value = if hex.len() == 2 {
-                    u8::from_str_radix(&hex, 16).ok()
-                } else {
-                    None
+/// Reject what the documented subset leaves out; `Err((offset, why))`.
+fn check(tree: &Ast) -> Result<(), (usize, String)> {
+    let at = |span: &ast::Span, why: &str| Err((span.start.offset, why.to_string()));
+    match tree {
+        Ast::Empty(_) | Ast::Dot(_) | Ast::ClassPerl(_) => Ok(()),
+        Ast::Literal(l) => match l.kind {
+            ast::LiteralKind::Verbatim
+            | ast::LiteralKind::Meta
+            | ast::LiteralKind::Superfluous
+            | ast::LiteralKind::HexFixed(ast::HexLiteralKind::X) => Ok(()),
+            _ => at(&l.span, "an escape CloudWatch regex supports (\\d \\D \\s \\S \\w \\W \\xhh, or \\ before a symbol)"),
+        },
+        Ast::Assertion(a) => match a.kind {
+            ast::AssertionKind::StartLine | ast::AssertionKind::EndLine => Ok(()),
+            _ => at(&a.span, "an assertion CloudWatch regex supports (only ^ and $)"),
+        },
+        Ast::ClassUnicode(c) => at(&c.span, "a class CloudWatch regex supports (\\p classes are not)"),
+        Ast::ClassBracketed(c) => check_class(&c.kind),
+        Ast::Repetition(r) => {
+            if let RepetitionKind::Range(range) = &r.op.kind {
+                let (m, n) = match *range {
+                    RepetitionRange::Exactly(m) => (m, m),
+                    RepetitionRange::AtLeast(m) => (m, m),
+                    RepetitionRange::Bounded(m, n) => (m, n),
                 };
-                match value {
-                    Some(v) => {
-                        self.pos += 2;
-                        CharSet::single(char::from(v))
-                    }
-                    None => return self.err(at, "two hexadecimal digits after \\x"),
+                if m.max(n) > MAX_REPEAT {
+                    return at(
+                        &r.op.span,
+                        &format!("a count of at most {MAX_REPEAT} in {{m,n}}"),
+                    );
                 }
             }
-            other => CharSet::single(other),
-        })
+            if matches!(*r.ast, Ast::Repetition(_)) {
+                return at(&r.op.span, "one quantifier per item (a quantifier of a quantifier is not supported)");
+            }
+            check(&r.ast)
+        }
+        Ast::Group(g) => at(&g.span, "parentheses are not supported in CloudWatch regex (no sub-patterns)"),
+        Ast::Flags(f) => at(&f.span, "flags are not supported in CloudWatch regex"),
+        Ast::Alternation(a) => a.asts.iter().try_for_each(check),
+        Ast::Concat(c) => c.asts.iter().try_for_each(check),
     }
 }
 
-/// Compiles the branches into a program; `None` when it would be too large.
-fn compile(branches: &[Vec<Node>]) -> Option<Vec<Inst>> {
-    let mut prog = Vec::new();
-    // Alternation: Split(b1, next) ... each branch jumps to the shared Match at the end.
-    let mut jumps = Vec::new();
-    for (i, branch) in branches.iter().enumerate() {
-        let split_at = if i + 1 < branches.len() {
-            prog.push(Inst::Split(0, 0));
-            Some(prog.len() - 1)
-        } else {
-            None
-        };
-        let start = prog.len();
-        for node in branch {
-            emit(node, &mut prog)?;
-        }
-        if i + 1 < branches.len() {
-            prog.push(Inst::Jmp(0));
-            jumps.push(prog.len() - 1);
-        }
-        if let Some(s) = split_at {
-            prog[s] = Inst::Split(start, prog.len());
-        }
+fn check_class(set: &ClassSet) -> Result<(), (usize, String)> {
+    match set {
+        ClassSet::BinaryOp(op) => Err((
+            op.span.start.offset,
+            "a plain character class (class set operations are not supported)".into(),
+        )),
+        ClassSet::Item(item) => check_item(item),
     }
-    let end = prog.len();
-    for j in jumps {
-        prog[j] = Inst::Jmp(end);
-    }
-    prog.push(Inst::Match);
-    Some(prog)
 }
 
-fn emit(node: &Node, prog: &mut Vec<Inst>) -> Option<()> {
-    if prog.len() > MAX_PROGRAM {
-        return None;
+fn check_item(item: &ClassSetItem) -> Result<(), (usize, String)> {
+    let at = |span: &ast::Span, why: &str| Err((span.start.offset, why.to_string()));
+    match item {
+        ClassSetItem::Empty(_) | ClassSetItem::Range(_) | ClassSetItem::Perl(_) => Ok(()),
+        ClassSetItem::Literal(l) => check(&Ast::Literal(Box::new(l.clone()))),
+        ClassSetItem::Ascii(a) => at(
+            &a.span,
+            "a plain character class ([:name:] classes are not supported)",
+        ),
+        ClassSetItem::Unicode(u) => at(
+            &u.span,
+            "a class CloudWatch regex supports (\\p classes are not)",
+        ),
+        ClassSetItem::Bracketed(b) => at(
+            &b.span,
+            "a plain character class (nested classes are not supported)",
+        ),
+        ClassSetItem::Union(u) => u.items.iter().try_for_each(check_item),
     }
-    match node {
-        Node::Set(set) => prog.push(Inst::Char(set.clone())),
-        Node::Bol => prog.push(Inst::Bol),
-        Node::Eol => prog.push(Inst::Eol),
-        Node::Repeat { node, min, max } => {
-            for _ in 0..*min {
-                emit(node, prog)?;
-            }
-            match max {
-                None => {
-                    // L: Split(body, out); body; Jmp L
-                    let split = prog.len();
-                    prog.push(Inst::Split(0, 0));
-                    emit(node, prog)?;
-                    prog.push(Inst::Jmp(split));
-                    let out = prog.len();
-                    prog[split] = Inst::Split(split + 1, out);
-                }
-                Some(max) => {
-                    // (max - min) optional copies, each able to skip to the end.
-                    let mut splits = Vec::new();
-                    for _ in *min..*max {
-                        splits.push(prog.len());
-                        prog.push(Inst::Split(0, 0));
-                        emit(node, prog)?;
-                        if prog.len() > MAX_PROGRAM {
-                            return None;
-                        }
-                    }
-                    let out = prog.len();
-                    for s in splits {
-                        prog[s] = Inst::Split(s + 1, out);
-                    }
-                }
-            }
-        }
-    }
-    if prog.len() > MAX_PROGRAM {
-        return None;
-    }
-    Some(())
 }
 
 #[cfg(test)]
@@ -628,10 +309,12 @@ mod tests {
             ("a**", 2),
             ("a{5,3}", 1),
             ("[abc", 0),
-            ("[]", 1),
+            // `]` right after `[` is a literal, so the class is unclosed from the `[`.
+            ("[]", 0),
             ("a{x}", 2),
-            ("\\x4", 0),
-            ("a{2000}", 2),
+            // The escape is cut short at the end of the regex.
+            ("\\x4", 3),
+            ("a{2000}", 1),
             ("", 0),
         ] {
             let err = Regex::new(re)
