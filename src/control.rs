@@ -417,6 +417,102 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_embedded_spec_is_complete_and_consistent() {
+        let all = Control::all();
+        assert_eq!(all.len(), SPECS.len());
+        for c in &all {
+            let required = c.canonical_pattern();
+            let parsed = pattern::parse(&required).unwrap_or_else(|e| panic!("{}: {e}", c.id));
+            assert!(required.chars().count() <= 1024, "{}", c.id);
+            assert_eq!(c.filter.namespace, "CISBenchmark", "{}", c.id);
+            assert_eq!(c.topic.name, "cis-benchmark-alarms", "{}: one shared topic", c.id);
+            // Its own text is exact.
+            assert_eq!(c.judge(&required).verdict, pattern::Verdict::Exact, "{}", c.id);
+            if c.events.is_empty() {
+                assert!(c.sample.len() >= 2 && c.lookalike.len() >= 2, "{}: samples", c.id);
+                assert!(
+                    c.accepted.iter().any(|a| pattern::same_text_ignoring_whitespace(a, &required)),
+                    "{}: `pattern` is among the accepted texts",
+                    c.id
+                );
+            }
+            for s in &c.sample {
+                let e: serde_json::Value = serde_json::from_str(&s.event).unwrap();
+                assert!(pattern::matches(&parsed, &e), "{}: sample {}", c.id, s.name);
+            }
+            for s in &c.lookalike {
+                let e: serde_json::Value = serde_json::from_str(&s.event).unwrap();
+                assert!(!pattern::matches(&parsed, &e), "{}: look-alike {}", c.id, s.name);
+            }
+            // Term by term: every published text is, token for token, one the strict judge
+            // accepts, and parses.
+            for p in &c.published {
+                assert!(
+                    c.accepted.iter().chain(std::iter::once(&required)).any(|a| pattern::same_text_ignoring_whitespace(a, &p.text)),
+                    "{}: published text from {:?} is not among the accepted texts: {}",
+                    c.id,
+                    p.source,
+                    p.text
+                );
+                pattern::parse(&p.text).unwrap_or_else(|e| panic!("{}: {}: {e}", c.id, p.source));
+            }
+        }
+        // Ids, names and metrics are unique: one filter and one alarm per control.
+        let mut names: Vec<&str> = all.iter().map(|c| c.alarm.name.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+    }
+
+    /// Judge tables per control, from rewrites of its own required pattern.
+    #[test]
+    fn each_control_judges_rewrites_equivalent_narrower_and_broader() {
+        use crate::pattern::{Expr, Pattern, Verdict};
+        for c in Control::all() {
+            let required = pattern::parse(&c.canonical_pattern()).unwrap();
+            // The same terms in reverse order (and extra parentheses) mean the same.
+            let reversed = match &required.expr {
+                Expr::Or(items) => Expr::Or(items.iter().rev().cloned().collect()),
+                Expr::And(items) => Expr::And(items.iter().rev().cloned().collect()),
+                other => Expr::Or(vec![other.clone()]),
+            };
+            let narrower = Expr::And(vec![
+                required.expr.clone(),
+                Expr::field_equals("awsRegion", "eu-north-1"),
+            ]);
+            let broader = Expr::Or(vec![
+                required.expr.clone(),
+                Expr::field_equals("eventName", "SomethingElseEntirely"),
+            ]);
+            for (label, expr, want) in [
+                ("reordered", reversed, Verdict::Equivalent),
+                ("narrowed by a region", narrower, Verdict::Narrower),
+                ("widened by an event", broader, Verdict::Broader),
+            ] {
+                let text = Pattern { expr }.to_string();
+                let j = c.judge(&text);
+                let got = if j.verdict == Verdict::Exact && label == "reordered" {
+                    // A single-term pattern reversed is itself.
+                    Verdict::Equivalent
+                } else {
+                    j.verdict
+                };
+                assert_eq!(got, want, "{} {label}: {text} -> {j:?}", c.id);
+            }
+            // Unparseable text and a regex outside the fragment.
+            assert_eq!(c.judge("{ $.eventNa me = X }").verdict, Verdict::Unparseable, "{}", c.id);
+            if c.events.is_empty() {
+                assert_eq!(
+                    c.judge("{ $.eventName = %Delete% }").verdict,
+                    Verdict::Undecided,
+                    "{}",
+                    c.id
+                );
+            }
+        }
+    }
+
+    #[test]
     fn toml_errors_name_the_line_column_and_key() {
         let text = DEFAULT_SPEC.replace("threshold = 1.0", "threshold = \"one\"");
         let err = Control::from_toml(&text, "c.toml").unwrap_err().to_string();
