@@ -30,13 +30,15 @@ def main() -> int:
     p.add_argument("--endpoint", required=True)
     p.add_argument("--binary", required=True)
     p.add_argument("--runs", type=int, default=30)
+    p.add_argument("--all-controls", action="store_true", help="check all fifteen controls")
     a = p.parse_args()
+    cmd = [a.binary] + (["--all-controls"] if a.all_controls else []) + ["check"]
     walls, services, calls = [], [], []
     ops: list[str] = []
     for i in range(a.runs + 1):
         reset(a.endpoint)
         t = time.perf_counter()
-        r = subprocess.run([a.binary, "check"], capture_output=True, text=True)
+        r = subprocess.run(cmd, capture_output=True, text=True)
         wall = (time.perf_counter() - t) * 1000
         if r.returncode != 0:
             print(r.stdout, r.stderr)
@@ -50,7 +52,7 @@ def main() -> int:
         ops = [f"{e['service']}:{e['operation']}" for e in entries]
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     med_wall, med_svc = statistics.median(walls), statistics.median(services)
-    print(f"runs: {a.runs} (after 1 warm-up)")
+    print(f"command: trailwatch {' '.join(cmd[1:])}; runs: {a.runs} (after 1 warm-up)")
     print(f"API calls per check: {statistics.median(calls):.0f} ({', '.join(ops)})")
     print(f"wall time per check: median {med_wall:.1f} ms, min {min(walls):.1f} ms, max {max(walls):.1f} ms")
     print(f"emulator service time of those calls: median {med_svc:.1f} ms")
