@@ -8,6 +8,7 @@ use trailwatch::pattern as p;
 
 fn main() {
     let required: Vec<String> = trailwatch::control::Control::embedded().events;
+    let look_alikes = trailwatch::control::Control::embedded().look_alikes();
     // The spaced CIS form, restricted to IAM, padded with extra terms up to the limit.
     let names: Vec<String> = required
         .iter()
@@ -28,7 +29,7 @@ fn main() {
     }
     text.push_str(" }");
 
-    let first = p::judge(&text, &required, "iam.amazonaws.com");
+    let first = p::judge(&text, &required, "iam.amazonaws.com", &look_alikes);
     println!(
         "pattern: {} characters, verdict {}",
         text.chars().count(),
@@ -39,7 +40,7 @@ fn main() {
     let start = Instant::now();
     let mut broader = 0usize;
     for _ in 0..iterations {
-        let j = p::judge(&text, &required, "iam.amazonaws.com");
+        let j = p::judge(&text, &required, "iam.amazonaws.com", &look_alikes);
         broader += usize::from(j.verdict == p::Verdict::Broader);
     }
     let elapsed = start.elapsed();

@@ -10,9 +10,9 @@
 //!    `missing_events`. `Unknown`: it depends on other fields; every comparison that is
 //!    `Unknown` and helps carry the result (see below) goes to `narrowing_terms` as
 //!    `N: narrowed by <term>`. Any missing or narrowed event makes the verdict `Narrower`.
-//! 4. Probes: IAM look-alikes (`GetPolicy`, `ListPolicies`, `CreatePolicyVersionX`,
-//!    `GetRolePolicy`, `ListAttachedRolePolicies`), Auto Scaling `DeletePolicy`, sign-in
-//!    `ConsoleLogin`, an unlisted `SomeOtherEvent` from `event_source` (catches `!=`), one
+//! 4. Probes: the control's look-alikes from its spec (for CIS 4.4: `GetPolicy`,
+//!    `ListPolicies`, `CreatePolicyVersionX`, `GetRolePolicy`, `ListAttachedRolePolicies`,
+//!    Auto Scaling `DeletePolicy`, sign-in `ConsoleLogin`), an unlisted `SomeOtherEvent` from `event_source` (catches `!=`), one
 //!    probe per name the pattern itself compares `$.eventName` with by `=` that is not
 //!    required (`*` read as `X`, source unknown; at most 64), any event from `event_source`
 //!    with the name unknown, and any event with nothing known. A probe is an extra match
@@ -182,19 +182,6 @@ struct Probe {
     known: Known,
 }
 
-const IAM: &str = "iam.amazonaws.com";
-
-/// Look-alike events IAM's CIS 4.4 patterns tend to catch by mistake.
-const LOOK_ALIKES: [(&str, &str); 7] = [
-    ("GetPolicy", IAM),
-    ("ListPolicies", IAM),
-    ("CreatePolicyVersionX", IAM),
-    ("GetRolePolicy", IAM),
-    ("ListAttachedRolePolicies", IAM),
-    ("DeletePolicy", "autoscaling.amazonaws.com"),
-    ("ConsoleLogin", "signin.amazonaws.com"),
-];
-
 /// A name no control requires, for patterns that match "anything but ...".
 const OTHER_EVENT: &str = "SomeOtherEvent";
 
@@ -222,13 +209,18 @@ fn probe(name: Option<&str>, source: Option<&str>) -> Probe {
 /// `event_source`, one event per name the pattern itself compares `$.eventName` with (`*`
 /// read as `X`; source unknown) unless required or already probed, then the two probes with
 /// the name unknown.
-fn probes(event_source: &str, pattern: &Pattern, required: &[String]) -> Vec<Probe> {
-    let mut out: Vec<Probe> = LOOK_ALIKES
+fn probes(
+    event_source: &str,
+    pattern: &Pattern,
+    required: &[String],
+    look_alikes: &[(String, String)],
+) -> Vec<Probe> {
+    let mut out: Vec<Probe> = look_alikes
         .iter()
         .map(|(name, source)| probe(Some(name), Some(source)))
         .collect();
     out.push(probe(Some(OTHER_EVENT), Some(event_source)));
-    let mut seen: Vec<String> = LOOK_ALIKES.iter().map(|(n, _)| n.to_string()).collect();
+    let mut seen: Vec<String> = look_alikes.iter().map(|(n, _)| n.to_string()).collect();
     seen.push(OTHER_EVENT.to_string());
     seen.extend(required.iter().cloned());
     let mut derived = 0;
@@ -253,8 +245,14 @@ fn probes(event_source: &str, pattern: &Pattern, required: &[String]) -> Vec<Pro
 }
 
 /// Judges `text` against the required event names from `event_source`
-/// (`iam.amazonaws.com` for CIS 4.4). See the module docs for the rules.
-pub fn judge(text: &str, required_events: &[String], event_source: &str) -> Judgement {
+/// (`iam.amazonaws.com` for CIS 4.4), probing the control's `look_alikes` (event name, event
+/// source; from its spec). See the module docs for the rules.
+pub fn judge(
+    text: &str,
+    required_events: &[String],
+    event_source: &str,
+    look_alikes: &[(String, String)],
+) -> Judgement {
     let canonical_text = canonical_pattern(required_events);
     let mut judgement = Judgement {
         verdict: Verdict::Exact,
@@ -323,7 +321,7 @@ pub fn judge(text: &str, required_events: &[String], event_source: &str) -> Judg
     let canonical_tree = canonical(required_events);
     let canonical_leaves = Leaves::new(&canonical_tree.expr);
     let mut extra_labels = Vec::new();
-    for probe in probes(event_source, &pattern, required_events) {
+    for probe in probes(event_source, &pattern, required_events, look_alikes) {
         let base = combine(&canonical_tree.expr, &canonical_leaves.truths(&probe.known));
         let truths = leaves.truths(&probe.known);
         let truth = combine(&pattern.expr, &truths);
@@ -464,13 +462,20 @@ mod tests {
         EVENTS.iter().map(|s| s.to_string()).collect()
     }
 
+    const IAM: &str = "iam.amazonaws.com";
+
+    /// The look-alikes from the embedded CIS 4.4 spec.
+    fn look_alikes() -> Vec<(String, String)> {
+        crate::control::Control::embedded().look_alikes()
+    }
+
     /// `($.eventName = X)` terms for `names`, formatted by `term`, joined by `sep`.
     fn body(names: &[&str], term: impl Fn(&str) -> String, sep: &str) -> String {
         names.iter().map(|n| term(n)).collect::<Vec<_>>().join(sep)
     }
 
     fn j(text: &str) -> Judgement {
-        judge(text, &events(), IAM)
+        judge(text, &events(), IAM, &look_alikes())
     }
 
     fn compact() -> String {
@@ -853,9 +858,9 @@ mod tests {
     #[test]
     fn no_required_events() {
         assert_eq!(canonical_pattern(&[]), "{}");
-        let r = judge("{$.eventName = X}", &[], IAM);
+        let r = judge("{$.eventName = X}", &[], IAM, &[]);
         assert_eq!(r.verdict, Verdict::Broader);
-        assert_eq!(judge("{}", &[], IAM).verdict, Verdict::Unparseable);
+        assert_eq!(judge("{}", &[], IAM, &[]).verdict, Verdict::Unparseable);
     }
 
     proptest! {
