@@ -44,10 +44,15 @@ pub fn writes(plans: &[Plan]) -> Vec<&WriteRequest> {
 }
 
 /// Apply several plans (one per control) as one: every distinct write once, in dependency order,
-/// stopping at the first failure. Refused before anything is sent if any plan is blocked.
+/// stopping at the first failure. A blocked plan has no writes; when every plan is blocked the
+/// apply is refused before anything is sent.
 pub async fn apply_all(target: &Target, plans: &[Plan]) -> Outcome {
     let mut done = Vec::new();
-    if let Some(why) = plans.iter().find_map(|p| p.blocked.clone()) {
+    if plans.iter().all(|p| p.blocked.is_some()) {
+        let why = plans
+            .iter()
+            .find_map(|p| p.blocked.clone())
+            .unwrap_or_else(|| "nothing to apply".into());
         return Outcome {
             done,
             error: Some(Error::Refused(why)),

@@ -117,3 +117,56 @@ async fn controls_lists_every_control_and_bad_ids_are_refused() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("\"cis-9.9\""), "{}", r.stderr);
 }
+
+#[tokio::test]
+async fn a_control_whose_events_the_trail_leaves_out_is_blocked_alone() {
+    use aws_sdk_cloudtrail::types::{AdvancedEventSelector, AdvancedFieldSelector};
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    // A common cost saving: management events, but not KMS's (which CIS 4.7 needs).
+    seed.cloudtrail
+        .put_event_selectors()
+        .trail_name("org-trail")
+        .advanced_event_selectors(
+            AdvancedEventSelector::builder()
+                .name("management-without-kms")
+                .field_selectors(
+                    AdvancedFieldSelector::builder()
+                        .field("eventCategory")
+                        .equals("Management")
+                        .build()
+                        .unwrap(),
+                )
+                .field_selectors(
+                    AdvancedFieldSelector::builder()
+                        .field("eventSource")
+                        .not_equals("kms.amazonaws.com")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (code, v) = emu.check(&["--control", "cis-4.7"]);
+    assert_eq!((code, steps(&v).as_str()), (2, "OOXXXXX"), "{v:#}");
+    assert!(v["steps"][2]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("kms.amazonaws.com"));
+
+    let (code, out, writes) = emu.apply(&["--control", "cis-4.4,cis-4.7", SUBSCRIBE]);
+    assert_eq!(code, 2, "{out:#}");
+    assert_eq!(
+        count(&writes, "PutMetricFilter"),
+        1,
+        "only 4.4's: {writes:?}"
+    );
+    assert_eq!(count(&writes, "PutMetricAlarm"), 1, "{writes:?}");
+    let controls = out["controls"].as_array().unwrap();
+    assert_eq!(steps(&controls[0]), "OOOOOOO");
+    assert!(controls[1]["blocked"].as_str().unwrap().contains("step 3"));
+}

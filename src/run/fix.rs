@@ -104,7 +104,14 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
         |done: &[Applied], afters: Option<&[Audit]>, dry: bool, error: Option<String>| {
             applied_json(&observed, &befores, &plans, done, afters, dry, error)
         };
-    if let Some(why) = plans.iter().find_map(|p| p.blocked.clone()) {
+    // A blocked control (a prerequisite it needs fails) contributes no write; only when every
+    // control is blocked is there nothing to apply.
+    let all_blocked = plans.iter().all(|p| p.blocked.is_some());
+    if let Some(why) = plans
+        .iter()
+        .find_map(|p| p.blocked.clone())
+        .filter(|_| all_blocked)
+    {
         if !text {
             print_json(&json_out(&[], None, args.dry_run, None));
         }
