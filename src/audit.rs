@@ -300,14 +300,14 @@ pub fn trail_score(trail: &Trail, sources: &[&str]) -> usize {
         .count()
 }
 
-/// Pick the trail closest to compliant: most of steps 1-3 passed, then a log group in this account,
-/// then a home region equal to `region`, then by name. Only multi-region trails with a log group
-/// (step 1) are candidates.
+/// Pick the trail closest to compliant: the highest `score` (steps 1-3 passed; discovery sums it
+/// over the selected controls), then a log group in this account, then a home region equal to
+/// `region`, then by name. Only multi-region trails with a log group (step 1) are candidates.
 pub fn choose_trail<'a>(
     trails: &'a [Trail],
     account: &str,
     region: &str,
-    sources: &[&str],
+    score: impl Fn(&Trail) -> usize,
 ) -> Option<&'a Trail> {
     trails
         .iter()
@@ -319,7 +319,7 @@ pub fn choose_trail<'a>(
                 .and_then(crate::observed::parse_log_group_arn)
                 .is_some_and(|(a, _)| a.account == account);
             (
-                trail_score(t, sources),
+                score(t),
                 local,
                 t.home_region == region,
                 std::cmp::Reverse(t.name.clone()),

@@ -16,7 +16,65 @@ pub const DEFAULT_SPEC: &str = include_str!("../plans/cis-4.4-iam-policy-changes
 pub const DEFAULT_ID: &str = "cis-4.4";
 
 /// Every spec embedded in the binary, by id, in CIS order.
-pub const SPECS: &[(&str, &str)] = &[("cis-4.4", DEFAULT_SPEC)];
+pub const SPECS: &[(&str, &str)] = &[
+    (
+        "cis-4.1",
+        include_str!("../plans/cis-4.1-unauthorized-api-calls.toml"),
+    ),
+    (
+        "cis-4.2",
+        include_str!("../plans/cis-4.2-console-signin-without-mfa.toml"),
+    ),
+    (
+        "cis-4.3",
+        include_str!("../plans/cis-4.3-root-account-usage.toml"),
+    ),
+    ("cis-4.4", DEFAULT_SPEC),
+    (
+        "cis-4.5",
+        include_str!("../plans/cis-4.5-cloudtrail-config-changes.toml"),
+    ),
+    (
+        "cis-4.6",
+        include_str!("../plans/cis-4.6-console-authentication-failures.toml"),
+    ),
+    (
+        "cis-4.7",
+        include_str!("../plans/cis-4.7-cmk-disable-or-deletion.toml"),
+    ),
+    (
+        "cis-4.8",
+        include_str!("../plans/cis-4.8-s3-bucket-policy-changes.toml"),
+    ),
+    (
+        "cis-4.9",
+        include_str!("../plans/cis-4.9-config-changes.toml"),
+    ),
+    (
+        "cis-4.10",
+        include_str!("../plans/cis-4.10-security-group-changes.toml"),
+    ),
+    (
+        "cis-4.11",
+        include_str!("../plans/cis-4.11-nacl-changes.toml"),
+    ),
+    (
+        "cis-4.12",
+        include_str!("../plans/cis-4.12-network-gateway-changes.toml"),
+    ),
+    (
+        "cis-4.13",
+        include_str!("../plans/cis-4.13-route-table-changes.toml"),
+    ),
+    (
+        "cis-4.14",
+        include_str!("../plans/cis-4.14-vpc-changes.toml"),
+    ),
+    (
+        "cis-4.15",
+        include_str!("../plans/cis-4.15-organizations-changes.toml"),
+    ),
+];
 
 /// One monitoring control, as read from its spec file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -44,11 +44,18 @@ pub async fn discover(
     controls: &[Control],
     opts: &DiscoverOptions,
 ) -> Result<Observed, Error> {
-    let sources: Vec<&str> = {
-        let mut v: Vec<&str> = controls.iter().flat_map(|c| c.sources()).collect();
-        v.sort();
-        v.dedup();
-        v
+    // A trail serves a control when it passes steps 1-3 for that control's event sources; one
+    // control whose events the trail leaves out must not stop the reads for the others.
+    let score = |t: &Trail| -> usize {
+        controls
+            .iter()
+            .map(|c| audit::trail_score(t, &c.sources()))
+            .sum()
+    };
+    let serves_some = |t: &Trail| {
+        controls
+            .iter()
+            .any(|c| audit::trail_score(t, &c.sources()) == 3)
     };
     let account = aws::sts::account(&target.sts()).await?;
     tracing::debug!(%account, region = %target.region, "caller identity");
@@ -71,7 +78,7 @@ pub async fn discover(
     let full: Vec<Trail> = observed
         .trails
         .iter()
-        .filter(|t| audit::trail_score(t, &sources) == 3 && local_group(t, &account))
+        .filter(|t| serves_some(t) && local_group(t, &account))
         .cloned()
         .collect();
     if full.len() > 1 {
@@ -107,9 +114,9 @@ pub async fn discover(
         }
         // None could be read: fall through and report the error of the usual choice.
     }
-    let chosen = audit::choose_trail(&observed.trails, &account, &target.region, &sources).cloned();
+    let chosen = audit::choose_trail(&observed.trails, &account, &target.region, score).cloned();
     observed.chosen_trail = chosen.as_ref().map(|t| t.arn.clone());
-    if let Some(trail) = chosen.filter(|t| audit::trail_score(t, &sources) == 3) {
+    if let Some(trail) = chosen.filter(|t| serves_some(t)) {
         observed.log_group = Some(read_group(target, controls, opts, &account, &trail).await?);
     }
     Ok(observed)

@@ -442,9 +442,10 @@ fn among_several_trails_the_closest_to_compliant_is_chosen_and_named() {
     paused.arn = "arn:aws:cloudtrail:us-east-1:123456789012:trail/a-paused".into();
     paused.logging = Some(false);
     o.trails.insert(0, paused);
-    let chosen =
-        crate::audit::choose_trail(&o.trails, ACCOUNT, "us-east-1", &["iam.amazonaws.com"])
-            .unwrap();
+    let chosen = crate::audit::choose_trail(&o.trails, ACCOUNT, "us-east-1", |t| {
+        crate::audit::trail_score(t, &["iam.amazonaws.com"])
+    })
+    .unwrap();
     assert_eq!(chosen.name, "org");
     let a = audit(&control(), &o, MatchMode::Strict);
     assert!(
