@@ -556,11 +556,12 @@ fn breaches(op: &str, s: f64, t: f64) -> Option<bool> {
 
 /// Run the seven steps.
 pub fn audit(control: &Control, observed: &Observed, mode: MatchMode) -> Audit {
-    let steps = steps(control, observed, mode);
+    // Every filter is judged once, here; the steps read the verdicts.
     let filters = match &observed.log_group {
         Some(lg) if lg.readable => judge_filters(control, &lg.filters, mode),
         _ => Vec::new(),
     };
+    let steps = steps(control, observed, mode, &filters);
     Audit {
         control: control.id.clone(),
         account: observed.account.clone(),
@@ -571,7 +572,12 @@ pub fn audit(control: &Control, observed: &Observed, mode: MatchMode) -> Audit {
     }
 }
 
-fn steps(control: &Control, observed: &Observed, mode: MatchMode) -> Vec<Step> {
+fn steps(
+    control: &Control,
+    observed: &Observed,
+    mode: MatchMode,
+    verdicts: &[FilterVerdict],
+) -> Vec<Step> {
     let mut out = Vec::with_capacity(7);
     let chosen = observed
         .chosen_trail
@@ -643,7 +649,7 @@ fn steps(control: &Control, observed: &Observed, mode: MatchMode) -> Vec<Step> {
         out.extend((5..=7).map(|s| Step::not_reached(s, 4)));
         return out;
     };
-    out.extend(group_steps(control, observed, lg, mode));
+    out.extend(group_steps(control, observed, lg, mode, verdicts));
     out
 }
 
@@ -653,6 +659,7 @@ fn group_steps(
     observed: &Observed,
     lg: &LogGroup,
     mode: MatchMode,
+    verdicts: &[FilterVerdict],
 ) -> Vec<Step> {
     let mut out = Vec::with_capacity(4);
     let where_ = format!("{} ({}, account {})", lg.name, lg.region, lg.account);
@@ -681,11 +688,10 @@ fn group_steps(
         out.extend((5..=7).map(|s| Step::not_reached(s, 4)));
         return out;
     }
-    let verdicts = judge_filters(control, &lg.filters, mode);
     let good: Vec<&MetricFilter> = lg
         .filters
         .iter()
-        .zip(&verdicts)
+        .zip(verdicts)
         .filter(|(_, v)| v.compliant)
         .map(|(f, _)| f)
         .collect();

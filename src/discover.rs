@@ -219,20 +219,12 @@ async fn read_group(
         .collect();
     lg.composite_alarms = all.composite.into_iter().filter(|n| ours(n)).collect();
 
-    // Topics: those the working alarms notify (audit), plus the one the plan will use.
-    let verdicts: Vec<Vec<audit::FilterVerdict>> = controls
-        .iter()
-        .map(|c| audit::judge_filters(c, &lg.filters, opts.mode))
-        .collect();
+    // Topics: those of the alarms that fire on one event of some filter's metric (the audit
+    // follows them; judging the filters' patterns is left to the audit, done once), plus the one
+    // the plan will use.
     let working = |a: &crate::observed::Alarm| {
-        verdicts.iter().any(|vs| {
-            lg.filters.iter().zip(vs).any(|(f, v)| {
-                v.compliant
-                    && f.metrics.iter().any(|m| {
-                        a.watches(&m.metric_name, &m.namespace)
-                            && audit::alarm_problems_on(a, m).is_empty()
-                    })
-            })
+        lg.filters.iter().flat_map(|f| f.metrics.iter()).any(|m| {
+            a.watches(&m.metric_name, &m.namespace) && audit::alarm_problems_on(a, m).is_empty()
         })
     };
     let mut topics: Vec<String> = Vec::new();

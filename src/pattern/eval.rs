@@ -40,6 +40,11 @@ pub fn matches(p: &Pattern, event: &Json) -> bool {
     matches_expr(&p.expr, event)
 }
 
+/// True when one comparison holds on the JSON log event.
+pub(super) fn matches_comparison(c: &Comparison, event: &Json) -> bool {
+    compare(c, &resolve(&c.selector, event))
+}
+
 fn matches_expr(e: &Expr, event: &Json) -> bool {
     match e {
         Expr::Or(items) => items.iter().any(|i| matches_expr(i, event)),

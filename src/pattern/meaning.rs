@@ -9,9 +9,10 @@
 //! (or a combination of them), or anything else. Candidate values are generated for each field,
 //! and one representative is kept per distinct vector of truths of that field's comparisons.
 //! Every combination of representatives over the fields R and F mention is then a concrete
-//! event, on which both patterns are evaluated with the concrete evaluator ([`super::matches`]),
-//! so the semantics (`!=` on a missing field is false, a `null` field exists, ...) are the
-//! evaluator's. An event R matches and F does not is a *missed case* (F is narrower); one F
+//! event, on which both patterns are evaluated with the concrete evaluator's semantics (each
+//! representative's comparisons are evaluated once by [`super::matches`]' own code, then the
+//! patterns are evaluated over those truths), so `!=` on a missing field is false, a `null`
+//! field exists, and so on, exactly as for a real event. An event R matches and F does not is a *missed case* (F is narrower); one F
 //! matches and R does not is an *extra match* (broader). Each comes with a readable witness.
 //!
 //! Outside the fragment (regexes, numbers, array indexes or wildcards in selectors, a selector
@@ -23,12 +24,14 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as Json};
 
 use super::ast::{Comparison, Op, Pattern, Segment, Value};
-use super::eval::matches;
+use super::eval::matches_comparison;
 
 /// The largest number of events one judgement evaluates.
 pub const MAX_COMBINATIONS: usize = 200_000;
 /// How many witnesses of each kind are reported.
 const WITNESSES: usize = 3;
+/// Once this many of each kind are found the search stops (the simplest are reported).
+const WITNESSES_SEARCHED: usize = 12;
 
 /// What the comparison of F with R found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,10 +96,14 @@ pub fn compare_meaning(f: &Pattern, r: &Pattern) -> Meaning {
             }
         }
     }
-    let classes: Vec<(&Vec<String>, Vec<Option<Json>>)> = fields
+    let classes: Vec<(&Vec<String>, Vec<(Option<Json>, Vec<bool>)>)> = fields
         .iter()
         .map(|(path, cmps)| (path, representatives(path, cmps)))
         .collect();
+    // Each comparison's truth depends on its own field only: evaluate the patterns over the
+    // precomputed truths of each representative.
+    let cmps: Vec<&Vec<&Comparison>> = fields.values().collect();
+    let (cf, cr) = (compile(&f.expr, &cmps), compile(&r.expr, &cmps));
     let total = classes
         .iter()
         .try_fold(1usize, |n, (_, reps)| n.checked_mul(reps.len()));
@@ -112,17 +119,21 @@ pub fn compare_meaning(f: &Pattern, r: &Pattern) -> Meaning {
     let mut extra: Vec<(usize, String)> = Vec::new();
     let mut index = vec![0usize; classes.len()];
     loop {
-        let values: Vec<(&Vec<String>, &Option<Json>)> = classes
-            .iter()
-            .zip(&index)
-            .map(|((path, reps), i)| (*path, &reps[*i]))
-            .collect();
-        let event = build_event(&values);
-        let (in_r, in_f) = (matches(r, &event), matches(f, &event));
+        let truth = |field: usize, atom: usize| classes[field].1[index[field]].1[atom];
+        let (in_r, in_f) = (cr.eval(&truth), cf.eval(&truth));
         if in_r != in_f {
+            let values: Vec<(&Vec<String>, &Option<Json>)> = classes
+                .iter()
+                .zip(&index)
+                .map(|((path, reps), i)| (*path, &reps[*i].0))
+                .collect();
             let present = values.iter().filter(|(_, v)| v.is_some()).count();
             let list = if in_r { &mut missed } else { &mut extra };
             list.push((present, describe(&values)));
+            // Enough witnesses of both kinds: the verdict (narrower) cannot change.
+            if missed.len() >= WITNESSES_SEARCHED && extra.len() >= WITNESSES_SEARCHED {
+                return verdict(missed, extra);
+            }
         }
         // Next combination (odometer).
         let mut k = 0;
@@ -162,7 +173,7 @@ fn verdict(mut missed: Vec<(usize, String)>, mut extra: Vec<(usize, String)>) ->
 /// One value per class of a field: absent (`None`), `null`, booleans, and strings built from the
 /// constants and wildcard ends that the field's comparisons mention, kept when they give a new
 /// vector of truths over those comparisons.
-fn representatives(path: &[String], cmps: &[&Comparison]) -> Vec<Option<Json>> {
+fn representatives(path: &[String], cmps: &[&Comparison]) -> Vec<(Option<Json>, Vec<bool>)> {
     let mut exact: Vec<String> = Vec::new();
     let mut prefixes: Vec<String> = Vec::new();
     let mut suffixes: Vec<String> = Vec::new();
@@ -185,22 +196,26 @@ fn representatives(path: &[String], cmps: &[&Comparison]) -> Vec<Option<Json>> {
     let mut candidates: Vec<Option<Json>> = vec![None, Some(Json::Null)];
     candidates.push(Some(Json::Bool(true)));
     candidates.push(Some(Json::Bool(false)));
-    let mut strings: Vec<String> = Vec::new();
-    for c in exact.iter().chain(&prefixes).chain(&suffixes) {
-        strings.push(c.clone());
-        strings.push(format!("{c}{filler}"));
-        strings.push(format!("{filler}{c}"));
-        strings.push(format!("{filler}{c}{filler}"));
-    }
-    for p in &prefixes {
-        for s in &suffixes {
-            strings.push(format!("{p}{s}"));
-            strings.push(format!("{p}{filler}{s}"));
+    let mut strings: Vec<String> = exact.clone();
+    // With wildcard ends, a value may also start or end like a constant, or both at once; with
+    // exact constants only, "equal to one of them" or "none" are all the classes there are.
+    if !prefixes.is_empty() || !suffixes.is_empty() {
+        for c in exact.iter().chain(&prefixes).chain(&suffixes) {
+            strings.push(c.clone());
+            strings.push(format!("{c}{filler}"));
+            strings.push(format!("{filler}{c}"));
+            strings.push(format!("{filler}{c}{filler}"));
         }
-    }
-    for a in exact.iter().chain(&prefixes) {
-        for b in exact.iter().chain(&suffixes) {
-            strings.push(format!("{a}{b}"));
+        for a in exact.iter().chain(&prefixes) {
+            for b in &suffixes {
+                strings.push(format!("{a}{b}"));
+                strings.push(format!("{a}{filler}{b}"));
+            }
+        }
+        for a in &prefixes {
+            for b in &exact {
+                strings.push(format!("{a}{b}"));
+            }
         }
     }
     strings.push(filler.to_string());
@@ -211,23 +226,47 @@ fn representatives(path: &[String], cmps: &[&Comparison]) -> Vec<Option<Json>> {
     let mut reps = Vec::new();
     for cand in candidates {
         let event = build_event(&[(&path.to_vec(), &cand)]);
-        let truths: Vec<bool> = cmps
-            .iter()
-            .map(|c| {
-                matches(
-                    &Pattern {
-                        expr: super::ast::Expr::Cmp((*c).clone()),
-                    },
-                    &event,
-                )
-            })
-            .collect();
+        let truths: Vec<bool> = cmps.iter().map(|c| matches_comparison(c, &event)).collect();
         if !seen.contains(&truths) {
-            seen.push(truths);
-            reps.push(cand);
+            seen.push(truths.clone());
+            reps.push((cand, truths));
         }
     }
     reps
+}
+
+/// A pattern as a formula over (field, comparison) atoms.
+enum Formula {
+    Or(Vec<Formula>),
+    And(Vec<Formula>),
+    Atom(usize, usize),
+}
+
+impl Formula {
+    fn eval(&self, truth: &impl Fn(usize, usize) -> bool) -> bool {
+        match self {
+            Formula::Or(items) => items.iter().any(|i| i.eval(truth)),
+            Formula::And(items) => items.iter().all(|i| i.eval(truth)),
+            Formula::Atom(field, atom) => truth(*field, *atom),
+        }
+    }
+}
+
+/// `expr` with each comparison replaced by its (field, comparison) index in `cmps`.
+fn compile(expr: &super::ast::Expr, cmps: &[&Vec<&Comparison>]) -> Formula {
+    use super::ast::Expr;
+    match expr {
+        Expr::Or(items) => Formula::Or(items.iter().map(|i| compile(i, cmps)).collect()),
+        Expr::And(items) => Formula::And(items.iter().map(|i| compile(i, cmps)).collect()),
+        Expr::Cmp(c) => {
+            let at = cmps
+                .iter()
+                .enumerate()
+                .find_map(|(fi, list)| list.iter().position(|x| *x == c).map(|ai| (fi, ai)));
+            let (fi, ai) = at.expect("every comparison was collected by field");
+            Formula::Atom(fi, ai)
+        }
+    }
 }
 
 /// A JSON event with each field at its path (absent fields left out).
