@@ -96,7 +96,7 @@ pub fn compare_meaning(f: &Pattern, r: &Pattern) -> Meaning {
             }
         }
     }
-    let classes: Vec<(&Vec<String>, Vec<(Option<Json>, Vec<bool>)>)> = fields
+    let classes: Vec<(&Vec<String>, Vec<Representative>)> = fields
         .iter()
         .map(|(path, cmps)| (path, representatives(path, cmps)))
         .collect();
@@ -173,7 +173,11 @@ fn verdict(mut missed: Vec<(usize, String)>, mut extra: Vec<(usize, String)>) ->
 /// One value per class of a field: absent (`None`), `null`, booleans, and strings built from the
 /// constants and wildcard ends that the field's comparisons mention, kept when they give a new
 /// vector of truths over those comparisons.
-fn representatives(path: &[String], cmps: &[&Comparison]) -> Vec<(Option<Json>, Vec<bool>)> {
+/// A value standing for its class (`None`: the field is absent) and the truth of each of the
+/// field's comparisons on it.
+type Representative = (Option<Json>, Vec<bool>);
+
+fn representatives(path: &[String], cmps: &[&Comparison]) -> Vec<Representative> {
     let mut exact: Vec<String> = Vec::new();
     let mut prefixes: Vec<String> = Vec::new();
     let mut suffixes: Vec<String> = Vec::new();
