@@ -364,6 +364,14 @@ pub fn alarm_problems_on(alarm: &Alarm, metric: &MetricTransformation) -> Vec<St
     // What the alarm compares with its threshold: statistic, dimensions, unit.
     let (stat, dims, unit) = if alarm.is_math() {
         match math_source(alarm) {
+            Ok(m) if m.account_id.is_some() => {
+                return vec![format!(
+                    "its metric math reads {}/{} of account {}, not this account's metric",
+                    m.namespace,
+                    m.metric_name,
+                    m.account_id.as_deref().unwrap_or_default()
+                )]
+            }
             Ok(m) if m.metric_name == metric.metric_name && m.namespace == metric.namespace => {
                 (Some(m.stat.clone()), m.dimensions.clone(), m.unit.clone())
             }
@@ -387,6 +395,15 @@ pub fn alarm_problems_on(alarm: &Alarm, metric: &MetricTransformation) -> Vec<St
     };
     let stat = stat.unwrap_or_default();
     let default = metric.default_value;
+    // A percentile over fewer samples than it needs is not evaluated with `ignore`: one event
+    // (one sample) leaves the alarm as it was.
+    if stat.starts_with('p')
+        && alarm.evaluate_low_sample_count_percentile.as_deref() == Some("ignore")
+    {
+        problems.push(format!(
+            "{stat} with EvaluateLowSampleCountPercentile=ignore does not evaluate a period with one event"
+        ));
+    }
     match one_event_value(&stat, metric, default) {
         Err(why) => problems.push(why),
         Ok(one) => match (alarm.comparison_operator.as_deref(), alarm.threshold) {
@@ -458,13 +475,16 @@ pub fn alarm_problems_on(alarm: &Alarm, metric: &MetricTransformation) -> Vec<St
             show(&metric.dimensions)
         ));
     }
-    let alarm_unit = unit.as_deref().filter(|u| *u != "None");
-    if alarm_unit.is_some() && alarm_unit != metric.unit.as_deref() {
-        problems.push(format!(
-            "its unit {} differs from the metric's ({}), so it sees no data",
-            alarm_unit.unwrap_or_default(),
-            metric.unit.as_deref().unwrap_or("none")
-        ));
+    // An alarm that names a unit (even `None`) sees only datapoints published with that unit.
+    if let Some(u) = unit.as_deref() {
+        let named = (u != "None").then_some(u);
+        let published = metric.unit.as_deref().filter(|m| *m != "None");
+        if named != published {
+            problems.push(format!(
+                "its unit {u} differs from the metric's ({}), so it sees no data",
+                published.unwrap_or("none")
+            ));
+        }
     }
     problems
 }
@@ -496,6 +516,13 @@ fn one_event_value(
     default: Option<f64>,
 ) -> Result<f64, String> {
     if stat == "SampleCount" {
+        // A value read from a field that an event may not have publishes nothing for it.
+        if metric.value.trim().parse::<f64>().is_err() {
+            return Err(format!(
+                "the filter publishes metric value {:?}, not a number: an event without that field publishes nothing",
+                metric.value
+            ));
+        }
         return match default {
             None => Ok(1.0),
             Some(d) => Err(format!(
@@ -1340,6 +1367,39 @@ mod tests {
                     a.extended_statistic = Some("tm90".into())
                 },
                 Some("not judged"),
+            ),
+            (
+                "unit None, metric Count",
+                |a, m| {
+                    a.unit = Some("None".into());
+                    m.unit = Some("Count".into())
+                },
+                Some("sees no data"),
+            ),
+            (
+                "unit Count, metric Count",
+                |a, m| {
+                    a.unit = Some("Count".into());
+                    m.unit = Some("Count".into())
+                },
+                None,
+            ),
+            (
+                "p99 ignoring low sample counts",
+                |a, _| {
+                    a.statistic = None;
+                    a.extended_statistic = Some("p99".into());
+                    a.evaluate_low_sample_count_percentile = Some("ignore".into())
+                },
+                Some("EvaluateLowSampleCountPercentile"),
+            ),
+            (
+                "SampleCount of a field value",
+                |a, m| {
+                    a.statistic = Some("SampleCount".into());
+                    m.value = "$.count".into()
+                },
+                Some("not a number"),
             ),
         ];
         for (label, edit, want) in cases {

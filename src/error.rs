@@ -42,7 +42,8 @@ impl Error {
     {
         let code = err.code().map(str::to_string);
         let message = match (err.message(), &code) {
-            (Some(m), _) if !m.is_empty() => m.to_string(),
+            // One line, whatever AWS sent.
+            (Some(m), _) if !m.is_empty() => m.split_whitespace().collect::<Vec<_>>().join(" "),
             (_, Some(_)) => "(no message)".to_string(),
             (_, None) => root_cause(&err),
         };

@@ -154,6 +154,9 @@ pub struct Alarm {
     pub insufficient_data_actions: Vec<String>,
     pub dimensions: Vec<(String, String)>,
     pub unit: Option<String>,
+    /// `EvaluateLowSampleCountPercentile` (`evaluate` or `ignore`) of a percentile alarm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluate_low_sample_count_percentile: Option<String>,
     /// A metric-math alarm's queries (`Metrics`); empty for an alarm on one metric.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<MetricQuery>,
@@ -180,6 +183,9 @@ pub struct MetricStat {
     pub dimensions: Vec<(String, String)>,
     pub stat: String,
     pub period: Option<i32>,
+    /// The account whose metric the query reads (cross-account metric math), when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
@@ -195,6 +201,9 @@ pub struct KmsKey {
     /// `AWS` (AWS-managed, e.g. `alias/aws/sns`) or `CUSTOMER`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<String>,
+    /// `KeyState`: `Enabled`, `Disabled`, `PendingDeletion`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
     /// The key policy (JSON text), for a customer-managed key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,

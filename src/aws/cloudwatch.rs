@@ -49,6 +49,9 @@ fn alarm_of(a: &MetricAlarm) -> Alarm {
             })
             .collect(),
         unit: a.unit().map(|u| u.as_str().to_string()),
+        evaluate_low_sample_count_percentile: a
+            .evaluate_low_sample_count_percentile()
+            .map(str::to_string),
         metrics: a
             .metrics()
             .iter()
@@ -79,6 +82,7 @@ fn alarm_of(a: &MetricAlarm) -> Alarm {
                             .collect(),
                         stat: m.stat().unwrap_or_default().to_string(),
                         period: m.period(),
+                        account_id: q.account_id().map(str::to_string),
                         unit: m.unit().map(|u| u.as_str().to_string()),
                     }
                 }),

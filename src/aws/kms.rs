@@ -33,6 +33,7 @@ pub async fn key(client: &Client, id: &str) -> KmsKey {
     };
     key.arn = meta.arn().map(str::to_string);
     key.manager = meta.key_manager().map(|m| m.as_str().to_string());
+    key.state = meta.key_state().map(|s| s.as_str().to_string());
     if meta.key_manager() != Some(&KeyManagerType::Customer) {
         return key;
     }

@@ -16,7 +16,8 @@
 //! matches and R does not is an *extra match* (broader). Each comes with a readable witness.
 //!
 //! Outside the fragment (regexes, numbers, array indexes or wildcards in selectors, a selector
-//! that is a prefix of another) the verdict is `Undecided`, with the reason. So is a search that
+//! that is a prefix of another, a `*` inside a value or at both of its ends) the verdict is
+//! `Undecided`, with the reason. So is a search that
 //! would exceed [`MAX_COMBINATIONS`].
 
 use std::collections::BTreeMap;
@@ -65,7 +66,19 @@ pub fn compare_meaning(f: &Pattern, r: &Pattern) -> Meaning {
             }
         }
         match (&c.op, &c.value) {
-            (Op::Eq | Op::Ne, Value::String(_)) => {}
+            (Op::Eq | Op::Ne, Value::String(v)) => {
+                // A `*` inside the value, or at both ends (`*m*`), makes classes the
+                // representatives below do not cover (a value holding several such parts).
+                let inner = v.trim_start_matches('*').trim_end_matches('*');
+                let both_ends = v.len() > 1 && v.starts_with('*') && v.ends_with('*');
+                if inner.contains('*') || (both_ends && !inner.is_empty()) {
+                    return Meaning::Undecided(format!(
+                        "the term {} {} {v:?} has a wildcard inside or at both ends",
+                        c.selector,
+                        c.op.as_str()
+                    ));
+                }
+            }
             (Op::IsNull | Op::IsTrue | Op::IsFalse | Op::NotExists, _) => {}
             (op, Value::Regex(_)) => {
                 return Meaning::Undecided(format!(
@@ -374,9 +387,9 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // A wider wildcard is broader.
+        // A shorter suffix is broader.
         match cmp(
-            r#"{ ($.errorCode = "*Unauthorized*") || ($.errorCode = "AccessDenied*") }"#,
+            r#"{ ($.errorCode = "*Operation") || ($.errorCode = "AccessDenied*") }"#,
             r,
         ) {
             Meaning::Differs { missed, extra } => {
@@ -384,6 +397,15 @@ mod tests {
                 assert!(!extra.is_empty());
             }
             other => panic!("{other:?}"),
+        }
+        // Wildcards inside a value or at both ends are not decided (one value can hold several
+        // such parts at once: "AccessDeniedException" holds both "Exc" and "tion").
+        for f in [
+            r#"{($.errorCode="*UnauthorizedOperation") || (($.errorCode="AccessDenied*") && (($.errorCode!="*Exc*") || ($.errorCode!="*tion*")))}"#,
+            r#"{ $.errorCode = "Access*Denied" }"#,
+            r#"{ ($.errorCode = "*Unauthorized*") || ($.errorCode = "AccessDenied*") }"#,
+        ] {
+            assert!(matches!(cmp(f, r), Meaning::Undecided(_)), "{f}");
         }
     }
 

@@ -194,6 +194,9 @@ fn check(tree: &Ast) -> Result<(), (usize, String)> {
                     );
                 }
             }
+            if !r.greedy {
+                return at(&r.op.span, "a greedy quantifier (lazy quantifiers such as *? are not supported)");
+            }
             if matches!(*r.ast, Ast::Repetition(_)) {
                 return at(&r.op.span, "one quantifier per item (a quantifier of a quantifier is not supported)");
             }
@@ -201,7 +204,13 @@ fn check(tree: &Ast) -> Result<(), (usize, String)> {
         }
         Ast::Group(g) => at(&g.span, "parentheses are not supported in CloudWatch regex (no sub-patterns)"),
         Ast::Flags(f) => at(&f.span, "flags are not supported in CloudWatch regex"),
-        Ast::Alternation(a) => a.asts.iter().try_for_each(check),
+        Ast::Alternation(a) => {
+            // An empty branch (`Policy|`) would match every value.
+            if let Some(empty) = a.asts.iter().find(|b| matches!(b, Ast::Empty(_))) {
+                return at(empty.span(), "something on each side of | (an empty alternative matches everything)");
+            }
+            a.asts.iter().try_for_each(check)
+        }
         Ast::Concat(c) => c.asts.iter().try_for_each(check),
     }
 }
@@ -316,6 +325,8 @@ mod tests {
             ("\\x4", 3),
             ("a{2000}", 1),
             ("", 0),
+            ("Policy|", 7),
+            ("a*?", 1),
         ] {
             let err = Regex::new(re)
                 .err()

@@ -253,9 +253,14 @@ impl Ctx<'_> {
             what.push(format!("does not notify {topic}"));
         }
         desired.alarm_description = was.alarm_description.clone().or(desired.alarm_description);
+        // The user's missing-data treatment is kept unless it is what keeps the alarm from
+        // notifying (`breaching`/`ignore` with no default value): then the spec's.
         desired.treat_missing_data = was
             .treat_missing_data
             .clone()
+            .filter(|t| {
+                metric.default_value.is_some() || !matches!(t.as_str(), "breaching" | "ignore")
+            })
             .or(desired.treat_missing_data);
         desired.alarm_actions = was.alarm_actions.clone();
         if !desired.alarm_actions.contains(&topic) {

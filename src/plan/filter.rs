@@ -54,13 +54,6 @@ impl Ctx<'_> {
         };
         let judged: Vec<(&MetricFilter, &crate::audit::FilterVerdict)> =
             self.lg.filters.iter().zip(&audit.filters).collect();
-        let publishes = |f: &MetricFilter, m: &Metric| {
-            f.metrics.iter().any(|t| {
-                t.metric_name == m.metric_name
-                    && t.namespace == m.namespace
-                    && t.dimensions.is_empty()
-            })
-        };
         // Notes on filters that are not reused, so the plan says why.
         let others: Vec<String> = judged
             .iter()
@@ -96,22 +89,30 @@ impl Ctx<'_> {
             })
             .max_by_key(|(confirmed, ours, _, _)| (*confirmed, *ours))
             .map(|(_, _, f, metric)| (f, metric));
+        // A metric can carry the control's alarm when that alarm would fire on one event of it:
+        // no dimensions, a positive numeric value, no default value that dilutes it.
+        let usable = |m: &Metric| alarm_problems_on(&self.spec_alarm(m), m).is_empty();
         let chosen = working
             .or_else(|| {
                 compliant()
-                    .filter(|f| publishes(f, &ours))
-                    .max_by_key(|f| f.name == spec.name)
-                    .map(|f| (f, ours.clone()))
+                    .filter_map(|f| {
+                        f.metrics
+                            .iter()
+                            .find(|m| {
+                                m.metric_name == ours.metric_name
+                                    && m.namespace == ours.namespace
+                                    && usable(m)
+                            })
+                            .map(|m| (f, m.clone()))
+                    })
+                    .max_by_key(|(f, _)| f.name == spec.name)
             })
             .or_else(|| {
-                // Another compliant filter, if its metric can carry a plain alarm: one published
-                // with dimensions gives an alarm nothing (or only one dimension value) to see.
-                compliant().filter(|f| f.name != spec.name).find_map(|f| {
-                    f.metrics
-                        .iter()
-                        .find(|m| m.dimensions.is_empty())
-                        .map(|m| (f, m.clone()))
-                })
+                // Another compliant filter, if its metric can carry the alarm: one published with
+                // dimensions gives an alarm nothing (or only one dimension value) to see.
+                compliant()
+                    .filter(|f| f.name != spec.name)
+                    .find_map(|f| f.metrics.iter().find(|m| usable(m)).map(|m| (f, m.clone())))
             });
         if let Some((f, metric)) = chosen {
             let v = judged
@@ -169,7 +170,22 @@ impl Ctx<'_> {
                 let what = if f.pattern != desired.pattern {
                     format!("its pattern is {v}")
                 } else {
-                    "it does not publish the control's metric".to_string()
+                    let problems: Vec<String> = f
+                        .metrics
+                        .iter()
+                        .filter(|m| {
+                            m.metric_name == ours.metric_name && m.namespace == ours.namespace
+                        })
+                        .flat_map(|m| alarm_problems_on(&self.spec_alarm(m), m))
+                        .collect();
+                    if problems.is_empty() {
+                        "it does not publish the control's metric".to_string()
+                    } else {
+                        format!(
+                            "its metric cannot carry an alarm that fires on one event ({})",
+                            problems.join(", ")
+                        )
+                    }
                 };
                 (
                     Action::Update,

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::topic_policy::{effect, glob, label, statements, strings};
+use super::topic_policy::{conditions_hold, effect, glob, label, statements, strings, AlarmOrigin};
 use crate::observed::KmsKey;
 
 /// The `Sid` of the statement trailwatch tells the key's owner to add.
@@ -33,13 +33,19 @@ pub fn names_aws_sns_alias(id: &str) -> bool {
     id == "alias/aws/sns" || (id.starts_with("arn:") && id.ends_with(":alias/aws/sns"))
 }
 
-/// Judge the key that encrypts a topic.
-pub fn cloudwatch_can_use(key: &KmsKey) -> KeyUse {
+/// Judge the key that encrypts a topic, for alarms of `origin` (a conditional Allow counts when
+/// its conditions hold for them: `aws:SourceArn`, `aws:SourceAccount`).
+pub fn cloudwatch_can_use(key: &KmsKey, origin: &AlarmOrigin) -> KeyUse {
     if key.manager.as_deref() == Some("AWS") || names_aws_sns_alias(&key.id) {
         return KeyUse::AwsManaged;
     }
     if let Some(e) = &key.read_error {
         return KeyUse::Unreadable(e.clone());
+    }
+    if let Some(state) = key.state.as_deref().filter(|s| *s != "Enabled") {
+        return KeyUse::NotGranted(format!(
+            "the key is {state}, so nothing can be encrypted with it"
+        ));
     }
     let Some(text) = key.policy.as_deref() else {
         return KeyUse::Unreadable("the key policy was not returned".into());
@@ -49,16 +55,27 @@ pub fn cloudwatch_can_use(key: &KmsKey) -> KeyUse {
     };
     let statements = statements(&policy);
     for (i, s) in statements.iter().enumerate() {
-        if effect(s) == Some("Deny") && for_cloudwatch(s) && NEEDED.iter().any(|a| grants(s, a)) {
-            return KeyUse::NotGranted(format!("{} denies CloudWatch the key", label(s, i)));
+        if effect(s) != Some("Deny") {
+            continue;
+        }
+        // A Deny written with NotPrincipal or NotAction may well cover CloudWatch: not judged,
+        // so it counts against the key (the safe direction).
+        let not_form = s.get("NotPrincipal").is_some() || s.get("NotAction").is_some();
+        if not_form || (for_cloudwatch(s) && NEEDED.iter().any(|a| grants(s, a))) {
+            return KeyUse::NotGranted(format!(
+                "{} is a Deny that {} CloudWatch the key",
+                label(s, i),
+                if not_form { "may deny" } else { "denies" }
+            ));
         }
     }
-    // Every needed action must be granted by an unconditional Allow to CloudWatch.
+    // Every needed action must be granted to CloudWatch by an Allow whose conditions hold for
+    // this account's alarms (or that has none).
     let mut granted_by = Vec::new();
     for action in NEEDED {
         let found = statements.iter().enumerate().find(|(_, s)| {
             effect(s) == Some("Allow")
-                && s.get("Condition").is_none()
+                && conditions_hold(s.get("Condition"), origin)
                 && for_cloudwatch(s)
                 && grants(s, action)
         });
@@ -66,7 +83,7 @@ pub fn cloudwatch_can_use(key: &KmsKey) -> KeyUse {
             Some((i, s)) => granted_by.push(label(s, i)),
             None => {
                 return KeyUse::NotGranted(format!(
-                    "no unconditional Allow gives cloudwatch.amazonaws.com {action}{}",
+                    "no Allow (unconditional, or conditioned on this account's alarms) gives cloudwatch.amazonaws.com {action}{}",
                     if action == "kms:GenerateDataKey" {
                         "*"
                     } else {
@@ -121,6 +138,19 @@ fn grants(s: &Value, action: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn origin() -> AlarmOrigin<'static> {
+        AlarmOrigin {
+            partition: "aws",
+            region: "us-east-1",
+            account: "123456789012",
+            alarm_name: "IAMPolicyChanges",
+        }
+    }
+
+    fn judge(k: &KmsKey) -> KeyUse {
+        cloudwatch_can_use(k, &origin())
+    }
+
     fn customer(policy: Value) -> KmsKey {
         KmsKey {
             id: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -130,6 +160,7 @@ mod tests {
                     .into(),
             ),
             manager: Some("CUSTOMER".into()),
+            state: Some("Enabled".into()),
             policy: Some(policy.to_string()),
             read_error: None,
         }
@@ -154,7 +185,7 @@ mod tests {
                 read_error: Some("NotFoundException".into()),
                 ..Default::default()
             };
-            assert_eq!(cloudwatch_can_use(&k), KeyUse::AwsManaged, "{id}");
+            assert_eq!(judge(&k), KeyUse::AwsManaged, "{id}");
         }
         // By key id or key ARN only DescribeKey's KeyManager tells.
         let k = KmsKey {
@@ -162,29 +193,26 @@ mod tests {
             manager: Some("AWS".into()),
             ..Default::default()
         };
-        assert_eq!(cloudwatch_can_use(&k), KeyUse::AwsManaged);
+        assert_eq!(judge(&k), KeyUse::AwsManaged);
     }
 
     #[test]
     fn a_customer_key_must_grant_both_actions_to_cloudwatch() {
         // The default key policy (root account only) does not let a service principal in.
         assert!(matches!(
-            cloudwatch_can_use(&customer(root_only())),
+            judge(&customer(root_only())),
             KeyUse::NotGranted(why) if why.contains("kms:Decrypt")
         ));
         let mut p = root_only();
         p["Statement"].as_array_mut().unwrap().push(statement());
-        assert!(matches!(
-            cloudwatch_can_use(&customer(p)),
-            KeyUse::Usable(_)
-        ));
+        assert!(matches!(judge(&customer(p)), KeyUse::Usable(_)));
         // Decrypt alone is not enough.
         let mut p = root_only();
         p["Statement"].as_array_mut().unwrap().push(json!({
             "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
             "Action": "kms:Decrypt", "Resource": "*"}));
         assert!(matches!(
-            cloudwatch_can_use(&customer(p)),
+            judge(&customer(p)),
             KeyUse::NotGranted(why) if why.contains("GenerateDataKey")
         ));
         // kms:* to CloudWatch is enough; a conditional Allow is not judged and does not count.
@@ -192,18 +220,12 @@ mod tests {
         p["Statement"].as_array_mut().unwrap().push(json!({
             "Effect": "Allow", "Principal": {"Service": ["sns.amazonaws.com", "cloudwatch.amazonaws.com"]},
             "Action": "kms:*", "Resource": "*"}));
-        assert!(matches!(
-            cloudwatch_can_use(&customer(p)),
-            KeyUse::Usable(_)
-        ));
+        assert!(matches!(judge(&customer(p)), KeyUse::Usable(_)));
         let mut p = root_only();
         let mut s = statement();
         s["Condition"] = json!({"StringEquals": {"kms:ViaService": "sns.us-east-1.amazonaws.com"}});
         p["Statement"].as_array_mut().unwrap().push(s);
-        assert!(matches!(
-            cloudwatch_can_use(&customer(p)),
-            KeyUse::NotGranted(_)
-        ));
+        assert!(matches!(judge(&customer(p)), KeyUse::NotGranted(_)));
     }
 
     #[test]
@@ -214,16 +236,30 @@ mod tests {
         list.push(json!({"Sid": "NoCW", "Effect": "Deny", "Principal": "*",
             "Action": "kms:Decrypt", "Resource": "*"}));
         assert!(matches!(
-            cloudwatch_can_use(&customer(p)),
+            judge(&customer(p)),
             KeyUse::NotGranted(why) if why.contains("NoCW")
         ));
+        // A Deny in the NotPrincipal or NotAction form is not judged: it counts against the key.
+        for deny in [
+            json!({"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/Admin"}, "Action": "kms:*", "Resource": "*"}),
+            json!({"Effect": "Deny", "Principal": "*", "NotAction": "kms:Encrypt", "Resource": "*"}),
+        ] {
+            let mut p = root_only();
+            p["Statement"].as_array_mut().unwrap().push(statement());
+            p["Statement"].as_array_mut().unwrap().push(deny);
+            assert!(matches!(judge(&customer(p)), KeyUse::NotGranted(_)));
+        }
+        // A disabled key or one pending deletion encrypts nothing.
+        let mut p = root_only();
+        p["Statement"].as_array_mut().unwrap().push(statement());
+        let mut k = customer(p);
+        k.state = Some("PendingDeletion".into());
+        assert!(matches!(judge(&k), KeyUse::NotGranted(why) if why.contains("PendingDeletion")));
         let k = KmsKey {
             id: "arn:aws:kms:us-east-1:123456789012:key/x".into(),
             read_error: Some("kms:DescribeKey in us-east-1: AccessDeniedException: no".into()),
             ..Default::default()
         };
-        assert!(
-            matches!(cloudwatch_can_use(&k), KeyUse::Unreadable(e) if e.contains("AccessDenied"))
-        );
+        assert!(matches!(judge(&k), KeyUse::Unreadable(e) if e.contains("AccessDenied")));
     }
 }

@@ -357,6 +357,26 @@ impl Ctx<'_> {
             .is_some_and(|t| t.confirmed().next().is_some())
     }
 
+    /// The alarm the control's spec would create on `metric` (to ask whether a metric can carry
+    /// it).
+    fn spec_alarm(&self, metric: &Metric) -> Alarm {
+        let spec = &self.control.alarm;
+        Alarm {
+            name: spec.name.clone(),
+            metric_name: Some(metric.metric_name.clone()),
+            namespace: Some(metric.namespace.clone()),
+            statistic: Some(spec.statistic.clone()),
+            period: Some(spec.period),
+            evaluation_periods: Some(spec.evaluation_periods),
+            threshold: Some(spec.threshold),
+            comparison_operator: Some(spec.comparison_operator.clone()),
+            treat_missing_data: Some(spec.treat_missing_data.clone()),
+            actions_enabled: true,
+            unit: metric.unit.clone(),
+            ..Default::default()
+        }
+    }
+
     /// Alarms on `metric` that fire on one event and notify an SNS topic.
     fn working_alarms<'b>(&'b self, metric: &'b Metric) -> impl Iterator<Item = &'b Alarm> + 'b {
         self.lg.alarms.iter().filter(move |a| {
@@ -367,26 +387,52 @@ impl Ctx<'_> {
     }
 }
 
-/// Several controls share one topic, its policy statement, its key and its subscription: keep
-/// each shared change (same resource and name) in the first plan that has it and drop it from
-/// the later ones, so the plan lists, and apply sends, it once.
+/// Several controls share one topic, its policy statement, its key and its subscription: each
+/// shared change (same resource and name) is listed, and written, once. Where the plans disagree
+/// (one control's alarm is allowed to publish and another's is not), the change with a write
+/// wins over one without, and different writes are all kept; the apply sends each distinct
+/// write once.
 pub fn share(plans: &mut [Plan]) {
-    let mut seen: Vec<(Resource, String)> = Vec::new();
-    for plan in plans.iter_mut() {
-        plan.changes.retain(|c| {
-            let shared = matches!(
-                c.resource,
-                Resource::Topic | Resource::TopicPolicy | Resource::KmsKey | Resource::Subscription
-            );
+    let shared = |c: &Change| {
+        matches!(
+            c.resource,
+            Resource::Topic | Resource::TopicPolicy | Resource::KmsKey | Resource::Subscription
+        )
+    };
+    // For each shared key: where the first change with a write is (else the first change), and
+    // that change's write.
+    type Pick = ((Resource, String), (usize, usize), Option<WriteRequest>);
+    let mut chosen: Vec<Pick> = Vec::new();
+    for (pi, plan) in plans.iter().enumerate() {
+        for (ci, c) in plan.changes.iter().enumerate().filter(|(_, c)| shared(c)) {
             let key = (c.resource, c.name.clone());
-            if !shared {
+            match chosen.iter_mut().find(|(k, _, _)| *k == key) {
+                None => chosen.push((key, (pi, ci), c.request.clone())),
+                Some((_, at, req)) => {
+                    if req.is_none() && c.request.is_some() {
+                        *at = (pi, ci);
+                        *req = c.request.clone();
+                    }
+                }
+            }
+        }
+    }
+    for (pi, plan) in plans.iter_mut().enumerate() {
+        let mut ci = 0;
+        plan.changes.retain(|c| {
+            let here = ci;
+            ci += 1;
+            if !shared(c) {
                 return true;
             }
-            if seen.contains(&key) {
-                return false;
+            let key = (c.resource, c.name.clone());
+            match chosen.iter().find(|(k, _, _)| *k == key) {
+                None => true,
+                // The chosen one, and any other distinct write (apply sends each write once).
+                Some((_, at, req)) => {
+                    *at == (pi, here) || (c.request.is_some() && c.request != *req)
+                }
             }
-            seen.push(key);
-            true
         });
     }
 }

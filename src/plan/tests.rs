@@ -873,3 +873,142 @@ fn a_compliant_filter_published_with_dimensions_is_not_reused_for_a_new_alarm() 
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn our_alarm_that_treats_missing_data_as_breaching_is_repaired_not_kept() {
+    let mut o = compliant();
+    lg(&mut o).alarms[0].treat_missing_data = Some("breaching".into());
+    let p = plan_for(&o, &Options::default());
+    let c = change(&p, Resource::Alarm);
+    assert_eq!(c.action, Action::Update, "{c:#?}");
+    match c.request.as_ref() {
+        Some(WriteRequest::PutMetricAlarm(a)) => {
+            assert_eq!(a.treat_missing_data.as_deref(), Some("notBreaching"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn our_filter_whose_default_value_dilutes_the_count_is_repaired() {
+    let mut o = compliant();
+    lg(&mut o).filters[0].metrics[0].default_value = Some(1.0);
+    lg(&mut o).alarms.clear();
+    let p = plan_for(&o, &Options::default());
+    let f = change(&p, Resource::MetricFilter);
+    assert_eq!(f.action, Action::Update, "{f:#?}");
+    assert!(f.reason.contains("cannot carry an alarm"), "{}", f.reason);
+    match f.request.as_ref() {
+        Some(WriteRequest::PutMetricFilter {
+            metric_transformations,
+            ..
+        }) => assert_eq!(metric_transformations[0].default_value, None),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Two controls whose alarms notify the same topic: a policy write one of them needs is never
+/// dropped because the other's alarm is already allowed.
+#[test]
+fn a_shared_policy_write_is_kept_when_one_control_needs_it() {
+    let c44 = control();
+    let c43 = Control::builtin("cis-4.3").unwrap();
+    let mut o = compliant();
+    // The policy lets only 4.3's alarm publish (by its ARN).
+    let policy = serde_json::json!({"Statement": [{"Sid": "OnlyRoot", "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "SNS:Publish", "Resource": TOPIC,
+        "Condition": {"ArnEquals": {"aws:SourceArn": format!("arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{}", c43.alarm.name)}}}]});
+    lg(&mut o).topics[0].policy = Some(policy.to_string());
+    let mut plans: Vec<Plan> = [&c43, &c44]
+        .iter()
+        .map(|c| {
+            let a = audit(c, &o, MatchMode::Strict);
+            plan(c, &o, &a, &Options::default())
+        })
+        .collect();
+    assert_eq!(
+        change(&plans[0], Resource::TopicPolicy).action,
+        Action::Keep
+    );
+    assert_eq!(
+        change(&plans[1], Resource::TopicPolicy).action,
+        Action::Update
+    );
+    share(&mut plans);
+    let policy_writes = crate::apply::writes(&plans)
+        .into_iter()
+        .filter(|w| matches!(w, WriteRequest::SetTopicPolicy { .. }))
+        .count();
+    assert_eq!(policy_writes, 1, "{plans:#?}");
+    // Listed once in all.
+    let listed: usize = plans
+        .iter()
+        .map(|p| {
+            p.changes
+                .iter()
+                .filter(|c| c.resource == Resource::TopicPolicy)
+                .count()
+        })
+        .sum();
+    assert_eq!(listed, 1);
+}
+
+/// Two controls whose working alarms notify two different unsubscribed topics of this account:
+/// `--subscribe` subscribes to both.
+#[test]
+fn subscriptions_to_different_topics_are_both_kept() {
+    let c44 = control();
+    let c43 = Control::builtin("cis-4.3").unwrap();
+    let mut o = observed();
+    let (a_topic, b_topic) = (
+        "arn:aws:sns:us-east-1:123456789012:team-a",
+        "arn:aws:sns:us-east-1:123456789012:team-b",
+    );
+    let mut f43 = filter(
+        "RootAccountUsage",
+        &c43.canonical_pattern(),
+        "RootAccountUsage",
+    );
+    f43.metrics[0].metric_name = c43.filter.metric_name.clone();
+    lg(&mut o).filters = vec![
+        filter(
+            "IAMPolicyChanges",
+            &c44.canonical_pattern(),
+            "IAMPolicyChanges",
+        ),
+        f43,
+    ];
+    let mut a44 = good_alarm("A", "IAMPolicyChanges");
+    a44.alarm_actions = vec![a_topic.into()];
+    let mut a43 = good_alarm("B", &c43.filter.metric_name);
+    a43.alarm_actions = vec![b_topic.into()];
+    lg(&mut o).alarms = vec![a44, a43];
+    let mut ta = topic(&[]);
+    ta.arn = a_topic.into();
+    let mut tb = topic(&[]);
+    tb.arn = b_topic.into();
+    lg(&mut o).topics = vec![ta, tb];
+    let opts = Options {
+        subscribe: Some(Endpoint {
+            protocol: "email".into(),
+            endpoint: "secops@example.com".into(),
+        }),
+        ..Default::default()
+    };
+    let mut plans: Vec<Plan> = [&c44, &c43]
+        .iter()
+        .map(|c| {
+            let a = audit(c, &o, MatchMode::Strict);
+            plan(c, &o, &a, &opts)
+        })
+        .collect();
+    share(&mut plans);
+    let subscribed: Vec<String> = crate::apply::writes(&plans)
+        .into_iter()
+        .filter_map(|w| match w {
+            WriteRequest::Subscribe { topic_arn, .. } => Some(topic_arn.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(subscribed, [a_topic, b_topic]);
+}

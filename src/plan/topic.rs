@@ -131,7 +131,13 @@ impl Ctx<'_> {
         let with = |why: String| {
             format!("{why}; add this statement to the key policy (trailwatch never edits key policies): {add}")
         };
-        Some(match kms::cloudwatch_can_use(&key) {
+        let origin = AlarmOrigin {
+            partition: &self.lg.partition,
+            region: &self.lg.region,
+            account: &self.observed.account,
+            alarm_name: &self.control.alarm.name,
+        };
+        Some(match kms::cloudwatch_can_use(&key, &origin) {
             kms::KeyUse::Usable(why) => keep(Resource::KmsKey, name, why, Some(doc)),
             kms::KeyUse::AwsManaged => blocked(
                 Resource::KmsKey,
@@ -235,7 +241,14 @@ impl Ctx<'_> {
     }
 
     /// The subscription: a confirmed one is enough; else `--subscribe`; else the user must act.
+    /// Its name says which topic it is on (several controls' alarms may notify different topics).
     pub(super) fn subscription(&self, arn: &str) -> Change {
+        let mut c = self.subscription_of(arn);
+        c.name = format!("{} on {arn}", c.name);
+        c
+    }
+
+    fn subscription_of(&self, arn: &str) -> Change {
         let topic = self.lg.topic(arn).filter(|t| t.exists);
         let subs = topic
             .and_then(|t| t.subscriptions.as_deref())

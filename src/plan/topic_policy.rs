@@ -206,7 +206,7 @@ fn applies(s: &Value, topic_arn: &str) -> bool {
 }
 
 /// Every condition is one we can show holds for this account's alarms.
-fn conditions_hold(condition: Option<&Value>, origin: &AlarmOrigin) -> bool {
+pub(super) fn conditions_hold(condition: Option<&Value>, origin: &AlarmOrigin) -> bool {
     let Some(condition) = condition else {
         return true;
     };

@@ -52,7 +52,7 @@ fn applied_json(
     };
     let mut extra = json!({ "applied": done });
     if let Some(e) = error {
-        extra["error"] = json!(e);
+        extra["error"] = json!(crate::redact::text(&e));
     }
     json_for(observed, per, compliant, extra)
 }
@@ -134,6 +134,12 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
         return Ok(exit(&befores, &plans));
     }
     if !args.yes {
+        // With JSON on stdout, the plan the question is about goes to the terminal (stderr).
+        if !text {
+            for p in &plans {
+                eprint!("{}", render::text::plan(p, req.palette));
+            }
+        }
         let account = &observed.account;
         if let Err(e) = super::confirm(&format!(
             "Send these {writes} write request(s) to account {account}?"
