@@ -1,7 +1,8 @@
 //! Plan -> AWS writes, in dependency order (topic, topic policy, subscription, filter, alarm).
 //!
 //! Apply sends exactly the write requests the plan lists and nothing else; it stops at the first
-//! failure and reports what was done. The caller re-reads the target afterwards.
+//! failure and reports what was done. The topic-policy merge re-reads the policy just before
+//! writing and refuses if it changed since the plan. The caller re-reads the target afterwards.
 
 use crate::aws;
 use crate::error::Error;
@@ -106,9 +107,23 @@ async fn send(target: &Target, w: &WriteRequest) -> Result<(String, String), Err
             region,
             topic_arn,
             policy,
+            expected_current,
             ..
         } => {
-            aws::sns::set_policy(&target.sns(region), topic_arn, policy).await?;
+            // A read-modify-write: re-read the policy just before writing, and refuse if it is
+            // not the one the plan merged into (someone changed it meanwhile).
+            let sns = target.sns(region);
+            let now = aws::sns::topic(&sns, topic_arn).await?;
+            let now: Option<serde_json::Value> = now
+                .policy
+                .as_deref()
+                .map(|p| serde_json::from_str(p).unwrap_or(serde_json::Value::String(p.into())));
+            if now != *expected_current {
+                return Err(Error::Refused(format!(
+                    "the policy of topic {topic_arn} changed since the plan was made: nothing was written to it; run trailwatch fix again to merge into the current policy"
+                )));
+            }
+            aws::sns::set_policy(&sns, topic_arn, policy).await?;
             (topic_arn.clone(), "policy merged".into())
         }
         WriteRequest::Subscribe {

@@ -28,7 +28,9 @@ impl Target {
     /// Load the standard AWS credential chain (`--profile`, environment, SSO, instance roles);
     /// `AWS_ENDPOINT_URL` is honoured by the SDK itself.
     pub async fn load(profile: Option<&str>, region: Option<&str>) -> Result<Target, Error> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry_config())
+            .timeout_config(timeout_config());
         if let Some(p) = profile {
             check_profile(p).await?;
             loader = loader.profile_name(p);
@@ -81,6 +83,26 @@ impl Target {
     pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::new(&self.config_in(region))
     }
+}
+
+/// Retries, set explicitly (not left to the SDK's defaults or the environment): standard mode,
+/// 4 attempts per call, exponential backoff with full jitter starting at 200 ms, at most 5 s.
+/// Throttling, 500 and 503 answers and timeouts are retried; anything else fails at once.
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(4)
+        .with_initial_backoff(std::time::Duration::from_millis(200))
+        .with_max_backoff(std::time::Duration::from_secs(5))
+}
+
+/// Timeouts: 5 s to connect, 10 s per attempt, 30 s per call with its retries. With every call
+/// failing, a run gives up after its first call: within 30 s, usually about 2 s of backoff.
+pub fn timeout_config() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .operation_attempt_timeout(std::time::Duration::from_secs(10))
+        .operation_timeout(std::time::Duration::from_secs(30))
+        .build()
 }
 
 /// A named profile must exist in the shared config or credentials files; otherwise the SDK

@@ -97,6 +97,11 @@ pub enum WriteRequest {
         topic_arn: String,
         attribute_name: String,
         policy: String,
+        /// The policy the plan was made from (`null`: none). Apply re-reads the policy just
+        /// before writing and refuses if it changed, so a statement someone added meanwhile is
+        /// never lost.
+        #[serde(default)]
+        expected_current: Option<serde_json::Value>,
     },
     #[serde(rename = "sns:Subscribe")]
     Subscribe {

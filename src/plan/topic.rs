@@ -219,6 +219,7 @@ impl Ctx<'_> {
                     );
                 }
                 let merged = topic_policy::merge(current.as_ref(), topic_policy::statement(arn, &origin));
+                let expected = current.clone();
                 Change {
                     resource: Resource::TopicPolicy,
                     action: Action::Update,
@@ -234,6 +235,7 @@ impl Ctx<'_> {
                         topic_arn: arn.to_string(),
                         attribute_name: "Policy".into(),
                         policy: merged.to_string(),
+                        expected_current: expected,
                     }),
                 }
             }

@@ -46,11 +46,19 @@ b. CloudWatch Logs answered as AWS does where moto 5.2.5 differs (awsJson1_1,
 
    PutMetricFilter, DeleteMetricFilter, DescribeMetricFilters and DeleteLogGroup run under one
    lock, so a replacement is atomic for every other call among them.
-c. Request log. Every request (other than the control endpoints below) is recorded as
-   ``{"service": <SigV4 signing name>, "operation": <operation>}``; the middleware's own inner
-   requests are not.
-   ``GET /_trailwatch/requests`` returns the log as a JSON array, in order;
-   ``POST /_trailwatch/requests/reset`` clears it. Credentials are never recorded or printed.
+c. Request log. Every request (other than the control endpoints below) is recorded when it
+   arrives, in arrival order, as ``{"service": <SigV4 signing name or null>, "operation":
+   <operation>, "ms": <server-side milliseconds, null while in flight>, "reached": <bool>}``
+   plus, only when they apply, ``"fault": <kind>`` (answered by an injected fault, d., kind
+   ``"injected"``, or by chaos, f., kind ``"throttle"``, ``"500"`` or ``"503"``) and
+   ``"stalled": true`` (held by a stall, g.; set when it starts waiting). ``reached`` tells
+   whether the request was passed on to moto (through the adapters a. and b. where they
+   apply): false for an answer by a fault or chaos, and false while a stalled request is
+   still waiting (it turns true when the request goes on to moto). So an entry without
+   ``"fault"`` reached moto once it has been answered. The middleware's own inner requests are
+   not recorded. ``GET /_trailwatch/requests`` returns the log as a JSON array, in order;
+   ``POST /_trailwatch/requests/reset`` clears it (and nothing else: faults, overrides, chaos
+   and stalls stay). Credentials are never recorded or printed.
 d. Injected faults, for states moto cannot produce (a throttled or failing call).
    ``POST /_trailwatch/faults`` with the JSON body
    ``{"operation": "DescribeTrails", "skip": 1, "status": 500, "code": "InternalFailure",
@@ -65,7 +73,8 @@ d. Injected faults, for states moto cannot produce (a throttled or failing call)
    ``{"operation", "skip", "status", "code", "message"}``, and ``400 {"message": ...}`` for a
    bad body. One fault per operation (registering one again replaces it and restarts its
    count); several operations may have one at once. Faulted requests are still in the request
-   log. ``POST /_trailwatch/faults/reset`` clears every fault (``requests/reset`` does not).
+   log, with ``"fault": "injected"`` and ``"reached": false``. ``POST
+   /_trailwatch/faults/reset`` clears every fault (``requests/reset`` does not).
 e. Answer overrides, for fields moto never reports (e.g. a CloudTrail delivery error).
    ``POST /_trailwatch/override`` with the JSON body ``{"operation": "GetTrailStatus",
    "merge": {"LatestCloudWatchLogsDeliveryError": "AccessDeniedException"}}`` merges ``merge``
@@ -76,9 +85,52 @@ e. Answer overrides, for fields moto never reports (e.g. a CloudTrail delivery e
    {"message": ...}`` for a bad body. One override per operation (registering one again
    replaces it). ``POST /_trailwatch/override/reset`` clears every override (``requests/reset``
    does not). A faulted request is answered by its fault, never overridden.
-f. An exception escaping moto is answered as HTTP 500 ``InternalFailure`` in the request's
+f. Seeded random faults ("chaos"), for retry and partial-failure paths.
+   ``POST /_trailwatch/chaos`` with the JSON body ``{"rate": 0.3, "seed": 7, "operations":
+   ["*"], "kinds": ["throttle", "500", "503"]}`` (only ``rate``, a number from 0 to 1, is
+   required; defaults: seed 0, operations ``["*"]``, kinds all three) switches chaos on, with a
+   fresh ``random.Random(seed)`` owned by the middleware (registering again replaces the
+   settings and re-seeds). Every later request whose operation (as in the request log) is in
+   ``operations`` (``"*"`` matches every operation, other entries are exact names) and that no
+   fault (d.) answers takes one draw, in the order the requests are logged (under one lock):
+   ``rng.random() < rate`` answers it, without calling moto, with an error of the kind
+   ``rng.choice(kinds)`` (a second draw, taken only then); otherwise it goes on. So a given
+   order of requests gets the same faults every time, and ``rate`` 1.0 faults every matching
+   request. The kinds, in the request's protocol as for d.:
+
+   - ``"throttle"``: HTTP 400; awsJson ``{"__type": "ThrottlingException", "message": "Rate
+     exceeded"}``; awsQuery (SNS, STS) XML ``ErrorResponse`` with Code ``Throttling``, Type
+     Sender; CloudWatch CBOR ``{"__type": "com.amazonaws.cloudwatch#Throttling", ...}`` with
+     ``x-amzn-query-error: Throttling;Sender``. Those are the codes the SDKs' retry classifiers
+     treat as throttling.
+   - ``"500"``: HTTP 500 ``InternalFailure`` (awsQuery Type Receiver; CBOR
+     ``InternalFailure;Receiver``).
+   - ``"503"``: HTTP 503 ``ServiceUnavailable`` (awsQuery Type Receiver; CBOR
+     ``ServiceUnavailable;Receiver``).
+
+   It answers ``200`` with the stored settings ``{"rate", "seed", "operations", "kinds"}``, and
+   ``400 {"message": ...}`` for a bad body. Chaos answers are in the request log with ``"fault":
+   <kind>`` and ``"reached": false``. ``POST /_trailwatch/chaos/reset`` switches chaos off
+   (``requests/reset`` does not).
+g. Stalls, for a request that is in flight and not yet processed (e.g. to kill the client then).
+   ``POST /_trailwatch/stall`` with the JSON body ``{"operation": "PutMetricFilter", "skip": 0,
+   "seconds": 10}`` (``operation`` and ``seconds``, a number > 0 and <= 3600, are required;
+   skip defaults to 0) holds the (skip+1)-th and every later request whose operation (exact
+   name) is ``operation`` for ``seconds`` BEFORE it is passed to moto; it is marked ``"stalled":
+   true`` (``"reached": false``) in the request log when it starts waiting, and goes on to moto
+   normally when the time is up. Only requests that would reach moto count and wait: one
+   answered by a fault or chaos is answered at once. A held request blocks no other request
+   (the server is threaded). It answers ``200`` with ``{"operation", "skip", "seconds"}``, and
+   ``400 {"message": ...}`` for a bad body. One stall per operation (registering one again
+   replaces it and restarts its count; requests already waiting keep waiting). ``POST
+   /_trailwatch/stall/reset`` clears every stall and wakes every waiting request at once,
+   which then goes on to moto normally (``requests/reset`` does not).
+h. An exception escaping moto is answered as HTTP 500 ``InternalFailure`` in the request's
    protocol (CBOR map, awsJson ``{"__type", "message"}`` or awsQuery XML ``ErrorResponse``).
-g. Everything else passes through to moto unchanged.
+i. Everything else passes through to moto unchanged.
+
+Order for one request: it is logged, then a fault (d.), else chaos (f.), may answer it; else a
+stall (g.) may hold it; then it goes to the adapters or moto, with any override (e.).
 """
 
 from __future__ import annotations
@@ -91,6 +143,7 @@ import io
 import json
 import logging
 import os
+import random
 import re
 import signal
 import sys
@@ -120,6 +173,28 @@ AWS_JSON_1_1 = "application/x-amz-json-1.1"
 LOG_GROUP_MISSING = "The specified log group does not exist."
 INTERNAL_ERROR = "500 Internal Server Error"
 FAULT_MESSAGE = "injected by the trailwatch emulator"
+# Chaos kinds -> (HTTP status, code by protocol, message). Protocols: "json" (awsJson), "query"
+# (awsQuery XML), "cbor" (Smithy RPC v2 CBOR through CborAdapter.error, whose
+# x-amzn-query-error header carries the code: no CloudWatch error shape has these names).
+CHAOS_KINDS: dict[str, tuple[int, dict[str, str], str]] = {
+    "throttle": (
+        400,
+        {"json": "ThrottlingException", "query": "Throttling", "cbor": "Throttling"},
+        "Rate exceeded",
+    ),
+    "500": (
+        500,
+        {"json": "InternalFailure", "query": "InternalFailure", "cbor": "InternalFailure"},
+        "injected by the trailwatch emulator (chaos)",
+    ),
+    "503": (
+        503,
+        {"json": "ServiceUnavailable", "query": "ServiceUnavailable",
+         "cbor": "ServiceUnavailable"},
+        "Service unavailable (injected by the trailwatch emulator, chaos)",
+    ),
+}
+MAX_STALL_SECONDS = 3600
 
 StartResponse = Callable[..., Any]
 
@@ -674,7 +749,7 @@ class LogsAdapter:
 
 
 # --------------------------------------------------------------------------------------------
-# Faults and overrides (control endpoints d. and e. of the module docstring)
+# Faults, overrides, chaos and stalls (control endpoints d. to g. of the module docstring)
 # --------------------------------------------------------------------------------------------
 
 
@@ -723,6 +798,63 @@ def parse_fault(body: bytes) -> dict[str, Any]:
     return fault
 
 
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def parse_chaos(body: bytes) -> dict[str, Any]:
+    """A `POST /_trailwatch/chaos` body -> the stored chaos settings (every member filled in)."""
+    value = control_body(body)
+    unknown = sorted(set(value) - {"rate", "seed", "operations", "kinds"})
+    if unknown:
+        raise ControlError(f"unknown members {unknown}")
+    if "rate" not in value:
+        raise ControlError('"rate" is required: a number from 0 to 1, e.g. 0.3')
+    chaos = {
+        "rate": value["rate"],
+        "seed": value.get("seed", 0),
+        "operations": value.get("operations", ["*"]),
+        "kinds": value.get("kinds", list(CHAOS_KINDS)),
+    }
+    if not is_number(chaos["rate"]) or not 0 <= chaos["rate"] <= 1:
+        raise ControlError('"rate" must be a number from 0 to 1')
+    if type(chaos["seed"]) is not int:
+        raise ControlError('"seed" must be an integer')
+    operations = chaos["operations"]
+    if (
+        not isinstance(operations, list)
+        or not operations
+        or not all(isinstance(op, str) and op for op in operations)
+    ):
+        raise ControlError('"operations" must be a non-empty array of operation names or "*"')
+    kinds = chaos["kinds"]
+    if (
+        not isinstance(kinds, list)
+        or not kinds
+        or not all(isinstance(kind, str) and kind in CHAOS_KINDS for kind in kinds)
+    ):
+        raise ControlError(f'"kinds" must be a non-empty array of {sorted(CHAOS_KINDS)}')
+    return chaos
+
+
+def parse_stall(body: bytes) -> dict[str, Any]:
+    """A `POST /_trailwatch/stall` body -> the stored stall (every member filled in)."""
+    value = control_body(body)
+    unknown = sorted(set(value) - {"operation", "skip", "seconds"})
+    if unknown:
+        raise ControlError(f"unknown members {unknown}")
+    stall = {
+        "operation": control_operation(value),
+        "skip": value.get("skip", 0),
+        "seconds": value.get("seconds"),
+    }
+    if type(stall["skip"]) is not int or stall["skip"] < 0:
+        raise ControlError('"skip" must be an integer >= 0')
+    if not is_number(stall["seconds"]) or not 0 < stall["seconds"] <= MAX_STALL_SECONDS:
+        raise ControlError(f'"seconds" must be a number > 0 and <= {MAX_STALL_SECONDS}')
+    return stall
+
+
 def parse_override(body: bytes) -> dict[str, Any]:
     """A `POST /_trailwatch/override` body -> the stored override."""
     value = control_body(body)
@@ -757,8 +889,8 @@ def merge_answer(body: bytes, merge: dict[str, Any]) -> bytes | None:
 
 
 class TrailwatchMiddleware:
-    """Request log + control endpoints (faults, overrides) + CloudWatch CBOR adapter + Logs
-    fixes in front of moto."""
+    """Request log + control endpoints (faults, overrides, chaos, stalls) + CloudWatch CBOR
+    adapter + Logs fixes in front of moto."""
 
     def __init__(self, app: Callable) -> None:
         self.app = app
@@ -770,27 +902,111 @@ class TrailwatchMiddleware:
         self._faults: dict[str, dict[str, Any]] = {}
         # operation -> top-level members to merge into its awsJson answers
         self._overrides: dict[str, dict[str, Any]] = {}
+        # chaos settings (as parse_chaos returns them) and their random.Random, or None
+        self._chaos: dict[str, Any] | None = None
+        self._chaos_rng: random.Random | None = None
+        # operation -> stall (as parse_stall returns it, plus "seen" and its threading.Event)
+        self._stalls: dict[str, dict[str, Any]] = {}
+        # every stall's Event since the last stall/reset (replaced stalls' waiters included)
+        self._stall_events: list[threading.Event] = []
+        # Taken before _log_lock when both are needed (never the other way round).
         self._control_lock = threading.Lock()
 
     def record(self, service: str | None, operation: str) -> dict[str, Any]:
-        entry: dict[str, Any] = {"service": service, "operation": operation, "ms": None}
+        entry: dict[str, Any] = {
+            "service": service, "operation": operation, "ms": None, "reached": False,
+        }
         with self._log_lock:
             self._log.append(entry)
         return entry
 
+    def update_entry(self, entry: dict[str, Any], **fields: Any) -> None:
+        """Change a logged entry (under the log lock: GET /_trailwatch/requests copies them)."""
+        with self._log_lock:
+            entry.update(fields)
+
     def take_fault(self, operation: str) -> dict[str, Any] | None:
-        """The fault to answer this request with, if any (counts the request against `skip`)."""
+        """The fault to answer this request with, if any (counts the request against `skip`).
+
+        The caller holds _control_lock.
+        """
+        fault = self._faults.get(operation)
+        if fault is None:
+            return None
+        fault["seen"] += 1
+        return dict(fault) if fault["seen"] > fault["skip"] else None
+
+    def take_chaos(self, operation: str) -> str | None:
+        """The chaos kind to answer this request with, if any (one draw per matching request).
+
+        The caller holds _control_lock, so the draws follow the order of the request log.
+        """
+        chaos, rng = self._chaos, self._chaos_rng
+        if chaos is None or rng is None:
+            return None
+        if "*" not in chaos["operations"] and operation not in chaos["operations"]:
+            return None
+        if rng.random() < chaos["rate"]:
+            return rng.choice(chaos["kinds"])
+        return None
+
+    def take_stall(self, operation: str) -> tuple[float, threading.Event] | None:
+        """(seconds, event) if this request must wait (counts it against `skip`).
+
+        The caller holds _control_lock.
+        """
+        stall = self._stalls.get(operation)
+        if stall is None:
+            return None
+        stall["seen"] += 1
+        if stall["seen"] <= stall["skip"]:
+            return None
+        return stall["seconds"], stall["event"]
+
+    def decide(
+        self, service: str | None, operation: str
+    ) -> tuple[dict[str, Any], dict[str, Any] | None, str | None, tuple | None]:
+        """Log the request and decide, in log order, its fault, chaos kind or stall."""
         with self._control_lock:
-            fault = self._faults.get(operation)
-            if fault is None:
-                return None
-            fault["seen"] += 1
-            return dict(fault) if fault["seen"] > fault["skip"] else None
+            entry = self.record(service, operation)
+            fault = self.take_fault(operation)
+            kind = self.take_chaos(operation) if fault is None else None
+            stall = self.take_stall(operation) if fault is None and kind is None else None
+        return entry, fault, kind, stall
 
     def override_for(self, operation: str) -> dict[str, Any] | None:
         with self._control_lock:
             merge = self._overrides.get(operation)
             return dict(merge) if merge is not None else None
+
+    def answer_error(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        status: int,
+        codes: dict[str, str],
+        message: str,
+        cbor_service: str | None,
+        target: str | None,
+    ) -> list[bytes]:
+        """Answer an error in the request's protocol without calling moto.
+
+        `codes` maps the protocol ("cbor", "json" or "query") to the error code.
+        """
+        read_body(environ)  # consume the request body, as moto would have
+        line = status_line(status)
+        if cbor_service in CBOR_SERVICES:
+            service_name, namespace = CBOR_SERVICES[cbor_service]
+            model = self.cbor.model(service_name)
+            return self.cbor.error(start_response, model, namespace, line, codes["cbor"], message)
+        if target:
+            content_type = environ.get("CONTENT_TYPE") or ""
+            if content_type.startswith("application/x-amz-json-1.0"):
+                content_type = "application/x-amz-json-1.0"
+            else:
+                content_type = AWS_JSON_1_1
+            return aws_json_error(start_response, line, codes["json"], message, content_type)
+        return aws_query_error(start_response, line, codes["query"], message)
 
     def answer_fault(
         self,
@@ -801,21 +1017,25 @@ class TrailwatchMiddleware:
         target: str | None,
     ) -> list[bytes]:
         """Answer with an injected fault in the request's protocol (moto is not called)."""
-        read_body(environ)  # consume the request body, as moto would have
-        status = status_line(fault["status"])
-        code, message = fault["code"], fault["message"]
-        if cbor_service in CBOR_SERVICES:
-            service_name, namespace = CBOR_SERVICES[cbor_service]
-            model = self.cbor.model(service_name)
-            return self.cbor.error(start_response, model, namespace, status, code, message)
-        if target:
-            content_type = environ.get("CONTENT_TYPE") or ""
-            if content_type.startswith("application/x-amz-json-1.0"):
-                content_type = "application/x-amz-json-1.0"
-            else:
-                content_type = AWS_JSON_1_1
-            return aws_json_error(start_response, status, code, message, content_type)
-        return aws_query_error(start_response, status, code, message)
+        code = fault["code"]
+        return self.answer_error(
+            environ, start_response, fault["status"],
+            {"cbor": code, "json": code, "query": code}, fault["message"], cbor_service, target,
+        )
+
+    def answer_chaos(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        kind: str,
+        cbor_service: str | None,
+        target: str | None,
+    ) -> list[bytes]:
+        """Answer with a chaos error of `kind` in the request's protocol (moto is not called)."""
+        status, codes, message = CHAOS_KINDS[kind]
+        return self.answer_error(
+            environ, start_response, status, codes, message, cbor_service, target
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
@@ -841,13 +1061,21 @@ class TrailwatchMiddleware:
                 operation = form_action(read_body(environ))
             if not operation:
                 operation = f"{method} {path}"
-        entry = self.record(service, operation)
+        entry, fault, kind, stall = self.decide(service, operation)
         started = time.perf_counter()
         try:
             cbor_service = cbor_call.group("service") if cbor_call else None
-            fault = self.take_fault(operation)
             if fault is not None:
+                self.update_entry(entry, fault="injected")
                 return self.answer_fault(environ, start_response, fault, cbor_service, target)
+            if kind is not None:
+                self.update_entry(entry, fault=kind)
+                return self.answer_chaos(environ, start_response, kind, cbor_service, target)
+            if stall is not None:
+                seconds, event = stall
+                self.update_entry(entry, stalled=True)
+                event.wait(seconds)  # stall/reset sets it: go on at once
+            self.update_entry(entry, reached=True)
             if cbor_service in CBOR_SERVICES:
                 body = read_body(environ)
                 return self.cbor(environ, start_response, cbor_service, operation, body)
@@ -860,7 +1088,7 @@ class TrailwatchMiddleware:
             return internal_error(environ, start_response, exc)
         finally:
             # Server-side time of this request, for scripts/bench (not used by any assertion).
-            entry["ms"] = round((time.perf_counter() - started) * 1000, 3)
+            self.update_entry(entry, ms=round((time.perf_counter() - started) * 1000, 3))
 
     def dispatch(
         self,
@@ -901,23 +1129,19 @@ class TrailwatchMiddleware:
     ) -> list[bytes]:
         if path == "/_trailwatch/requests" and method == "GET":
             with self._log_lock:
-                entries = list(self._log)
+                entries = [dict(entry) for entry in self._log]
             return json_response(start_response, "200 OK", entries)
         if path == "/_trailwatch/requests/reset" and method == "POST":
             with self._log_lock:
                 self._log.clear()
             return json_response(start_response, "200 OK", {})
-        if path in ("/_trailwatch/faults", "/_trailwatch/override") and method == "POST":
+        registers = (
+            "/_trailwatch/faults", "/_trailwatch/override", "/_trailwatch/chaos",
+            "/_trailwatch/stall",
+        )
+        if path in registers and method == "POST":
             try:
-                if path == "/_trailwatch/faults":
-                    fault = parse_fault(read_body(environ))
-                    with self._control_lock:
-                        self._faults[fault["operation"]] = dict(fault, seen=0)
-                    return json_response(start_response, "200 OK", fault)
-                override = parse_override(read_body(environ))
-                with self._control_lock:
-                    self._overrides[override["operation"]] = override["merge"]
-                return json_response(start_response, "200 OK", override)
+                return json_response(start_response, "200 OK", self.register(path, environ))
             except ControlError as exc:
                 return json_response(start_response, "400 Bad Request", {"message": str(exc)})
         if path == "/_trailwatch/faults/reset" and method == "POST":
@@ -928,9 +1152,46 @@ class TrailwatchMiddleware:
             with self._control_lock:
                 self._overrides.clear()
             return json_response(start_response, "200 OK", {})
+        if path == "/_trailwatch/chaos/reset" and method == "POST":
+            with self._control_lock:
+                self._chaos, self._chaos_rng = None, None
+            return json_response(start_response, "200 OK", {})
+        if path == "/_trailwatch/stall/reset" and method == "POST":
+            with self._control_lock:
+                self._stalls.clear()
+                events, self._stall_events = self._stall_events, []
+            for event in events:
+                event.set()  # every waiting request goes on to moto now
+            return json_response(start_response, "200 OK", {})
         return json_response(
             start_response, "404 Not Found", {"message": f"no control endpoint {method} {path}"}
         )
+
+    def register(self, path: str, environ: dict[str, Any]) -> dict[str, Any]:
+        """Store a fault, override, chaos settings or stall; returns what was stored."""
+        body = read_body(environ)
+        if path == "/_trailwatch/faults":
+            fault = parse_fault(body)
+            with self._control_lock:
+                self._faults[fault["operation"]] = dict(fault, seen=0)
+            return fault
+        if path == "/_trailwatch/override":
+            override = parse_override(body)
+            with self._control_lock:
+                self._overrides[override["operation"]] = override["merge"]
+            return override
+        if path == "/_trailwatch/chaos":
+            chaos = parse_chaos(body)
+            with self._control_lock:
+                self._chaos = chaos
+                self._chaos_rng = random.Random(chaos["seed"])
+            return chaos
+        stall = parse_stall(body)
+        event = threading.Event()
+        with self._control_lock:
+            self._stalls[stall["operation"]] = dict(stall, seen=0, event=event)
+            self._stall_events.append(event)
+        return stall
 
 
 def internal_error(

@@ -43,9 +43,15 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start() -> Emulator {
+        Emulator::start_with_env(&[])
+    }
+
+    /// Start with extra environment for moto (e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to enforce IAM).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Emulator {
         let mut child = Command::new(python())
             .arg(repo().join("tests/support/emulator.py"))
             .args(["--port", "0"])
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -121,6 +127,42 @@ impl Emulator {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// `tests/support/iam_tool.py` against this emulator: the words it printed after its tag.
+    pub fn iam_tool(&self, args: &[&str]) -> Vec<String> {
+        let out = Command::new(python())
+            .arg(repo().join("tests/support/iam_tool.py"))
+            .args(["--endpoint", &self.url])
+            .args(args)
+            .output()
+            .expect("run iam_tool.py");
+        assert!(
+            out.status.success(),
+            "iam_tool {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .skip(1)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Run trailwatch with these credentials instead of the dummy ones.
+    pub fn run_as(&self, key: &str, secret: &str, args: &[&str]) -> Run {
+        let out = self
+            .trailwatch()
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .args(args)
+            .output()
+            .expect("run trailwatch");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 
     /// POST a JSON body to a control endpoint of the emulator (faults, overrides).
@@ -299,7 +341,21 @@ pub fn canonical() -> String {
 
 impl Seed {
     pub async fn new(emu: &Emulator, region: &str) -> Seed {
-        let config = emu.config(region).await;
+        Seed::with_config(emu.config(region).await, region)
+    }
+
+    /// Seed with the given credentials (an emulator that enforces IAM).
+    pub async fn as_user(emu: &Emulator, region: &str, key: &str, secret: &str) -> Seed {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&emu.url)
+            .region(Region::new(region.to_string()))
+            .credentials_provider(Credentials::new(key, secret, None, None, "tests"))
+            .load()
+            .await;
+        Seed::with_config(config, region)
+    }
+
+    fn with_config(config: SdkConfig, region: &str) -> Seed {
         Seed {
             cloudtrail: aws_sdk_cloudtrail::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
@@ -352,6 +408,31 @@ impl Seed {
                 .await
                 .unwrap();
         }
+    }
+
+    /// The good prerequisite when the trail's bucket already exists (IAM-enforcing emulator:
+    /// `iam_tool.py bootstrap` makes the bucket `org-trail-trail-bucket`).
+    pub async fn good_trail_in_existing_bucket(&self) -> String {
+        let lg = self
+            .log_group("aws-controltower/CloudTrailLogs-q7x2kd")
+            .await;
+        self.cloudtrail
+            .create_trail()
+            .name("org-trail")
+            .s3_bucket_name("org-trail-trail-bucket")
+            .is_multi_region_trail(true)
+            .cloud_watch_logs_log_group_arn(&lg)
+            .cloud_watch_logs_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/CloudTrailToLogs"))
+            .send()
+            .await
+            .unwrap();
+        self.cloudtrail
+            .start_logging()
+            .name("org-trail")
+            .send()
+            .await
+            .unwrap();
+        lg
     }
 
     /// The usual good prerequisite: a multi-region, logging trail into a fresh log group.

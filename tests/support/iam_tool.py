@@ -1,0 +1,100 @@
+"""A test helper for least-privilege tests: users in an emulator started with IAM enforcement
+(`INITIAL_NO_AUTH_ACTION_COUNT`), holding only the policies given.
+
+    <venv>/bin/python tests/support/iam_tool.py --endpoint URL bootstrap
+        -> creates the trail's S3 bucket and an admin user in the free (unchecked) requests;
+           prints `ADMIN <key> <secret>`. Must be the first requests the emulator receives.
+    <venv>/bin/python tests/support/iam_tool.py --endpoint URL --admin KEY SECRET user NAME
+            [--without ACTION]... POLICY.json...
+        -> creates user NAME with the policies' statements (minus the actions given with
+           --without) as one inline policy; prints `USER <key> <secret>`.
+
+Emulator-only adjustments, nothing else: moto names CloudWatch actions by the signing name
+(`monitoring:<Op>`), AWS by `cloudwatch:<Op>`, so every `cloudwatch:` action is granted under both
+names (and removed under both with --without); and moto authorises against the resource `*`, so
+each statement's resources become `*` (conditions are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+BUCKET = "org-trail-trail-bucket"
+FREE_REQUESTS = 4  # CreateBucket, CreateUser, PutUserPolicy, CreateAccessKey
+
+
+def client(service: str, endpoint: str, key: str, secret: str):  # type: ignore[no-untyped-def]
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+    )
+
+
+def emulator_policy(paths: list[str], without: list[str]) -> dict:
+    """The statements of the policy files, cloudwatch actions also under moto's name."""
+    drop = set(without) | {w.replace("cloudwatch:", "monitoring:") for w in without}
+    statements = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        for s in doc["Statement"]:
+            actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+            actions = [a for a in actions if a not in drop]
+            actions += [a.replace("cloudwatch:", "monitoring:") for a in actions if a.startswith("cloudwatch:")]
+            if not actions:
+                continue
+            # moto authorises every request against the resource "*" (it does not build the
+            # resources' ARNs): the emulator copy grants the same actions on "*". Resource
+            # scoping is checked on the policy files themselves (tests/least_privilege.rs).
+            s = dict(s, Action=actions, Resource="*")
+            statements.append(s)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--endpoint", required=True)
+    p.add_argument("--admin", nargs=2, metavar=("KEY", "SECRET"))
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("bootstrap")
+    u = sub.add_parser("user")
+    u.add_argument("name")
+    u.add_argument("--without", action="append", default=[])
+    u.add_argument("policies", nargs="+")
+    a = p.parse_args()
+    if a.cmd == "bootstrap":
+        s3 = client("s3", a.endpoint, "testing", "testing")
+        s3.create_bucket(Bucket=BUCKET)
+        iam = client("iam", a.endpoint, "testing", "testing")
+        iam.create_user(UserName="admin")
+        iam.put_user_policy(
+            UserName="admin",
+            PolicyName="admin",
+            PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+            ),
+        )
+        k = iam.create_access_key(UserName="admin")["AccessKey"]
+        print("ADMIN", k["AccessKeyId"], k["SecretAccessKey"])
+        return 0
+    iam = client("iam", a.endpoint, *a.admin)
+    iam.create_user(UserName=a.name)
+    iam.put_user_policy(
+        UserName=a.name,
+        PolicyName="trailwatch",
+        PolicyDocument=json.dumps(emulator_policy(a.policies, a.without)),
+    )
+    k = iam.create_access_key(UserName=a.name)["AccessKey"]
+    print("USER", k["AccessKeyId"], k["SecretAccessKey"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
