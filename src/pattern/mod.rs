@@ -15,6 +15,7 @@
 
 mod ast;
 mod eval;
+pub mod hostile;
 mod judge;
 mod meaning;
 mod parse;
