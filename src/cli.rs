@@ -147,6 +147,40 @@ pub fn validate_region(region: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// `AWS_ENDPOINT_URL`: an `http://` or `https://` URL with a host (credentials in it masked when
+/// shown).
+pub fn validate_endpoint_url(url: &str) -> Result<(), Error> {
+    // Shown as scheme and host only: user-info, path and query may carry secrets.
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let (userinfo, host) = match authority.rsplit_once('@') {
+        Some((_, h)) => (true, h),
+        None => (false, authority),
+    };
+    let shown = if scheme.is_empty() {
+        crate::redact::endpoint(url)
+    } else {
+        format!("{scheme}://{}{host}", if userinfo { "***@" } else { "" })
+    };
+    let bad = |why: &str| Error::BadInput {
+        what: "AWS_ENDPOINT_URL",
+        value: shown.clone(),
+        why: why.to_string(),
+    };
+    if !matches!(scheme, "http" | "https") {
+        return Err(bad("not an http:// or https:// URL"));
+    }
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(bad("the URL has no host"));
+    }
+    if let Some((_, port)) = host.rsplit_once(':').filter(|_| !host.ends_with(']')) {
+        if port.parse::<u16>().is_err() {
+            return Err(bad("the port is not a number from 0 to 65535"));
+        }
+    }
+    Ok(())
+}
+
 /// A 12-digit account id.
 pub fn validate_account(account: &str) -> bool {
     account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())
@@ -231,6 +265,7 @@ pub fn parse_subscribe(text: &str) -> Result<Endpoint, Error> {
         };
         return Err(bad(why));
     }
+    crate::redact::register_endpoint(endpoint);
     Ok(Endpoint {
         protocol: protocol.to_string(),
         endpoint: endpoint.to_string(),

@@ -10,8 +10,9 @@ use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata};
 /// An error from trailwatch's library code.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Something the user typed or pointed at is not valid. `value` is what they gave.
-    #[error("invalid {what} {value:?}: {why}")]
+    /// Something the user typed or pointed at is not valid. `value` is what they gave (shown
+    /// cut to 120 characters, with its length, when longer).
+    #[error("invalid {what} {}: {why}", shown(value))]
     BadInput {
         what: &'static str,
         value: String,
@@ -51,8 +52,9 @@ impl Error {
             operation,
             region: region.to_string(),
             code,
-            message,
-            detail: DisplayErrorContext(&err).to_string(),
+            // An AWS message may quote a subscriber's URL: never print its secret parts.
+            message: crate::redact::text(&message),
+            detail: crate::redact::text(&DisplayErrorContext(&err).to_string()),
         }
     }
 
@@ -65,8 +67,8 @@ impl Error {
             operation,
             region: region.to_string(),
             code: None,
-            message: root_cause(&err),
-            detail: DisplayErrorContext(&err).to_string(),
+            message: crate::redact::text(&root_cause(&err)),
+            detail: crate::redact::text(&DisplayErrorContext(&err).to_string()),
         }
     }
 
@@ -84,6 +86,17 @@ impl Error {
             Error::Aws { detail, .. } => Some(detail),
             _ => None,
         }
+    }
+}
+
+/// A value as shown in an error: quoted, and cut with its length when oversized.
+fn shown(value: &str) -> String {
+    let n = value.chars().count();
+    if n <= 120 {
+        format!("{value:?}")
+    } else {
+        let head: String = value.chars().take(120).collect();
+        format!("{head:?}... ({n} characters)")
     }
 }
 

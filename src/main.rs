@@ -80,8 +80,11 @@ fn init_logging(verbose: u8) {
         1 => ("info", "warn"),
         _ => ("debug", "info"),
     };
+    // aws_config stays at warn whatever the verbosity: at info it logs the credential chain
+    // with the access key id.
+    let config = if verbose == 0 { "off" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::new(format!(
-        "off,trailwatch={ours},aws_config={sdk},aws_smithy_runtime={sdk},aws_sdk_sts={sdk}"
+        "off,trailwatch={ours},aws_config={config},aws_smithy_runtime={sdk},aws_sdk_sts={sdk}"
     ));
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()

@@ -25,9 +25,65 @@ pub fn endpoint(ep: &str) -> String {
     format!("{scheme}://{userinfo}{host}{tail}")
 }
 
-/// Every URL-looking word in a message, masked with [`endpoint`].
+/// The secret parts of the endpoints this run has seen (user-info, path and query, and their
+/// longer pieces), so that a message quoting them (an AWS error about a subscriber, say) is
+/// scrubbed too.
+static SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Remember the secret parts of a subscription endpoint (called where endpoints enter: the
+/// command line and the subscriptions read from AWS).
+pub fn register_endpoint(ep: &str) {
+    let Some((_, rest)) = ep.split_once("://") else {
+        return;
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let hostpart = match rest.rsplit_once('@') {
+        Some((userinfo, h)) => {
+            parts.push(userinfo.to_string());
+            parts.extend(userinfo.split(':').map(str::to_string));
+            h
+        }
+        None => rest,
+    };
+    let host_len = hostpart
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default()
+        .len();
+    let tail = &hostpart[host_len..];
+    if tail.len() > 1 {
+        parts.push(tail.to_string());
+        parts.extend(tail.split(['/', '?', '#', '&', '=']).map(str::to_string));
+    }
+    // Short pieces (`T0`, `sig`) are not secrets and would mask ordinary words.
+    parts.retain(|p| p.len() >= 6);
+    if let Ok(mut list) = SECRETS.lock() {
+        for p in parts {
+            if !list.contains(&p) {
+                list.push(p);
+            }
+        }
+        list.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    }
+}
+
+/// `message` with every registered secret part replaced by `***`.
+pub fn scrub(message: &str) -> String {
+    let mut out = message.to_string();
+    if let Ok(list) = SECRETS.lock() {
+        for p in list.iter() {
+            if out.contains(p.as_str()) {
+                out = out.replace(p.as_str(), "***");
+            }
+        }
+    }
+    out
+}
+
+/// Every URL-looking word in a message masked with [`endpoint`], and every registered secret
+/// part scrubbed.
 pub fn text(message: &str) -> String {
-    message
+    scrub(message)
         .split(' ')
         .map(|w| {
             if w.contains("://") {

@@ -72,6 +72,9 @@ pub async fn subscriptions(client: &Client, arn: &str) -> Result<Option<Vec<Subs
                 ))
             }
         };
+        for s in out.subscriptions() {
+            crate::redact::register_endpoint(s.endpoint().unwrap_or_default());
+        }
         subs.extend(out.subscriptions().iter().map(|s| Subscription {
             arn: s.subscription_arn().unwrap_or_default().to_string(),
             protocol: s.protocol().unwrap_or_default().to_string(),

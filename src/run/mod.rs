@@ -39,6 +39,9 @@ fn validate(cli: &Cli) -> Result<Request, Error> {
     if let Some(r) = &cli.region {
         cli::validate_region(r)?;
     }
+    if let Some(url) = std::env::var_os("AWS_ENDPOINT_URL") {
+        cli::validate_endpoint_url(&url.to_string_lossy())?;
+    }
     let controls = match (&cli.control, cli.all_controls) {
         (Some(_), true) => {
             return Err(Error::BadInput {

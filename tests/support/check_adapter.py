@@ -12,8 +12,11 @@ boto3 (botocore speaks CBOR to CloudWatch too) round trip, the CloudWatch Logs f
 requests: a re-put filter replaces the old one, ResourceNotFoundException for a missing log
 group, DeleteLogGroup takes its filters along, inner requests stay out of the request log),
 injected faults (awsJson, awsQuery XML and CBOR errors after `skip` passing calls, still
-logged, cleared by faults/reset only) and answer overrides (cloudtrail GetTrailStatus through
-boto3), unimplemented calls answered as HTTP 500 with a quiet stderr (and tracebacks with
+logged, cleared by faults/reset only), seeded chaos (throttle/500/503 in each protocol's form
+and as boto3 sees them, the same faults on a replay with the same seed, chaos/reset), stalls
+(a held call waits ~1.5s before moto gets it while others go through; stall/reset wakes a
+held call, which then succeeds), the log fields `reached`, `fault` and `stalled`, and answer
+overrides (cloudtrail GetTrailStatus through boto3), unimplemented calls answered as HTTP 500 with a quiet stderr (and tracebacks with
 TRAILWATCH_EMULATOR_VERBOSE=1, on a second instance), then closes the emulator's stdin and
 checks it exits; another instance checks SIGTERM. Prints `N passed, M failed`; exits non-zero
 on any failure.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -33,6 +37,7 @@ import traceback
 import urllib.error
 import urllib.request
 from pathlib import Path
+import xml.etree.ElementTree as ET
 from typing import Any, Callable
 
 import cbor2
@@ -187,13 +192,32 @@ class Emulator:
         status, _, _ = self.request("POST", "/_trailwatch/requests/reset")
         assert status == 200, status
 
-    def log(self) -> list[dict[str, Any]]:
+    def raw_log(self) -> list[dict[str, Any]]:
+        """The request log exactly as the emulator returns it."""
         status, _, raw = self.request("GET", "/_trailwatch/requests")
         assert status == 200, status
-        entries = json.loads(raw)
-        # Each entry also carries the server-side time `ms` (a float, for scripts/bench).
-        assert all(isinstance(e.pop("ms"), (int, float)) for e in entries), entries
+        return json.loads(raw)
+
+    def log(self) -> list[dict[str, Any]]:
+        """The log of answered requests without `ms` and `reached`, which are checked here."""
+        entries = self.raw_log()
+        for entry in entries:
+            # The server-side time `ms` (a number, for scripts/bench) and `reached`: whether
+            # moto got the request, false exactly for a fault or chaos answer.
+            assert isinstance(entry.pop("ms"), (int, float)), entries
+            assert entry.pop("reached") is ("fault" not in entry), entries
         return entries
+
+    def wait_stalled(self, operation: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The newest log entry of `operation` once it is marked stalled (polls the log)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            entries = [e for e in self.raw_log() if e["operation"] == operation]
+            if entries and entries[-1].get("stalled"):
+                return entries[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no stalled {operation} in {self.raw_log()}")
+            time.sleep(0.02)
 
 
 class Checks:
@@ -600,9 +624,11 @@ def main() -> int:
             # Another operation of the same service is not affected.
             status, _, body = emu.logs("DescribeMetricFilters", {})
             expect(status == 200, f"DescribeMetricFilters {status} {body}")
+            faulted = dict(logs_calls(["DescribeLogGroups"])[0], fault="injected")
             expect(
-                emu.log() == logs_calls(["DescribeLogGroups"] * 3 + ["DescribeMetricFilters"]),
-                f"faulted calls must be logged: {emu.log()}",
+                emu.log() == logs_calls(["DescribeLogGroups"]) + [faulted] * 2
+                + logs_calls(["DescribeMetricFilters"]),
+                f"faulted calls must be logged: {emu.raw_log()}",
             )
             # requests/reset keeps the faults; an awsJson 1.0 request gets a 1.0 answer.
             emu.reset_log()
@@ -636,7 +662,11 @@ def main() -> int:
                 expect(err.response["ResponseMetadata"]["HTTPStatusCode"] == 400, f"{err.response}")
             else:
                 raise AssertionError("DescribeTrails must fail with the injected fault")
-            expect(emu.log()[-1] == {"service": "cloudtrail", "operation": "DescribeTrails"}, "log")
+            expect(
+                emu.log()[-1] == {"service": "cloudtrail", "operation": "DescribeTrails",
+                                  "fault": "injected"},
+                f"log {emu.raw_log()}",
+            )
         finally:
             reset_faults()
 
@@ -674,7 +704,11 @@ def main() -> int:
                 expect(code == "AuthorizationError", f"boto3 sns: {err!r}")
             else:
                 raise AssertionError("boto3 ListTopics must fail with the injected fault")
-            expect(emu.log()[-1] == {"service": "sns", "operation": "ListTopics"}, "log")
+            expect(
+                emu.log()[-1] == {"service": "sns", "operation": "ListTopics",
+                                  "fault": "injected"},
+                f"log {emu.raw_log()}",
+            )
         finally:
             reset_faults()
 
@@ -733,12 +767,386 @@ def main() -> int:
             ("/_trailwatch/override", {"operation": "X"}),
             ("/_trailwatch/override", {"operation": "X", "merge": [1]}),
             ("/_trailwatch/override", [1]),
+            ("/_trailwatch/chaos", None),
+            ("/_trailwatch/chaos", {"seed": 1}),
+            ("/_trailwatch/chaos", {"rate": 1.5}),
+            ("/_trailwatch/chaos", {"rate": -0.1}),
+            ("/_trailwatch/chaos", {"rate": True}),
+            ("/_trailwatch/chaos", {"rate": "0.3"}),
+            ("/_trailwatch/chaos", {"rate": 1, "seed": "7"}),
+            ("/_trailwatch/chaos", {"rate": 1, "kinds": []}),
+            ("/_trailwatch/chaos", {"rate": 1, "kinds": ["boom"]}),
+            ("/_trailwatch/chaos", {"rate": 1, "operations": []}),
+            ("/_trailwatch/chaos", {"rate": 1, "operations": "*"}),
+            ("/_trailwatch/chaos", {"rate": 1, "sed": 7}),
+            ("/_trailwatch/stall", {"operation": "DescribeLogGroups"}),
+            ("/_trailwatch/stall", {"operation": "DescribeLogGroups", "seconds": 0}),
+            ("/_trailwatch/stall", {"operation": "DescribeLogGroups", "seconds": "1"}),
+            ("/_trailwatch/stall", {"operation": "DescribeLogGroups", "seconds": 4000}),
+            ("/_trailwatch/stall", {"operation": "DescribeLogGroups", "seconds": 5, "skip": -1}),
+            ("/_trailwatch/stall", {"operation": "DescribeLogGroups", "seconds": 5, "sec": 1}),
+            ("/_trailwatch/stall", {"seconds": 5}),
         ]:
             status, body = emu.control(path, payload)
             expect(status == 400 and isinstance(body.get("message"), str), f"{payload}: {body}")
         status, _, raw = emu.request("POST", "/_trailwatch/faults", b"{not json")
         expect(status == 400, f"not JSON: {status} {raw!r}")
+        started = time.monotonic()
         expect(emu.logs("DescribeLogGroups", {})[0] == 200, "a bad body registers nothing")
+        expect(time.monotonic() - started < 2.0, "a bad stall body registered a stall")
+
+    # ---- chaos (seeded random faults) and stalls ------------------------------------------
+
+    sns_form = {
+        "Authorization": AUTH.replace("/monitoring/", "/sns/"),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+    def sns_list_topics() -> tuple[int, dict[str, str], bytes]:
+        return emu.request("POST", "/", b"Action=ListTopics&Version=2010-03-31", sns_form)
+
+    def query_error(raw: bytes) -> dict[str, str | None]:
+        """An awsQuery ``ErrorResponse``'s Error members."""
+        root = ET.fromstring(raw)
+        expect(root.tag == "ErrorResponse" and bool(root.findtext("RequestId")), f"{raw!r}")
+        return {e.tag: e.text for e in root.find("Error")}
+
+    def boto3_error(service: str, call: Callable[[Any], Any]) -> tuple[str, int]:
+        """(error code, HTTP status) boto3 reports for a call that must fail (no retries)."""
+        client = emu.boto3(service)
+        try:
+            call(client)
+        except client.exceptions.ClientError as err:
+            return err.response["Error"]["Code"], err.response["ResponseMetadata"][
+                "HTTPStatusCode"
+            ]
+        raise AssertionError(f"boto3 {service}: the call must fail")
+
+    def set_chaos(settings: dict[str, Any]) -> dict[str, Any]:
+        status, stored = emu.control("/_trailwatch/chaos", settings)
+        expect(status == 200, f"register chaos {settings}: {status} {stored}")
+        return stored
+
+    def reset_chaos() -> None:
+        expect(emu.control("/_trailwatch/chaos/reset") == (200, {}), "chaos/reset")
+
+    def reset_stalls() -> None:
+        expect(emu.control("/_trailwatch/stall/reset") == (200, {}), "stall/reset")
+
+    def chaos_throttle() -> None:
+        from botocore.retries.standard import ThrottledRetryableChecker
+
+        stored = set_chaos({"rate": 1.0, "seed": 1, "kinds": ["throttle"]})
+        expect(
+            stored == {"rate": 1.0, "seed": 1, "operations": ["*"], "kinds": ["throttle"]},
+            f"stored {stored}",
+        )
+        emu.reset_log()
+        try:
+            # awsJson (logs): 400 ThrottlingException.
+            status, headers, body = emu.logs("DescribeLogGroups", {})
+            expect(status == 400, f"logs status {status} {body}")
+            expect(headers.get("content-type") == "application/x-amz-json-1.1", f"{headers}")
+            expect(body == {"__type": "ThrottlingException", "message": "Rate exceeded"}, f"{body}")
+            # awsQuery (sns): 400 XML Throttling, Sender.
+            status, headers, raw = sns_list_topics()
+            expect(status == 400 and headers.get("content-type") == "text/xml", f"{status} {raw!r}")
+            expect(
+                query_error(raw) == {"Type": "Sender", "Code": "Throttling",
+                                     "Message": "Rate exceeded"},
+                f"{raw!r}",
+            )
+            # CloudWatch CBOR: 400, x-amzn-query-error Throttling;Sender.
+            status, headers, body = emu.cbor("DescribeAlarms", {})
+            expect(status == 400, f"cbor status {status} {body}")
+            check_cbor_headers(headers)
+            expect(headers.get("x-amzn-query-error") == "Throttling;Sender", f"{headers}")
+            expect(
+                body == {"__type": "com.amazonaws.cloudwatch#Throttling",
+                         "message": "Rate exceeded"},
+                f"{body}",
+            )
+            # CloudWatch over awsJson1_0 (awsQuery-compatible): the awsQuery code + header.
+            status, headers, raw = emu.request(
+                "POST", "/", b"{}",
+                {
+                    "Authorization": AUTH,
+                    "Content-Type": "application/x-amz-json-1.0",
+                    "X-Amz-Target": f"{SERVICE_ID}.DescribeAlarms",
+                },
+            )
+            expect(status == 400, f"cloudwatch awsJson status {status} {raw!r}")
+            expect(headers.get("content-type") == "application/x-amz-json-1.0", f"{headers}")
+            expect(headers.get("x-amzn-query-error") == "Throttling;Sender", f"{headers}")
+            expect(
+                json.loads(raw) == {"__type": "Throttling", "message": "Rate exceeded"}, f"{raw!r}"
+            )
+            # What boto3 makes of them: codes its retry classifier treats as throttling.
+            # (botocore 1.44 sends CloudWatch as awsJson1_0, which is awsQuery-compatible:
+            # Throttling through the x-amzn-query-error header, as from CBOR.)
+            throttling_codes = ThrottledRetryableChecker._THROTTLED_ERROR_CODES
+            for service, call, want in [
+                ("logs", lambda c: c.describe_log_groups(), "ThrottlingException"),
+                ("cloudtrail", lambda c: c.describe_trails(), "ThrottlingException"),
+                ("sns", lambda c: c.list_topics(), "Throttling"),
+                ("cloudwatch", lambda c: c.describe_alarms(), "Throttling"),
+            ]:
+                code, http_status = boto3_error(service, call)
+                expect((code, http_status) == (want, 400), f"boto3 {service}: {code} {http_status}")
+                expect(code in throttling_codes, f"botocore: {code} is not throttling")
+            entries = emu.raw_log()
+            expect(len(entries) == 8, f"every call logged: {entries}")
+            expect(
+                all(e["fault"] == "throttle" and e["reached"] is False for e in entries),
+                f"log {entries}",
+            )
+            expect(
+                [e["service"] for e in emu.log()]
+                == ["logs", "sns", "monitoring", "monitoring", "logs", "cloudtrail", "sns",
+                    "monitoring"],
+                f"log {entries}",
+            )
+        finally:
+            reset_chaos()
+
+    def chaos_500_503() -> None:
+        expected = {"500": (500, "InternalFailure"), "503": (503, "ServiceUnavailable")}
+        for kind, (want_status, want_code) in expected.items():
+            set_chaos({"rate": 1, "seed": 3, "kinds": [kind],
+                       "operations": ["DescribeLogGroups", "ListTopics", "DescribeAlarms"]})
+            emu.reset_log()
+            try:
+                status, headers, body = emu.logs("DescribeLogGroups", {})
+                expect(status == want_status, f"{kind}: logs {status} {body}")
+                expect(headers.get("content-type") == "application/x-amz-json-1.1", f"{headers}")
+                expect(body["__type"] == want_code and body["message"], f"{kind}: {body}")
+                status, _, raw = sns_list_topics()
+                got = query_error(raw)
+                expect(status == want_status, f"{kind}: sns {status} {raw!r}")
+                expect(got["Code"] == want_code and got["Type"] == "Receiver", f"{raw!r}")
+                status, headers, body = emu.cbor("DescribeAlarms", {})
+                expect(status == want_status, f"{kind}: cbor {status} {body}")
+                expect(
+                    headers.get("x-amzn-query-error") == f"{want_code};Receiver", f"{headers}"
+                )
+                expect(body["__type"] == f"com.amazonaws.cloudwatch#{want_code}", f"{body}")
+                for service, call in [
+                    ("logs", lambda c: c.describe_log_groups()),
+                    ("sns", lambda c: c.list_topics()),
+                    ("cloudwatch", lambda c: c.describe_alarms()),
+                ]:
+                    got_code = boto3_error(service, call)
+                    expect(got_code == (want_code, want_status), f"boto3 {service}: {got_code}")
+                # Operations outside "operations" are not touched.
+                status, _, body = emu.logs("DescribeMetricFilters", {})
+                expect(status == 200, f"DescribeMetricFilters {status} {body}")
+                entries = emu.log()
+                expect(
+                    [e.get("fault") for e in entries] == [kind] * 6 + [None],
+                    f"{kind}: log {emu.raw_log()}",
+                )
+            finally:
+                reset_chaos()
+
+    def chaos_kind(status: int, code: str | None) -> str | None:
+        """The chaos kind of an answer (None: it passed), checking status and code agree."""
+        kinds = {
+            200: (None, {None}),
+            400: ("throttle", {"ThrottlingException", "Throttling"}),
+            500: ("500", {"InternalFailure"}),
+            503: ("503", {"ServiceUnavailable"}),
+        }
+        expect(status in kinds and code in kinds[status][1], f"unexpected {status} {code}")
+        return kinds[status][0]
+
+    def chaos_seeded_replay() -> None:
+        settings = {"rate": 0.3, "seed": 7, "operations": ["DescribeLogGroups", "ListTopics"],
+                    "kinds": ["throttle", "500", "503"]}
+
+        def run(interleave: bool) -> list[str | None]:
+            # Registering again re-seeds: the same 50 calls get the same faults.
+            expect(set_chaos(settings) == settings, "stored settings")
+            emu.reset_log()
+            outcome: list[str | None] = []
+            for i in range(50):
+                if i % 2:
+                    status, _, raw = sns_list_topics()
+                    code = None if status == 200 else query_error(raw)["Code"]
+                else:
+                    status, _, body = emu.logs("DescribeLogGroups", {})
+                    code = None if status == 200 else body["__type"]
+                outcome.append(chaos_kind(status, code))
+                if interleave:  # not in "operations": takes no draw, never faulted
+                    expect(emu.logs("DescribeMetricFilters", {})[0] == 200, "not matching")
+            logged = [
+                e.get("fault") for e in emu.log() if e["operation"] != "DescribeMetricFilters"
+            ]
+            expect(logged == outcome, f"log faults {logged} != answers {outcome}")
+            if interleave:
+                expect(len(emu.log()) == 100, "interleaved calls logged")
+            return outcome
+
+        try:
+            first = run(False)
+            second = run(False)
+            third = run(True)
+        finally:
+            reset_chaos()
+        expect(first == second, f"replay differs:\n{first}\n{second}")
+        expect(first == third, f"non-matching calls changed the draws:\n{first}\n{third}")
+        faulted = [k for k in first if k is not None]
+        expect(5 <= len(faulted) <= 30, f"rate 0.3 of 50: {len(faulted)} faulted: {first}")
+        expect(len(set(faulted)) >= 2, f"kinds drawn: {first}")
+        # The documented draw: rng.random() < rate, then rng.choice(kinds) for a fault.
+        rng = random.Random(7)
+        model = [
+            rng.choice(settings["kinds"]) if rng.random() < settings["rate"] else None
+            for _ in range(50)
+        ]
+        expect(first == model, f"not random.Random(7)'s sequence:\n{first}\n{model}")
+
+    def chaos_reset_stops() -> None:
+        set_chaos({"rate": 1.0, "seed": 0, "kinds": ["503"]})
+        try:
+            emu.reset_log()  # requests/reset keeps chaos on
+            expect(emu.logs("DescribeLogGroups", {})[0] == 503, "chaos kept by requests/reset")
+        finally:
+            reset_chaos()
+        expect(emu.logs("DescribeLogGroups", {})[0] == 200, "logs after chaos/reset")
+        expect(sns_list_topics()[0] == 200, "sns after chaos/reset")
+        expect(emu.cbor("DescribeAlarms", {})[0] == 200, "cbor after chaos/reset")
+        entries = emu.raw_log()
+        expect(
+            [(e.get("fault"), e["reached"]) for e in entries]
+            == [("503", False), (None, True), (None, True), (None, True)],
+            f"log {entries}",
+        )
+        expect(
+            all(isinstance(e["ms"], (int, float)) and "stalled" not in e for e in entries),
+            f"log {entries}",
+        )
+        # A second chaos/reset is harmless.
+        reset_chaos()
+
+    stalled_group = "trailwatch-check/stalled"
+
+    def group_names(prefix: str) -> list[str]:
+        status, _, body = emu.logs("DescribeLogGroups", {"logGroupNamePrefix": prefix})
+        expect(status == 200, f"DescribeLogGroups {status} {body}")
+        return sorted(g["logGroupName"] for g in body["logGroups"])
+
+    def in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
+        """Run `fn` in a thread; the dict gets "value" (or "error") and "seconds"."""
+        out: dict[str, Any] = {}
+
+        def run() -> None:
+            started = time.monotonic()
+            try:
+                out["value"] = fn()
+            except Exception as exc:  # reported by the check that reads `out`
+                out["error"] = exc
+            out["seconds"] = time.monotonic() - started
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread, out
+
+    def stall_delays_one_call() -> None:
+        stall = {"operation": "CreateLogGroup", "skip": 1, "seconds": 1.5}
+        expect(emu.control("/_trailwatch/stall", stall) == (200, stall), "register stall")
+        emu.reset_log()
+        try:
+            started = time.monotonic()
+            first = emu.logs("CreateLogGroup", {"logGroupName": f"{stalled_group}-first"})[0]
+            expect(first == 200 and time.monotonic() - started < 1.0, "skip 1: not held")
+            thread, out = in_thread(
+                lambda: emu.logs("CreateLogGroup", {"logGroupName": stalled_group})[0]
+            )
+            entry = emu.wait_stalled("CreateLogGroup")
+            expect(entry["reached"] is False and entry["ms"] is None, f"waiting: {entry}")
+            # Another call goes through at once; moto has not got the held one yet.
+            started = time.monotonic()
+            names = group_names(stalled_group)
+            quick = time.monotonic() - started
+            expect(thread.is_alive(), "the held call must still be waiting")
+            expect(quick < 1.0, f"another call took {quick:.2f}s")
+            expect(names == [f"{stalled_group}-first"], f"moto got the held call: {names}")
+            thread.join(timeout=10)
+            expect(out.get("value") == 200, f"held call: {out}")
+            expect(1.4 <= out["seconds"] < 4.0, f"held {out['seconds']:.2f}s, not ~1.5s")
+            expect(stalled_group in group_names(stalled_group), "held call reached moto")
+            entries = emu.raw_log()
+            expect(
+                [(e["operation"], e.get("stalled"), e["reached"]) for e in entries]
+                == [("CreateLogGroup", None, True), ("CreateLogGroup", True, True),
+                    ("DescribeLogGroups", None, True), ("DescribeLogGroups", None, True)],
+                f"log {entries}",
+            )
+            expect(entries[1]["ms"] >= 1400, f"ms {entries[1]}")
+            expect(all("fault" not in e for e in entries), f"log {entries}")
+        finally:
+            reset_stalls()
+            for name in (stalled_group, f"{stalled_group}-first"):
+                emu.logs("DeleteLogGroup", {"logGroupName": name})
+
+    def stall_reset_wakes() -> None:
+        stall = {"operation": "CreateLogGroup", "seconds": 30}
+        stored = emu.control("/_trailwatch/stall", stall)
+        expect(stored == (200, dict(stall, skip=0)), f"register stall: {stored}")
+        emu.reset_log()
+        try:
+            thread, out = in_thread(
+                lambda: emu.logs("CreateLogGroup", {"logGroupName": stalled_group})[0]
+            )
+            emu.wait_stalled("CreateLogGroup")
+            time.sleep(0.2)
+            expect(thread.is_alive(), "the held call must still be waiting")
+            expect(group_names(stalled_group) == [], "moto got the held call")
+            emu.reset_log()  # requests/reset keeps the stall (and the waiting call)
+            woken = time.monotonic()
+        finally:
+            reset_stalls()
+        thread.join(timeout=10)
+        expect(time.monotonic() - woken < 2.0, f"stall/reset woke it late: {out}")
+        expect(out.get("value") == 200, f"woken call: {out}")
+        expect(out["seconds"] < 5.0, f"held {out['seconds']:.2f}s of 30")
+        expect(group_names(stalled_group) == [stalled_group], "woken call reached moto")
+        entries = emu.raw_log()
+        expect(entries[0]["operation"] == "DescribeLogGroups", f"log {entries}")
+        # The stall is gone: the next call is not held.
+        started = time.monotonic()
+        status = emu.logs("CreateLogGroup", {"logGroupName": f"{stalled_group}-2"})[0]
+        expect(status == 200 and time.monotonic() - started < 1.0, "stall cleared")
+        expect("stalled" not in emu.raw_log()[-1], f"log {emu.raw_log()}")
+        for name in (stalled_group, f"{stalled_group}-2"):
+            emu.logs("DeleteLogGroup", {"logGroupName": name})
+
+    def stall_not_for_faults() -> None:
+        # A request answered by chaos is answered at once, never held, and takes no stall turn.
+        stall = {"operation": "DescribeLogGroups", "skip": 1, "seconds": 30}
+        expect(emu.control("/_trailwatch/stall", stall)[0] == 200, "register stall")
+        try:
+            set_chaos({"rate": 1.0, "kinds": ["throttle"], "operations": ["DescribeLogGroups"]})
+            emu.reset_log()
+            try:
+                started = time.monotonic()
+                for _ in range(3):
+                    expect(emu.logs("DescribeLogGroups", {})[0] == 400, "chaos answers")
+                expect(time.monotonic() - started < 2.0, "chaos answers are not held")
+            finally:
+                reset_chaos()
+            # skip 1 is still ahead: the first request that reaches moto is not held.
+            started = time.monotonic()
+            expect(emu.logs("DescribeLogGroups", {})[0] == 200, "passes")
+            expect(time.monotonic() - started < 2.0, "the skipped request was held")
+            entries = emu.raw_log()
+            expect(
+                [(e.get("fault"), e.get("stalled"), e["reached"]) for e in entries]
+                == [("throttle", None, False)] * 3 + [(None, None, True)],
+                f"log {entries}",
+            )
+        finally:
+            reset_stalls()
 
     def override_trail_status() -> None:
         s3 = emu.boto3("s3")
@@ -891,7 +1299,14 @@ def main() -> int:
             ("fault: SNS awsQuery -> XML ErrorResponse", fault_query_xml),
             ("fault: CloudWatch CBOR -> CBOR error + x-amzn-query-error", fault_cbor),
             ("faults/reset clears every fault", faults_reset),
-            ("faults/override bad bodies -> 400", control_bad_bodies),
+            ("faults/override/chaos/stall bad bodies -> 400", control_bad_bodies),
+            ("chaos rate 1: throttle in awsJson, awsQuery, CBOR, boto3", chaos_throttle),
+            ("chaos rate 1: 500 and 503, other operations untouched", chaos_500_503),
+            ("chaos rate 0.3, seed 7: same faults on replay", chaos_seeded_replay),
+            ("chaos/reset stops chaos, requests/reset does not", chaos_reset_stops),
+            ("stall holds one call ~1.5s, others go through", stall_delays_one_call),
+            ("stall/reset wakes a held call, which then succeeds", stall_reset_wakes),
+            ("stall: chaos answers are not held", stall_not_for_faults),
             ("override: cloudtrail GetTrailStatus through boto3", override_trail_status),
             ("unimplemented awsJson/awsQuery -> 500", unimplemented_json_and_query),
             ("quiet stderr by default (no Traceback)", quiet_stderr),

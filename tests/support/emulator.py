@@ -67,7 +67,8 @@ d. Injected faults, for states moto cannot produce (a throttled or failing call)
    requests whose operation (as in the request log, any service) is ``operation`` through and
    answers every later one, without calling moto, with HTTP ``status`` in the request's protocol:
    awsJson ``{"__type": code, "message": message}`` (Content-Type
-   ``application/x-amz-json-1.0`` or ``-1.1`` as the request's), CBOR through the CBOR adapter's
+   ``application/x-amz-json-1.0`` or ``-1.1`` as the request's; CloudWatch's awsJson1_0 also
+   with ``x-amzn-query-error: <code>;<Sender|Receiver>``), CBOR through the CBOR adapter's
    error map and ``x-amzn-query-error`` header, anything else awsQuery XML ``ErrorResponse``
    (``Type`` Receiver for 5xx, Sender otherwise). It answers ``200`` with the stored fault
    ``{"operation", "skip", "status", "code", "message"}``, and ``400 {"message": ...}`` for a
@@ -101,8 +102,10 @@ f. Seeded random faults ("chaos"), for retry and partial-failure paths.
    - ``"throttle"``: HTTP 400; awsJson ``{"__type": "ThrottlingException", "message": "Rate
      exceeded"}``; awsQuery (SNS, STS) XML ``ErrorResponse`` with Code ``Throttling``, Type
      Sender; CloudWatch CBOR ``{"__type": "com.amazonaws.cloudwatch#Throttling", ...}`` with
-     ``x-amzn-query-error: Throttling;Sender``. Those are the codes the SDKs' retry classifiers
-     treat as throttling.
+     ``x-amzn-query-error: Throttling;Sender``; CloudWatch over awsJson1_0 (``X-Amz-Target:
+     GraniteServiceVersion20100801.<Op>``, what boto3 sends: it prefers awsJson to CBOR) is
+     awsQuery-compatible, so ``{"__type": "Throttling", ...}`` with the same header. Those are
+     the codes the SDKs' retry classifiers treat as throttling.
    - ``"500"``: HTTP 500 ``InternalFailure`` (awsQuery Type Receiver; CBOR
      ``InternalFailure;Receiver``).
    - ``"503"``: HTTP 503 ``ServiceUnavailable`` (awsQuery Type Receiver; CBOR
@@ -322,10 +325,11 @@ def aws_json_error(
     message: str,
     content_type: str = AWS_JSON_1_1,
     exc_info: Any = None,
+    extra: list[tuple[str, str]] | None = None,
 ) -> list[bytes]:
     """An awsJson error answer: ``{"__type": <code>, "message": ...}``."""
     data = json.dumps({"__type": code, "message": message}).encode("utf-8")
-    headers = [
+    headers = list(extra or []) + [
         ("x-amzn-RequestId", str(uuid.uuid4())),
         ("Content-Type", content_type),
         ("Content-Length", str(len(data))),
@@ -1005,6 +1009,15 @@ class TrailwatchMiddleware:
                 content_type = "application/x-amz-json-1.0"
             else:
                 content_type = AWS_JSON_1_1
+            if target.split(".", 1)[0] in CBOR_SERVICES:
+                # CloudWatch over awsJson1_0 (what boto3 sends) is awsQuery-compatible: its
+                # codes are the awsQuery ones, repeated in the x-amzn-query-error header.
+                code = codes["query"]
+                fault = "Receiver" if status >= 500 else "Sender"
+                return aws_json_error(
+                    start_response, line, code, message, content_type,
+                    extra=[("x-amzn-query-error", f"{code};{fault}")],
+                )
             return aws_json_error(start_response, line, codes["json"], message, content_type)
         return aws_query_error(start_response, line, codes["query"], message)
 
