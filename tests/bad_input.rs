@@ -281,7 +281,9 @@ async fn a_table_of_bad_inputs_each_gets_one_line_and_writes_nothing() {
     };
     let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<String>>();
     // (arguments, environment, what the one line must name)
-    let cases: Vec<(Vec<String>, Vec<(&str, String)>, String)> = vec![
+    // (arguments, environment, what the one line must name)
+    type Case<'a> = (Vec<String>, Vec<(&'a str, String)>, String);
+    let cases: Vec<Case> = vec![
         // Flags.
         (
             args(&["--region", r, "--output", "yaml", "check"]),
