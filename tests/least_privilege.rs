@@ -82,7 +82,6 @@ impl Enforced {
 }
 
 #[tokio::test]
-#[ignore = "TEMPORARY: the emulator must re-sign translated CloudWatch calls under enforcement"]
 async fn each_command_runs_with_its_policies_and_fails_clearly_without_any_one_action() {
     let mut env = Enforced::start().await;
     let sub = "--subscribe=email:secops@example.com";
@@ -102,12 +101,26 @@ async fn each_command_runs_with_its_policies_and_fails_clearly_without_any_one_a
     );
     assert_eq!(r.code, 1, "check.json alone cannot write: {}", r.stdout);
     assert!(
-        r.stderr.contains("sns:CreateTopic") && r.stderr.contains("AccessDenied"),
+        r.stderr.contains("sns:CreateTopic") && r.stderr.contains("not authorized"),
         "{}",
         r.stderr
     );
 
-    // Without any one read action, check fails with one line naming it, and writes nothing.
+    // check.json + apply.json: apply converges; then a second apply writes nothing.
+    let (k, s) = env.user(&[CHECK, APPLY], None);
+    env.emu.reset_requests();
+    let r = env.emu.run_as(
+        &k,
+        &s,
+        &["--region", REGION, "fix", "--apply", "--yes", sub],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(env.emu.writes().len(), 4, "{:?}", env.emu.writes());
+    let r = env.emu.run_as(&k, &s, &["--region", REGION, "check"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+
+    // On the now compliant account (every read happens), without any one read action the
+    // command fails with one line naming it, and writes nothing.
     for action in actions(CHECK) {
         if matches!(
             action.as_str(),
@@ -145,23 +158,9 @@ async fn each_command_runs_with_its_policies_and_fails_clearly_without_any_one_a
             env.emu.writes()
         );
     }
-
-    // check.json + apply.json: apply converges; then a second apply writes nothing.
-    let (k, s) = env.user(&[CHECK, APPLY], None);
-    env.emu.reset_requests();
-    let r = env.emu.run_as(
-        &k,
-        &s,
-        &["--region", REGION, "fix", "--apply", "--yes", sub],
-    );
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert_eq!(env.emu.writes().len(), 4, "{:?}", env.emu.writes());
-    let r = env.emu.run_as(&k, &s, &["--region", REGION, "check"]);
-    assert_eq!(r.code, 0, "{}", r.stdout);
 }
 
 #[tokio::test]
-#[ignore = "TEMPORARY: the emulator must re-sign translated CloudWatch calls under enforcement"]
 async fn without_any_one_write_action_apply_stops_at_it_with_one_line() {
     for action in actions(APPLY) {
         if action == "sns:SetTopicAttributes" {

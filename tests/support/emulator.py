@@ -318,6 +318,78 @@ def json_environ(
     return inner
 
 
+# --------------------------------------------------------------------------------------------
+# IAM enforcement (moto started with INITIAL_NO_AUTH_ACTION_COUNT)
+# --------------------------------------------------------------------------------------------
+
+IAM_ENFORCED = "INITIAL_NO_AUTH_ACTION_COUNT" in os.environ
+_INTERNAL = threading.Lock()
+
+
+class emulator_internal:
+    """The emulator's own inner requests (the Logs fixes) are not the caller's: with IAM
+    enforcement on they run with moto's authentication off, one at a time. (Other requests
+    arriving in that instant are not checked either; the tests that enforce IAM are
+    sequential.)"""
+
+    def __enter__(self) -> None:
+        if IAM_ENFORCED:
+            from moto.core.authorization import disable_iam_authentication
+
+            _INTERNAL.acquire()
+            self._ctx = disable_iam_authentication()
+            self._ctx.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        if IAM_ENFORCED:
+            self._ctx.__exit__(*exc)
+            _INTERNAL.release()
+
+
+def resign(inner: dict[str, Any], payload: bytes) -> None:
+    """With IAM enforcement on, moto checks signatures: a CBOR call re-sent as awsJson is signed
+    again, for the same caller (the secret of its access key is looked up in moto's IAM), so
+    moto checks the caller's own permissions. Without enforcement nothing changes."""
+    if not IAM_ENFORCED:
+        return
+    match = re.search(
+        r"Credential=([^/,\s]+)/[^/,\s]*/([^/,\s]*)/([^/,\s]*)/aws4_request",
+        inner.get("HTTP_AUTHORIZATION", ""),
+    )
+    if not match:
+        return
+    key, region, service = match.groups()
+    from moto.iam.models import get_account_id_from, iam_backends
+    from moto.utilities.utils import get_partition
+
+    account = get_account_id_from(key)
+    access = iam_backends[account][get_partition(region)].access_keys.get(key)
+    if access is None:
+        return  # unknown key: moto answers InvalidClientTokenId itself
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    token = inner.get("HTTP_X_AMZ_SECURITY_TOKEN")
+    host = inner.get("HTTP_HOST", "localhost")
+    request = AWSRequest(
+        method="POST",
+        url=f"http://{host}/",
+        data=payload,
+        headers={
+            "Host": host,
+            "Content-Type": inner["CONTENT_TYPE"],
+            "X-Amz-Target": inner["HTTP_X_AMZ_TARGET"],
+        },
+    )
+    SigV4Auth(Credentials(key, access.secret_access_key, token), service, region).add_auth(request)
+    inner["HTTP_AUTHORIZATION"] = request.headers["Authorization"]
+    inner["HTTP_X_AMZ_DATE"] = request.headers["X-Amz-Date"]
+    for name in list(inner):
+        if name in ("HTTP_X_AMZ_CONTENT_SHA256", "HTTP_AMZ_SDK_INVOCATION_ID", "HTTP_AMZ_SDK_REQUEST"):
+            inner.pop(name, None)
+
+
 def aws_json_error(
     start_response: StartResponse,
     status: str,
@@ -510,6 +582,7 @@ class CborAdapter:
         inner = json_environ(
             environ, f"{service_id}.{operation}", "application/x-amz-json-1.0", payload
         )
+        resign(inner, payload)
         try:
             status, headers, answer = call_app(self.app, inner)
         except Exception as exc:  # moto lets e.g. NotImplementedError escape Flask
@@ -713,7 +786,8 @@ class LogsAdapter:
         """One inner Logs request to moto (not logged): (status code, decoded JSON or None)."""
         payload = json.dumps(params).encode("utf-8")
         environ = json_environ(base, f"{LOGS_TARGET}.{operation}", AWS_JSON_1_1, payload)
-        status, _, answer = call_app(self.app, environ)
+        with emulator_internal():
+            status, _, answer = call_app(self.app, environ)
         try:
             decoded = json.loads(answer) if answer.strip() else {}
         except ValueError:
@@ -1113,6 +1187,28 @@ class TrailwatchMiddleware:
         """A non-CBOR call: the Logs fixes or moto itself."""
         if (target or "").startswith(f"{LOGS_TARGET}.") and operation in LogsAdapter.OPERATIONS:
             return self.logs(environ, start_response, operation, read_body(environ))
+        if IAM_ENFORCED and not target:
+            # An awsQuery call (SNS, STS) moto denies: answer in AWS's ErrorResponse shape (SNS
+            # calls a denial AuthorizationError).
+            status, headers, answer = call_app(self.app, environ)
+            if status_code(status) >= 400:
+                code, message, _ = parse_moto_error(answer)
+                if code in ("AccessDenied", "AccessDeniedException"):
+                    code = "AuthorizationError" if signing_service(environ) == "sns" else "AccessDenied"
+                return aws_query_error(start_response, status, code, message or "")
+            start_response(status, headers)
+            return [answer]
+        if IAM_ENFORCED and target:
+            # moto answers an awsJson call it denies with an XML body; AWS answers JSON.
+            status, headers, answer = call_app(self.app, environ)
+            if status_code(status) >= 400 and answer.lstrip().startswith(b"<"):
+                code, message, _ = parse_moto_error(answer)
+                if code in ("AccessDenied", "AccessDeniedException"):
+                    code = "AccessDeniedException"
+                content_type = environ.get("CONTENT_TYPE") or AWS_JSON_1_1
+                return aws_json_error(start_response, status, code, message or "", content_type)
+            start_response(status, headers)
+            return [answer]
         # Materialise the answer so the time measured is the emulator's whole service time.
         return list(self.app(environ, start_response))
 
