@@ -9,6 +9,19 @@ use crate::error::Error;
 use crate::plan::{Plan, WriteRequest};
 use crate::target::Target;
 
+/// Set when the user interrupts (SIGINT) an apply: the write in flight finishes, no other starts.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Listen for SIGINT (Ctrl-C) for the rest of the run: from now on an interrupt lets the write in
+/// flight finish and stops before the next one, instead of killing the process mid-way.
+pub fn stop_on_interrupt() {
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+}
+
 /// One write that was sent.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Applied {
@@ -59,7 +72,19 @@ pub async fn apply_all(target: &Target, plans: &[Plan]) -> Outcome {
             error: Some(Error::Refused(why)),
         };
     }
-    for w in writes(plans) {
+    let all = writes(plans);
+    for (i, w) in all.iter().enumerate() {
+        if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+            let left: Vec<&str> = all[i..].iter().map(|w| w.operation()).collect();
+            return Outcome {
+                done,
+                error: Some(Error::Refused(format!(
+                    "interrupted: {} write(s) not sent: {}; run trailwatch fix again to finish",
+                    left.len(),
+                    left.join(", ")
+                ))),
+            };
+        }
         tracing::info!(operation = w.operation(), "sending write");
         match send(target, w).await {
             Ok((name, result)) => done.push(Applied {

@@ -151,6 +151,7 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
             return Err(e);
         }
     }
+    apply::stop_on_interrupt();
     let outcome = apply::apply_all(target, &plans).await;
     if let Some(error) = outcome.error {
         // Say what was written before the failure, then fail.

@@ -77,6 +77,10 @@ impl Emulator {
 
     fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
         let mut s = TcpStream::connect(&self.addr).expect("connect to the emulator");
+        // Never hang a test on the emulator: a stuck control call fails it instead.
+        let limit = Some(std::time::Duration::from_secs(20));
+        s.set_read_timeout(limit).unwrap();
+        s.set_write_timeout(limit).unwrap();
         write!(
             s,
             "{method} {path} HTTP/1.0\r\nHost: {}\r\nContent-Length: {}\r\n\r\n{body}",
@@ -174,6 +178,32 @@ impl Emulator {
     pub fn reset_requests(&self) {
         let (status, _) = self.http("POST", "/_trailwatch/requests/reset", "");
         assert_eq!(status, 200);
+    }
+
+    /// The request log as the emulator keeps it (service, operation, ms, reached, fault, ...).
+    pub fn log(&self) -> Vec<Value> {
+        let (_, body) = self.http("GET", "/_trailwatch/requests", "");
+        serde_json::from_str::<Value>(&body)
+            .expect("request log is JSON")
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The write requests that reached moto (not answered by an injected fault).
+    pub fn writes_reached(&self) -> Vec<String> {
+        self.log()
+            .into_iter()
+            .filter(|e| e["reached"] != Value::Bool(false))
+            .filter(|e| !is_read(e["operation"].as_str().unwrap_or_default()))
+            .map(|e| {
+                format!(
+                    "{}:{}",
+                    e["service"].as_str().unwrap_or_default(),
+                    e["operation"].as_str().unwrap_or_default()
+                )
+            })
+            .collect()
     }
 
     /// The write requests received since the last reset.
@@ -544,5 +574,101 @@ impl Seed {
             None,
         )
         .await;
+    }
+}
+
+/// Every filter, alarm, topic (with its policy) and subscription in a region: taken before and
+/// after a run, it shows what the run changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// (log group, filter name, pattern, metric).
+    pub filters: Vec<(String, String, String, String)>,
+    /// (alarm name, metric or "math", actions).
+    pub alarms: Vec<(String, String, Vec<String>)>,
+    /// (topic ARN, policy).
+    pub topics: Vec<(String, String)>,
+    /// (topic ARN, protocol, endpoint).
+    pub subscriptions: Vec<(String, String, String)>,
+}
+
+impl Seed {
+    pub async fn snapshot(&self) -> Snapshot {
+        let mut filters = Vec::new();
+        let groups = self.logs.describe_log_groups().send().await.unwrap();
+        for g in groups.log_groups() {
+            let name = g.log_group_name().unwrap_or_default().to_string();
+            let out = self
+                .logs
+                .describe_metric_filters()
+                .log_group_name(&name)
+                .send()
+                .await
+                .unwrap();
+            for f in out.metric_filters() {
+                let m = f.metric_transformations().first();
+                filters.push((
+                    name.clone(),
+                    f.filter_name().unwrap_or_default().to_string(),
+                    f.filter_pattern().unwrap_or_default().to_string(),
+                    m.map(|m| format!("{}/{}", m.metric_namespace(), m.metric_name()))
+                        .unwrap_or_default(),
+                ));
+            }
+        }
+        let out = self.cloudwatch.describe_alarms().send().await.unwrap();
+        let mut alarms: Vec<(String, String, Vec<String>)> = out
+            .metric_alarms()
+            .iter()
+            .map(|a| {
+                (
+                    a.alarm_name().unwrap_or_default().to_string(),
+                    a.metric_name().unwrap_or("math").to_string(),
+                    a.alarm_actions().to_vec(),
+                )
+            })
+            .collect();
+        let mut topics = Vec::new();
+        let mut subscriptions = Vec::new();
+        let listed = self.sns.list_topics().send().await.unwrap();
+        for t in listed.topics() {
+            let arn = t.topic_arn().unwrap_or_default().to_string();
+            let attrs = self
+                .sns
+                .get_topic_attributes()
+                .topic_arn(&arn)
+                .send()
+                .await
+                .unwrap();
+            let policy = attrs
+                .attributes()
+                .and_then(|a| a.get("Policy"))
+                .cloned()
+                .unwrap_or_default();
+            topics.push((arn.clone(), policy));
+            let subs = self
+                .sns
+                .list_subscriptions_by_topic()
+                .topic_arn(&arn)
+                .send()
+                .await
+                .unwrap();
+            for s in subs.subscriptions() {
+                subscriptions.push((
+                    arn.clone(),
+                    s.protocol().unwrap_or_default().to_string(),
+                    s.endpoint().unwrap_or_default().to_string(),
+                ));
+            }
+        }
+        filters.sort();
+        alarms.sort();
+        topics.sort();
+        subscriptions.sort();
+        Snapshot {
+            filters,
+            alarms,
+            topics,
+            subscriptions,
+        }
     }
 }
