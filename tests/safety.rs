@@ -308,3 +308,96 @@ async fn an_interrupted_apply_stops_after_the_request_in_flight_and_says_what_is
     assert_eq!(r.code, 0, "{}", r.stderr);
     one_of_each(&seed).await;
 }
+
+/// Whole-state snapshots before and after an apply on an account full of other people's
+/// resources (a narrower filter, an alarm without actions, a topic with its own policy and
+/// subscriber): exactly what the plan listed changed, and nothing else.
+#[tokio::test]
+async fn an_apply_changes_exactly_what_its_plan_listed() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    let lg = seed.good_trail(&emu).await;
+    let lg_name = lg
+        .trim_end_matches(":*")
+        .rsplit_once(":log-group:")
+        .unwrap()
+        .1
+        .to_string();
+    let eleven: Vec<String> = Control::embedded().events[..11].to_vec();
+    seed.filter(
+        &lg_name,
+        "vendor-iam-filter",
+        &trailwatch::pattern::canonical_pattern(&eleven),
+        "VendorIam",
+        "Vendor",
+    )
+    .await;
+    seed.alarm("vendor-iam-alarm", "VendorIam", "Vendor", &[], None)
+        .await;
+    let ops = seed.topic("ops-alerts").await;
+    seed.subscribe(&ops, "email", "ops@example.com").await;
+    let before = seed.snapshot().await;
+
+    let (code, plan) = emu.plan(&[SUBSCRIBE]);
+    assert_eq!(code, 2);
+    let (code, _, _) = emu.apply(&[SUBSCRIBE]);
+    assert_eq!(code, 0);
+    let after = seed.snapshot().await;
+
+    // What the plan said it would create or update, and nothing else, differs.
+    let planned: Vec<(String, String)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "create" || c["action"] == "update")
+        .map(|c| {
+            (
+                c["resource"].as_str().unwrap().to_string(),
+                c["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let kinds: Vec<&str> = planned.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["topic", "subscription", "metric_filter", "alarm"],
+        "{plan:#}"
+    );
+    assert_eq!(after.filters.len(), before.filters.len() + 1);
+    assert_eq!(after.alarms.len(), before.alarms.len() + 1);
+    assert_eq!(after.topics.len(), before.topics.len() + 1);
+    assert_eq!(after.subscriptions.len(), before.subscriptions.len() + 1);
+    // Everything that was there is there, unchanged.
+    for f in &before.filters {
+        assert!(after.filters.contains(f), "{f:?} changed");
+    }
+    for a in &before.alarms {
+        assert!(after.alarms.contains(a), "{a:?} changed");
+    }
+    for t in &before.topics {
+        assert!(after.topics.contains(t), "{t:?} changed");
+    }
+    for s in &before.subscriptions {
+        assert!(after.subscriptions.contains(s), "{s:?} changed");
+    }
+    // And the new ones are the plan's.
+    let new_filter = after
+        .filters
+        .iter()
+        .find(|f| !before.filters.contains(f))
+        .unwrap();
+    assert_eq!(new_filter.1, "IAMPolicyChanges");
+    let new_alarm = after
+        .alarms
+        .iter()
+        .find(|a| !before.alarms.contains(a))
+        .unwrap();
+    assert_eq!(new_alarm.0, "IAMPolicyChanges");
+    let new_topic = after
+        .topics
+        .iter()
+        .find(|t| !before.topics.contains(t))
+        .unwrap();
+    assert_eq!(new_topic.0, TOPIC);
+}
