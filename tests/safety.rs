@@ -368,36 +368,20 @@ async fn an_apply_changes_exactly_what_its_plan_listed() {
     assert_eq!(after.alarms.len(), before.alarms.len() + 1);
     assert_eq!(after.topics.len(), before.topics.len() + 1);
     assert_eq!(after.subscriptions.len(), before.subscriptions.len() + 1);
-    // Everything that was there is there, unchanged.
-    for f in &before.filters {
-        assert!(after.filters.contains(f), "{f:?} changed");
-    }
-    for a in &before.alarms {
-        assert!(after.alarms.contains(a), "{a:?} changed");
-    }
-    for t in &before.topics {
-        assert!(after.topics.contains(t), "{t:?} changed");
-    }
-    for s in &before.subscriptions {
-        assert!(after.subscriptions.contains(s), "{s:?} changed");
-    }
-    // And the new ones are the plan's.
-    let new_filter = after
-        .filters
-        .iter()
-        .find(|f| !before.filters.contains(f))
-        .unwrap();
-    assert_eq!(new_filter.1, "IAMPolicyChanges");
-    let new_alarm = after
-        .alarms
-        .iter()
-        .find(|a| !before.alarms.contains(a))
-        .unwrap();
-    assert_eq!(new_alarm.0, "IAMPolicyChanges");
-    let new_topic = after
-        .topics
-        .iter()
-        .find(|t| !before.topics.contains(t))
-        .unwrap();
-    assert_eq!(new_topic.0, TOPIC);
+    // Everything that was there is there, unchanged, and the new ones are the plan's.
+    assert!(gone(&before.filters, &after.filters).is_empty());
+    assert!(gone(&before.alarms, &after.alarms).is_empty());
+    assert!(gone(&before.topics, &after.topics).is_empty());
+    assert!(gone(&before.subscriptions, &after.subscriptions).is_empty());
+    assert_eq!(
+        gone(&after.filters, &before.filters)[0].1,
+        "IAMPolicyChanges"
+    );
+    assert_eq!(gone(&after.alarms, &before.alarms)[0].0, "IAMPolicyChanges");
+    assert_eq!(gone(&after.topics, &before.topics)[0].0, TOPIC);
+}
+
+/// What `from` has that `to` does not.
+fn gone<T: PartialEq + Clone>(from: &[T], to: &[T]) -> Vec<T> {
+    from.iter().filter(|x| !to.contains(x)).cloned().collect()
 }

@@ -98,6 +98,20 @@ pub struct Judgement {
     pub detail: String,
 }
 
+impl Judgement {
+    /// `Exact` with no reasons yet: where both judges start.
+    fn exact() -> Judgement {
+        Judgement {
+            verdict: Verdict::Exact,
+            missing_events: Vec::new(),
+            narrowing_terms: Vec::new(),
+            extra_matches: Vec::new(),
+            missing_cases: Vec::new(),
+            detail: String::new(),
+        }
+    }
+}
+
 /// The canonical pattern for `events`, in their order:
 /// `{($.eventName=A)||($.eventName=B)||...}`; `{$.eventName=A}` for one event.
 pub fn canonical_pattern(events: &[String]) -> String {
@@ -254,14 +268,7 @@ pub fn judge(
     look_alikes: &[(String, String)],
 ) -> Judgement {
     let canonical_text = canonical_pattern(required_events);
-    let mut judgement = Judgement {
-        verdict: Verdict::Exact,
-        missing_events: Vec::new(),
-        narrowing_terms: Vec::new(),
-        extra_matches: Vec::new(),
-        missing_cases: Vec::new(),
-        detail: String::new(),
-    };
+    let mut judgement = Judgement::exact();
     if !required_events.is_empty() && same_text_ignoring_whitespace(text, &canonical_text) {
         judgement.detail = format!(
             "is the canonical pattern (whitespace aside): it matches the {} required events, as Security Hub expects",
@@ -392,14 +399,7 @@ pub fn judge(
 /// otherwise by meaning ([`super::compare_meaning`]): `Equivalent`, `Narrower` (with
 /// `missing_cases`), `Broader` (with `extra_matches`), `Unparseable` or `Undecided`.
 pub fn judge_pattern(text: &str, required: &str, accepted: &[String]) -> Judgement {
-    let mut j = Judgement {
-        verdict: Verdict::Exact,
-        missing_events: Vec::new(),
-        narrowing_terms: Vec::new(),
-        extra_matches: Vec::new(),
-        missing_cases: Vec::new(),
-        detail: String::new(),
-    };
+    let mut j = Judgement::exact();
     if std::iter::once(required)
         .chain(accepted.iter().map(String::as_str))
         .any(|a| same_text_ignoring_whitespace(text, a))

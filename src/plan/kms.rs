@@ -6,7 +6,10 @@
 
 use serde_json::{json, Value};
 
-use super::topic_policy::{conditions_hold, effect, glob, label, statements, strings, AlarmOrigin};
+use super::topic_policy::{
+    conditions_hold, effect, glob, label, principal_includes_cloudwatch, statements, strings,
+    AlarmOrigin,
+};
 use crate::observed::KmsKey;
 
 /// The `Sid` of the statement trailwatch tells the key's owner to add.
@@ -113,17 +116,7 @@ pub fn statement() -> Value {
 
 /// The statement's principal includes the CloudWatch service (or everyone).
 fn for_cloudwatch(s: &Value) -> bool {
-    if s.get("NotPrincipal").is_some() {
-        return false;
-    }
-    match s.get("Principal") {
-        Some(Value::String(p)) => p == "*",
-        Some(Value::Object(map)) => {
-            strings(map.get("AWS")).contains(&"*")
-                || strings(map.get("Service")).contains(&"cloudwatch.amazonaws.com")
-        }
-        _ => false,
-    }
+    s.get("NotPrincipal").is_none() && principal_includes_cloudwatch(s)
 }
 
 /// The statement's actions include `action` (case-insensitive, with IAM wildcards).

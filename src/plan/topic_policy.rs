@@ -172,6 +172,18 @@ pub(super) fn label(s: &Value, i: usize) -> String {
         .unwrap_or_else(|| format!("statement #{}", i + 1))
 }
 
+/// The statement's `Principal` includes the CloudWatch service (by name, or as everyone).
+pub(super) fn principal_includes_cloudwatch(s: &Value) -> bool {
+    match s.get("Principal") {
+        Some(Value::String(p)) => p == "*",
+        Some(Value::Object(map)) => {
+            strings(map.get("AWS")).contains(&"*")
+                || strings(map.get("Service")).contains(&"cloudwatch.amazonaws.com")
+        }
+        _ => false,
+    }
+}
+
 pub(super) fn effect(s: &Value) -> Option<&str> {
     s.get("Effect").and_then(Value::as_str)
 }
@@ -190,14 +202,7 @@ fn applies(s: &Value, topic_arn: &str) -> bool {
         let a = a.to_ascii_lowercase();
         a == "*" || a == "sns:*" || glob(&a, "sns:publish")
     });
-    let principal = match s.get("Principal") {
-        Some(Value::String(p)) => p == "*",
-        Some(Value::Object(map)) => {
-            strings(map.get("AWS")).contains(&"*")
-                || strings(map.get("Service")).contains(&"cloudwatch.amazonaws.com")
-        }
-        _ => false,
-    };
+    let principal = principal_includes_cloudwatch(s);
     let resource = match s.get("Resource") {
         None => true,
         r => strings(r).iter().any(|r| glob(r, topic_arn)),
