@@ -400,13 +400,9 @@ pub fn judge(
 /// `missing_cases`), `Broader` (with `extra_matches`), `Unparseable` or `Undecided`.
 pub fn judge_pattern(text: &str, required: &str, accepted: &[String]) -> Judgement {
     let mut j = Judgement::exact();
-    if std::iter::once(required)
-        .chain(accepted.iter().map(String::as_str))
-        .any(|a| same_text_ignoring_whitespace(text, a))
-    {
-        j.detail = "is a text the CIS benchmark or Security Hub publishes (whitespace aside), as Security Hub expects".into();
-        return j;
-    }
+    // Parse first: text that does not parse cannot be an accepted text (they all parse), and a
+    // hostile text fails here fast (the 1024-character limit) instead of being tokenized once
+    // per accepted text.
     let f = match parse(text) {
         Ok(p) => p,
         Err(e) => {
@@ -415,6 +411,13 @@ pub fn judge_pattern(text: &str, required: &str, accepted: &[String]) -> Judgeme
             return j;
         }
     };
+    if std::iter::once(required)
+        .chain(accepted.iter().map(String::as_str))
+        .any(|a| same_text_ignoring_whitespace(text, a))
+    {
+        j.detail = "is a text the CIS benchmark or Security Hub publishes (whitespace aside), as Security Hub expects".into();
+        return j;
+    }
     let r = match parse(required) {
         Ok(p) => p,
         Err(e) => {
