@@ -37,6 +37,32 @@ pub struct Cli {
     /// Every embedded CIS monitoring control (4.1 to 4.15).
     #[arg(long, global = true)]
     pub all_controls: bool,
+    /// Fleet mode (`check` only so far): these accounts, comma-separated 12-digit ids. The
+    /// caller's own account is read with its own credentials; others through an assumed role.
+    #[arg(long, global = true, value_name = "IDS")]
+    pub accounts: Option<String>,
+    /// The role to assume in each account.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole",
+        requires = "accounts"
+    )]
+    pub role_name: String,
+    /// The role ARN to assume, from a template with {account} (and {partition}), instead of
+    /// --role-name.
+    #[arg(long, global = true, value_name = "TEMPLATE", requires = "accounts")]
+    pub role_arn_template: Option<String>,
+    /// An external id for the role assumption.
+    #[arg(long, global = true, value_name = "ID", requires = "accounts")]
+    pub external_id: Option<String>,
+    /// Fleet mode: these regions, comma-separated (default: the caller's region).
+    #[arg(long, global = true, value_name = "REGIONS", requires = "accounts")]
+    pub regions: Option<String>,
+    /// Fleet mode: how many targets are read at once.
+    #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
     /// More logs on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -179,6 +205,82 @@ pub fn validate_endpoint_url(url: &str) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// The fleet the user asked for, validated (`None` without `--accounts`).
+pub fn fleet(cli: &Cli, default_region: &str) -> Result<Option<crate::fleet::Fleet>, Error> {
+    let Some(accounts) = &cli.accounts else {
+        return Ok(None);
+    };
+    let bad = |what: &'static str, value: &str, why: &str| Error::BadInput {
+        what,
+        value: value.to_string(),
+        why: why.to_string(),
+    };
+    let mut ids: Vec<String> = Vec::new();
+    for id in accounts.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if !validate_account(id) {
+            return Err(bad("account id", id, "not a 12-digit AWS account id"));
+        }
+        if !ids.iter().any(|x| x == id) {
+            ids.push(id.to_string());
+        }
+    }
+    if ids.is_empty() {
+        return Err(bad("--accounts", accounts, "names no account"));
+    }
+    let role = match &cli.role_arn_template {
+        Some(t) => {
+            if !t.starts_with("arn:") || !t.contains("{account}") {
+                return Err(bad(
+                    "--role-arn-template",
+                    t,
+                    "must be an ARN template containing {account}, e.g. arn:{partition}:iam::{account}:role/NAME",
+                ));
+            }
+            crate::fleet::Role::Template(t.clone())
+        }
+        None => {
+            let n = &cli.role_name;
+            let ok = !n.is_empty()
+                && n.len() <= 64
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+            if !ok {
+                return Err(bad(
+                    "--role-name",
+                    n,
+                    "an IAM role name is 1-64 letters, digits and + = , . @ _ -",
+                ));
+            }
+            crate::fleet::Role::Name(n.clone())
+        }
+    };
+    let regions: Vec<String> = match &cli.regions {
+        Some(list) => {
+            let v: Vec<String> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            for r in &v {
+                validate_region(r)?;
+            }
+            if v.is_empty() {
+                return Err(bad("--regions", list, "names no region"));
+            }
+            v
+        }
+        None => vec![default_region.to_string()],
+    };
+    Ok(Some(crate::fleet::Fleet {
+        accounts: ids,
+        regions,
+        role,
+        external_id: cli.external_id.clone(),
+        concurrency: usize::from(cli.concurrency),
+    }))
 }
 
 /// A 12-digit account id.

@@ -10,6 +10,7 @@ pub mod control;
 pub mod discover;
 pub mod drill;
 pub mod error;
+pub mod fleet;
 pub mod history;
 pub mod observed;
 pub mod pattern;

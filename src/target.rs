@@ -58,6 +58,61 @@ impl Target {
         }
     }
 
+    /// The same credentials' view of another account: assume `role_arn` (session name
+    /// `trailwatch`, optional external id) and aim at `region`. The credentials are fetched once
+    /// here, so a role that cannot be assumed fails now with its own error, and are refreshed by
+    /// the SDK if the run outlives them.
+    pub async fn assume(
+        &self,
+        role_arn: &str,
+        external_id: Option<&str>,
+        region: &str,
+    ) -> Result<Target, Error> {
+        use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name("trailwatch")
+            .configure(&self.config)
+            .region(Region::new(region.to_string()));
+        if let Some(id) = external_id {
+            builder = builder.external_id(id);
+        }
+        let provider = Refreshing {
+            inner: builder.build().await,
+            cached: std::sync::Arc::new(std::sync::Mutex::new(None)),
+        };
+        if let Err(e) = provider.provide_credentials().await {
+            let mut cause: &dyn std::error::Error = &e;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            return Err(Error::Aws {
+                operation: "sts:AssumeRole",
+                region: region.to_string(),
+                code: None,
+                message: crate::redact::text(&format!("cannot assume {role_arn}: {cause}")),
+                detail: crate::redact::text(&format!("{e:?}")),
+            });
+        }
+        let config = self
+            .config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .region(Region::new(region.to_string()))
+            .build();
+        Ok(Target {
+            region: region.to_string(),
+            config,
+        })
+    }
+
+    /// The same credentials, aimed at another region.
+    pub fn in_region(&self, region: &str) -> Target {
+        Target {
+            region: region.to_string(),
+            config: self.config_in(region),
+        }
+    }
+
     fn config_in(&self, region: &str) -> SdkConfig {
         self.config
             .to_builder()
@@ -125,4 +180,40 @@ async fn check_profile(name: &str) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// Assumed-role credentials fetched once and reused until five minutes before they expire, then
+/// fetched again: one `sts:AssumeRole` per account for a normal run, and a run that outlives the
+/// session keeps working.
+#[derive(Debug)]
+struct Refreshing {
+    inner: aws_config::sts::AssumeRoleProvider,
+    cached: std::sync::Arc<std::sync::Mutex<Option<aws_credential_types::Credentials>>>,
+}
+
+impl aws_credential_types::provider::ProvideCredentials for Refreshing {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let fresh = |c: &aws_credential_types::Credentials| {
+                c.expiry().is_none_or(|e| {
+                    e > std::time::SystemTime::now() + std::time::Duration::from_secs(300)
+                })
+            };
+            if let Some(c) = self.cached.lock().ok().and_then(|g| g.clone()) {
+                if fresh(&c) {
+                    return Ok(c);
+                }
+            }
+            let c = self.inner.provide_credentials().await?;
+            if let Ok(mut g) = self.cached.lock() {
+                *g = Some(c.clone());
+            }
+            Ok(c)
+        })
+    }
 }

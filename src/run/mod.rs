@@ -6,6 +6,7 @@
 mod check;
 mod drill;
 mod fix;
+mod fleet;
 
 use std::io::IsTerminal;
 
@@ -87,6 +88,16 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
     let req = validate(&cli)?;
     let target = Target::load(cli.profile.as_deref(), cli.region.as_deref()).await?;
     cli::validate_region(&target.region)?;
+    if let Some(f) = cli::fleet(&cli, &target.region)? {
+        return match &cli.command {
+            Command::Check(_) => fleet::check(&target, &req, &f).await,
+            _ => Err(Error::BadInput {
+                what: "--accounts",
+                value: cli.accounts.clone().unwrap_or_default(),
+                why: "fleet mode covers `check` only so far; run fix and drill per account".into(),
+            }),
+        };
+    }
     match &cli.command {
         Command::Check(args) => check::check(&target, &req, args).await,
         Command::Fix(args) => fix::fix(&target, &req, args).await,

@@ -376,10 +376,43 @@ impl Seed {
 
     /// Seed with the given credentials (an emulator that enforces IAM).
     pub async fn as_user(emu: &Emulator, region: &str, key: &str, secret: &str) -> Seed {
+        Seed::with_credentials(
+            emu,
+            region,
+            Credentials::new(key, secret, None, None, "tests"),
+        )
+        .await
+    }
+
+    /// Seed another account: assume `arn:aws:iam::ACCOUNT:role/OrganizationAccountAccessRole`
+    /// (the emulator acts in the role's account with the keys it returns).
+    pub async fn in_account(emu: &Emulator, region: &str, account: &str) -> Seed {
+        let sts = aws_sdk_sts::Client::new(&emu.config(region).await);
+        let out = sts
+            .assume_role()
+            .role_arn(format!(
+                "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+            ))
+            .role_session_name("seed")
+            .send()
+            .await
+            .unwrap();
+        let c = out.credentials().unwrap();
+        let creds = Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            None,
+            "tests",
+        );
+        Seed::with_credentials(emu, region, creds).await
+    }
+
+    async fn with_credentials(emu: &Emulator, region: &str, creds: Credentials) -> Seed {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .endpoint_url(&emu.url)
             .region(Region::new(region.to_string()))
-            .credentials_provider(Credentials::new(key, secret, None, None, "tests"))
+            .credentials_provider(creds)
             .load()
             .await;
         Seed::with_config(config, region)
