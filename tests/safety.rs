@@ -73,15 +73,7 @@ async fn a_topic_policy_changed_since_the_plan_is_not_overwritten() {
     let err = outcome.error.expect("refused").to_string();
     assert!(err.contains("changed since the plan"), "{err}");
     assert!(emu.writes().is_empty(), "{:?}", emu.writes());
-    let now = seed
-        .sns
-        .get_topic_attributes()
-        .topic_arn(TOPIC)
-        .send()
-        .await
-        .unwrap();
-    let policy: serde_json::Value =
-        serde_json::from_str(now.attributes().unwrap().get("Policy").unwrap()).unwrap();
+    let policy = topic_policy(&seed).await;
     assert_eq!(policy, theirs, "their statement is kept");
 
     // The next plan merges into the current policy, keeping both of theirs.
@@ -90,15 +82,7 @@ async fn a_topic_policy_changed_since_the_plan_is_not_overwritten() {
     let p = plan(&controls[0], &observed, &a, &Options::default());
     let outcome = trailwatch::apply::apply(&target, &p).await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
-    let now = seed
-        .sns
-        .get_topic_attributes()
-        .topic_arn(TOPIC)
-        .send()
-        .await
-        .unwrap();
-    let policy: serde_json::Value =
-        serde_json::from_str(now.attributes().unwrap().get("Policy").unwrap()).unwrap();
+    let policy = topic_policy(&seed).await;
     let sids: Vec<&str> = policy["Statement"]
         .as_array()
         .unwrap()
@@ -384,4 +368,16 @@ async fn an_apply_changes_exactly_what_its_plan_listed() {
 /// What `from` has that `to` does not.
 fn gone<T: PartialEq + Clone>(from: &[T], to: &[T]) -> Vec<T> {
     from.iter().filter(|x| !to.contains(x)).cloned().collect()
+}
+
+/// The shared topic's policy as it is now.
+async fn topic_policy(seed: &Seed) -> serde_json::Value {
+    let now = seed
+        .sns
+        .get_topic_attributes()
+        .topic_arn(TOPIC)
+        .send()
+        .await
+        .unwrap();
+    serde_json::from_str(now.attributes().unwrap().get("Policy").unwrap()).unwrap()
 }

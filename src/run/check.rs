@@ -62,7 +62,13 @@ pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> R
                     v
                 })
                 .collect();
-            print_json(&json_for(&observed, per, compliant, json!({})));
+            print_json(&json_for(
+                &observed.account,
+                &observed.region,
+                per,
+                compliant,
+                json!({}),
+            ));
         }
     }
     let failing_now = histories.iter().flatten().any(|h| h.latest_failed);

@@ -54,7 +54,7 @@ fn applied_json(
     if let Some(e) = error {
         extra["error"] = json!(crate::redact::text(&e));
     }
-    json_for(observed, per, compliant, extra)
+    json_for(&observed.account, &observed.region, per, compliant, extra)
 }
 
 pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Result<u8, Error> {
@@ -87,7 +87,13 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
                     .map(|(a, p)| render::json::plan(a, p))
                     .collect();
                 let compliant = befores.iter().all(|a| a.compliant);
-                print_json(&json_for(&observed, per, compliant, json!({})));
+                print_json(&json_for(
+                    &observed.account,
+                    &observed.region,
+                    per,
+                    compliant,
+                    json!({}),
+                ));
             }
         }
         return Ok(exit(&befores, &plans));

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{print_json, Request, DRIFT, OK};
+use super::{json_for, print_json, Request, DRIFT, OK};
 use crate::aws;
 use crate::error::Error;
 use crate::fleet::{self, Fleet};
@@ -44,21 +44,16 @@ pub(super) async fn check(base: &Target, req: &Request, f: &Fleet) -> Result<u8,
         }
         Format::Json => {
             for r in &results {
-                let mut v = match r.audits.as_slice() {
-                    [one] => render::json::audit(one),
-                    many => json!({
-                        "account": r.account,
-                        "region": r.region,
-                        "compliant": !many.is_empty() && many.iter().all(|a| a.compliant),
-                        "controls": many.iter().map(render::json::audit).collect::<Vec<_>>(),
-                    }),
-                };
-                v["account"] = json!(r.account);
-                v["region"] = json!(r.region);
-                v["role_arn"] = json!(r.role_arn);
-                v["status"] = json!(r.status);
-                v["error"] = json!(r.error);
-                print_json(&v);
+                let per: Vec<_> = r.audits.iter().map(render::json::audit).collect();
+                let compliant = r.status == "compliant";
+                let extra = json!({
+                    "account": r.account,
+                    "region": r.region,
+                    "role_arn": r.role_arn,
+                    "status": r.status,
+                    "error": r.error,
+                });
+                print_json(&json_for(&r.account, &r.region, per, compliant, extra));
             }
             print_json(&json!({ "summary": {
                 "targets": results.len(), "compliant": ok, "drift": drift, "error": error

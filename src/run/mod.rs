@@ -160,7 +160,13 @@ fn print_json(v: &Value) {
 /// One JSON object for the run: with one control, that control's object (the documented
 /// single-control schema); with several, `{account, region, compliant, controls: [...]}` plus
 /// `extra` at the top level.
-fn json_for(observed: &Observed, per_control: Vec<Value>, compliant: bool, extra: Value) -> Value {
+fn json_for(
+    account: &str,
+    region: &str,
+    per_control: Vec<Value>,
+    compliant: bool,
+    extra: Value,
+) -> Value {
     let mut v = if per_control.len() == 1 {
         per_control.into_iter().next().unwrap_or_default()
     } else {
@@ -170,8 +176,8 @@ fn json_for(observed: &Observed, per_control: Vec<Value>, compliant: bool, extra
             .filter(|c| c["compliant"] == json!(true))
             .count();
         json!({
-            "account": observed.account,
-            "region": observed.region,
+            "account": account,
+            "region": region,
             "compliant": compliant,
             "controls": per_control,
             "controls_summary": { "controls": n, "compliant": ok },
