@@ -16,6 +16,7 @@ use crate::render::Format;
 /// Exit codes: 0 compliant / nothing to do, 2 drift found or changes pending, 1 error.
 #[derive(Debug, Parser)]
 #[command(name = "trailwatch", version, about, long_about = None)]
+#[command(group(clap::ArgGroup::new("fleet_source").args(["accounts", "accounts_file", "org"])))]
 pub struct Cli {
     /// AWS profile from the shared config files.
     #[arg(long, global = true, env = "AWS_PROFILE")]
@@ -37,30 +38,58 @@ pub struct Cli {
     /// Every embedded CIS monitoring control (4.1 to 4.15).
     #[arg(long, global = true)]
     pub all_controls: bool,
-    /// Fleet mode (`check` only so far): these accounts, comma-separated 12-digit ids. The
-    /// caller's own account is read with its own credentials; others through an assumed role.
+    /// Fleet mode: these accounts, comma-separated 12-digit ids. The caller's own account is read
+    /// with its own credentials; others through an assumed role.
     #[arg(long, global = true, value_name = "IDS")]
     pub accounts: Option<String>,
+    /// Fleet mode: the accounts listed in FILE, one per line: `ID [LABEL]`, `#` comments.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub accounts_file: Option<String>,
+    /// Fleet mode: the organization's ACTIVE accounts (AWS Organizations, from the management
+    /// or a delegated administrator account).
+    #[arg(long, global = true)]
+    pub org: bool,
+    /// With --org: only the accounts under this organizational unit (or root), recursively.
+    #[arg(long, global = true, value_name = "OU_ID", requires = "org")]
+    pub ou: Option<String>,
+    /// Fleet mode: leave these accounts out (comma-separated ids).
+    #[arg(long, global = true, value_name = "IDS", requires = "fleet_source")]
+    pub exclude: Option<String>,
+    /// Fleet mode: accounts with these labels (accounts file) go first, in this order
+    /// (default: production).
+    #[arg(long, global = true, value_name = "LABELS", requires = "fleet_source")]
+    pub first: Option<String>,
+    /// Fleet mode: exceptions (TOML: account, control or "*", owner, expires, reason). An
+    /// excepted control is reported, counts as compliant until its expiry date, and is never
+    /// written.
+    #[arg(long, global = true, value_name = "FILE", requires = "fleet_source")]
+    pub exceptions: Option<String>,
     /// The role to assume in each account.
     #[arg(
         long,
         global = true,
         value_name = "NAME",
         default_value = "OrganizationAccountAccessRole",
-        requires = "accounts"
+        requires = "fleet_source"
     )]
     pub role_name: String,
     /// The role ARN to assume, from a template with {account} (and {partition}), instead of
     /// --role-name.
-    #[arg(long, global = true, value_name = "TEMPLATE", requires = "accounts")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "TEMPLATE",
+        requires = "fleet_source"
+    )]
     pub role_arn_template: Option<String>,
     /// An external id for the role assumption.
-    #[arg(long, global = true, value_name = "ID", requires = "accounts")]
+    #[arg(long, global = true, value_name = "ID", requires = "fleet_source")]
     pub external_id: Option<String>,
-    /// Fleet mode: these regions, comma-separated (default: the caller's region).
-    #[arg(long, global = true, value_name = "REGIONS", requires = "accounts")]
+    /// Fleet mode: these regions, comma-separated (default: the caller's region). The controls
+    /// follow each trail's log group, so one multi-region trail needs one region per account.
+    #[arg(long, global = true, value_name = "REGIONS", requires = "fleet_source")]
     pub regions: Option<String>,
-    /// Fleet mode: how many targets are read at once.
+    /// Fleet mode: how many accounts are read or written at once.
     #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
     /// More logs on stderr (-v info, -vv debug).
@@ -150,6 +179,13 @@ pub struct FixArgs {
     /// (email:ops@example.com, https:https://..., sqs:arn:..., lambda:arn:...).
     #[arg(long, value_name = "PROTOCOL:ENDPOINT")]
     pub subscribe: Option<String>,
+    /// Fleet mode, with --apply: apply this many targets at a time, re-check them, and stop
+    /// before the next batch if any is not compliant (default: all at once).
+    #[arg(long, value_name = "N", requires = "apply", value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: Option<u32>,
+    /// Fleet mode, with --batch-size: go on to the next batch even when a target did not converge.
+    #[arg(long, requires = "batch_size")]
+    pub keep_going: bool,
 }
 
 /// An AWS region name: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, ...
@@ -207,28 +243,54 @@ pub fn validate_endpoint_url(url: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// The fleet the user asked for, validated (`None` without `--accounts`).
-pub fn fleet(cli: &Cli, default_region: &str) -> Result<Option<crate::fleet::Fleet>, Error> {
-    let Some(accounts) = &cli.accounts else {
-        return Ok(None);
-    };
+/// The fleet the user asked for, validated (`None` outside fleet mode). The accounts file and
+/// the exceptions file are read and checked here, before anything is read from AWS.
+pub fn fleet(
+    cli: &Cli,
+    default_region: &str,
+    controls: &[crate::control::Control],
+) -> Result<Option<crate::fleet::Fleet>, Error> {
+    use crate::fleet::{accounts, Source};
     let bad = |what: &'static str, value: &str, why: &str| Error::BadInput {
         what,
         value: value.to_string(),
         why: why.to_string(),
     };
-    let mut ids: Vec<String> = Vec::new();
-    for id in accounts.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        if !validate_account(id) {
-            return Err(bad("account id", id, "not a 12-digit AWS account id"));
+    let read = |what: &'static str, path: &str| {
+        std::fs::read_to_string(path).map_err(|e| bad(what, path, &format!("cannot be read: {e}")))
+    };
+    let source = match (&cli.accounts, &cli.accounts_file, cli.org) {
+        (Some(list), _, _) => Source::Listed(accounts::parse_list("--accounts", list)?),
+        (_, Some(path), _) => {
+            Source::Listed(accounts::parse_file(path, &read("--accounts-file", path)?)?)
         }
-        if !ids.iter().any(|x| x == id) {
-            ids.push(id.to_string());
+        (_, _, true) => {
+            if let Some(ou) = &cli.ou {
+                if !valid_ou(ou) {
+                    return Err(bad(
+                        "--ou",
+                        ou,
+                        "not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)",
+                    ));
+                }
+            }
+            Source::Organization { ou: cli.ou.clone() }
         }
-    }
-    if ids.is_empty() {
-        return Err(bad("--accounts", accounts, "names no account"));
-    }
+        _ => return Ok(None),
+    };
+    let exclude = match &cli.exclude {
+        Some(list) => accounts::parse_exclude(list)?,
+        None => Vec::new(),
+    };
+    let first: Vec<String> = match &cli.first {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        None => vec!["production".to_string()],
+    };
     let role = match &cli.role_arn_template {
         Some(t) => {
             if !t.starts_with("arn:") || !t.contains("{account}") {
@@ -258,14 +320,12 @@ pub fn fleet(cli: &Cli, default_region: &str) -> Result<Option<crate::fleet::Fle
     };
     let regions: Vec<String> = match &cli.regions {
         Some(list) => {
-            let v: Vec<String> = list
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
-            for r in &v {
+            let mut v: Vec<String> = Vec::new();
+            for r in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 validate_region(r)?;
+                if !v.iter().any(|x| x == r) {
+                    v.push(r.to_string());
+                }
             }
             if v.is_empty() {
                 return Err(bad("--regions", list, "names no region"));
@@ -274,13 +334,39 @@ pub fn fleet(cli: &Cli, default_region: &str) -> Result<Option<crate::fleet::Fle
         }
         None => vec![default_region.to_string()],
     };
+    let exceptions = match &cli.exceptions {
+        Some(path) => {
+            let mut known = crate::control::Control::all();
+            known.extend(controls.iter().cloned());
+            crate::fleet::exceptions::parse(path, &read("--exceptions", path)?, &known)?
+        }
+        None => Vec::new(),
+    };
     Ok(Some(crate::fleet::Fleet {
-        accounts: ids,
+        source,
+        exclude,
+        first,
         regions,
         role,
         external_id: cli.external_id.clone(),
         concurrency: usize::from(cli.concurrency),
+        exceptions,
     }))
+}
+
+/// An organizational unit id (`ou-` root part, `-`, unit part) or a root id (`r-...`).
+fn valid_ou(id: &str) -> bool {
+    let part = |p: &str, min: usize| {
+        p.len() >= min
+            && p.len() <= 32
+            && p.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    };
+    match id.split('-').collect::<Vec<_>>()[..] {
+        ["ou", root, unit] => part(root, 4) && part(unit, 8),
+        ["r", root] => part(root, 4),
+        _ => false,
+    }
 }
 
 /// A 12-digit account id.

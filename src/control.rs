@@ -464,7 +464,7 @@ impl Control {
 }
 
 /// A TOML error in one line: where (line, column, and the key at that place) and what.
-fn toml_error(text: &str, e: &toml::de::Error) -> String {
+pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
     let msg = e.message().trim().replace('\n', " ");
     let Some(span) = e.span() else {
         return msg;

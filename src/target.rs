@@ -123,6 +123,10 @@ impl Target {
     pub fn sts(&self) -> aws_sdk_sts::Client {
         aws_sdk_sts::Client::new(&self.config_in(&self.region))
     }
+    /// Organizations is global: its client follows the target's region to the partition's endpoint.
+    pub fn organizations(&self) -> aws_sdk_organizations::Client {
+        aws_sdk_organizations::Client::new(&self.config_in(&self.region))
+    }
     pub fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
         aws_sdk_cloudtrail::Client::new(&self.config_in(region))
     }

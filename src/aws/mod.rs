@@ -5,6 +5,7 @@ pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod kms;
 pub mod logs;
+pub mod organizations;
 pub mod sns;
 pub mod sts;
 

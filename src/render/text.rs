@@ -32,7 +32,7 @@ impl Palette {
     fn yellow(&self, t: &str) -> String {
         self.paint(Style::new().yellow(), t)
     }
-    fn bold(&self, t: &str) -> String {
+    pub fn bold(&self, t: &str) -> String {
         self.paint(Style::new().bold(), t)
     }
     fn dim(&self, t: &str) -> String {

@@ -60,7 +60,23 @@ fn validate(cli: &Cli) -> Result<Request, Error> {
         mode,
         ..Default::default()
     };
+    let fleet = cli.accounts.is_some() || cli.accounts_file.is_some() || cli.org;
     if let Command::Fix(fix) = &cli.command {
+        if let (Some(arn), true) = (&fix.topic_arn, fleet) {
+            return Err(Error::BadInput {
+                what: "--topic-arn",
+                value: arn.clone(),
+                why: "a topic belongs to one account: in fleet mode each account gets the shared topic"
+                    .into(),
+            });
+        }
+        if let (Some(n), false) = (fix.batch_size, fleet) {
+            return Err(Error::BadInput {
+                what: "--batch-size",
+                value: n.to_string(),
+                why: "batches are for fleet mode (--accounts, --accounts-file or --org)".into(),
+            });
+        }
         if let Some(arn) = &fix.topic_arn {
             cli::validate_topic_arn(arn)?;
             options.topic_arn = Some(arn.clone());
@@ -88,13 +104,14 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
     let req = validate(&cli)?;
     let target = Target::load(cli.profile.as_deref(), cli.region.as_deref()).await?;
     cli::validate_region(&target.region)?;
-    if let Some(f) = cli::fleet(&cli, &target.region)? {
+    if let Some(f) = cli::fleet(&cli, &target.region, &req.controls)? {
         return match &cli.command {
             Command::Check(_) => fleet::check(&target, &req, &f).await,
+            Command::Fix(args) => fleet::fix(&target, &req, &f, args).await,
             _ => Err(Error::BadInput {
-                what: "--accounts",
-                value: cli.accounts.clone().unwrap_or_default(),
-                why: "fleet mode covers `check` only so far; run fix and drill per account".into(),
+                what: "command",
+                value: "drill".into(),
+                why: "fleet mode covers `check` and `fix`; run drill per account".into(),
             }),
         };
     }

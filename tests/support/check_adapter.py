@@ -16,7 +16,8 @@ logged, cleared by faults/reset only), seeded chaos (throttle/500/503 in each pr
 and as boto3 sees them, the same faults on a replay with the same seed, chaos/reset), stalls
 (a held call waits ~1.5s before moto gets it while others go through; stall/reset wakes a
 held call, which then succeeds), the log fields `reached`, `fault` and `stalled`, and answer
-overrides (cloudtrail GetTrailStatus through boto3), unimplemented calls answered as HTTP 500 with a quiet stderr (and tracebacks with
+overrides (cloudtrail GetTrailStatus through boto3), organization trails listed and read in
+member accounts only, unimplemented calls answered as HTTP 500 with a quiet stderr (and tracebacks with
 TRAILWATCH_EMULATOR_VERBOSE=1, on a second instance), then closes the emulator's stdin and
 checks it exits; another instance checks SIGTERM. Prints `N passed, M failed`; exits non-zero
 on any failure.
@@ -1211,6 +1212,44 @@ def main() -> int:
         expect(status["IsLogging"] is True, f"override cleared: {status}")
         expect("LatestCloudWatchLogsDeliveryError" not in status, f"override cleared: {status}")
 
+    def organization_trail_in_members() -> None:
+        import boto3
+
+        def as_account(service: str, account: str) -> Any:
+            creds = emu.boto3("sts").assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                RoleSessionName="check",
+            )["Credentials"]
+            return boto3.client(
+                service, region_name="us-east-1", endpoint_url=emu.url,
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+            )
+
+        org = emu.boto3("organizations")
+        org.create_organization(FeatureSet="ALL")
+        member = org.create_account(AccountName="m", Email="m@example.com")[
+            "CreateAccountStatus"]["AccountId"]
+        emu.boto3("s3").create_bucket(Bucket="trailwatch-check-org")
+        owner = emu.boto3("cloudtrail")
+        arn = owner.create_trail(
+            Name="org-trail", S3BucketName="trailwatch-check-org", IsMultiRegionTrail=True,
+            IsOrganizationTrail=True,
+        )["TrailARN"]
+        owner.start_logging(Name="org-trail")
+        seen = as_account("cloudtrail", member)
+        trails = [t["TrailARN"] for t in seen.describe_trails()["trailList"]]
+        expect(trails == [arn], f"the member sees the organization trail: {trails}")
+        expect(seen.get_trail_status(Name=arn)["IsLogging"] is True, "status by ARN")
+        expect(seen.get_event_selectors(TrailName=arn)["TrailARN"] == arn, "selectors by ARN")
+        outsider = as_account("cloudtrail", "999999999999")
+        expect(outsider.describe_trails()["trailList"] == [], "not a member: nothing")
+        expect(
+            seen.describe_trails(includeShadowTrails=False)["trailList"] == [],
+            "without shadow trails only the account's own",
+        )
+
     def unimplemented_json_and_query() -> None:
         status, headers, body = emu.logs(
             "TestMetricFilter", {"filterPattern": "{ $.a = 1 }", "logEventMessages": ["{}"]}
@@ -1308,6 +1347,7 @@ def main() -> int:
             ("stall/reset wakes a held call, which then succeeds", stall_reset_wakes),
             ("stall: chaos answers are not held", stall_not_for_faults),
             ("override: cloudtrail GetTrailStatus through boto3", override_trail_status),
+            ("organization trail seen by member accounts only", organization_trail_in_members),
             ("unimplemented awsJson/awsQuery -> 500", unimplemented_json_and_query),
             ("quiet stderr by default (no Traceback)", quiet_stderr),
             ("TRAILWATCH_EMULATOR_VERBOSE=1 prints tracebacks", verbose_stderr),

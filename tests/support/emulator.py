@@ -130,7 +130,16 @@ g. Stalls, for a request that is in flight and not yet processed (e.g. to kill t
    which then goes on to moto normally (``requests/reset`` does not).
 h. An exception escaping moto is answered as HTTP 500 ``InternalFailure`` in the request's
    protocol (CBOR map, awsJson ``{"__type", "message"}`` or awsQuery XML ``ErrorResponse``).
-i. Everything else passes through to moto unchanged.
+i. Everything else passes through to moto unchanged, but for j.
+j. Organization trails, as AWS shows them to member accounts (moto shows a trail only to the
+   account that created it). moto's CloudTrail backend is patched in this process so that an
+   organization trail (``IsOrganizationTrail``) of account O is also listed by
+   ``DescribeTrails`` (with shadow trails, the default) in every member account of O's
+   organization, and ``GetTrailStatus`` and ``GetEventSelectors`` in a member account answer
+   for it by its ARN, as they do on AWS; the member cannot change it. The members are the
+   accounts of O's moto organization (``organizations:CreateOrganization`` and
+   ``CreateAccount`` by O); when O has no organization in moto, every account is taken as a
+   member (a simplification: on AWS an organization trail needs an organization).
 
 Order for one request: it is logged, then a fault (d.), else chaos (f.), may answer it; else a
 stall (g.) may hold it; then it goes to the adapters or moto, with any override (e.).
@@ -1351,6 +1360,52 @@ def watch_stdin() -> None:
     os._exit(0)
 
 
+def share_organization_trails() -> None:
+    """j. of the module docstring: member accounts see their organization's trails."""
+    from moto.cloudtrail import models as ct
+    from moto.organizations.models import organizations_backends
+
+    describe = ct.CloudTrailBackend.describe_trails
+    get_trail = ct.CloudTrailBackend.get_trail
+
+    def member(owner: str, account: str) -> bool:
+        org_backend = organizations_backends[owner]["aws"]
+        if org_backend.org is None:
+            return True
+        return any(a.id == account for a in org_backend.accounts)
+
+    def org_trails(account: str, region: str) -> list[Any]:
+        found = []
+        for owner, regions in list(ct.cloudtrail_backends.items()):
+            if owner == account:
+                continue
+            trails = [
+                t for backend in list(regions.values()) for t in list(backend.trails.values())
+                if t.is_org_trail and (t.is_multi_region or t.region_name == region)
+            ]
+            if trails and member(owner, account):
+                found.extend(trails)
+        return found
+
+    def describe_trails(self: Any, include_shadow_trails: bool) -> Any:
+        trails = list(describe(self, include_shadow_trails))
+        if include_shadow_trails:
+            trails.extend(org_trails(self.account_id, self.region_name))
+        return trails
+
+    def get_trail_or_org_trail(self: Any, name_or_arn: str) -> Any:
+        try:
+            return get_trail(self, name_or_arn)
+        except ct.TrailNotFoundException:
+            for t in org_trails(self.account_id, self.region_name):
+                if t.arn == name_or_arn:
+                    return t
+            raise
+
+    ct.CloudTrailBackend.describe_trails = describe_trails
+    ct.CloudTrailBackend.get_trail = get_trail_or_org_trail
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -1378,6 +1433,7 @@ def main(argv: list[str] | None = None) -> int:
     from werkzeug.serving import make_server
 
     quiet_werkzeug()
+    share_organization_trails()
 
     class QuietRequestHandler(MotoRequestHandler):
         def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log

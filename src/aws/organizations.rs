@@ -1,0 +1,89 @@
+//! AWS Organizations: the accounts of the organization (`--org`) or of one organizational unit
+//! and the units below it (`--ou`). Read once, every page; only ACTIVE accounts are kept.
+
+use aws_sdk_organizations::types::{Account, AccountState, AccountStatus};
+use aws_sdk_organizations::Client;
+
+use crate::error::Error;
+
+fn active(a: &Account) -> bool {
+    // `State` replaces the deprecated `Status`; either saying ACTIVE is enough.
+    match (a.state(), a.status()) {
+        (Some(s), _) => *s == AccountState::Active,
+        (None, Some(s)) => *s == AccountStatus::Active,
+        (None, None) => false,
+    }
+}
+
+/// The ACTIVE account ids of the organization, or of `ou` and every unit below it, in the order
+/// Organizations lists them (duplicates dropped).
+pub async fn active_accounts(client: &Client, ou: Option<&str>) -> Result<Vec<String>, Error> {
+    let region = super::region_name(client.config().region());
+    let mut out: Vec<String> = Vec::new();
+    let keep = |accounts: &[Account], out: &mut Vec<String>| {
+        for a in accounts.iter().filter(|a| active(a)) {
+            if let Some(id) = a.id() {
+                if !out.iter().any(|x| x == id) {
+                    out.push(id.to_string());
+                }
+            }
+        }
+    };
+    let Some(ou) = ou else {
+        let mut token: Option<String> = None;
+        loop {
+            let page = client
+                .list_accounts()
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| Error::aws("organizations:ListAccounts", &region, e))?;
+            keep(page.accounts(), &mut out);
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(out),
+            }
+        }
+    };
+    // Breadth-first over the unit and its children.
+    let mut parents = vec![ou.to_string()];
+    while let Some(parent) = parents.pop() {
+        let mut token: Option<String> = None;
+        loop {
+            let page = client
+                .list_accounts_for_parent()
+                .parent_id(&parent)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| Error::aws("organizations:ListAccountsForParent", &region, e))?;
+            keep(page.accounts(), &mut out);
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        let mut token: Option<String> = None;
+        loop {
+            let page = client
+                .list_organizational_units_for_parent()
+                .parent_id(&parent)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| {
+                    Error::aws("organizations:ListOrganizationalUnitsForParent", &region, e)
+                })?;
+            parents.extend(
+                page.organizational_units()
+                    .iter()
+                    .filter_map(|u| u.id().map(str::to_string)),
+            );
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+    }
+    Ok(out)
+}

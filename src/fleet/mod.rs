@@ -1,0 +1,233 @@
+//! Fleet mode: many accounts by assumed role, times regions, read with bounded concurrency.
+//!
+//! The caller's own account is reached with the caller's credentials, without assuming a role.
+//! Every other account is reached by assuming `arn:{partition}:iam::{account}:role/NAME`
+//! (`--role-name`, default `OrganizationAccountAccessRole`), or the ARN a `--role-arn-template`
+//! gives, with the session name `trailwatch` and an optional external id: once per account, for
+//! all its regions and for the reads before and after an apply (the credentials are cached and
+//! refreshed if the run outlives them). One target's failure (a role that cannot be assumed,
+//! access denied, throttling) is recorded on that target alone; the others carry on.
+//!
+//! This module is the imperative part (reading targets); `assess` judges them (pure), `accounts`
+//! and `exceptions` parse what the user gave.
+
+pub mod accounts;
+pub mod assess;
+pub mod exceptions;
+
+use futures_util::stream::{self, StreamExt};
+use serde::Serialize;
+
+use crate::audit::{self, Audit, MatchMode};
+use crate::control::Control;
+use crate::discover::{self, Depth, DiscoverOptions};
+use crate::error::Error;
+use crate::observed::Observed;
+use crate::target::Target;
+
+pub use accounts::Account;
+pub use exceptions::Exception;
+
+/// Which role to assume in each account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// A role name, the same in every account.
+    Name(String),
+    /// A template with `{account}` (and optionally `{partition}`).
+    Template(String),
+}
+
+impl Role {
+    /// The role ARN for an account.
+    pub fn arn(&self, partition: &str, account: &str) -> String {
+        match self {
+            Role::Name(n) => format!("arn:{partition}:iam::{account}:role/{n}"),
+            Role::Template(t) => t
+                .replace("{partition}", partition)
+                .replace("{account}", account),
+        }
+    }
+}
+
+/// Where the accounts come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// `--accounts` or `--accounts-file`, in the order given.
+    Listed(Vec<Account>),
+    /// `--org`: the organization's ACTIVE accounts, or those under `--ou` (recursively).
+    Organization { ou: Option<String> },
+}
+
+/// What the user asked the fleet run to cover, validated.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    pub source: Source,
+    /// `--exclude`.
+    pub exclude: Vec<String>,
+    /// `--first`: labels whose accounts go first (default `production`).
+    pub first: Vec<String>,
+    pub regions: Vec<String>,
+    pub role: Role,
+    pub external_id: Option<String>,
+    pub concurrency: usize,
+    /// `--exceptions`.
+    pub exceptions: Vec<Exception>,
+}
+
+/// One account x region as read: its target (credentials), what discovery saw and the audits,
+/// or the error that stopped it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Survey {
+    pub account: Account,
+    pub region: String,
+    /// The role assumed (`null` for the caller's own account).
+    pub role_arn: Option<String>,
+    #[serde(skip)]
+    pub target: Option<Target>,
+    #[serde(skip)]
+    pub observed: Option<Observed>,
+    #[serde(skip)]
+    pub audits: Vec<Audit>,
+    pub error: Option<String>,
+}
+
+impl Survey {
+    /// `ACCOUNT/REGION`.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.account.id, self.region)
+    }
+}
+
+/// The AWS partition of a region.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The accounts to cover, excluded ones dropped, in rollout order (listing the organization if
+/// asked: one paginated listing).
+pub async fn accounts(base: &Target, fleet: &Fleet) -> Result<Vec<Account>, Error> {
+    let listed = match &fleet.source {
+        Source::Listed(a) => a.clone(),
+        Source::Organization { ou } => {
+            crate::aws::organizations::active_accounts(&base.organizations(), ou.as_deref())
+                .await?
+                .into_iter()
+                .map(|id| Account::new(&id))
+                .collect()
+        }
+    };
+    Ok(accounts::order(listed, &fleet.exclude, &fleet.first))
+}
+
+/// What to read in each target: for these controls, at this depth.
+#[derive(Debug, Clone, Copy)]
+pub struct Reads<'a> {
+    pub controls: &'a [Control],
+    pub mode: MatchMode,
+    pub depth: Depth,
+}
+
+/// Read every account x region (`depth` as for one target), at most `concurrency` accounts at a
+/// time; the results come back in the order of `accounts`, then `fleet.regions`. `done` is
+/// called once per target read (for a progress bar).
+pub async fn survey(
+    base: &Target,
+    caller: &str,
+    fleet: &Fleet,
+    accounts: &[Account],
+    reads: Reads<'_>,
+    done: &(dyn Fn() + Sync),
+) -> Vec<Survey> {
+    let per_account: Vec<Vec<Survey>> = stream::iter(accounts.iter().cloned())
+        .map(|account| async move {
+            let first_region = fleet.regions.first().cloned().unwrap_or_default();
+            let role_arn = (account.id != caller)
+                .then(|| fleet.role.arn(partition(&first_region), &account.id));
+            let reached = match &role_arn {
+                None => Ok(base.in_region(&first_region)),
+                Some(arn) => {
+                    base.assume(arn, fleet.external_id.as_deref(), &first_region)
+                        .await
+                }
+            };
+            let mut out = Vec::with_capacity(fleet.regions.len());
+            for region in &fleet.regions {
+                let mut s = Survey {
+                    account: account.clone(),
+                    region: region.clone(),
+                    role_arn: role_arn.clone(),
+                    target: None,
+                    observed: None,
+                    audits: Vec::new(),
+                    error: None,
+                };
+                match &reached {
+                    Err(e) => s.error = Some(e.to_string()),
+                    Ok(t) => {
+                        let target = t.in_region(region);
+                        match read(&target, reads.controls, reads.mode, reads.depth).await {
+                            Ok((o, a)) => {
+                                s.observed = Some(o);
+                                s.audits = a;
+                            }
+                            Err(e) => s.error = Some(e.to_string()),
+                        }
+                        s.target = Some(target);
+                    }
+                }
+                done();
+                out.push(s);
+            }
+            out
+        })
+        .buffered(fleet.concurrency.max(1))
+        .collect()
+        .await;
+    per_account.into_iter().flatten().collect()
+}
+
+/// Read one target and audit each control.
+pub async fn read(
+    target: &Target,
+    controls: &[Control],
+    mode: MatchMode,
+    depth: Depth,
+) -> Result<(Observed, Vec<Audit>), Error> {
+    let opts = DiscoverOptions {
+        mode,
+        depth,
+        topic_arn: None,
+    };
+    let observed = discover::discover(target, controls, &opts).await?;
+    let audits = controls
+        .iter()
+        .map(|c| audit::audit(c, &observed, mode))
+        .collect();
+    Ok((observed, audits))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_follow_the_name_or_the_template_and_the_partition() {
+        assert_eq!(
+            Role::Name("OrganizationAccountAccessRole".into()).arn("aws", "111111111111"),
+            "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
+        );
+        assert_eq!(
+            Role::Template("arn:{partition}:iam::{account}:role/audit/Trailwatch".into())
+                .arn("aws-us-gov", "222222222222"),
+            "arn:aws-us-gov:iam::222222222222:role/audit/Trailwatch"
+        );
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(partition("eu-west-1"), "aws");
+    }
+}
