@@ -16,7 +16,6 @@ use crate::render::Format;
 /// Exit codes: 0 compliant / nothing to do, 2 drift found or changes pending, 1 error.
 #[derive(Debug, Parser)]
 #[command(name = "trailwatch", version, about, long_about = None)]
-#[command(group(clap::ArgGroup::new("fleet_source").args(["accounts", "accounts_file", "org"])))]
 pub struct Cli {
     /// AWS profile from the shared config files.
     #[arg(long, global = true, env = "AWS_PROFILE")]
@@ -50,27 +49,26 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub org: bool,
     /// With --org: only the accounts under this organizational unit (or root), recursively.
-    #[arg(long, global = true, value_name = "OU_ID", requires = "org")]
+    #[arg(long, global = true, value_name = "OU_ID")]
     pub ou: Option<String>,
     /// Fleet mode: leave these accounts out (comma-separated ids).
-    #[arg(long, global = true, value_name = "IDS", requires = "fleet_source")]
+    #[arg(long, global = true, value_name = "IDS")]
     pub exclude: Option<String>,
     /// Fleet mode: accounts with these labels (accounts file) go first, in this order
     /// (default: production).
-    #[arg(long, global = true, value_name = "LABELS", requires = "fleet_source")]
+    #[arg(long, global = true, value_name = "LABELS")]
     pub first: Option<String>,
     /// Fleet mode: exceptions (TOML: account, control or "*", owner, expires, reason). An
     /// excepted control is reported, counts as compliant until its expiry date, and is never
     /// written.
-    #[arg(long, global = true, value_name = "FILE", requires = "fleet_source")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub exceptions: Option<String>,
     /// The role to assume in each account.
     #[arg(
         long,
         global = true,
         value_name = "NAME",
-        default_value = "OrganizationAccountAccessRole",
-        requires = "fleet_source"
+        default_value = DEFAULT_ROLE
     )]
     pub role_name: String,
     /// The role ARN to assume, from a template with {account} (and {partition}), instead of
@@ -78,16 +76,15 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
-        value_name = "TEMPLATE",
-        requires = "fleet_source"
+        value_name = "TEMPLATE"
     )]
     pub role_arn_template: Option<String>,
     /// An external id for the role assumption.
-    #[arg(long, global = true, value_name = "ID", requires = "fleet_source")]
+    #[arg(long, global = true, value_name = "ID")]
     pub external_id: Option<String>,
     /// Fleet mode: these regions, comma-separated (default: the caller's region). The controls
     /// follow each trail's log group, so one multi-region trail needs one region per account.
-    #[arg(long, global = true, value_name = "REGIONS", requires = "fleet_source")]
+    #[arg(long, global = true, value_name = "REGIONS")]
     pub regions: Option<String>,
     /// Fleet mode: how many accounts are read or written at once.
     #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -188,6 +185,9 @@ pub struct FixArgs {
     pub keep_going: bool,
 }
 
+/// The role fleet mode assumes by default.
+pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
+
 /// An AWS region name: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, ...
 pub fn validate_region(region: &str) -> Result<(), Error> {
     let bad = |why: &str| Error::BadInput {
@@ -259,6 +259,41 @@ pub fn fleet(
     let read = |what: &'static str, path: &str| {
         std::fs::read_to_string(path).map_err(|e| bad(what, path, &format!("cannot be read: {e}")))
     };
+    // Global options reach the subcommands, where clap's groups do not: checked here.
+    let sources = [cli.accounts.is_some(), cli.accounts_file.is_some(), cli.org];
+    if sources.iter().filter(|x| **x).count() > 1 {
+        return Err(bad(
+            "fleet",
+            "--accounts/--accounts-file/--org",
+            "give one of --accounts, --accounts-file and --org",
+        ));
+    }
+    if !sources.contains(&true) {
+        let fleet_only = [
+            ("--ou", cli.ou.clone()),
+            ("--exclude", cli.exclude.clone()),
+            ("--first", cli.first.clone()),
+            ("--exceptions", cli.exceptions.clone()),
+            ("--role-arn-template", cli.role_arn_template.clone()),
+            ("--external-id", cli.external_id.as_ref().map(|_| "***".to_string())),
+            ("--regions", cli.regions.clone()),
+            (
+                "--role-name",
+                (cli.role_name != DEFAULT_ROLE).then(|| cli.role_name.clone()),
+            ),
+        ];
+        if let Some((flag, Some(value))) = fleet_only.into_iter().find(|(_, v)| v.is_some()) {
+            return Err(bad(
+                flag,
+                &value,
+                "is for fleet mode: add --accounts, --accounts-file or --org",
+            ));
+        }
+        return Ok(None);
+    }
+    if let (Some(ou), false) = (&cli.ou, cli.org) {
+        return Err(bad("--ou", ou, "narrows --org: add --org"));
+    }
     let source = match (&cli.accounts, &cli.accounts_file, cli.org) {
         (Some(list), _, _) => Source::Listed(accounts::parse_list("--accounts", list)?),
         (_, Some(path), _) => {

@@ -91,8 +91,14 @@ fn holds(st: &Option<Standing<'_>>) -> bool {
 /// `(account, region, name)` of the log group in another account this target's chosen trail
 /// delivers to (an organization trail's), if so.
 pub fn foreign_group(s: &Survey) -> Option<(String, String, String)> {
-    let lg = s.observed.as_ref()?.log_group.as_ref()?;
-    (!lg.readable && lg.account != s.account.id)
+    let observed = s.observed.as_ref()?;
+    let lg = observed.log_group.as_ref()?;
+    // Only an organization trail delivers to another account's log group.
+    let org_trail = observed
+        .trails
+        .iter()
+        .any(|t| Some(&t.arn) == observed.chosen_trail.as_ref() && t.organization);
+    (org_trail && !lg.readable && lg.account != s.account.id)
         .then(|| (lg.account.clone(), lg.region.clone(), lg.name.clone()))
 }
 
@@ -342,6 +348,7 @@ mod tests {
     }
 
     fn survey(account: &str, group_account: &str, failing_step: Option<u8>) -> Survey {
+        let arn = format!("arn:aws:cloudtrail:us-east-1:{group_account}:trail/org");
         Survey {
             account: Account::new(account),
             region: "us-east-1".into(),
@@ -350,6 +357,12 @@ mod tests {
             observed: Some(Observed {
                 account: account.into(),
                 region: "us-east-1".into(),
+                trails: vec![crate::observed::Trail {
+                    arn: arn.clone(),
+                    organization: true,
+                    ..Default::default()
+                }],
+                chosen_trail: Some(arn),
                 log_group: Some(LogGroup {
                     arn: format!("arn:aws:logs:us-east-1:{group_account}:log-group:org"),
                     name: "org".into(),

@@ -122,7 +122,19 @@ pub async fn accounts(base: &Target, fleet: &Fleet) -> Result<Vec<Account>, Erro
                 .collect()
         }
     };
-    Ok(accounts::order(listed, &fleet.exclude, &fleet.first))
+    let ordered = accounts::order(listed, &fleet.exclude, &fleet.first);
+    if ordered.is_empty() {
+        return Err(Error::BadInput {
+            what: "fleet",
+            value: match &fleet.source {
+                Source::Listed(_) => "--exclude".into(),
+                Source::Organization { ou: Some(ou) } => format!("--org --ou {ou}"),
+                Source::Organization { ou: None } => "--org".into(),
+            },
+            why: "leaves no ACTIVE account to cover".into(),
+        });
+    }
+    Ok(ordered)
 }
 
 /// What to read in each target: for these controls, at this depth.

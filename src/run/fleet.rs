@@ -241,8 +241,19 @@ fn all_plans(surveys: &[Survey], req: &Request, f: &Fleet) -> Vec<Vec<Plan>> {
 
 pub(super) async fn check(base: &Target, req: &Request, f: &Fleet) -> Result<u8, Error> {
     let surveys = survey(base, req, f, Depth::Audit).await?;
-    // Plans here only tell `blocked` (a prerequisite the tool does not fix) from drift.
-    let plans = all_plans(&surveys, req, f);
+    // Plans here only tell `blocked` (a prerequisite the tool does not fix) from drift: audit
+    // reads do not cover what a plan's changes need (topic attributes, keys), so they are dropped.
+    let plans: Vec<Vec<Plan>> = all_plans(&surveys, req, f)
+        .into_iter()
+        .map(|ps| {
+            ps.into_iter()
+                .map(|p| Plan {
+                    changes: Vec::new(),
+                    ..p
+                })
+                .collect()
+        })
+        .collect();
     let assessed = assess::assess(&surveys, &plans, &f.exceptions, exceptions::today());
     match req.format {
         Format::Text => {

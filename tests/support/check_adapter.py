@@ -17,7 +17,7 @@ and as boto3 sees them, the same faults on a replay with the same seed, chaos/re
 (a held call waits ~1.5s before moto gets it while others go through; stall/reset wakes a
 held call, which then succeeds), the log fields `reached`, `fault` and `stalled`, and answer
 overrides (cloudtrail GetTrailStatus through boto3), organization trails listed and read in
-member accounts only, unimplemented calls answered as HTTP 500 with a quiet stderr (and tracebacks with
+member accounts only, Organizations listings refused as AWS refuses them, unimplemented calls answered as HTTP 500 with a quiet stderr (and tracebacks with
 TRAILWATCH_EMULATOR_VERBOSE=1, on a second instance), then closes the emulator's stdin and
 checks it exits; another instance checks SIGTERM. Prints `N passed, M failed`; exits non-zero
 on any failure.
@@ -1228,9 +1228,19 @@ def main() -> int:
             )
 
         org = emu.boto3("organizations")
+        code, status = boto3_error("organizations", lambda c: c.list_accounts())
+        expect((code, status) == ("AWSOrganizationsNotInUseException", 400), f"{code} {status}")
         org.create_organization(FeatureSet="ALL")
         member = org.create_account(AccountName="m", Email="m@example.com")[
             "CreateAccountStatus"]["AccountId"]
+        listed = [a["Id"] for a in org.list_accounts()["Accounts"]]
+        expect(member in listed, f"the management account lists its members: {listed}")
+        try:
+            as_account("organizations", member).list_accounts()
+        except Exception as err:  # botocore's ClientError
+            expect("AccessDeniedException" in str(err), f"{err}")
+        else:
+            raise AssertionError("a member account cannot list the organization")
         emu.boto3("s3").create_bucket(Bucket="trailwatch-check-org")
         owner = emu.boto3("cloudtrail")
         arn = owner.create_trail(
@@ -1347,7 +1357,7 @@ def main() -> int:
             ("stall/reset wakes a held call, which then succeeds", stall_reset_wakes),
             ("stall: chaos answers are not held", stall_not_for_faults),
             ("override: cloudtrail GetTrailStatus through boto3", override_trail_status),
-            ("organization trail seen by member accounts only", organization_trail_in_members),
+            ("organization trail seen by members only; listings as AWS", organization_trail_in_members),
             ("unimplemented awsJson/awsQuery -> 500", unimplemented_json_and_query),
             ("quiet stderr by default (no Traceback)", quiet_stderr),
             ("TRAILWATCH_EMULATOR_VERBOSE=1 prints tracebacks", verbose_stderr),

@@ -130,7 +130,12 @@ g. Stalls, for a request that is in flight and not yet processed (e.g. to kill t
    which then goes on to moto normally (``requests/reset`` does not).
 h. An exception escaping moto is answered as HTTP 500 ``InternalFailure`` in the request's
    protocol (CBOR map, awsJson ``{"__type", "message"}`` or awsQuery XML ``ErrorResponse``).
-i. Everything else passes through to moto unchanged, but for j.
+i. Everything else passes through to moto unchanged, but for j. and k.
+k. Organizations listings as AWS answers them (moto lists nothing instead): ``ListAccounts``,
+   ``ListAccountsForParent``, ``ListRoots`` and ``ListOrganizationalUnitsForParent`` from an
+   account in no organization answer HTTP 400 ``AWSOrganizationsNotInUseException`` ("Your
+   account is not a member of an organization."), and from a member account (not the
+   management account) HTTP 400 ``AccessDeniedException``.
 j. Organization trails, as AWS shows them to member accounts (moto shows a trail only to the
    account that created it). moto's CloudTrail backend is patched in this process so that an
    organization trail (``IsOrganizationTrail``) of account O is also listed by
@@ -1193,7 +1198,11 @@ class TrailwatchMiddleware:
         operation: str,
         target: str | None,
     ) -> list[bytes]:
-        """A non-CBOR call: the Logs fixes or moto itself."""
+        """A non-CBOR call: the Logs fixes, the Organizations answers (k.) or moto itself."""
+        if (target or "").startswith(f"{ORGANIZATIONS_TARGET}.") and operation in ORGANIZATION_LISTINGS:
+            refusal = organization_refusal(environ)
+            if refusal is not None:
+                return aws_json_error(start_response, "400 Bad Request", *refusal)
         if (target or "").startswith(f"{LOGS_TARGET}.") and operation in LogsAdapter.OPERATIONS:
             return self.logs(environ, start_response, operation, read_body(environ))
         if IAM_ENFORCED and not target:
@@ -1358,6 +1367,34 @@ def watch_stdin() -> None:
     except (OSError, ValueError):
         pass
     os._exit(0)
+
+
+ORGANIZATIONS_TARGET = "AWSOrganizationsV20161128"
+ORGANIZATION_LISTINGS = frozenset(
+    {"ListAccounts", "ListAccountsForParent", "ListRoots", "ListOrganizationalUnitsForParent"}
+)
+
+
+def organization_refusal(environ: dict[str, Any]) -> tuple[str, str] | None:
+    """k. of the module docstring: (code, message) when AWS would refuse the caller's listing."""
+    match = re.search(r"Credential=([^/,\s]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    if not match:
+        return None
+    from moto.iam.models import get_account_id_from
+    from moto.organizations.models import organizations_backends
+
+    account = get_account_id_from(match.group(1))
+    if organizations_backends[account]["aws"].org is not None:
+        return None
+    if account in organizations_backends.master_accounts:
+        return (
+            "AccessDeniedException",
+            "You don't have permissions to access this resource.",
+        )
+    return (
+        "AWSOrganizationsNotInUseException",
+        "Your account is not a member of an organization.",
+    )
 
 
 def share_organization_trails() -> None:

@@ -363,6 +363,8 @@ pub struct Seed {
     pub sns: aws_sdk_sns::Client,
     pub kms: aws_sdk_kms::Client,
     pub region: String,
+    /// The account seeded (`ACCOUNT` unless made with `in_account`).
+    pub account: String,
 }
 
 pub fn canonical() -> String {
@@ -405,7 +407,9 @@ impl Seed {
             None,
             "tests",
         );
-        Seed::with_credentials(emu, region, creds).await
+        let mut seed = Seed::with_credentials(emu, region, creds).await;
+        seed.account = account.to_string();
+        seed
     }
 
     async fn with_credentials(emu: &Emulator, region: &str, creds: Credentials) -> Seed {
@@ -426,6 +430,7 @@ impl Seed {
             sns: aws_sdk_sns::Client::new(&config),
             kms: aws_sdk_kms::Client::new(&config),
             region: region.to_string(),
+            account: ACCOUNT.to_string(),
             config,
         }
     }
@@ -437,7 +442,10 @@ impl Seed {
             .send()
             .await
             .unwrap();
-        format!("arn:aws:logs:{}:{ACCOUNT}:log-group:{name}:*", self.region)
+        format!(
+            "arn:aws:logs:{}:{}:log-group:{name}:*",
+            self.region, self.account
+        )
     }
 
     /// A trail (bucket made first); `logging` starts it.
@@ -458,7 +466,7 @@ impl Seed {
             .is_multi_region_trail(multi_region)
             .set_cloud_watch_logs_log_group_arn(log_group_arn.map(str::to_string))
             .set_cloud_watch_logs_role_arn(
-                log_group_arn.map(|_| format!("arn:aws:iam::{ACCOUNT}:role/CloudTrailToLogs")),
+                log_group_arn.map(|_| format!("arn:aws:iam::{}:role/CloudTrailToLogs", self.account)),
             )
             .send()
             .await
