@@ -233,7 +233,7 @@ fn the_readme_permission_table_matches_the_policy_files() {
         assert_eq!(got, want, "README row {line}");
         rows += 1;
     }
-    assert_eq!(rows, 5, "{table}");
+    assert_eq!(rows, 6, "{table}");
 }
 
 /// Writes are scoped: SNS writes to the shared topic, alarms to the embedded controls' names.
@@ -265,7 +265,7 @@ fn write_permissions_are_scoped_to_trailwatchs_own_resources() {
         }
     }
     // Every policy file is valid IAM JSON with only Allow statements.
-    for f in ["check", "apply", "history", "drill", "fleet"] {
+    for f in ["check", "apply", "history", "drill", "fleet", "org"] {
         let doc: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(
                 std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("policies/{f}.json")),

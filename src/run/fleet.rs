@@ -152,7 +152,12 @@ fn summary_json(assessed: &[Assessment], extra: Value) -> Value {
 fn grouped_plans(surveys: &[Survey], plans: &[Vec<Plan>], req: &Request) -> String {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for (s, p) in surveys.iter().zip(plans) {
-        let shown: Vec<&Plan> = p.iter().filter(|p| !p.is_empty()).collect();
+        // A blocked plan is said in the table already; here only what would be written or
+        // needs the user.
+        let shown: Vec<&Plan> = p
+            .iter()
+            .filter(|p| !p.is_empty() && p.blocked.is_none())
+            .collect();
         if shown.is_empty() {
             continue;
         }

@@ -48,7 +48,9 @@ b. CloudWatch Logs answered as AWS does where moto 5.2.5 differs (awsJson1_1,
    lock, so a replacement is atomic for every other call among them.
 c. Request log. Every request (other than the control endpoints below) is recorded when it
    arrives, in arrival order, as ``{"service": <SigV4 signing name or null>, "operation":
-   <operation>, "ms": <server-side milliseconds, null while in flight>, "reached": <bool>}``
+   <operation>, "ms": <server-side milliseconds, null while in flight>, "reached": <bool>,
+   "at": <arrival time in seconds on the emulator's monotonic clock (only differences mean
+   anything)>}``
    plus, only when they apply, ``"fault": <kind>`` (answered by an injected fault, d., kind
    ``"injected"``, or by chaos, f., kind ``"throttle"``, ``"500"`` or ``"503"``) and
    ``"stalled": true`` (held by a stall, g.; set when it starts waiting). ``reached`` tells
@@ -1007,6 +1009,7 @@ class TrailwatchMiddleware:
     def record(self, service: str | None, operation: str) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "service": service, "operation": operation, "ms": None, "reached": False,
+            "at": round(time.perf_counter(), 6),
         }
         with self._log_lock:
             self._log.append(entry)
