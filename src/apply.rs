@@ -22,6 +22,11 @@ pub fn stop_on_interrupt() {
     });
 }
 
+/// Whether the user interrupted the run (after `stop_on_interrupt`).
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// One write that was sent.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Applied {
@@ -74,7 +79,7 @@ pub async fn apply_all(target: &Target, plans: &[Plan]) -> Outcome {
     }
     let all = writes(plans);
     for (i, w) in all.iter().enumerate() {
-        if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        if interrupted() {
             let left: Vec<&str> = all[i..].iter().map(|w| w.operation()).collect();
             return Outcome {
                 done,

@@ -73,11 +73,7 @@ pub struct Cli {
     pub role_name: String,
     /// The role ARN to assume, from a template with {account} (and {partition}), instead of
     /// --role-name.
-    #[arg(
-        long,
-        global = true,
-        value_name = "TEMPLATE"
-    )]
+    #[arg(long, global = true, value_name = "TEMPLATE")]
     pub role_arn_template: Option<String>,
     /// An external id for the role assumption.
     #[arg(long, global = true, value_name = "ID")]
@@ -275,7 +271,10 @@ pub fn fleet(
             ("--first", cli.first.clone()),
             ("--exceptions", cli.exceptions.clone()),
             ("--role-arn-template", cli.role_arn_template.clone()),
-            ("--external-id", cli.external_id.as_ref().map(|_| "***".to_string())),
+            (
+                "--external-id",
+                cli.external_id.as_ref().map(|_| "***".to_string()),
+            ),
             ("--regions", cli.regions.clone()),
             (
                 "--role-name",

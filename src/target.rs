@@ -29,6 +29,7 @@ impl Target {
     /// `AWS_ENDPOINT_URL` is honoured by the SDK itself.
     pub async fn load(profile: Option<&str>, region: Option<&str>) -> Result<Target, Error> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http_client())
             .retry_config(retry_config())
             .timeout_config(timeout_config());
         if let Some(p) = profile {
@@ -142,6 +143,26 @@ impl Target {
     pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::new(&self.config_in(region))
     }
+}
+
+/// One HTTP client for every AWS client of the run (each target, region and assumed role): one
+/// connection pool and one TLS set-up instead of one per client. Left to the SDK, every client
+/// builds its own, and a fleet of 1000 accounts held 156 MiB instead of (measured after) the
+/// figures in the README. Built as the SDK builds its default: rustls with aws-lc, HTTP(S)
+/// proxies from the environment, connectors cached per timeout settings.
+fn http_client() -> aws_sdk_sts::config::SharedHttpClient {
+    use aws_smithy_http_client::{proxy::ProxyConfig, tls, Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            conn.set_sleep_impl(components.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    })
 }
 
 /// Retries, set explicitly (not left to the SDK's defaults or the environment): standard mode,

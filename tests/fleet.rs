@@ -276,9 +276,21 @@ async fn a_fleet_is_planned_once_confirmed_once_applied_and_converges() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("4 write(s) planned") || r.stdout.contains("write(s) planned for 2 target(s)"), "{}", r.stdout);
-    assert!(r.stderr.is_empty(), "no progress bar off a terminal: {}", r.stderr);
-    assert!(real_writes(&emu.writes()).is_empty(), "a plan writes nothing");
+    assert!(
+        r.stdout.contains("4 write(s) planned")
+            || r.stdout.contains("write(s) planned for 2 target(s)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.is_empty(),
+        "no progress bar off a terminal: {}",
+        r.stderr
+    );
+    assert!(
+        real_writes(&emu.writes()).is_empty(),
+        "a plan writes nothing"
+    );
 
     // No terminal and no --yes: one refusal for the whole fleet, nothing written.
     emu.reset_requests();
@@ -290,7 +302,10 @@ async fn a_fleet_is_planned_once_confirmed_once_applied_and_converges() {
 
     // --yes: B and D are fixed alike; C stays blocked; the caller's account is untouched.
     emu.reset_requests();
-    let r = emu.run(&join(&fleet, &["--output", "json", "fix", "--apply", "--yes", SUBSCRIBE]));
+    let r = emu.run(&join(
+        &fleet,
+        &["--output", "json", "fix", "--apply", "--yes", SUBSCRIBE],
+    ));
     assert_eq!(r.code, 2, "C is blocked\n{}\n{}", r.stdout, r.stderr);
     let out = lines(&r.stdout);
     assert_eq!(
@@ -309,11 +324,18 @@ async fn a_fleet_is_planned_once_confirmed_once_applied_and_converges() {
         "logs:PutMetricFilter",
         "monitoring:PutMetricAlarm",
     ] {
-        assert_eq!(count(&writes, op), 2, "{op} once in B and once in D: {writes:?}");
+        assert_eq!(
+            count(&writes, op),
+            2,
+            "{op} once in B and once in D: {writes:?}"
+        );
     }
     assert_eq!(out[1]["batch"], 1);
     assert!(out[0]["batch"].is_null() && out[2]["batch"].is_null());
-    assert_eq!(out[1]["role_arn"], format!("arn:aws:iam::{B}:role/OrganizationAccountAccessRole"));
+    assert_eq!(
+        out[1]["role_arn"],
+        format!("arn:aws:iam::{B}:role/OrganizationAccountAccessRole")
+    );
     let summary = &out[4]["summary"];
     assert_eq!(summary["writes_sent"], writes.len(), "{summary}");
     assert_eq!(summary["compliant"], 3);
@@ -367,7 +389,10 @@ async fn batches_go_production_first_and_stop_on_a_target_that_did_not_converge(
         r#"{"operation": "PutMetricAlarm", "status": 400, "code": "LimitExceeded", "message": "injected"}"#,
     );
     emu.reset_requests();
-    let r = emu.run(&join(&fleet, &["fix", "--apply", "--yes", "--batch-size", "1", SUBSCRIBE]));
+    let r = emu.run(&join(
+        &fleet,
+        &["fix", "--apply", "--yes", "--batch-size", "1", SUBSCRIBE],
+    ));
     assert_eq!(r.code, 1, "a target in error\n{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("Batch 1 of 3"), "{}", r.stdout);
     assert!(!r.stdout.contains("Batch 2 of 3"), "{}", r.stdout);
@@ -378,29 +403,54 @@ async fn batches_go_production_first_and_stop_on_a_target_that_did_not_converge(
         "{}",
         r.stdout
     );
+    assert_eq!(
+        r.stdout
+            .matches("not applied: the rollout stopped after batch 1")
+            .count(),
+        2,
+        "B and C are said to be left:\n{}",
+        r.stdout
+    );
     let writes = real_writes(&emu.writes());
-    assert_eq!(count(&writes, "sns:CreateTopic"), 1, "only D was touched: {writes:?}");
+    assert_eq!(
+        count(&writes, "sns:CreateTopic"),
+        1,
+        "only D was touched: {writes:?}"
+    );
     let b = Seed::in_account(&emu, REGION, B).await.snapshot().await;
-    assert!(b.filters.is_empty() && b.topics.is_empty(), "B untouched: {b:?}");
+    assert!(
+        b.filters.is_empty() && b.topics.is_empty(),
+        "B untouched: {b:?}"
+    );
 
     // --keep-going: every batch runs, whatever the outcome.
     emu.reset_requests();
-    let r = emu.run(&join(&fleet, &[
-        "fix",
-        "--apply",
-        "--yes",
-        "--batch-size",
-        "2",
-        "--keep-going",
-        SUBSCRIBE,
-    ]));
+    let r = emu.run(&join(
+        &fleet,
+        &[
+            "fix",
+            "--apply",
+            "--yes",
+            "--batch-size",
+            "2",
+            "--keep-going",
+            SUBSCRIBE,
+        ],
+    ));
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("Batch 2 of 2"), "{}", r.stdout);
-    assert_eq!(count(&real_writes(&emu.writes()), "sns:CreateTopic"), 2, "B and C");
+    assert_eq!(
+        count(&real_writes(&emu.writes()), "sns:CreateTopic"),
+        2,
+        "B and C"
+    );
 
     // The fault gone, the batches converge and a second run writes nothing.
     emu.control("/_trailwatch/faults/reset", "{}");
-    let r = emu.run(&join(&fleet, &["fix", "--apply", "--yes", "--batch-size", "2", SUBSCRIBE]));
+    let r = emu.run(&join(
+        &fleet,
+        &["fix", "--apply", "--yes", "--batch-size", "2", SUBSCRIBE],
+    ));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("Batch 2 of 2"), "{}", r.stdout);
     emu.reset_requests();
@@ -449,7 +499,10 @@ async fn an_exception_holds_until_its_expiry_and_a_bad_file_is_refused_before_an
     let r = run(&["--output", "json", "check"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let out = lines(&r.stdout);
-    assert_eq!(statuses(&out), s(&[(ACCOUNT, "compliant"), (B, "excepted")]));
+    assert_eq!(
+        statuses(&out),
+        s(&[(ACCOUNT, "compliant"), (B, "excepted")])
+    );
     assert_eq!(out[1]["exception"]["owner"], "alice@example.com");
     assert_eq!(out[1]["exception"]["holds"], true);
     let r = run(&["check"]);
@@ -469,12 +522,12 @@ async fn an_exception_holds_until_its_expiry_and_a_bad_file_is_refused_before_an
     write("2001-01-01");
     let r = run(&["check"]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains(&format!("{B}  {REGION:<14} drift")), "{}", r.stdout);
     assert!(
-        r.stdout.contains("expired on 2001-01-01"),
+        r.stdout.contains(&format!("{B}  {REGION:<14} drift")),
         "{}",
         r.stdout
     );
+    assert!(r.stdout.contains("expired on 2001-01-01"), "{}", r.stdout);
 
     // A malformed file: one line naming the entry, nothing read from AWS.
     for (body, needle) in [
@@ -510,9 +563,7 @@ async fn an_organization_trail_covers_members_and_is_fixed_once_in_its_owner() {
     let emu = Emulator::start();
     // The caller's account owns an organization trail into its own log group, with no filter.
     let owner = Seed::new(&emu, REGION).await;
-    let lg = owner
-        .log_group("aws-controltower/CloudTrailLogs-org")
-        .await;
+    let lg = owner.log_group("aws-controltower/CloudTrailLogs-org").await;
     emu.bucket("org-trail-bucket");
     owner
         .cloudtrail
@@ -536,13 +587,24 @@ async fn an_organization_trail_covers_members_and_is_fixed_once_in_its_owner() {
     let covered = format!("{ACCOUNT}/{REGION}");
 
     // The member alone: covered, but the owner must be checked too.
-    let r = emu.run(&["--region", REGION, "--accounts", B, "--output", "json", "check"]);
+    let r = emu.run(&[
+        "--region",
+        REGION,
+        "--accounts",
+        B,
+        "--output",
+        "json",
+        "check",
+    ]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     let out = lines(&r.stdout);
     assert_eq!(statuses(&out), s(&[(B, "covered-by")]));
     assert_eq!(out[0]["covered_by"], covered);
     let detail = out[0]["detail"].as_str().unwrap();
-    assert!(detail.contains(&format!("add account {ACCOUNT}")), "{detail}");
+    assert!(
+        detail.contains(&format!("add account {ACCOUNT}")),
+        "{detail}"
+    );
 
     // With the owner: the owner's group is planned once, the member not at all.
     let accounts = format!("{ACCOUNT},{B}");
@@ -555,9 +617,16 @@ async fn an_organization_trail_covers_members_and_is_fixed_once_in_its_owner() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains(&format!("{B}  {REGION:<14} covered-by")), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!("{B}  {REGION:<14} covered-by")),
+        "{}",
+        r.stdout
+    );
     emu.reset_requests();
-    let r = emu.run(&join(&fleet, &["--output", "json", "fix", "--apply", "--yes", SUBSCRIBE]));
+    let r = emu.run(&join(
+        &fleet,
+        &["--output", "json", "fix", "--apply", "--yes", SUBSCRIBE],
+    ));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let out = lines(&r.stdout);
     assert_eq!(
@@ -569,7 +638,10 @@ async fn an_organization_trail_covers_members_and_is_fixed_once_in_its_owner() {
     assert_eq!(count(&writes, "logs:PutMetricFilter"), 1, "{writes:?}");
     assert_eq!(count(&writes, "monitoring:PutMetricAlarm"), 1, "{writes:?}");
     let b = Seed::in_account(&emu, REGION, B).await.snapshot().await;
-    assert!(b.topics.is_empty() && b.alarms.is_empty(), "nothing in the member: {b:?}");
+    assert!(
+        b.topics.is_empty() && b.alarms.is_empty(),
+        "nothing in the member: {b:?}"
+    );
 }
 
 #[tokio::test]
@@ -630,7 +702,14 @@ async fn the_organization_is_listed_once_narrowed_by_unit_and_exclusions() {
 
     emu.reset_requests();
     let r = emu.run(&[
-        "--region", REGION, "--org", "--exclude", &ids[1], "--output", "json", "check",
+        "--region",
+        REGION,
+        "--org",
+        "--exclude",
+        &ids[1],
+        "--output",
+        "json",
+        "check",
     ]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     let mut got: Vec<String> = statuses(&lines(&r.stdout))
@@ -640,7 +719,10 @@ async fn the_organization_is_listed_once_narrowed_by_unit_and_exclusions() {
     got.sort();
     let mut want = vec![ACCOUNT.to_string(), ids[0].clone(), ids[2].clone()];
     want.sort();
-    assert_eq!(got, want, "the management account and the members, less the excluded");
+    assert_eq!(
+        got, want,
+        "the management account and the members, less the excluded"
+    );
     let listed = emu
         .requests()
         .into_iter()
@@ -648,7 +730,9 @@ async fn the_organization_is_listed_once_narrowed_by_unit_and_exclusions() {
         .count();
     assert_eq!(listed, 1, "the organization is listed once");
 
-    let r = emu.run(&["--region", REGION, "--org", "--ou", &ou, "--output", "json", "check"]);
+    let r = emu.run(&[
+        "--region", REGION, "--org", "--ou", &ou, "--output", "json", "check",
+    ]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     let got: Vec<String> = statuses(&lines(&r.stdout))
         .into_iter()

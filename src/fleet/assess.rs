@@ -376,7 +376,6 @@ mod tests {
                     topics: Vec::new(),
                     composite_alarms: Vec::new(),
                 }),
-                ..Default::default()
             }),
             audits: vec![audit(account, "cis-4.4", failing_step)],
             error: None,

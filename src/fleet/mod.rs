@@ -190,7 +190,11 @@ pub async fn survey(
                             }
                             Err(e) => s.error = Some(e.to_string()),
                         }
-                        s.target = Some(target);
+                        // Kept for the writes and the re-read of `fix` only: a check of
+                        // a thousand accounts need not hold a thousand credential caches.
+                        if reads.depth == Depth::Plan {
+                            s.target = Some(target);
+                        }
                     }
                 }
                 done();

@@ -421,6 +421,19 @@ pub(super) async fn fix(
     let mut stopped: Option<usize> = None;
     let bar = progress(to_apply.len(), "applying");
     for (b, batch) in batches.iter().enumerate() {
+        if apply::interrupted() {
+            stopped = Some(b);
+            if text {
+                bar.suspend(|| {
+                    println!(
+                        "Interrupted: batches {} to {} not applied.",
+                        b + 1,
+                        batches.len()
+                    )
+                });
+            }
+            break;
+        }
         let outcomes: Vec<(usize, Outcome)> = stream::iter(batch.iter().copied())
             .map(|i| {
                 let (s, p) = (&surveys[i], &plans[i]);
@@ -487,7 +500,14 @@ pub(super) async fn fix(
         }
     }
     bar.finish_and_clear();
-    let after = assessed_after(&surveys, &plans, &errors, f, today);
+    let mut after = assessed_after(&surveys, &plans, &errors, f, today);
+    if let Some(b) = stopped {
+        for &i in to_apply.iter().filter(|&&i| applied[i].is_none()) {
+            after[i].detail.push_str(&format!(
+                "; not applied: the rollout stopped after batch {b}"
+            ));
+        }
+    }
     let sent: usize = applied.iter().flatten().map(|(_, d)| d.len()).sum();
     match req.format {
         Format::Text => {

@@ -466,7 +466,8 @@ impl Seed {
             .is_multi_region_trail(multi_region)
             .set_cloud_watch_logs_log_group_arn(log_group_arn.map(str::to_string))
             .set_cloud_watch_logs_role_arn(
-                log_group_arn.map(|_| format!("arn:aws:iam::{}:role/CloudTrailToLogs", self.account)),
+                log_group_arn
+                    .map(|_| format!("arn:aws:iam::{}:role/CloudTrailToLogs", self.account)),
             )
             .send()
             .await
