@@ -200,9 +200,14 @@ class Emulator:
         return json.loads(raw)
 
     def log(self) -> list[dict[str, Any]]:
-        """The log of answered requests without `ms` and `reached`, which are checked here."""
+        """The log of answered requests without `ms`, `reached` and `at`, which are checked here."""
         entries = self.raw_log()
+        previous = float("-inf")
         for entry in entries:
+            # `at`: arrival on the emulator's monotonic clock, in log order.
+            at = entry.pop("at")
+            assert isinstance(at, float) and at >= previous, entries
+            previous = at
             # The server-side time `ms` (a number, for scripts/bench) and `reached`: whether
             # moto got the request, false exactly for a fault or chaos answer.
             assert isinstance(entry.pop("ms"), (int, float)), entries
