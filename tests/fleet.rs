@@ -300,6 +300,20 @@ async fn a_fleet_is_planned_once_confirmed_once_applied_and_converges() {
     assert!(r.stderr.contains("no terminal to confirm"), "{}", r.stderr);
     assert!(real_writes(&emu.writes()).is_empty(), "{:?}", emu.writes());
 
+    // On a terminal: one question for the whole fleet; "no" writes nothing.
+    emu.reset_requests();
+    let (code, shown, prompts) = emu.on_tty("n", &join(&fleet, &["fix", "--apply", SUBSCRIBE]));
+    assert_eq!((code, prompts), (2, 1), "{shown}");
+    assert!(
+        shown.contains("Send 8 write request(s) to 2 target(s) in 2 account(s)?"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("not confirmed, nothing was written"),
+        "{shown}"
+    );
+    assert!(real_writes(&emu.writes()).is_empty(), "{:?}", emu.writes());
+
     // --yes: B and D are fixed alike; C stays blocked; the caller's account is untouched.
     emu.reset_requests();
     let r = emu.run(&join(
@@ -445,14 +459,15 @@ async fn batches_go_production_first_and_stop_on_a_target_that_did_not_converge(
         "B and C"
     );
 
-    // The fault gone, the batches converge and a second run writes nothing.
+    // The fault gone, the batches converge (confirmed once, on a terminal, for both batches)
+    // and a second run writes nothing.
     emu.control("/_trailwatch/faults/reset", "{}");
-    let r = emu.run(&join(
-        &fleet,
-        &["fix", "--apply", "--yes", "--batch-size", "2", SUBSCRIBE],
-    ));
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("Batch 2 of 2"), "{}", r.stdout);
+    let (code, shown, prompts) = emu.on_tty(
+        "y",
+        &join(&fleet, &["fix", "--apply", "--batch-size", "2", SUBSCRIBE]),
+    );
+    assert_eq!((code, prompts), (0, 1), "{shown}");
+    assert!(shown.contains("Batch 2 of 2"), "{shown}");
     emu.reset_requests();
     let r = emu.run(&join(&fleet, &["fix", "--apply", "--yes", SUBSCRIBE]));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);

@@ -169,6 +169,37 @@ impl Emulator {
         }
     }
 
+    /// Run trailwatch on a pseudo-terminal (`tests/support/tty_run.py`), typing `answer` at each
+    /// `[y/N]` prompt: (exit code, what the terminal showed, how many prompts it showed).
+    pub fn on_tty(&self, answer: &str, args: &[&str]) -> (i32, String, usize) {
+        let tw = self.trailwatch();
+        let mut cmd = Command::new(python());
+        for (k, v) in tw.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        let out = cmd
+            .arg(repo().join("tests/support/tty_run.py"))
+            .args(["--answer", answer, "--", env!("CARGO_BIN_EXE_trailwatch")])
+            .args(args)
+            .output()
+            .expect("run tty_run.py");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "tty_run.py: {e}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (
+            v["code"].as_i64().unwrap_or(-1) as i32,
+            v["output"].as_str().unwrap_or_default().to_string(),
+            v["prompts"].as_u64().unwrap_or(0) as usize,
+        )
+    }
+
     /// POST a JSON body to a control endpoint of the emulator (faults, overrides).
     pub fn control(&self, path: &str, body: &str) {
         let (status, answer) = self.http("POST", path, body);

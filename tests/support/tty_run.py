@@ -1,0 +1,57 @@
+"""Runs a command on a pseudo-terminal and answers its confirmation prompt, for the tests of
+trailwatch's interactive confirmation (which it asks only on a terminal).
+
+    <venv>/bin/python tests/support/tty_run.py --answer y -- <program> [args...]
+
+Every time the output shows a new `[y/N]` prompt it types the answer and Enter. Prints one JSON
+object: {"code": <exit code>, "output": <what the terminal showed>, "prompts": <prompts seen>}.
+Gives up (code -1) if the program shows nothing for 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pty
+import select
+import sys
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--answer", required=True)
+    parser.add_argument("argv", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(argv[0], argv)
+    out = b""
+    answered = 0
+    timed_out = False
+    while True:
+        ready, _, _ = select.select([fd], [], [], 60)
+        if not ready:
+            timed_out = True
+            os.kill(pid, 9)
+            break
+        try:
+            data = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        out += data
+        if out.count(b"[y/N]") > answered:
+            answered += 1
+            os.write(fd, args.answer.encode() + b"\r")
+    _, status = os.waitpid(pid, 0)
+    code = -1 if timed_out else os.waitstatus_to_exitcode(status)
+    text = out.decode("utf-8", errors="replace")
+    print(json.dumps({"code": code, "output": text, "prompts": text.count("[y/N]")}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
