@@ -1,6 +1,9 @@
 //! Least privilege, enforced: `check`, `fix --plan` and `fix --apply` run in an emulator that
 //! enforces IAM (`INITIAL_NO_AUTH_ACTION_COUNT`), as users holding only `policies/*.json`; and
 //! without any one of those actions, the command that needs it fails with one line naming it.
+//! Fleet mode: a caller holding `check.json` and `fleet.json` reaches a member account whose
+//! `OrganizationAccountAccessRole` holds only `check.json`; without `fleet.json` the member is in
+//! error (AssumeRole denied) and the caller's own account is still read.
 //!
 //! Emulator-only adjustments (tests/support/iam_tool.py): CloudWatch actions are also granted
 //! under moto's `monitoring:` name. `sts:GetCallerIdentity` is not removed: AWS answers it
@@ -9,10 +12,11 @@
 
 mod support;
 
-use support::{Emulator, Seed, REGION};
+use support::{Emulator, Seed, ACCOUNT, REGION};
 
 const CHECK: &str = "policies/check.json";
 const APPLY: &str = "policies/apply.json";
+const FLEET: &str = "policies/fleet.json";
 
 /// The actions a policy file grants, in order.
 fn actions(path: &str) -> Vec<String> {
@@ -47,9 +51,22 @@ struct Enforced {
 
 impl Enforced {
     async fn start() -> Enforced {
-        let emu = Emulator::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "4")]);
+        Enforced::start_with_members(&[]).await
+    }
+
+    /// Also fleet members: each gets the role `OrganizationAccountAccessRole` holding only
+    /// `policies/check.json`, and a good trail (`iam_tool.py member`).
+    async fn start_with_members(members: &[&str]) -> Enforced {
+        // The bootstrap's 4 requests, then per member the admin's AssumeRole, GetCallerIdentity,
+        // and the CreateRole and PutRolePolicy no one can be allowed before the role exists.
+        let free = (4 + 4 * members.len()).to_string();
+        let emu = Emulator::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", &free)]);
         let admin = emu.iam_tool(&["bootstrap"]);
         let admin = (admin[0].clone(), admin[1].clone());
+        for m in members {
+            let check = policy_path(CHECK);
+            emu.iam_tool(&["--admin", &admin.0, &admin.1, "member", m, &check]);
+        }
         let seed = Seed::as_user(&emu, REGION, &admin.0, &admin.1).await;
         seed.good_trail_in_existing_bucket().await;
         Enforced {
@@ -200,6 +217,58 @@ async fn without_any_one_write_action_apply_stops_at_it_with_one_line() {
             r.stdout
         );
     }
+}
+
+#[tokio::test]
+async fn fleet_mode_needs_fleet_json_for_the_caller_and_check_json_in_each_role() {
+    const B: &str = "111111111111";
+    let mut env = Enforced::start_with_members(&[B]).await;
+    let accounts = format!("{ACCOUNT},{B}");
+    // The caller holds check.json and fleet.json (then check.json alone); the member's role
+    // holds check.json only.
+    let (k, s) = env.user(&[CHECK, FLEET], None);
+    let (k1, s1) = env.user(&[CHECK], None);
+    let fleet = |k: &str, s: &str, rest: &[&str]| {
+        let mut argv = vec!["--region", REGION, "--accounts", accounts.as_str()];
+        argv.extend_from_slice(rest);
+        env.emu.run_as(k, s, &argv)
+    };
+    let status = |stdout: &str| -> Vec<(String, String)> {
+        stdout
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v.get("summary").is_none())
+            .map(|v| {
+                (
+                    v["account"].as_str().unwrap().to_string(),
+                    v["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+
+    let r = fleet(&k, &s, &["--output", "json", "check"]);
+    assert_eq!(r.code, 2, "drift, no error: {}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        status(&r.stdout),
+        [
+            (ACCOUNT.to_string(), "drift".to_string()),
+            (B.to_string(), "drift".to_string())
+        ]
+    );
+    let r = fleet(&k, &s, &["--output", "json", "fix", "--plan"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("\"status\":\"error\""), "{}", r.stdout);
+
+    // Without fleet.json the member cannot be reached, and says so on its own line.
+    let r = fleet(&k1, &s1, &["--output", "json", "check"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(status(&r.stdout)[1], (B.to_string(), "error".to_string()));
+    assert!(
+        r.stdout.contains("sts:AssumeRole") && r.stdout.contains("not authorized"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// The README's permission table and the policy files name the same actions, row by row.

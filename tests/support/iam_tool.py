@@ -8,6 +8,15 @@
             [--without ACTION]... POLICY.json...
         -> creates user NAME with the policies' statements (minus the actions given with
            --without) as one inline policy; prints `USER <key> <secret>`.
+    <venv>/bin/python tests/support/iam_tool.py --endpoint URL --admin KEY SECRET member ACCOUNT
+            POLICY.json...
+        -> a member account for fleet mode: as the admin, assumes
+           `arn:aws:iam::ACCOUNT:role/OrganizationAccountAccessRole`, creates that role in
+           ACCOUNT (trusting the admin's account) with a temporary allow-all policy, seeds a
+           logging multi-region trail into a log group there, then leaves the role holding only
+           the policies given. The assume, CreateRole and first PutRolePolicy must be free
+           requests (start the emulator with INITIAL_NO_AUTH_ACTION_COUNT = 4 + 3). Prints
+           `MEMBER <account>`.
 
 Emulator-only adjustments, nothing else: moto names CloudWatch actions by the signing name
 (`monitoring:<Op>`), AWS by `cloudwatch:<Op>`, so every `cloudwatch:` action is granted under both
@@ -58,6 +67,54 @@ def emulator_policy(paths: list[str], without: list[str]) -> dict:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+ROLE = "OrganizationAccountAccessRole"
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def member(endpoint: str, admin: list[str], account: str, policies: list[str]) -> int:
+    """The `member` command (see the module docstring)."""
+    import boto3
+
+    creds = client("sts", endpoint, *admin).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="iam-tool"
+    )["Credentials"]
+
+    def there(service: str):  # type: ignore[no-untyped-def]
+        return boto3.client(
+            service, endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+
+    admin_account = client("sts", endpoint, *admin).get_caller_identity()["Account"]
+    iam = there("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{admin_account}:root"},
+        "Action": "sts:AssumeRole",
+    }]}
+    iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName=ROLE, PolicyName="seed", PolicyDocument=json.dumps(ALLOW_ALL))
+    bucket = f"trail-{account}"
+    there("s3").create_bucket(Bucket=bucket)
+    group = "aws-controltower/CloudTrailLogs-member"
+    there("logs").create_log_group(logGroupName=group)
+    cloudtrail = there("cloudtrail")
+    cloudtrail.create_trail(
+        Name="org-trail", S3BucketName=bucket, IsMultiRegionTrail=True,
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:us-east-1:{account}:log-group:{group}:*",
+        CloudWatchLogsRoleArn=f"arn:aws:iam::{account}:role/CloudTrailToLogs",
+    )
+    cloudtrail.start_logging(Name="org-trail")
+    iam.put_role_policy(
+        RoleName=ROLE, PolicyName="trailwatch",
+        PolicyDocument=json.dumps(emulator_policy(policies, [])),
+    )
+    iam.delete_role_policy(RoleName=ROLE, PolicyName="seed")
+    print("MEMBER", account)
+    return 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--endpoint", required=True)
@@ -68,7 +125,12 @@ def main() -> int:
     u.add_argument("name")
     u.add_argument("--without", action="append", default=[])
     u.add_argument("policies", nargs="+")
+    m = sub.add_parser("member")
+    m.add_argument("account")
+    m.add_argument("policies", nargs="+")
     a = p.parse_args()
+    if a.cmd == "member":
+        return member(a.endpoint, a.admin, a.account, a.policies)
     if a.cmd == "bootstrap":
         s3 = client("s3", a.endpoint, "testing", "testing")
         s3.create_bucket(Bucket=BUCKET)
