@@ -327,11 +327,28 @@ pub fn fleet(
     };
     let role = match &cli.role_arn_template {
         Some(t) => {
-            if !t.starts_with("arn:") || !t.contains("{account}") {
+            // The account field itself must be {account}: a template naming one fixed account
+            // would send every target's writes there.
+            let parts: Vec<&str> = t.splitn(6, ':').collect();
+            let shape_ok = parts.len() == 6
+                && parts[0] == "arn"
+                && parts[2] == "iam"
+                && parts[3].is_empty()
+                && parts[4] == "{account}"
+                && parts[5].starts_with("role/")
+                && parts[5].len() > "role/".len();
+            if !shape_ok {
                 return Err(bad(
                     "--role-arn-template",
                     t,
-                    "must be an ARN template containing {account}, e.g. arn:{partition}:iam::{account}:role/NAME",
+                    "must be an IAM role ARN whose account is {account}, e.g. arn:{partition}:iam::{account}:role/NAME",
+                ));
+            }
+            if cli.role_name != DEFAULT_ROLE {
+                return Err(bad(
+                    "--role-name",
+                    &cli.role_name,
+                    "give --role-name or --role-arn-template, not both",
                 ));
             }
             crate::fleet::Role::Template(t.clone())
@@ -363,6 +380,17 @@ pub fn fleet(
             }
             if v.is_empty() {
                 return Err(bad("--regions", list, "names no region"));
+            }
+            let partition = crate::fleet::partition(&v[0]);
+            if let Some(other) = v.iter().find(|r| crate::fleet::partition(r) != partition) {
+                return Err(bad(
+                    "--regions",
+                    list,
+                    &format!(
+                        "{} and {other} are in different partitions (one set of credentials reaches one partition): run once per partition",
+                        v[0]
+                    ),
+                ));
             }
             v
         }

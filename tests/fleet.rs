@@ -183,6 +183,42 @@ async fn bad_fleet_input_is_refused_in_one_line() {
             "arn:aws:sns:us-east-1:111111111111:t",
         ),
         (vec!["fix", "--apply", "--batch-size", "2"], "--batch-size"),
+        (
+            vec![
+                "--accounts",
+                "111111111111",
+                "--role-arn-template",
+                "arn:aws:iam::222222222222:role/{account}-audit",
+                "check",
+            ],
+            "222222222222:role/{account}-audit",
+        ),
+        (
+            vec![
+                "--accounts",
+                "111111111111",
+                "--role-name",
+                "Audit",
+                "--role-arn-template",
+                "arn:aws:iam::{account}:role/Audit",
+                "check",
+            ],
+            "not both",
+        ),
+        (
+            vec![
+                "--accounts",
+                "111111111111",
+                "--regions",
+                "us-east-1,cn-north-1",
+                "check",
+            ],
+            "different partitions",
+        ),
+        (
+            vec!["--accounts", "111111111111", "check", "--history"],
+            "--history",
+        ),
         (vec!["--regions", "us-east-1", "check"], "--accounts"),
     ] {
         let mut argv = vec!["--region", REGION];
@@ -547,7 +583,7 @@ async fn an_exception_holds_until_its_expiry_and_a_bad_file_is_refused_before_an
     // A malformed file: one line naming the entry, nothing read from AWS.
     for (body, needle) in [
         (
-            format!("[[exception]]\naccount = \"{B}\"\nowner = \"a\"\nexpires = \"2027-13-01\"\nreason = \"r\"\n"),
+            format!("[[exception]]\naccount = \"{B}\"\ncontrol = \"*\"\nowner = \"a\"\nexpires = \"2027-13-01\"\nreason = \"r\"\n"),
             "expires \"2027-13-01\"",
         ),
         (
@@ -555,8 +591,12 @@ async fn an_exception_holds_until_its_expiry_and_a_bad_file_is_refused_before_an
             "cis-9.9",
         ),
         (
-            format!("[[exception]]\naccount = \"{B}\"\nexpires = \"2027-01-01\"\nreason = \"r\"\n"),
+            format!("[[exception]]\naccount = \"{B}\"\ncontrol = \"*\"\nexpires = \"2027-01-01\"\nreason = \"r\"\n"),
             "no owner",
+        ),
+        (
+            format!("[[exception]]\naccount = \"{B}\"\nowner = \"a\"\nexpires = \"2027-01-01\"\nreason = \"r\"\n"),
+            "no control",
         ),
         (
             "[[exception]]\naccount = \"12345\"\nowner = \"a\"\nexpires = \"2027-01-01\"\nreason = \"r\"\n".to_string(),
@@ -754,4 +794,61 @@ async fn the_organization_is_listed_once_narrowed_by_unit_and_exclusions() {
         .map(|(a, _)| a)
         .collect();
     assert_eq!(got, [ids[2].clone()], "only the unit's account");
+}
+
+#[tokio::test]
+async fn one_multi_region_trail_is_planned_and_written_once_across_regions() {
+    let emu = Emulator::start();
+    Seed::in_account(&emu, REGION, B)
+        .await
+        .good_trail(&emu)
+        .await;
+    let fleet = [
+        "--region",
+        REGION,
+        "--accounts",
+        B,
+        "--regions",
+        "us-east-1,us-west-2",
+    ];
+    let r = emu.run(&join(&fleet, &["fix", "--plan", SUBSCRIBE]));
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains(&format!("same log group as {B}/us-east-1: planned there")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("write(s) planned for 1 target(s)"),
+        "{}",
+        r.stdout
+    );
+    emu.reset_requests();
+    let r = emu.run(&join(
+        &fleet,
+        &["--output", "json", "fix", "--apply", "--yes", SUBSCRIBE],
+    ));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let out = lines(&r.stdout);
+    assert_eq!(
+        statuses(&out),
+        s(&[(B, "compliant"), (B, "compliant")]),
+        "the second region is re-read after the first is written"
+    );
+    assert_eq!(out[1]["region"], "us-west-2");
+    assert!(
+        out[0]["controls"].is_null(),
+        "one control: the single-control schema"
+    );
+    assert_eq!(out[0]["write_region"], "us-east-1");
+    let writes = real_writes(&emu.writes());
+    assert_eq!(count(&writes, "sns:CreateTopic"), 1, "{writes:?}");
+    assert_eq!(count(&writes, "sns:Subscribe"), 1, "{writes:?}");
+    assert_eq!(count(&writes, "logs:PutMetricFilter"), 1, "{writes:?}");
+    assert_eq!(
+        count(&emu.writes(), "sts:AssumeRole"),
+        1,
+        "one AssumeRole for both regions"
+    );
 }

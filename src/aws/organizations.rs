@@ -45,9 +45,9 @@ pub async fn active_accounts(client: &Client, ou: Option<&str>) -> Result<Vec<St
             }
         }
     };
-    // Breadth-first over the unit and its children.
-    let mut parents = vec![ou.to_string()];
-    while let Some(parent) = parents.pop() {
+    // Breadth-first over the unit and its children: a unit's own accounts, then its children's.
+    let mut parents = std::collections::VecDeque::from([ou.to_string()]);
+    while let Some(parent) = parents.pop_front() {
         let mut token: Option<String> = None;
         loop {
             let page = client

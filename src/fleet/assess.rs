@@ -162,62 +162,70 @@ pub fn assess(
         .zip(plans)
         .map(|(s, p)| own(s, p, exceptions, today))
         .collect();
-    // Covered targets follow their owner, judged above.
+    // Covered targets follow their owner, judged above (owners are never covered themselves:
+    // their group is in their own account).
+    let owners = out.clone();
     for (i, s) in surveys.iter().enumerate() {
         let Some((account, region, name)) = foreign_group(s) else {
             continue;
         };
-        let owner = format!("{account}/{region}");
-        let found = surveys.iter().position(|o| {
-            o.account.id == account
-                && o.region == region
-                && o.observed
-                    .as_ref()
-                    .and_then(|ob| ob.log_group.as_ref())
-                    .is_some_and(|lg| lg.name == name && lg.account == account)
-        });
-        let trail_ok = s
+        let a = &mut out[i];
+        // Controls an exception holds are left alone, covered or not.
+        let judged: Vec<&Audit> = s
             .audits
             .iter()
-            .all(|a| a.steps.iter().take(3).all(|x| x.ok));
-        let a = &mut out[i];
+            .filter(|x| !a.excepted.contains(&x.control))
+            .collect();
+        if judged.is_empty() {
+            continue;
+        }
+        let owner = format!("{account}/{region}");
         a.status = Status::CoveredBy;
         a.covered_by = Some(owner.clone());
-        let (pending, detail) = match found.map(|j| surveys[j].error.is_none().then_some(j)) {
-            _ if !trail_ok => (
-                true,
-                format!(
-                    "covered by {owner}'s log group {name}, but the trail fails here: {}",
-                    failing(&s.audits.iter().filter(|a| !a.compliant).collect::<Vec<_>>())
-                ),
-            ),
-            Some(Some(j)) if out_status_ok(&surveys[j], &plans[j], exceptions, today) => (
-                false,
-                format!("covered by {owner}'s log group {name}, compliant there"),
-            ),
-            Some(Some(_)) => (
-                true,
-                format!("covered by {owner}'s log group {name}, not compliant there: its plan fixes it"),
-            ),
-            Some(None) => (
-                true,
-                format!("covered by {owner}'s log group {name}, which could not be read"),
-            ),
+        let group = format!("covered by {owner}'s log group {name}");
+        let trail_ok = judged
+            .iter()
+            .all(|x| x.steps.iter().take(3).all(|st| st.ok));
+        let found = surveys
+            .iter()
+            .position(|o| o.account.id == account && o.region == region);
+        let (pending, detail) = match found {
+            _ if !trail_ok => {
+                let bad: Vec<&Audit> = judged.iter().copied().filter(|x| !x.compliant).collect();
+                (true, format!("{group}, but the trail fails here: {}", failing(&bad)))
+            }
             None => (
                 true,
                 format!(
-                    "covered by {owner}'s log group {name}: add account {account} (region {region}) to the targets to check and fix it"
+                    "{group}: add account {account} (region {region}) to the targets to check and fix it"
                 ),
             ),
+            Some(j) => {
+                let o = &owners[j];
+                let same_group = surveys[j]
+                    .observed
+                    .as_ref()
+                    .and_then(|ob| ob.log_group.as_ref())
+                    .is_some_and(|lg| lg.name == name && lg.account == account);
+                match o.status {
+                    Status::Error => (true, format!("{group}, which could not be read: {}", o.detail)),
+                    _ if !same_group => (
+                        true,
+                        format!("{group}, but {owner}'s own audit chose another log group: check it there"),
+                    ),
+                    Status::Compliant => (false, format!("{group}, compliant there")),
+                    Status::Excepted => (false, format!("{group}, excepted there: {}", o.detail)),
+                    other => (
+                        true,
+                        format!("{group}, {} there: {}", other.word(), o.detail),
+                    ),
+                }
+            }
         };
         a.pending = pending;
         a.detail = detail;
     }
     out
-}
-
-fn out_status_ok(s: &Survey, p: &[Plan], exceptions: &[Exception], today: Date) -> bool {
-    matches!(own(s, p, exceptions, today).status, Status::Compliant)
 }
 
 /// A target judged on its own.
@@ -412,7 +420,32 @@ mod tests {
         assert_eq!(exit_code(&a), 0);
         // The owner drifts: the member is pending too.
         let a = st(&[survey(M, M, Some(5)), member.clone()]);
-        assert!(a[1].pending && a[1].detail.contains("not compliant there"));
+        assert!(
+            a[1].pending && a[1].detail.contains("drift there"),
+            "{:?}",
+            a[1]
+        );
+        // The owner cannot be read: said so, not "add the account".
+        let mut broken = survey(M, M, None);
+        broken.error = Some("AccessDenied".into());
+        broken.observed = None;
+        let a = st(&[broken, member.clone()]);
+        assert!(
+            a[1].detail.contains("could not be read: AccessDenied"),
+            "{:?}",
+            a[1]
+        );
+        // A member whose every control is excepted stays excepted, whatever the owner says.
+        let ex = vec![Exception {
+            account: A.into(),
+            control: "*".into(),
+            owner: "bob".into(),
+            expires: date("2999-01-01"),
+            reason: "r".into(),
+        }];
+        let none: Vec<Vec<Plan>> = vec![Vec::new(), Vec::new()];
+        let a = assess(&[survey(M, M, Some(5)), member.clone()], &none, &ex, today);
+        assert_eq!((a[1].status, a[1].pending), (Status::Excepted, false));
         // The owner is not among the targets: say which account to add.
         let a = st(std::slice::from_ref(&member));
         assert!(a[0].pending, "{:?}", a[0]);

@@ -122,7 +122,11 @@ pub fn parse(path: &str, text: &str, known: &[Control]) -> Result<Vec<Exception>
                 format!("account {account:?} is not a 12-digit AWS account id")
             }));
         }
-        let control = raw.control.unwrap_or_else(|| "*".into());
+        let Some(control) = raw.control else {
+            return Err(bad(
+                "no control: give control = \"cis-4.4\" (an id) or \"*\" (every control)".into(),
+            ));
+        };
         if control != "*" && !known.iter().any(|c| c.id == control) {
             return Err(bad(format!(
                 "control {control:?} is not a known control id (see `trailwatch controls`) or \"*\""
@@ -246,15 +250,19 @@ reason = "migrating"
         let one = |body: &str| format!("[[exception]]\n{body}\n");
         for (text, needle) in [
             (
-                one("account = \"222222222222\"\nowner = \"a\"\nexpires = \"2027-02-30\"\nreason = \"r\""),
+                one("account = \"222222222222\"\ncontrol = \"*\"\nowner = \"a\"\nexpires = \"2027-02-30\"\nreason = \"r\""),
                 "#1 in x.toml (account 222222222222)\": expires \"2027-02-30\" is not a date",
+            ),
+            (
+                one("account = \"222222222222\"\nowner = \"a\"\nexpires = \"2027-02-01\"\nreason = \"r\""),
+                "no control",
             ),
             (
                 one("account = \"222222222222\"\ncontrol = \"cis-9.9\"\nowner = \"a\"\nexpires = \"2027-01-01\"\nreason = \"r\""),
                 "control \"cis-9.9\"",
             ),
             (
-                one("account = \"222222222222\"\nexpires = \"2027-01-01\"\nreason = \"r\""),
+                one("account = \"222222222222\"\ncontrol = \"*\"\nexpires = \"2027-01-01\"\nreason = \"r\""),
                 "no owner",
             ),
             (

@@ -184,6 +184,18 @@ pub async fn survey(
                     Ok(t) => {
                         let target = t.in_region(region);
                         match read(&target, reads.controls, reads.mode, reads.depth).await {
+                            // The credentials must belong to the account the target names:
+                            // otherwise its report, exceptions and writes would be about
+                            // another account.
+                            Ok((o, _)) if o.account != account.id => {
+                                s.error = Some(format!(
+                                    "the credentials for account {} belong to account {}: nothing was read or written there",
+                                    account.id, o.account
+                                ));
+                                done();
+                                out.push(s);
+                                continue;
+                            }
                             Ok((o, a)) => {
                                 s.observed = Some(o);
                                 s.audits = a;

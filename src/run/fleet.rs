@@ -317,6 +317,21 @@ async fn apply_target(s: &Survey, plans: &[Plan], req: &Request) -> Outcome {
     }
 }
 
+/// For each target, the earlier target of the same account whose trail's log group it shares
+/// (`--regions` with one multi-region trail), if any.
+fn same_group(surveys: &[Survey]) -> Vec<Option<usize>> {
+    let key = |s: &Survey| {
+        let lg = s.observed.as_ref()?.log_group.as_ref()?;
+        (s.error.is_none() && lg.readable).then(|| (s.account.id.clone(), lg.arn.clone()))
+    };
+    (0..surveys.len())
+        .map(|i| {
+            let k = key(&surveys[i])?;
+            (0..i).find(|&j| key(&surveys[j]).as_ref() == Some(&k))
+        })
+        .collect()
+}
+
 /// What is left of a plan once its writes were sent: the changes that need the user.
 fn after_apply(plans: &[Plan]) -> Vec<Plan> {
     plans
@@ -342,8 +357,24 @@ pub(super) async fn fix(
     let text = req.format == Format::Text;
     let mut surveys = survey(base, req, f, Depth::Plan).await?;
     let mut plans = all_plans(&surveys, req, f);
+    // One multi-region trail serves every region of an account: its log group is planned and
+    // written once, in the first target that reaches it; the others follow that one.
+    let same_as = same_group(&surveys);
+    for (i, primary) in same_as.iter().enumerate() {
+        if primary.is_some() {
+            plans[i].clear();
+        }
+    }
     let today = exceptions::today();
-    let before = assess::assess(&surveys, &plans, &f.exceptions, today);
+    let mut before = assess::assess(&surveys, &plans, &f.exceptions, today);
+    for (i, primary) in same_as.iter().enumerate() {
+        if let Some(j) = primary {
+            before[i].detail.push_str(&format!(
+                "; same log group as {}: planned there",
+                surveys[*j].name()
+            ));
+        }
+    }
     let writes: Vec<usize> = plans.iter().map(|p| apply::writes(p).len()).collect();
     let total: usize = writes.iter().sum();
     let to_apply: Vec<usize> = (0..surveys.len())
@@ -402,7 +433,7 @@ pub(super) async fn fix(
         )) {
             if matches!(&e, Error::Refused(why) if why.starts_with("not confirmed")) {
                 eprintln!("trailwatch: not confirmed, nothing was written");
-                return Ok(super::DRIFT);
+                return Ok(assess::exit_code(&before));
             }
             return Err(e);
         }
@@ -456,6 +487,33 @@ pub(super) async fn fix(
                     plans[i] = after_apply(&plans[i]);
                 }
                 None => errors[i] = o.error,
+            }
+        }
+        // The other regions of the accounts just written: read again, nothing written.
+        let followers: Vec<usize> = (0..surveys.len())
+            .filter(|&i| same_as[i].is_some_and(|j| batch.contains(&j)))
+            .collect();
+        let reread: Vec<(usize, Result<_, Error>)> = stream::iter(followers)
+            .map(|i| {
+                let s = &surveys[i];
+                async move {
+                    let r = match &s.target {
+                        Some(t) => fleet::read(t, &req.controls, req.mode, Depth::Audit).await,
+                        None => Err(Error::Refused("not reached".into())),
+                    };
+                    (i, r)
+                }
+            })
+            .buffered(f.concurrency.max(1))
+            .collect()
+            .await;
+        for (i, r) in reread {
+            match r {
+                Ok((observed, audits)) => {
+                    surveys[i].observed = Some(observed);
+                    surveys[i].audits = audits;
+                }
+                Err(e) => errors[i] = Some(e.to_string()),
             }
         }
         let now = assessed_after(&surveys, &plans, &errors, f, today);

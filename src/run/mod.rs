@@ -104,6 +104,20 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
     let req = validate(&cli)?;
     let target = Target::load(cli.profile.as_deref(), cli.region.as_deref()).await?;
     cli::validate_region(&target.region)?;
+    if let Command::Check(args) = &cli.command {
+        let fleet = cli.accounts.is_some() || cli.accounts_file.is_some() || cli.org;
+        let per_account = [
+            (args.history, "--history"),
+            (args.verify_with_aws, "--verify-with-aws"),
+        ];
+        if let Some((_, flag)) = per_account.iter().find(|(on, _)| *on && fleet) {
+            return Err(Error::BadInput {
+                what: "option",
+                value: flag.to_string(),
+                why: "runs per account, not in fleet mode".into(),
+            });
+        }
+    }
     if let Some(f) = cli::fleet(&cli, &target.region, &req.controls)? {
         return match &cli.command {
             Command::Check(_) => fleet::check(&target, &req, &f).await,
