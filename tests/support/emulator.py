@@ -157,6 +157,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
+import faulthandler
 import http
 import io
 import json
@@ -1257,6 +1258,10 @@ class TrailwatchMiddleware:
     def control(
         self, environ: dict[str, Any], method: str, path: str, start_response: StartResponse
     ) -> list[bytes]:
+        # Every control call's body is read, used or not: werkzeug drains unread request bytes
+        # after answering with a blocking read until EOF, which held a caller that waits for
+        # the end of the answer until its timeout.
+        read_body(environ)
         if path == "/_trailwatch/requests" and method == "GET":
             with self._log_lock:
                 entries = [dict(entry) for entry in self._log]
@@ -1461,6 +1466,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    # SIGUSR1 prints every thread's stack on stderr (the test harness sends it when a control
+    # call times out, to show where the emulator is stuck).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     signal.signal(signal.SIGINT, stop)
     if not args.no_stdin_watch:
         threading.Thread(target=watch_stdin, name="stdin-watch", daemon=True).start()

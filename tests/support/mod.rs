@@ -88,8 +88,17 @@ impl Emulator {
             body.len()
         )
         .unwrap();
+        // Nothing more to send: the emulator sees the end of the request at once.
+        let _ = s.shutdown(std::net::Shutdown::Write);
         let mut out = String::new();
-        s.read_to_string(&mut out).unwrap();
+        if let Err(e) = s.read_to_string(&mut out) {
+            // Show where the emulator is stuck: it prints every thread's stack on SIGUSR1.
+            let _ = Command::new("kill")
+                .args(["-USR1", &self.child.id().to_string()])
+                .status();
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            panic!("emulator {method} {path}: {e}");
+        }
         let status = out
             .split_whitespace()
             .nth(1)
