@@ -13,15 +13,10 @@ use trailwatch::target::Target;
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:cis-benchmark-alarms";
 
-/// These tests start processes, stall requests and send signals: run them one at a time (in
-/// parallel on two cores, an emulator's control calls were seen to stall past 20 s).
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// The topic-policy merge is a read-modify-write: a statement someone adds between the plan and
 /// the apply is never lost; the apply refuses to write and says why.
 #[tokio::test]
 async fn a_topic_policy_changed_since_the_plan_is_not_overwritten() {
-    let _serial = ONE_AT_A_TIME.lock().await;
     let emu = Emulator::start();
     let seed = Seed::new(&emu, REGION).await;
     seed.compliant(&emu).await;
@@ -115,7 +110,6 @@ fn apply_args() -> Vec<&'static str> {
 /// with nothing duplicated.
 #[tokio::test]
 async fn thirty_percent_faults_converge_with_no_duplicates() {
-    let _serial = ONE_AT_A_TIME.lock().await;
     for seed_n in [3, 11, 42] {
         let emu = Emulator::start();
         let seed = Seed::new(&emu, REGION).await;
@@ -155,7 +149,6 @@ async fn thirty_percent_faults_converge_with_no_duplicates() {
 /// practice about 2 s of backoff), in one line, and nothing reaches the emulator's state.
 #[tokio::test]
 async fn all_requests_failing_gives_up_in_bounded_time_with_nothing_written() {
-    let _serial = ONE_AT_A_TIME.lock().await;
     let emu = Emulator::start();
     let seed = Seed::new(&emu, REGION).await;
     seed.good_trail(&emu).await;
@@ -228,7 +221,6 @@ fn release(emu: &Emulator) {
 /// with nothing duplicated, and a third writes nothing.
 #[tokio::test]
 async fn a_killed_apply_converges_on_the_next_run_without_duplicates() {
-    let _serial = ONE_AT_A_TIME.lock().await;
     for op in [
         "CreateTopic",
         "Subscribe",
@@ -259,7 +251,6 @@ async fn a_killed_apply_converges_on_the_next_run_without_duplicates() {
 /// what was written and what was not.
 #[tokio::test]
 async fn an_interrupted_apply_stops_after_the_request_in_flight_and_says_what_is_left() {
-    let _serial = ONE_AT_A_TIME.lock().await;
     let emu = Emulator::start();
     let seed = Seed::new(&emu, REGION).await;
     seed.good_trail(&emu).await;
@@ -298,7 +289,6 @@ async fn an_interrupted_apply_stops_after_the_request_in_flight_and_says_what_is
 /// subscriber): exactly what the plan listed changed, and nothing else.
 #[tokio::test]
 async fn an_apply_changes_exactly_what_its_plan_listed() {
-    let _serial = ONE_AT_A_TIME.lock().await;
     let emu = Emulator::start();
     let seed = Seed::new(&emu, REGION).await;
     let lg = seed.good_trail(&emu).await;
