@@ -110,7 +110,7 @@ fn table(surveys: &[Survey], assessed: &[Assessment], plans: Option<&[Vec<Plan>]
             .unwrap_or_default();
         let planned = plans
             .map(|p| changes(&p[i]))
-            .filter(|c| !c.is_empty() && a.status != Status::Blocked)
+            .filter(|c| !c.is_empty())
             .map(|c| format!("; plan: {c}"))
             .unwrap_or_default();
         out.push_str(&format!(
