@@ -3,7 +3,9 @@
 //! without any one of those actions, the command that needs it fails with one line naming it.
 //! Fleet mode: a caller holding `check.json` and `fleet.json` reaches a member account whose
 //! `OrganizationAccountAccessRole` holds only `check.json`; without `fleet.json` the member is in
-//! error (AssumeRole denied) and the caller's own account is still read.
+//! error (AssumeRole denied) and the caller's own account is still read; a fleet apply converges
+//! in a member whose role holds `check.json` and `apply.json`, and fails on its own line in one
+//! whose role holds `check.json` alone.
 //!
 //! Emulator-only adjustments (tests/support/iam_tool.py): CloudWatch actions are also granted
 //! under moto's `monitoring:` name. `sts:GetCallerIdentity` is not removed: AWS answers it
@@ -54,18 +56,26 @@ impl Enforced {
         Enforced::start_with_members(&[]).await
     }
 
-    /// Also fleet members: each gets the role `OrganizationAccountAccessRole` holding only
-    /// `policies/check.json`, and a good trail (`iam_tool.py member`).
-    async fn start_with_members(members: &[&str]) -> Enforced {
-        // The bootstrap's 4 requests, then per member the admin's AssumeRole, GetCallerIdentity,
-        // and the CreateRole and PutRolePolicy no one can be allowed before the role exists.
-        let free = (4 + 4 * members.len()).to_string();
+    /// Also fleet members: each gets the role `OrganizationAccountAccessRole` holding only the
+    /// policy files given with it, and a good trail (`iam_tool.py member`).
+    async fn start_with_members(members: &[(&str, &[&str])]) -> Enforced {
+        // Requests go unchecked until this many were made: the bootstrap's 4, then per member
+        // up to the CreateRole and PutRolePolicy no one can be allowed before the role exists
+        // (AssumeRole, GetCallerIdentity, CreateRole, PutRolePolicy), and for every member but
+        // the last its other 6 requests (bucket, log group, trail, logging, the role's policies).
+        let free = match members.len() {
+            0 => 4,
+            n => 4 + 10 * (n - 1) + 4,
+        }
+        .to_string();
         let emu = Emulator::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", &free)]);
         let admin = emu.iam_tool(&["bootstrap"]);
         let admin = (admin[0].clone(), admin[1].clone());
-        for m in members {
-            let check = policy_path(CHECK);
-            emu.iam_tool(&["--admin", &admin.0, &admin.1, "member", m, &check]);
+        for (m, policies) in members {
+            let files: Vec<String> = policies.iter().map(|p| policy_path(p)).collect();
+            let mut args = vec!["--admin", &admin.0, &admin.1, "member", m];
+            args.extend(files.iter().map(String::as_str));
+            emu.iam_tool(&args);
         }
         let seed = Seed::as_user(&emu, REGION, &admin.0, &admin.1).await;
         seed.good_trail_in_existing_bucket().await;
@@ -222,12 +232,14 @@ async fn without_any_one_write_action_apply_stops_at_it_with_one_line() {
 #[tokio::test]
 async fn fleet_mode_needs_fleet_json_for_the_caller_and_check_json_in_each_role() {
     const B: &str = "111111111111";
-    let mut env = Enforced::start_with_members(&[B]).await;
+    const C: &str = "222222222222";
+    let mut env = Enforced::start_with_members(&[(B, &[CHECK]), (C, &[CHECK, APPLY])]).await;
     let accounts = format!("{ACCOUNT},{B}");
     // The caller holds check.json and fleet.json (then check.json alone); the member's role
     // holds check.json only.
     let (k, s) = env.user(&[CHECK, FLEET], None);
     let (k1, s1) = env.user(&[CHECK], None);
+    let (k2, s2) = env.user(&[CHECK, APPLY, FLEET], None);
     let fleet = |k: &str, s: &str, rest: &[&str]| {
         let mut argv = vec!["--region", REGION, "--accounts", accounts.as_str()];
         argv.extend_from_slice(rest);
@@ -237,7 +249,7 @@ async fn fleet_mode_needs_fleet_json_for_the_caller_and_check_json_in_each_role(
         stdout
             .lines()
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-            .filter(|v| v.get("summary").is_none())
+            .filter(|v| v.get("account").is_some()) // not the summary line
             .map(|v| {
                 (
                     v["account"].as_str().unwrap().to_string(),
@@ -266,6 +278,38 @@ async fn fleet_mode_needs_fleet_json_for_the_caller_and_check_json_in_each_role(
     assert_eq!(status(&r.stdout)[1], (B.to_string(), "error".to_string()));
     assert!(
         r.stdout.contains("sts:AssumeRole") && r.stdout.contains("not authorized"),
+        "{}",
+        r.stdout
+    );
+
+    // fix --apply: the caller with check, apply and fleet; C's role with check and apply
+    // converges; B's role (check only) fails at its first write, on B alone.
+    let sub = "--subscribe=email:secops@example.com";
+    let all = format!("{ACCOUNT},{B},{C}");
+    let argv = [
+        "--region",
+        REGION,
+        "--accounts",
+        &all,
+        "--output",
+        "json",
+        "fix",
+        "--apply",
+        "--yes",
+        sub,
+    ];
+    let r = env.emu.run_as(&k2, &s2, &argv);
+    assert_eq!(r.code, 1, "B is in error\n{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        status(&r.stdout),
+        [
+            (ACCOUNT.to_string(), "compliant".to_string()),
+            (B.to_string(), "error".to_string()),
+            (C.to_string(), "compliant".to_string())
+        ]
+    );
+    assert!(
+        r.stdout.contains("sns:CreateTopic") && r.stdout.contains("not authorized"),
         "{}",
         r.stdout
     );
