@@ -349,6 +349,14 @@ async fn a_fleet_is_planned_once_confirmed_once_applied_and_converges() {
         "{shown}"
     );
     assert!(real_writes(&emu.writes()).is_empty(), "{:?}", emu.writes());
+    // With JSON, the declined plan is still printed (one line per target and the summary).
+    let (code, shown, prompts) = emu.on_tty(
+        "n",
+        &join(&fleet, &["--output", "json", "fix", "--apply", SUBSCRIBE]),
+    );
+    assert_eq!((code, prompts), (2, 1), "{shown}");
+    assert!(shown.contains(r#"{"summary":{"targets":4"#), "{shown}");
+    assert!(real_writes(&emu.writes()).is_empty(), "{:?}", emu.writes());
 
     // --yes: B and D are fixed alike; C stays blocked; the caller's account is untouched.
     emu.reset_requests();
@@ -545,8 +553,14 @@ async fn an_exception_holds_until_its_expiry_and_a_bad_file_is_refused_before_an
         emu.run(&argv)
     };
 
-    // Before its expiry: excepted, counts as compliant, never written.
+    // Before its expiry: excepted, counts as compliant, never written; with every control
+    // excepted the account is not even read (its role may be gone: here it cannot be assumed).
     write("2999-12-31");
+    emu.control(
+        "/_trailwatch/faults",
+        r#"{"operation": "AssumeRole", "status": 403, "code": "AccessDenied"}"#,
+    );
+    emu.reset_requests();
     let r = run(&["--output", "json", "check"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let out = lines(&r.stdout);
@@ -556,6 +570,13 @@ async fn an_exception_holds_until_its_expiry_and_a_bad_file_is_refused_before_an
     );
     assert_eq!(out[1]["exception"]["owner"], "alice@example.com");
     assert_eq!(out[1]["exception"]["holds"], true);
+    assert_eq!(out[1]["read"], false);
+    assert!(
+        emu.requests().iter().all(|(_, op)| op != "AssumeRole"),
+        "{:?}",
+        emu.requests()
+    );
+    emu.control("/_trailwatch/faults/reset", "{}");
     let r = run(&["check"]);
     assert!(
         r.stdout

@@ -242,6 +242,21 @@ fn own(s: &Survey, plans: &[Plan], exceptions: &[Exception], today: Date) -> Ass
         a.detail = e.clone();
         return a;
     }
+    if !s.not_read.is_empty() {
+        a.status = Status::Excepted;
+        a.pending = false;
+        a.excepted = s.not_read.clone();
+        for c in &s.not_read {
+            if let Some(st) = exceptions::standing(exceptions, &s.account.id, c, today) {
+                let line = st.describe();
+                if !a.exceptions.contains(&line) {
+                    a.exceptions.push(line);
+                }
+            }
+        }
+        a.detail = format!("{}; not read", a.exceptions.join("; "));
+        return a;
+    }
     let st = standings(exceptions, s, today);
     a.exceptions = st.iter().flatten().map(Standing::describe).collect();
     a.excepted = s
@@ -387,6 +402,7 @@ mod tests {
             }),
             audits: vec![audit(account, "cis-4.4", failing_step)],
             error: None,
+            not_read: Vec::new(),
         }
     }
 

@@ -89,6 +89,10 @@ pub struct Survey {
     #[serde(skip)]
     pub audits: Vec<Audit>,
     pub error: Option<String>,
+    /// The controls, every one held by an exception, for which the account was not read at all
+    /// (no role assumed: a decommissioned account's role may be gone).
+    #[serde(skip)]
+    pub not_read: Vec<String>,
 }
 
 impl Survey {
@@ -158,6 +162,33 @@ pub async fn survey(
 ) -> Vec<Survey> {
     let per_account: Vec<Vec<Survey>> = stream::iter(accounts.iter().cloned())
         .map(|account| async move {
+            // Every control excepted: nothing to judge or write, so nothing is read.
+            let today = exceptions::today();
+            let all_excepted = reads.controls.iter().all(|c| {
+                matches!(
+                    exceptions::standing(&fleet.exceptions, &account.id, &c.id, today),
+                    Some(exceptions::Standing::Holds(_))
+                )
+            });
+            if all_excepted {
+                return fleet
+                    .regions
+                    .iter()
+                    .map(|region| {
+                        done();
+                        Survey {
+                            account: account.clone(),
+                            region: region.clone(),
+                            role_arn: None,
+                            target: None,
+                            observed: None,
+                            audits: Vec::new(),
+                            error: None,
+                            not_read: reads.controls.iter().map(|c| c.id.clone()).collect(),
+                        }
+                    })
+                    .collect();
+            }
             let first_region = fleet.regions.first().cloned().unwrap_or_default();
             let role_arn = (account.id != caller)
                 .then(|| fleet.role.arn(partition(&first_region), &account.id));
@@ -178,6 +209,7 @@ pub async fn survey(
                     observed: None,
                     audits: Vec::new(),
                     error: None,
+                    not_read: Vec::new(),
                 };
                 match &reached {
                     Err(e) => s.error = Some(e.to_string()),

@@ -206,7 +206,7 @@ fn target_json(
     extra: Value,
     each: impl Fn(&Audit, Option<&Plan>) -> Value,
 ) -> Value {
-    let per: Vec<Value> = s
+    let mut per: Vec<Value> = s
         .audits
         .iter()
         .map(|x| {
@@ -217,6 +217,13 @@ fn target_json(
             v
         })
         .collect();
+    // A fully excepted account was not read: its controls carry their exception only.
+    per.extend(s.not_read.iter().map(|c| {
+        json!({
+            "account": s.account.id, "region": s.region, "control": c, "read": false,
+            "exception": exception_json(f, &s.account.id, c),
+        })
+    }));
     let compliant = !s.audits.is_empty() && s.audits.iter().all(|x| x.compliant);
     let mut top = json!({
         "account": s.account.id,
@@ -432,6 +439,13 @@ pub(super) async fn fix(
             to_apply.len()
         )) {
             if matches!(&e, Error::Refused(why) if why.starts_with("not confirmed")) {
+                if !text {
+                    // The plan that was declined, as `fix --plan` prints it.
+                    for (i, (s, a)) in surveys.iter().zip(&before).enumerate() {
+                        print_json(&plan_json(s, a, &plans[i], false));
+                    }
+                    print_json(&summary_json(&before, json!({ "writes": total })));
+                }
                 eprintln!("trailwatch: not confirmed, nothing was written");
                 return Ok(assess::exit_code(&before));
             }
