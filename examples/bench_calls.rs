@@ -27,6 +27,7 @@ fn main() {
             mode: MatchMode::Strict,
             depth: Depth::Audit,
             topic_arn: None,
+            expect_account: None,
         };
         discover(&target, std::slice::from_ref(&control), &opts)
             .await

@@ -82,9 +82,9 @@ pub struct Cli {
     /// follow each trail's log group, so one multi-region trail needs one region per account.
     #[arg(long, global = true, value_name = "REGIONS")]
     pub regions: Option<String>,
-    /// Fleet mode: how many accounts are read or written at once.
-    #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    /// Fleet mode: how many accounts are read or written at once (1-256, default 8).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
     /// More logs on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -276,6 +276,7 @@ pub fn fleet(
                 cli.external_id.as_ref().map(|_| "***".to_string()),
             ),
             ("--regions", cli.regions.clone()),
+            ("--concurrency", cli.concurrency.map(|c| c.to_string())),
             (
                 "--role-name",
                 (cli.role_name != DEFAULT_ROLE).then(|| cli.role_name.clone()),
@@ -381,14 +382,14 @@ pub fn fleet(
             if v.is_empty() {
                 return Err(bad("--regions", list, "names no region"));
             }
-            let partition = crate::fleet::partition(&v[0]);
+            // One set of credentials reaches one partition: the caller's region's.
+            let partition = crate::fleet::partition(default_region);
             if let Some(other) = v.iter().find(|r| crate::fleet::partition(r) != partition) {
                 return Err(bad(
                     "--regions",
                     list,
                     &format!(
-                        "{} and {other} are in different partitions (one set of credentials reaches one partition): run once per partition",
-                        v[0]
+                        "{other} is not in the partition of the caller's region {default_region} ({partition}): run once per partition"
                     ),
                 ));
             }
@@ -411,7 +412,7 @@ pub fn fleet(
         regions,
         role,
         external_id: cli.external_id.clone(),
-        concurrency: usize::from(cli.concurrency),
+        concurrency: usize::from(cli.concurrency.unwrap_or(8)),
         exceptions,
     }))
 }

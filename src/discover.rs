@@ -35,6 +35,9 @@ pub struct DiscoverOptions {
     pub depth: Depth,
     /// A topic the user named with `--topic-arn` (read in plan depth).
     pub topic_arn: Option<String>,
+    /// The account the credentials must belong to (fleet mode): checked on the caller identity,
+    /// before anything else is read.
+    pub expect_account: Option<String>,
 }
 
 /// Read the target once for all `controls`: the reads are shared, so fifteen controls cost
@@ -58,6 +61,11 @@ pub async fn discover(
             .any(|c| audit::trail_score(t, &c.sources()) == 3)
     };
     let account = aws::sts::account(&target.sts()).await?;
+    if let Some(want) = opts.expect_account.as_ref().filter(|w| **w != account) {
+        return Err(Error::Refused(format!(
+            "the credentials for account {want} belong to account {account}: nothing else was read and nothing written"
+        )));
+    }
     tracing::debug!(%account, region = %target.region, "caller identity");
     let mut trails = aws::cloudtrail::trails(&target.cloudtrail(&target.region)).await?;
     for t in trails

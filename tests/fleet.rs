@@ -213,13 +213,14 @@ async fn bad_fleet_input_is_refused_in_one_line() {
                 "us-east-1,cn-north-1",
                 "check",
             ],
-            "different partitions",
+            "not in the partition of the caller's region us-east-1",
         ),
         (
             vec!["--accounts", "111111111111", "check", "--history"],
             "--history",
         ),
         (vec!["--regions", "us-east-1", "check"], "--accounts"),
+        (vec!["--concurrency", "4", "check"], "--concurrency"),
     ] {
         let mut argv = vec!["--region", REGION];
         argv.extend(args.iter().copied());

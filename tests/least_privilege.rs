@@ -5,7 +5,8 @@
 //! `OrganizationAccountAccessRole` holds only `check.json`; without `fleet.json` the member is in
 //! error (AssumeRole denied) and the caller's own account is still read; a fleet apply converges
 //! in a member whose role holds `check.json` and `apply.json`, and fails on its own line in one
-//! whose role holds `check.json` alone.
+//! whose role holds `check.json` alone. `--org` lists the organization with `org.json` and fails
+//! in one line without it.
 //!
 //! Emulator-only adjustments (tests/support/iam_tool.py): CloudWatch actions are also granted
 //! under moto's `monitoring:` name. `sts:GetCallerIdentity` is not removed: AWS answers it
@@ -19,6 +20,7 @@ use support::{Emulator, Seed, ACCOUNT, REGION};
 const CHECK: &str = "policies/check.json";
 const APPLY: &str = "policies/apply.json";
 const FLEET: &str = "policies/fleet.json";
+const ORG: &str = "policies/org.json";
 
 /// The actions a policy file grants, in order.
 fn actions(path: &str) -> Vec<String> {
@@ -312,6 +314,39 @@ async fn fleet_mode_needs_fleet_json_for_the_caller_and_check_json_in_each_role(
         r.stdout.contains("sns:CreateTopic") && r.stdout.contains("not authorized"),
         "{}",
         r.stdout
+    );
+}
+
+#[tokio::test]
+async fn org_listing_needs_org_json() {
+    let mut env = Enforced::start().await;
+    let admin = Seed::as_user(&env.emu, REGION, &env.admin.0, &env.admin.1).await;
+    aws_sdk_organizations::Client::new(&admin.config)
+        .create_organization()
+        .send()
+        .await
+        .unwrap();
+    let (k, s) = env.user(&[CHECK, FLEET, ORG], None);
+    let (k1, s1) = env.user(&[CHECK, FLEET], None);
+    // The management account alone: the caller's own, read without a role.
+    let r = env
+        .emu
+        .run_as(&k, &s, &["--region", REGION, "--org", "check"]);
+    assert_eq!(r.code, 2, "drift, no error\n{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&format!("{ACCOUNT}  us-east-1")),
+        "{}",
+        r.stdout
+    );
+    let r = env
+        .emu
+        .run_as(&k1, &s1, &["--region", REGION, "--org", "check"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("organizations:ListAccounts") && r.stderr.contains("not authorized"),
+        "{}",
+        r.stderr
     );
 }
 

@@ -44,6 +44,7 @@ async fn a_topic_policy_changed_since_the_plan_is_not_overwritten() {
         mode: MatchMode::Strict,
         depth: Depth::Plan,
         topic_arn: None,
+        expect_account: None,
     };
     let observed = discover(&target, &controls, &opts).await.unwrap();
     let a = audit(&controls[0], &observed, MatchMode::Strict);

@@ -426,3 +426,114 @@ async fn a_drill_is_confirmed_by_the_action_that_ran_after_it() {
     assert_eq!(confirmed, Some(false));
     assert!(actions[0].failed);
 }
+
+#[tokio::test]
+async fn the_organization_is_read_across_pages_and_units_keeping_active_accounts() {
+    use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
+    use aws_sdk_organizations::operation::list_accounts_for_parent::ListAccountsForParentOutput;
+    use aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput;
+    use aws_sdk_organizations::types::{Account, AccountState, OrganizationalUnit};
+    let account = |id: &str, state: AccountState| Account::builder().id(id).state(state).build();
+    // --org: two pages; a suspended account is left out.
+    let page1 = mock!(aws_sdk_organizations::Client::list_accounts)
+        .match_requests(|r| r.next_token().is_none())
+        .then_output(move || {
+            ListAccountsOutput::builder()
+                .accounts(account("111111111111", AccountState::Active))
+                .accounts(account("222222222222", AccountState::Suspended))
+                .next_token("page-2")
+                .build()
+        });
+    let page2 = mock!(aws_sdk_organizations::Client::list_accounts)
+        .match_requests(|r| r.next_token() == Some("page-2"))
+        .then_output(move || {
+            ListAccountsOutput::builder()
+                .accounts(account("333333333333", AccountState::Active))
+                .build()
+        });
+    let c = client!(aws_sdk_organizations, [&page1, &page2]);
+    let ids = aws::organizations::active_accounts(&c, None).await.unwrap();
+    assert_eq!(ids, ["111111111111", "333333333333"]);
+    assert_eq!((page1.num_calls(), page2.num_calls()), (1, 1));
+
+    // --ou: the unit's accounts, then those of the unit below it (and below that: none).
+    let in_unit = mock!(aws_sdk_organizations::Client::list_accounts_for_parent)
+        .match_requests(|r| r.parent_id() == Some("ou-ab12-top00000"))
+        .then_output(move || {
+            ListAccountsForParentOutput::builder()
+                .accounts(account("444444444444", AccountState::Active))
+                .build()
+        });
+    let in_child = mock!(aws_sdk_organizations::Client::list_accounts_for_parent)
+        .match_requests(|r| r.parent_id() == Some("ou-ab12-child000"))
+        .then_output(move || {
+            ListAccountsForParentOutput::builder()
+                .accounts(account("555555555555", AccountState::Active))
+                .build()
+        });
+    let children = mock!(aws_sdk_organizations::Client::list_organizational_units_for_parent)
+        .match_requests(|r| r.parent_id() == Some("ou-ab12-top00000"))
+        .then_output(move || {
+            ListOrganizationalUnitsForParentOutput::builder()
+                .organizational_units(OrganizationalUnit::builder().id("ou-ab12-child000").build())
+                .build()
+        });
+    let none = mock!(aws_sdk_organizations::Client::list_organizational_units_for_parent)
+        .match_requests(|r| r.parent_id() == Some("ou-ab12-child000"))
+        .then_output(|| ListOrganizationalUnitsForParentOutput::builder().build());
+    let c = client!(
+        aws_sdk_organizations,
+        [&in_unit, &in_child, &children, &none]
+    );
+    let ids = aws::organizations::active_accounts(&c, Some("ou-ab12-top00000"))
+        .await
+        .unwrap();
+    assert_eq!(ids, ["444444444444", "555555555555"]);
+}
+
+#[tokio::test]
+async fn credentials_of_another_account_stop_discovery_after_the_caller_identity() {
+    use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+    let answer = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::999999999999:user/x</Arn><UserId>AIDAX</UserId><Account>999999999999</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"#;
+    let replay = StaticReplayClient::new(vec![ReplayEvent::new(
+        http::Request::builder()
+            .uri("https://sts.us-east-1.amazonaws.com/")
+            .body(aws_smithy_types::body::SdkBody::empty())
+            .unwrap(),
+        http::Response::builder()
+            .status(200)
+            .body(aws_smithy_types::body::SdkBody::from(answer))
+            .unwrap(),
+    )]);
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new("k", "s", None, None, "test"),
+            ),
+        )
+        .http_client(replay.clone())
+        .build();
+    let target = trailwatch::target::Target::from_config(config, "us-east-1");
+    let opts = trailwatch::discover::DiscoverOptions {
+        mode: trailwatch::audit::MatchMode::Strict,
+        depth: trailwatch::discover::Depth::Audit,
+        topic_arn: None,
+        expect_account: Some("111111111111".into()),
+    };
+    let err =
+        trailwatch::discover::discover(&target, &[trailwatch::control::Control::embedded()], &opts)
+            .await
+            .unwrap_err()
+            .to_string();
+    assert!(
+        err.contains("account 111111111111 belong to account 999999999999"),
+        "{err}"
+    );
+    assert_eq!(
+        replay.actual_requests().count(),
+        1,
+        "nothing read after the identity"
+    );
+}

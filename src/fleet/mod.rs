@@ -189,13 +189,14 @@ pub async fn survey(
                     })
                     .collect();
             }
-            let first_region = fleet.regions.first().cloned().unwrap_or_default();
+            // AssumeRole goes to the caller's region, which its GetCallerIdentity already
+            // reached: a region of --regions that does not exist fails its own targets only.
             let role_arn = (account.id != caller)
-                .then(|| fleet.role.arn(partition(&first_region), &account.id));
+                .then(|| fleet.role.arn(partition(&base.region), &account.id));
             let reached = match &role_arn {
-                None => Ok(base.in_region(&first_region)),
+                None => Ok(base.in_region(&base.region)),
                 Some(arn) => {
-                    base.assume(arn, fleet.external_id.as_deref(), &first_region)
+                    base.assume(arn, fleet.external_id.as_deref(), &base.region)
                         .await
                 }
             };
@@ -215,19 +216,18 @@ pub async fn survey(
                     Err(e) => s.error = Some(e.to_string()),
                     Ok(t) => {
                         let target = t.in_region(region);
-                        match read(&target, reads.controls, reads.mode, reads.depth).await {
-                            // The credentials must belong to the account the target names:
-                            // otherwise its report, exceptions and writes would be about
-                            // another account.
-                            Ok((o, _)) if o.account != account.id => {
-                                s.error = Some(format!(
-                                    "the credentials for account {} belong to account {}: nothing was read or written there",
-                                    account.id, o.account
-                                ));
-                                done();
-                                out.push(s);
-                                continue;
-                            }
+                        // The credentials must belong to the account the target names:
+                        // otherwise its report, exceptions and writes would be about another
+                        // account. Discovery checks it on the caller identity, first.
+                        match read(
+                            &target,
+                            reads.controls,
+                            reads.mode,
+                            reads.depth,
+                            Some(&account.id),
+                        )
+                        .await
+                        {
                             Ok((o, a)) => {
                                 s.observed = Some(o);
                                 s.audits = a;
@@ -258,11 +258,13 @@ pub async fn read(
     controls: &[Control],
     mode: MatchMode,
     depth: Depth,
+    account: Option<&str>,
 ) -> Result<(Observed, Vec<Audit>), Error> {
     let opts = DiscoverOptions {
         mode,
         depth,
         topic_arn: None,
+        expect_account: account.map(str::to_string),
     };
     let observed = discover::discover(target, controls, &opts).await?;
     let audits = controls

@@ -308,7 +308,15 @@ async fn apply_target(s: &Survey, plans: &[Plan], req: &Request) -> Outcome {
             after: None,
         };
     }
-    match fleet::read(target, &req.controls, req.mode, Depth::Audit).await {
+    match fleet::read(
+        target,
+        &req.controls,
+        req.mode,
+        Depth::Audit,
+        Some(&s.account.id),
+    )
+    .await
+    {
         Ok(after) => Outcome {
             done: outcome.done,
             error: None,
@@ -512,7 +520,16 @@ pub(super) async fn fix(
                 let s = &surveys[i];
                 async move {
                     let r = match &s.target {
-                        Some(t) => fleet::read(t, &req.controls, req.mode, Depth::Audit).await,
+                        Some(t) => {
+                            fleet::read(
+                                t,
+                                &req.controls,
+                                req.mode,
+                                Depth::Audit,
+                                Some(&s.account.id),
+                            )
+                            .await
+                        }
                         None => Err(Error::Refused("not reached".into())),
                     };
                     (i, r)

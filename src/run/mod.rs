@@ -174,6 +174,7 @@ async fn read(
         mode: req.mode,
         depth,
         topic_arn: req.options.topic_arn.clone(),
+        expect_account: None,
     };
     let observed = discover::discover(target, &req.controls, &opts).await?;
     let audits = req
