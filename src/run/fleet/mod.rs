@@ -1,0 +1,292 @@
+//! Fleet mode commands: `check` here, `fix --plan | --apply` in `rollout.rs`, across accounts x
+//! regions, and what both print.
+//!
+//! Text: a table (one line per target: status and what is wrong or planned), then for `fix` each
+//! distinct plan once with the targets it applies to, then a summary line. JSON: one object per
+//! target per line (the single-target schema plus `label`, `role_arn`, `status`, `error`, ...),
+//! then a summary object. `fix --apply` asks once for the whole fleet (or takes `--yes`), then
+//! applies in batches (`--batch-size`), re-reads each batch and stops before the next one if a
+//! target did not converge (unless `--keep-going`). Exit 1 if any target is in error, else 2 if
+//! anything is pending, else 0.
+
+mod rollout;
+
+pub(super) use rollout::fix;
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{json, Value};
+
+use super::{json_for, print_json, Request};
+use crate::apply;
+use crate::audit::Audit;
+use crate::aws;
+use crate::discover::Depth;
+use crate::error::Error;
+use crate::fleet::assess::{self, Assessment};
+use crate::fleet::exceptions::{self, Standing};
+use crate::fleet::{self, Fleet, Survey};
+use crate::plan::Plan;
+use crate::render::{self, Format};
+use crate::target::Target;
+
+/// A progress bar on stderr when it is a terminal; hidden otherwise (nothing extra is printed).
+pub(super) fn progress(len: usize, what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        Some(len as u64),
+        if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Who we are, which accounts, and every target read at `depth`.
+pub(super) async fn survey(
+    base: &Target,
+    req: &Request,
+    f: &Fleet,
+    depth: Depth,
+) -> Result<Vec<Survey>, Error> {
+    let caller = aws::sts::account(&base.sts()).await?;
+    let accounts = fleet::accounts(base, f).await?;
+    let bar = progress(accounts.len() * f.regions.len(), "reading targets");
+    let surveys = fleet::survey(
+        base,
+        &caller,
+        f,
+        &accounts,
+        fleet::Reads {
+            controls: &req.controls,
+            mode: req.mode,
+            depth,
+        },
+        &|| bar.inc(1),
+    )
+    .await;
+    bar.finish_and_clear();
+    Ok(surveys)
+}
+
+/// `1 to create, 2 to update` for a target's plans (empty when nothing is to be done).
+pub(super) fn changes(plans: &[Plan]) -> String {
+    let writes = apply::writes(plans).len();
+    let (mut create, mut update, mut needs) = (0, 0, 0);
+    for p in plans {
+        let s = p.summary();
+        create += s.create;
+        update += s.update;
+        needs += s.blocked;
+    }
+    let mut parts = Vec::new();
+    if create > 0 {
+        parts.push(format!("{create} to create"));
+    }
+    if update > 0 {
+        parts.push(format!("{update} to update"));
+    }
+    if needs > 0 {
+        parts.push(format!("{needs} need you"));
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!("{} ({writes} write(s))", parts.join(", "))
+}
+
+/// One line per target.
+pub(super) fn table(
+    surveys: &[Survey],
+    assessed: &[Assessment],
+    plans: Option<&[Vec<Plan>]>,
+) -> String {
+    let mut out = String::new();
+    for (i, (s, a)) in surveys.iter().zip(assessed).enumerate() {
+        let label = s
+            .account
+            .label
+            .as_deref()
+            .map(|l| format!("[{l}] "))
+            .unwrap_or_default();
+        let planned = plans
+            .map(|p| changes(&p[i]))
+            .filter(|c| !c.is_empty())
+            .map(|c| format!("; plan: {c}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{}  {:<14} {:<10}  {label}{}{planned}\n",
+            s.account.id,
+            s.region,
+            a.status.word(),
+            a.detail
+        ));
+        for note in a.exceptions.iter().filter(|n| n.contains("expired")) {
+            out.push_str(&format!("{:>28}  {note}\n", ""));
+        }
+    }
+    out
+}
+
+/// `Fleet: 4 target(s): 1 compliant, 2 drift, 0 blocked, 1 excepted, 0 covered-by, 0 error`.
+pub(super) fn summary_line(assessed: &[Assessment]) -> String {
+    let counts: Vec<String> = assess::counts(assessed)
+        .into_iter()
+        .map(|(s, n)| format!("{n} {}", s.word()))
+        .collect();
+    format!("Fleet: {} target(s): {}", assessed.len(), counts.join(", "))
+}
+
+pub(super) fn summary_json(assessed: &[Assessment], extra: Value) -> Value {
+    let mut summary = json!({ "targets": assessed.len() });
+    for (s, n) in assess::counts(assessed) {
+        summary[s.word()] = json!(n);
+    }
+    if let (Some(obj), Value::Object(extra)) = (summary.as_object_mut(), extra) {
+        obj.extend(extra);
+    }
+    json!({ "summary": summary })
+}
+
+/// Each distinct plan once, with the targets it applies to. The target's account id reads
+/// `<account>` so that the same change in many accounts is shown once.
+pub(super) fn grouped_plans(surveys: &[Survey], plans: &[Vec<Plan>], req: &Request) -> String {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for (s, p) in surveys.iter().zip(plans) {
+        // A blocked plan is said in the table already; here only what would be written or
+        // needs the user.
+        let shown: Vec<&Plan> = p
+            .iter()
+            .filter(|p| !p.is_empty() && p.blocked.is_none())
+            .collect();
+        if shown.is_empty() {
+            continue;
+        }
+        let text: String = shown
+            .iter()
+            .map(|p| render::text::plan(p, req.palette))
+            .collect::<String>()
+            .replace(&s.account.id, "<account>");
+        match groups.iter_mut().find(|(t, _)| *t == text) {
+            Some((_, names)) => names.push(s.name()),
+            None => groups.push((text, vec![s.name()])),
+        }
+    }
+    let mut out = String::new();
+    for (text, names) in groups {
+        out.push_str(&format!(
+            "\n== {} for {} target(s): {}\n",
+            req.palette.bold("Plan"),
+            names.len(),
+            names.join(", ")
+        ));
+        out.push_str(&text);
+    }
+    out
+}
+
+/// The exception on a control of a target, as JSON.
+pub(super) fn exception_json(f: &Fleet, account: &str, control: &str) -> Option<Value> {
+    let st = exceptions::standing(&f.exceptions, account, control, exceptions::today())?;
+    let (e, holds) = match st {
+        Standing::Holds(e) => (e, true),
+        Standing::Expired(e) => (e, false),
+    };
+    Some(json!({
+        "owner": e.owner, "expires": exceptions::format_date(e.expires), "reason": e.reason,
+        "holds": holds,
+    }))
+}
+
+/// One target's JSON: per control `each(audit, plan)`, then the fleet fields at the top.
+pub(super) fn target_json(
+    f: &Fleet,
+    s: &Survey,
+    a: &Assessment,
+    plans: &[Plan],
+    extra: Value,
+    each: impl Fn(&Audit, Option<&Plan>) -> Value,
+) -> Value {
+    let mut per: Vec<Value> = s
+        .audits
+        .iter()
+        .map(|x| {
+            let mut v = each(x, plans.iter().find(|p| p.control == x.control));
+            if let Some(e) = exception_json(f, &s.account.id, &x.control) {
+                v["exception"] = e;
+            }
+            v
+        })
+        .collect();
+    // A fully excepted account was not read: its controls carry their exception only.
+    per.extend(s.not_read.iter().map(|c| {
+        json!({
+            "account": s.account.id, "region": s.region, "control": c, "read": false,
+            "exception": exception_json(f, &s.account.id, c),
+        })
+    }));
+    let compliant = !s.audits.is_empty() && s.audits.iter().all(|x| x.compliant);
+    let mut top = json!({
+        "account": s.account.id,
+        "region": s.region,
+        "label": s.account.label,
+        "role_arn": s.role_arn,
+        "status": a.status.word(),
+        "detail": a.detail,
+        "pending": a.pending,
+        "covered_by": a.covered_by,
+        "excepted": a.excepted,
+        "error": s.error,
+    });
+    if let (Some(obj), Value::Object(extra)) = (top.as_object_mut(), extra) {
+        obj.extend(extra);
+    }
+    json_for(&s.account.id, &s.region, per, compliant, top)
+}
+
+pub(super) fn all_plans(surveys: &[Survey], req: &Request, f: &Fleet) -> Vec<Vec<Plan>> {
+    let today = exceptions::today();
+    surveys
+        .iter()
+        .map(|s| assess::plans(s, &req.controls, &f.exceptions, today, &req.options))
+        .collect()
+}
+
+pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Result<u8, Error> {
+    let surveys = survey(base, req, f, Depth::Audit).await?;
+    // Plans here only tell `blocked` (a prerequisite the tool does not fix) from drift: audit
+    // reads do not cover what a plan's changes need (topic attributes, keys), so they are dropped.
+    let plans: Vec<Vec<Plan>> = all_plans(&surveys, req, f)
+        .into_iter()
+        .map(|ps| {
+            ps.into_iter()
+                .map(|p| Plan {
+                    changes: Vec::new(),
+                    ..p
+                })
+                .collect()
+        })
+        .collect();
+    let assessed = assess::assess(&surveys, &plans, &f.exceptions, exceptions::today());
+    match req.format {
+        Format::Text => {
+            print!("{}", table(&surveys, &assessed, None));
+            println!("{}", summary_line(&assessed));
+        }
+        Format::Json => {
+            for (s, a) in surveys.iter().zip(&assessed) {
+                print_json(&target_json(f, s, a, &[], json!({}), |x, _| {
+                    render::json::audit(x)
+                }));
+            }
+            print_json(&summary_json(&assessed, json!({})));
+        }
+    }
+    Ok(assess::exit_code(&assessed))
+}
