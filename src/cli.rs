@@ -181,6 +181,13 @@ pub struct FixArgs {
     pub keep_going: bool,
 }
 
+impl Cli {
+    /// Fleet mode: `--accounts`, `--accounts-file` or `--org` given.
+    pub fn fleet_mode(&self) -> bool {
+        self.accounts.is_some() || self.accounts_file.is_some() || self.org
+    }
+}
+
 /// The role fleet mode assumes by default.
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
 
@@ -264,7 +271,7 @@ pub fn fleet(
             "give one of --accounts, --accounts-file and --org",
         ));
     }
-    if !sources.contains(&true) {
+    if !cli.fleet_mode() {
         let fleet_only = [
             ("--ou", cli.ou.clone()),
             ("--exclude", cli.exclude.clone()),

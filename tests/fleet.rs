@@ -246,6 +246,18 @@ fn lines(stdout: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// `fix --apply --yes --output json` on the fleet, from a cleared request log (so `emu.writes()`
+/// shows this run's): the exit code must be `code`; the JSON lines.
+fn apply_json(emu: &Emulator, fleet: &[&str], code: i32) -> Vec<serde_json::Value> {
+    emu.reset_requests();
+    let r = emu.run(&join(
+        fleet,
+        &["--output", "json", "fix", "--apply", "--yes", SUBSCRIBE],
+    ));
+    assert_eq!(r.code, code, "{}\n{}", r.stdout, r.stderr);
+    lines(&r.stdout)
+}
+
 /// (account, status) of each target line (all but the summary).
 fn statuses(v: &[serde_json::Value]) -> Vec<(String, String)> {
     v[..v.len() - 1]
@@ -360,13 +372,7 @@ async fn a_fleet_is_planned_once_confirmed_once_applied_and_converges() {
     assert!(real_writes(&emu.writes()).is_empty(), "{:?}", emu.writes());
 
     // --yes: B and D are fixed alike; C stays blocked; the caller's account is untouched.
-    emu.reset_requests();
-    let r = emu.run(&join(
-        &fleet,
-        &["--output", "json", "fix", "--apply", "--yes", SUBSCRIBE],
-    ));
-    assert_eq!(r.code, 2, "C is blocked\n{}\n{}", r.stdout, r.stderr);
-    let out = lines(&r.stdout);
+    let out = apply_json(&emu, &fleet, 2);
     assert_eq!(
         statuses(&out),
         s(&[
@@ -699,13 +705,7 @@ async fn an_organization_trail_covers_members_and_is_fixed_once_in_its_owner() {
         "{}",
         r.stdout
     );
-    emu.reset_requests();
-    let r = emu.run(&join(
-        &fleet,
-        &["--output", "json", "fix", "--apply", "--yes", SUBSCRIBE],
-    ));
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let out = lines(&r.stdout);
+    let out = apply_json(&emu, &fleet, 0);
     assert_eq!(
         statuses(&out),
         s(&[(ACCOUNT, "compliant"), (B, "covered-by")])
@@ -846,13 +846,7 @@ async fn one_multi_region_trail_is_planned_and_written_once_across_regions() {
         "{}",
         r.stdout
     );
-    emu.reset_requests();
-    let r = emu.run(&join(
-        &fleet,
-        &["--output", "json", "fix", "--apply", "--yes", SUBSCRIBE],
-    ));
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let out = lines(&r.stdout);
+    let out = apply_json(&emu, &fleet, 0);
     assert_eq!(
         statuses(&out),
         s(&[(B, "compliant"), (B, "compliant")]),

@@ -181,6 +181,18 @@ pub struct Summary {
     pub blocked: usize,
 }
 
+/// Counts added up over several plans.
+impl std::iter::Sum for Summary {
+    fn sum<I: Iterator<Item = Summary>>(iter: I) -> Summary {
+        iter.fold(Summary::default(), |t, s| Summary {
+            create: t.create + s.create,
+            update: t.update + s.update,
+            keep: t.keep + s.keep,
+            blocked: t.blocked + s.blocked,
+        })
+    }
+}
+
 impl Plan {
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();

@@ -3,7 +3,6 @@
 
 use serde_json::{json, Value};
 
-use crate::apply::Applied;
 use crate::audit::Audit;
 use crate::plan::Plan;
 
@@ -30,18 +29,13 @@ pub fn plan(a: &Audit, p: &Plan) -> Value {
     v
 }
 
-/// `fix --apply`: the plan as it was, `applied` writes, `dry_run`, and `compliant`/`steps` of the
-/// audit re-read after applying (`before` holds the audit the plan was made from).
-pub fn applied(
-    before: &Audit,
-    p: &Plan,
-    done: &[Applied],
-    after: Option<&Audit>,
-    dry_run: bool,
-) -> Value {
+/// `fix --apply`, per control: the plan as it was, `dry_run` (with the `requests` a dry run would
+/// send), and `compliant`/`steps` of the audit re-read after applying (`before` holds the audit
+/// the plan was made from). The writes sent (`applied`) are listed once for the run, by the
+/// caller, since shared writes serve several controls.
+pub fn applied(before: &Audit, p: &Plan, after: Option<&Audit>, dry_run: bool) -> Value {
     let mut v = plan(before, p);
     v["before"] = json!({ "compliant": before.compliant, "steps": before.steps });
-    v["applied"] = serde_json::to_value(done).unwrap_or(Value::Null);
     v["dry_run"] = json!(dry_run);
     if dry_run {
         v["requests"] = serde_json::to_value(p.writes().collect::<Vec<_>>()).unwrap_or(Value::Null);

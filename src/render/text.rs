@@ -229,14 +229,7 @@ pub fn total(audits: &[Audit]) -> String {
 
 /// With several controls: the summary of all plans together.
 pub fn total_plan(plans: &[Plan]) -> String {
-    let mut t = crate::plan::Summary::default();
-    for p in plans {
-        let s = p.summary();
-        t.create += s.create;
-        t.update += s.update;
-        t.keep += s.keep;
-        t.blocked += s.blocked;
-    }
+    let t: crate::plan::Summary = plans.iter().map(Plan::summary).sum();
     let mut line = format!(
         "Total for {} controls: {} to create, {} to update, {} unchanged",
         plans.len(),

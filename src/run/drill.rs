@@ -51,7 +51,9 @@ pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> R
                 String::new()
             }
         );
-        confirm(&what)?;
+        if !confirm(&what)? {
+            return Err(Error::Refused("not confirmed, nothing was sent".into()));
+        }
     }
     drill::publish(target, &mut d).await;
     let publish_error = d.topics.iter().find_map(|t| t.error.clone());

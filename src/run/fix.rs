@@ -38,13 +38,7 @@ fn applied_json(
         .iter()
         .zip(plans)
         .enumerate()
-        .map(|(i, (b, p))| {
-            let mut v = render::json::applied(b, p, &[], afters.and_then(|a| a.get(i)), dry_run);
-            if let Some(o) = v.as_object_mut() {
-                o.remove("applied");
-            }
-            v
-        })
+        .map(|(i, (b, p))| render::json::applied(b, p, afters.and_then(|a| a.get(i)), dry_run))
         .collect();
     let compliant = match afters {
         Some(a) => a.iter().all(|x| x.compliant),
@@ -147,14 +141,11 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
             }
         }
         let account = &observed.account;
-        if let Err(e) = super::confirm(&format!(
+        if !super::confirm(&format!(
             "Send these {writes} write request(s) to account {account}?"
-        )) {
-            if matches!(&e, Error::Refused(why) if why.starts_with("not confirmed")) {
-                eprintln!("trailwatch: not confirmed, nothing was written");
-                return Ok(DRIFT);
-            }
-            return Err(e);
+        ))? {
+            eprintln!("trailwatch: not confirmed, nothing was written");
+            return Ok(DRIFT);
         }
     }
     apply::stop_on_interrupt();

@@ -60,7 +60,7 @@ fn validate(cli: &Cli) -> Result<Request, Error> {
         mode,
         ..Default::default()
     };
-    let fleet = cli.accounts.is_some() || cli.accounts_file.is_some() || cli.org;
+    let fleet = cli.fleet_mode();
     if let Command::Fix(fix) = &cli.command {
         if let (Some(arn), true) = (&fix.topic_arn, fleet) {
             return Err(Error::BadInput {
@@ -105,7 +105,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
     let target = Target::load(cli.profile.as_deref(), cli.region.as_deref()).await?;
     cli::validate_region(&target.region)?;
     if let Command::Check(args) = &cli.command {
-        let fleet = cli.accounts.is_some() || cli.accounts_file.is_some() || cli.org;
+        let fleet = cli.fleet_mode();
         let per_account = [
             (args.history, "--history"),
             (args.verify_with_aws, "--verify-with-aws"),
@@ -220,24 +220,20 @@ fn json_for(
     }
     v
 }
-/// Ask on the terminal; without one, refuse (the caller passes --yes in automation).
-pub(super) fn confirm(prompt: &str) -> Result<(), Error> {
+/// Ask on the terminal: `Ok(false)` when the user says no. Without a terminal, refuse (the
+/// caller passes --yes in automation).
+pub(super) fn confirm(prompt: &str) -> Result<bool, Error> {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return Err(Error::Refused(
             "no terminal to confirm on: pass --yes to go ahead without asking (nothing was sent)"
                 .into(),
         ));
     }
-    let confirmed = dialoguer::Confirm::new()
+    dialoguer::Confirm::new()
         .with_prompt(prompt)
         .default(false)
         .interact()
-        .map_err(|e| Error::Refused(format!("confirmation failed: {e}")))?;
-    if confirmed {
-        Ok(())
-    } else {
-        Err(Error::Refused("not confirmed, nothing was sent".into()))
-    }
+        .map_err(|e| Error::Refused(format!("confirmation failed: {e}")))
 }
 
 /// `--topic-arn` must be in the region the alarm goes to (the trail's log group's): CloudWatch

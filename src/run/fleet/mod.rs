@@ -78,22 +78,16 @@ pub(super) async fn survey(
 /// `1 to create, 2 to update` for a target's plans (empty when nothing is to be done).
 pub(super) fn changes(plans: &[Plan]) -> String {
     let writes = apply::writes(plans).len();
-    let (mut create, mut update, mut needs) = (0, 0, 0);
-    for p in plans {
-        let s = p.summary();
-        create += s.create;
-        update += s.update;
-        needs += s.blocked;
-    }
+    let t: crate::plan::Summary = plans.iter().map(Plan::summary).sum();
     let mut parts = Vec::new();
-    if create > 0 {
-        parts.push(format!("{create} to create"));
+    if t.create > 0 {
+        parts.push(format!("{} to create", t.create));
     }
-    if update > 0 {
-        parts.push(format!("{update} to update"));
+    if t.update > 0 {
+        parts.push(format!("{} to update", t.update));
     }
-    if needs > 0 {
-        parts.push(format!("{needs} need you"));
+    if t.blocked > 0 {
+        parts.push(format!("{} need you", t.blocked));
     }
     if parts.is_empty() {
         return String::new();

@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::fleet::assess::{self, Assessment, Status};
 use crate::fleet::exceptions;
 use crate::fleet::{self, Fleet, Survey};
+use crate::observed::Observed;
 use crate::plan::{Action, Plan};
 use crate::render::{self, Format};
 use crate::target::Target;
@@ -27,7 +28,23 @@ struct Outcome {
     done: Vec<Applied>,
     error: Option<String>,
     /// The audits re-read afterwards (with what discovery saw).
-    after: Option<(crate::observed::Observed, Vec<Audit>)>,
+    after: Option<(Observed, Vec<Audit>)>,
+}
+
+/// Read a target again after writes (its own, or those of the target it shares a log group with).
+async fn reread(s: &Survey, req: &Request) -> Result<(Observed, Vec<Audit>), Error> {
+    let target = s
+        .target
+        .as_ref()
+        .ok_or_else(|| Error::Refused("not reached".into()))?;
+    fleet::read(
+        target,
+        &req.controls,
+        req.mode,
+        Depth::Audit,
+        Some(&s.account.id),
+    )
+    .await
 }
 
 async fn apply_target(s: &Survey, plans: &[Plan], req: &Request) -> Outcome {
@@ -46,15 +63,7 @@ async fn apply_target(s: &Survey, plans: &[Plan], req: &Request) -> Outcome {
             after: None,
         };
     }
-    match fleet::read(
-        target,
-        &req.controls,
-        req.mode,
-        Depth::Audit,
-        Some(&s.account.id),
-    )
-    .await
-    {
+    match reread(s, req).await {
         Ok(after) => Outcome {
             done: outcome.done,
             error: None,
@@ -142,12 +151,21 @@ pub(in crate::run) async fn fix(
             to_apply.len()
         );
     }
-    let plan_json = |s: &Survey, a: &Assessment, p: &[Plan], dry: bool| {
-        target_json(f, s, a, p, json!({}), |x, pl| match pl {
-            Some(pl) if dry => render::json::applied(x, pl, &[], None, true),
-            Some(pl) => render::json::plan(x, pl),
-            None => render::json::audit(x),
-        })
+    // Every target's plan as JSON lines, then the summary.
+    let print_plans = |dry: bool| {
+        for (i, (s, a)) in surveys.iter().zip(&before).enumerate() {
+            let extra = if dry {
+                json!({ "applied": [] })
+            } else {
+                json!({})
+            };
+            print_json(&target_json(f, s, a, &plans[i], extra, |x, pl| match pl {
+                Some(pl) if dry => render::json::applied(x, pl, None, true),
+                Some(pl) => render::json::plan(x, pl),
+                None => render::json::audit(x),
+            }));
+        }
+        print_json(&summary_json(&before, json!({ "writes": total })));
     };
     if args.plan || args.dry_run || to_apply.is_empty() {
         if args.dry_run && text {
@@ -160,10 +178,7 @@ pub(in crate::run) async fn fix(
             println!("Nothing to write.");
         }
         if !text {
-            for (i, (s, a)) in surveys.iter().zip(&before).enumerate() {
-                print_json(&plan_json(s, a, &plans[i], args.dry_run));
-            }
-            print_json(&summary_json(&before, json!({ "writes": total })));
+            print_plans(args.dry_run);
         }
         return Ok(assess::exit_code(&before));
     }
@@ -180,22 +195,16 @@ pub(in crate::run) async fn fix(
             a.dedup();
             a.len()
         };
-        if let Err(e) = super::super::confirm(&format!(
+        if !super::super::confirm(&format!(
             "Send {total} write request(s) to {} target(s) in {accounts} account(s)?",
             to_apply.len()
-        )) {
-            if matches!(&e, Error::Refused(why) if why.starts_with("not confirmed")) {
-                if !text {
-                    // The plan that was declined, as `fix --plan` prints it.
-                    for (i, (s, a)) in surveys.iter().zip(&before).enumerate() {
-                        print_json(&plan_json(s, a, &plans[i], false));
-                    }
-                    print_json(&summary_json(&before, json!({ "writes": total })));
-                }
-                eprintln!("trailwatch: not confirmed, nothing was written");
-                return Ok(assess::exit_code(&before));
+        ))? {
+            if !text {
+                // The plan that was declined, as `fix --plan` prints it.
+                print_plans(false);
             }
-            return Err(e);
+            eprintln!("trailwatch: not confirmed, nothing was written");
+            return Ok(assess::exit_code(&before));
         }
     }
     apply::stop_on_interrupt();
@@ -253,30 +262,15 @@ pub(in crate::run) async fn fix(
         let followers: Vec<usize> = (0..surveys.len())
             .filter(|&i| same_as[i].is_some_and(|j| batch.contains(&j)))
             .collect();
-        let reread: Vec<(usize, Result<_, Error>)> = stream::iter(followers)
+        let again: Vec<(usize, Result<_, Error>)> = stream::iter(followers)
             .map(|i| {
                 let s = &surveys[i];
-                async move {
-                    let r = match &s.target {
-                        Some(t) => {
-                            fleet::read(
-                                t,
-                                &req.controls,
-                                req.mode,
-                                Depth::Audit,
-                                Some(&s.account.id),
-                            )
-                            .await
-                        }
-                        None => Err(Error::Refused("not reached".into())),
-                    };
-                    (i, r)
-                }
+                async move { (i, reread(s, req).await) }
             })
             .buffered(f.concurrency.max(1))
             .collect()
             .await;
-        for (i, r) in reread {
+        for (i, r) in again {
             match r {
                 Ok((observed, audits)) => {
                     surveys[i].observed = Some(observed);
@@ -357,13 +351,7 @@ pub(in crate::run) async fn fix(
                 let json = target_json(f, s, a, &planned[i], extra, |x, pl| {
                     let b = was.iter().find(|b| b.control == x.control).unwrap_or(x);
                     match pl {
-                        Some(pl) => {
-                            let mut v = render::json::applied(b, pl, &[], Some(x), false);
-                            if let Some(o) = v.as_object_mut() {
-                                o.remove("applied");
-                            }
-                            v
-                        }
+                        Some(pl) => render::json::applied(b, pl, Some(x), false),
                         None => render::json::audit(x),
                     }
                 });
