@@ -79,6 +79,9 @@ pub struct FilterVerdict {
     /// With `check --verify-with-aws`: AWS's `TestMetricFilter` opinion on sample events.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_verification: Option<pattern::Verification>,
+    /// Why the pattern did not parse, for the text output's caret (JSON has it in `detail`).
+    #[serde(skip)]
+    pub parse_error: Option<pattern::ParseError>,
 }
 
 impl Audit {
@@ -348,6 +351,7 @@ pub fn judge_filters(
                 missing_cases: j.missing_cases,
                 detail: j.detail,
                 aws_verification: None,
+                parse_error: j.parse_error,
             }
         })
         .collect()

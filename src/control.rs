@@ -302,6 +302,24 @@ impl Control {
         Ok(control)
     }
 
+    /// This control's requirement in the pattern crate's terms (the same judge as [`judge`]).
+    ///
+    /// [`judge`]: Control::judge
+    pub fn to_requirement(&self) -> pattern::Requirement {
+        if self.events.is_empty() {
+            pattern::Requirement::Pattern {
+                required: self.canonical_pattern(),
+                accepted: self.accepted.clone(),
+            }
+        } else {
+            pattern::Requirement::Events {
+                events: self.events.clone(),
+                event_source: self.event_source.clone().unwrap_or_default(),
+                look_alikes: self.look_alikes(),
+            }
+        }
+    }
+
     /// Judge a filter's pattern against this control's required pattern: the event-list judge
     /// for an event-list control (CIS 4.4), the judge by meaning for any other.
     pub fn judge(&self, text: &str) -> pattern::Judgement {
@@ -706,6 +724,48 @@ mod tests {
             assert_ne!(text, DEFAULT_SPEC, "{from}");
             let err = Control::from_toml(&text, "z.toml").unwrap_err().to_string();
             assert!(err.contains(needle), "{err}");
+        }
+    }
+
+    /// The pattern crate keeps its own reference lists (it stands alone); they must say what the
+    /// embedded specs say.
+    #[test]
+    fn the_pattern_crates_reference_lists_agree_with_the_specs() {
+        use crate::pattern::fixtures;
+        let all = Control::all();
+        let by_id = |id: &str| all.iter().find(|c| c.id == id).expect(id);
+        let c44 = by_id("cis-4.4");
+        assert_eq!(c44.events, fixtures::cis_4_4_events());
+        assert_eq!(c44.event_source.as_deref(), Some(fixtures::CIS_4_4_SOURCE));
+        assert_eq!(c44.look_alikes(), fixtures::cis_4_4_look_alikes());
+        assert_eq!(c44.to_requirement(), fixtures::requirements()[0]);
+        for (id, text) in fixtures::REQUIRED_PATTERNS {
+            assert_eq!(by_id(id).pattern.as_deref(), Some(text), "{id}");
+        }
+    }
+
+    /// Hostile text against every embedded control (the crate's property tests use its own
+    /// reference requirements): every mutation at several sizes and places, never a panic, and
+    /// every rejection names a position inside the text.
+    #[test]
+    fn hostile_mutations_of_every_control_never_panic() {
+        use crate::pattern::hostile::{exercise, mutate};
+        let all = Control::all();
+        assert_eq!(all.len(), 15);
+        let requirements: Vec<_> = all.iter().map(Control::to_requirement).collect();
+        for c in &all {
+            // The requirement judges as the control does.
+            let seed = c.canonical_pattern();
+            assert_eq!(c.to_requirement().judge(&seed), c.judge(&seed), "{}", c.id);
+            for choice in 0..9 {
+                for (n, at) in [(1, 0), (64, 7), (1024, 31), (4095, 7)] {
+                    let text = mutate(&seed, choice, n, at);
+                    let (position, chars) = exercise(&text, &requirements);
+                    if let Some(p) = position {
+                        assert!(p <= chars, "position {p} beyond {chars}: {text:?}");
+                    }
+                }
+            }
         }
     }
 }

@@ -13,9 +13,11 @@ pub mod error;
 pub mod fleet;
 pub mod history;
 pub mod observed;
-pub mod pattern;
 pub mod plan;
 pub mod redact;
 pub mod render;
 pub mod run;
 pub mod target;
+
+/// The filter-pattern language (the `trailwatch-pattern` crate).
+pub use trailwatch_pattern as pattern;

@@ -65,6 +65,11 @@ pub fn audit(a: &Audit, p: Palette) -> String {
                 out.push_str(&format!(" ({})", f.detail));
             }
             out.push('\n');
+            if let Some(e) = &f.parse_error {
+                for line in e.snippet(&f.pattern).lines() {
+                    out.push_str(&format!("      {line}\n"));
+                }
+            }
             for t in &f.narrowing_terms {
                 out.push_str(&format!("      {t}\n"));
             }

@@ -96,6 +96,9 @@ pub struct Judgement {
     pub missing_cases: Vec<String>,
     /// One sentence explaining the verdict.
     pub detail: String,
+    /// Why the pattern did not parse (an `Unparseable` verdict), for a caret under the place.
+    #[serde(skip)]
+    pub parse_error: Option<crate::ParseError>,
 }
 
 impl Judgement {
@@ -108,6 +111,7 @@ impl Judgement {
             extra_matches: Vec::new(),
             missing_cases: Vec::new(),
             detail: String::new(),
+            parse_error: None,
         }
     }
 }
@@ -282,6 +286,7 @@ pub fn judge(
             judgement.verdict = Verdict::Unparseable;
             judgement.detail =
                 format!("cannot be read as a CloudWatch Logs JSON filter pattern: {e}");
+            judgement.parse_error = Some(e);
             return judgement;
         }
     };
@@ -408,6 +413,7 @@ pub fn judge_pattern(text: &str, required: &str, accepted: &[String]) -> Judgeme
         Err(e) => {
             j.verdict = Verdict::Unparseable;
             j.detail = format!("cannot be read as a CloudWatch Logs JSON filter pattern: {e}");
+            j.parse_error = Some(e);
             return j;
         }
     };
@@ -469,7 +475,7 @@ mod tests {
 
     /// The look-alikes from the embedded CIS 4.4 spec.
     fn look_alikes() -> Vec<(String, String)> {
-        crate::control::Control::embedded().look_alikes()
+        crate::fixtures::cis_4_4_look_alikes()
     }
 
     /// `($.eventName = X)` terms for `names`, formatted by `term`, joined by `sep`.

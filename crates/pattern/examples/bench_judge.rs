@@ -4,11 +4,11 @@
 
 use std::time::Instant;
 
-use trailwatch::pattern as p;
+use trailwatch_pattern as p;
 
 fn main() {
-    let required: Vec<String> = trailwatch::control::Control::embedded().events;
-    let look_alikes = trailwatch::control::Control::embedded().look_alikes();
+    let required: Vec<String> = p::fixtures::cis_4_4_events();
+    let look_alikes = p::fixtures::cis_4_4_look_alikes();
     // The spaced CIS form, restricted to IAM, padded with extra terms up to the limit.
     let names: Vec<String> = required
         .iter()

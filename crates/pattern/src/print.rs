@@ -13,7 +13,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::ast::{Comparison, Expr, Pattern, Segment, Selector, Value};
-use super::parse::is_number_literal;
+use super::lex::{is_number_literal, is_plain_name};
 
 impl Display for Pattern {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -99,16 +99,6 @@ impl Display for Value {
             Value::None => Ok(()),
         }
     }
-}
-
-/// A property name that can follow `.` without bracket notation.
-pub(super) fn is_plain_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(is_name_char)
-}
-
-/// Characters the docs allow in a property name: alphanumerics, `-` and `_`.
-pub(super) fn is_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
 /// A string prints bare only when made of plain characters and not readable as a number.

@@ -100,7 +100,7 @@ mod tests {
     use super::*;
 
     fn la() -> Vec<(String, String)> {
-        crate::control::Control::embedded().look_alikes()
+        crate::fixtures::cis_4_4_look_alikes()
     }
 
     fn events() -> Vec<String> {

@@ -330,7 +330,7 @@ fn describe(values: &[(&Vec<String>, &Option<Json>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pattern::parse;
+    use crate::parse;
 
     fn cmp(f: &str, r: &str) -> Meaning {
         compare_meaning(&parse(f).unwrap(), &parse(r).unwrap())

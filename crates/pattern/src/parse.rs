@@ -27,7 +27,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::ast::{Comparison, Expr, Op, Pattern, Segment, Selector, Value};
-use super::print::is_name_char;
+use super::lex::{is_name_char, is_number_literal};
 use super::regex::Regex;
 
 /// The CloudWatch Logs limit on a filter pattern's length, in characters.
@@ -67,6 +67,47 @@ impl Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// Characters of the pattern shown on each side of the caret in [`ParseError::snippet`].
+const SNIPPET_CONTEXT: usize = 30;
+
+impl ParseError {
+    /// The pattern with a caret under the problem, as compilers show a source error:
+    ///
+    /// ```text
+    /// {$.eventName = = X}
+    ///                ^ expected a value after `=`: ..., found "="
+    /// ```
+    ///
+    /// A long pattern is cut to the characters around the position (`…` marks each cut), and
+    /// tabs and line breaks show as spaces so the caret stays under its character.
+    pub fn snippet(&self, text: &str) -> String {
+        let chars: Vec<char> = text
+            .chars()
+            .map(|c| if c.is_whitespace() { ' ' } else { c })
+            .collect();
+        let at = self.position.min(chars.len());
+        let start = at.saturating_sub(SNIPPET_CONTEXT);
+        let end = (at + SNIPPET_CONTEXT).min(chars.len());
+        let mut line = String::new();
+        let mut caret = 0;
+        if start > 0 {
+            line.push('…');
+            caret += 1;
+        }
+        line.extend(&chars[start..end]);
+        caret += at - start;
+        if end < chars.len() {
+            line.push('…');
+        }
+        format!(
+            "{line}\n{}^ expected {}, found {}",
+            " ".repeat(caret),
+            self.expected,
+            self.found
+        )
+    }
+}
+
 /// Parses a JSON filter pattern such as `{ ($.eventName = PutUserPolicy) || ... }`.
 ///
 /// Never panics, whatever the input.
@@ -90,41 +131,6 @@ pub fn parse(text: &str) -> Result<Pattern, ParseError> {
         last_bare: None,
     };
     p.pattern()
-}
-
-/// True when `s` is a number literal: `[+-]digits[.digits][(e|E)[+-]digits]`.
-pub(super) fn is_number_literal(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i > start
-    };
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    if !digits(&mut i) {
-        return false;
-    }
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        if !digits(&mut i) {
-            return false;
-        }
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-            i += 1;
-        }
-        if !digits(&mut i) {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// Characters that end a bare word.
@@ -941,32 +947,36 @@ mod tests {
     }
 
     #[test]
+    fn snippets_put_a_caret_under_the_problem() {
+        let text = "{$.eventName = = X}";
+        let e = err(text);
+        assert_eq!(
+            e.snippet(text),
+            "{$.eventName = = X}\n               ^ expected a value after `=`: a word, a \"quoted string\", a number or a %regex%, found \"=\""
+        );
+        // Cut around the position in a long pattern; line breaks show as spaces.
+        let long = format!("{{\n{}$.a = = 1}}", "($.x = 1) && ".repeat(10));
+        let e = err(&long);
+        let s = e.snippet(&long);
+        let (line, caret) = s.split_once('\n').expect("two lines");
+        assert!(line.starts_with('…') && !line.contains('\n'), "{s}");
+        let col = caret.find('^').expect("a caret");
+        assert_eq!(line.chars().nth(col), Some('='), "{s}");
+        assert_eq!(line.chars().count(), 35, "{s}");
+        // At the end of the text the caret sits just after the last character.
+        let e = err("{$.a = ");
+        assert_eq!(
+            e.snippet("{$.a = ").lines().nth(1).unwrap().find('^'),
+            Some(7)
+        );
+    }
+
+    #[test]
     fn nesting_is_bounded() {
         let deep = format!("{{{}$.a=1{}}}", "(".repeat(100), ")".repeat(100));
         ok(&deep);
         let deeper = format!("{{{}$.a=1{}}}", "(".repeat(101), ")".repeat(101));
         assert_eq!(err(&deeper).position, 101);
-    }
-
-    #[test]
-    fn numbers_and_words() {
-        for n in ["0", "-1", "+2.5", "1e3", "1E-3", "12.34e+10"] {
-            assert!(is_number_literal(n), "{n}");
-        }
-        for w in [
-            "",
-            "-",
-            "1.",
-            ".5",
-            "1e",
-            "1.2.3",
-            "123.123.*",
-            "0x10",
-            "inf",
-            "1e+",
-        ] {
-            assert!(!is_number_literal(w), "{w}");
-        }
     }
 
     #[test]

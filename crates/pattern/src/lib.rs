@@ -10,17 +10,20 @@
 //! - [`samples`] builds sample events for a control and [`compare`] sets trailwatch's opinion
 //!   on them beside a second one (AWS's `TestMetricFilter`).
 //!
-//! The module is pure: no I/O, no AWS calls. Each submodule's own docs state the rules it
+//! The crate is pure: no I/O, no AWS calls. Each submodule's own docs state the rules it
 //! follows and where the AWS documentation is silent.
 
 mod ast;
 mod eval;
+pub mod fixtures;
 pub mod hostile;
 mod judge;
+mod lex;
 mod meaning;
 mod parse;
 mod print;
 mod regex;
+mod requirement;
 mod samples;
 
 pub use ast::{Comparison, Expr, Op, Pattern, Segment, Selector, Value};
@@ -30,15 +33,9 @@ pub use judge::{
 };
 pub use meaning::{compare_meaning, Meaning, MAX_COMBINATIONS};
 pub use parse::{parse, ParseError, MAX_PATTERN_CHARS};
+pub use requirement::Requirement;
 pub use samples::{compare, samples, Sample, Verification};
 
-/// The CIS 4.4 event list from the embedded control spec, for this module's tests.
+/// The CIS 4.4 event list, for this crate's tests.
 #[cfg(test)]
-pub(crate) static CIS_EVENTS: std::sync::LazyLock<Vec<&'static str>> =
-    std::sync::LazyLock::new(|| {
-        crate::control::Control::embedded()
-            .events
-            .into_iter()
-            .map(|e| &*Box::leak(e.into_boxed_str()))
-            .collect()
-    });
+pub(crate) use fixtures::CIS_4_4_EVENTS as CIS_EVENTS;
