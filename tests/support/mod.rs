@@ -1,7 +1,6 @@
 //! The emulator harness for integration tests: start moto (with the CBOR adapter for CloudWatch)
 //! on a free loopback port, seed an account with the real AWS SDK, run the real binary against
 //! it, and count the write requests the emulator actually received.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

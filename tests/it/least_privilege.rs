@@ -13,7 +13,7 @@
 //! whatever the policies say. KMS and `logs:TestMetricFilter` are not exercised here (no
 //! encrypted topic, no --verify-with-aws).
 
-mod support;
+use crate::support;
 
 use support::{Emulator, Seed, ACCOUNT, REGION};
 

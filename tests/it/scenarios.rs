@@ -1,7 +1,7 @@
 //! End-to-end scenarios: the real binary against the emulator. Each asserts the audit before and
 //! after `fix --apply`, and the write requests the emulator actually received.
 
-mod support;
+use crate::support;
 
 use support::{change, reason, steps, Emulator, Seed, REGION};
 

@@ -3,7 +3,7 @@
 //! plans, batches that stop on a target that did not converge, exceptions before and after their
 //! expiry, organization trails covered by their owner, and `--org` listing.
 
-mod support;
+use crate::support;
 
 use support::{Emulator, Seed, ACCOUNT, REGION};
 

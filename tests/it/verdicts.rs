@@ -1,7 +1,7 @@
 //! Filter verdicts end to end (issue: judge filters by meaning and strictly): `equivalent`,
 //! `broader` and `narrower` filters in the emulator, with the plan under both `--match` modes.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::{change, reason, steps, Emulator, Seed, REGION};

@@ -1,7 +1,7 @@
 //! The emulator's CBOR adapter, tested with the real aws-sdk-cloudwatch (Smithy RPC v2 CBOR):
 //! writes, reads with typed timestamps and doubles, and a modeled error.
 
-mod support;
+use crate::support;
 
 use aws_sdk_cloudwatch::error::ProvideErrorMetadata;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};

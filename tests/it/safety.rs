@@ -2,7 +2,7 @@
 //! plan and the apply, the network fails, the tool is interrupted). Each test runs the real code
 //! against the emulator.
 
-mod support;
+use crate::support;
 
 use support::{Emulator, Seed, ACCOUNT, REGION};
 use trailwatch::audit::{audit, MatchMode};

@@ -1,7 +1,7 @@
 //! Every CIS monitoring control as data: all fifteen fixed in one apply, shared reads, one
 //! topic, reuse of a compliant filter under a foreign name, one drifted control repaired alone.
 
-mod support;
+use crate::support;
 
 use support::{change, steps, Emulator, Seed, REGION};
 use trailwatch::control::Control;

@@ -2,9 +2,9 @@
 //! kinder than AWS; tests/support/emulator.py now answers as AWS does for missing log groups and
 //! re-put filters), and proof of delivery (`check --history`, `drill`). Paths only AWS can
 //! produce (history items, delivery errors) are also tested at the SDK boundary
-//! (tests/sdk_boundary.rs).
+//! (tests/it/sdk_boundary.rs).
 
-mod support;
+use crate::support;
 
 use support::{change, reason, steps, Emulator, Seed, ACCOUNT, REGION};
 

@@ -1,7 +1,7 @@
 //! Bad input and usage errors: one line naming the bad value, exit 1, nothing written.
 //! Also: credentials never appear in output or logs.
 
-mod support;
+use crate::support;
 
 use support::{Emulator, Seed, REGION};
 
