@@ -6,7 +6,6 @@
 
 use std::time::Instant;
 
-use trailwatch::audit::MatchMode;
 use trailwatch::control::Control;
 use trailwatch::discover::{discover, Depth, DiscoverOptions};
 use trailwatch::target::Target;
@@ -24,7 +23,6 @@ fn main() {
         let target = Target::load(None, None).await.expect("AWS configuration");
         let control = Control::embedded();
         let opts = DiscoverOptions {
-            mode: MatchMode::Strict,
             depth: Depth::Audit,
             topic_arn: None,
             expect_account: None,

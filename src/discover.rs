@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 
-use crate::audit::{self, MatchMode};
+use crate::audit;
 use crate::aws;
 use crate::control::Control;
 use crate::error::Error;
@@ -31,7 +31,6 @@ pub enum Depth {
 /// What discovery needs to know beyond the control.
 #[derive(Debug, Clone)]
 pub struct DiscoverOptions {
-    pub mode: MatchMode,
     pub depth: Depth,
     /// A topic the user named with `--topic-arn` (read in plan depth).
     pub topic_arn: Option<String>,
@@ -78,11 +77,10 @@ pub async fn discover(
         account: account.clone(),
         region: target.region.clone(),
         trails,
-        chosen_trail: None,
-        log_group: None,
+        log_groups: Vec::new(),
     };
     // Trails that pass steps 1-3 into a log group of this account: if there are several, read
-    // each group and keep the one closest to compliant (the audit's deepest step).
+    // each group (the audit keeps the one closest to compliant).
     let full: Vec<Trail> = observed
         .trails
         .iter()
@@ -90,42 +88,28 @@ pub async fn discover(
         .cloned()
         .collect();
     if full.len() > 1 {
-        let mut best: Option<(usize, Observed)> = None;
         for t in &full {
-            let mut candidate = observed.clone();
-            candidate.chosen_trail = Some(t.arn.clone());
             match read_group(target, controls, opts, &account, t).await {
-                Ok(lg) => candidate.log_group = Some(lg),
+                Ok(lg) => {
+                    if !observed.log_groups.iter().any(|g| g.arn == lg.arn) {
+                        observed.log_groups.push(lg);
+                    }
+                }
+                // One unreadable group must not hide the others: skip it, say so.
                 Err(e) => {
-                    // One unreadable group must not hide the others: skip it, say so.
-                    tracing::warn!(trail = %t.name, "could not read the trail's log group: {e}");
-                    continue;
+                    tracing::warn!(trail = %t.name, "could not read the trail's log group: {e}")
                 }
             }
-            // Steps passed, summed over the controls.
-            let depth: usize = controls
-                .iter()
-                .map(|c| {
-                    audit::audit(c, &candidate, opts.mode)
-                        .steps
-                        .iter()
-                        .take_while(|s| s.ok)
-                        .count()
-                })
-                .sum();
-            if best.as_ref().is_none_or(|(d, _)| depth > *d) {
-                best = Some((depth, candidate));
-            }
         }
-        if let Some((_, o)) = best {
-            return Ok(o);
+        if !observed.log_groups.is_empty() {
+            return Ok(observed);
         }
         // None could be read: fall through and report the error of the usual choice.
     }
     let chosen = audit::choose_trail(&observed.trails, &account, &target.region, score).cloned();
-    observed.chosen_trail = chosen.as_ref().map(|t| t.arn.clone());
     if let Some(trail) = chosen.filter(|t| serves_some(t)) {
-        observed.log_group = Some(read_group(target, controls, opts, &account, &trail).await?);
+        let lg = read_group(target, controls, opts, &account, &trail).await?;
+        observed.log_groups.push(lg);
     }
     Ok(observed)
 }

@@ -57,9 +57,8 @@ pub fn prepare(audit: &Audit, observed: &Observed) -> Result<Drill, String> {
     let Some(name) = audit.working_alarm() else {
         return Err("no alarm fires on one event for this control (step 5 fails): run `trailwatch fix` first".into());
     };
-    let lg = observed
-        .log_group
-        .as_ref()
+    let lg = audit
+        .log_group(observed)
         .ok_or("the trail's log group was not read")?;
     let alarm = lg
         .alarms

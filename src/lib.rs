@@ -10,6 +10,8 @@ pub mod control;
 pub mod discover;
 pub mod drill;
 pub mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod fleet;
 pub mod history;
 pub mod observed;

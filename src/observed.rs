@@ -14,10 +14,18 @@ pub struct Observed {
     pub region: String,
     /// Trails seen by `DescribeTrails` (shadow trails included, de-duplicated by ARN).
     pub trails: Vec<Trail>,
-    /// ARN of the trail discovery chose (the one closest to compliant), if any qualifies.
-    pub chosen_trail: Option<String>,
-    /// The chosen trail's log group and what is attached to it.
-    pub log_group: Option<LogGroup>,
+    /// The candidate trails' log groups that were read, with what is attached to them: one for
+    /// a single candidate, each readable one when several trails pass steps 1-3 (the audit
+    /// chooses among them).
+    pub log_groups: Vec<LogGroup>,
+}
+
+impl Observed {
+    /// The log group `trail` delivers to, if it was read.
+    pub fn log_group_of(&self, trail: &Trail) -> Option<&LogGroup> {
+        let arn = trail.log_group_arn.as_deref()?;
+        self.log_groups.iter().find(|lg| lg.arn == arn)
+    }
 }
 
 /// One CloudTrail trail.

@@ -91,13 +91,9 @@ fn holds(st: &Option<Standing<'_>>) -> bool {
 /// `(account, region, name)` of the log group in another account this target's chosen trail
 /// delivers to (an organization trail's), if so.
 pub fn foreign_group(s: &Survey) -> Option<(String, String, String)> {
-    let observed = s.observed.as_ref()?;
-    let lg = observed.log_group.as_ref()?;
+    let lg = s.log_group()?;
     // Only an organization trail delivers to another account's log group.
-    let org_trail = observed
-        .trails
-        .iter()
-        .any(|t| Some(&t.arn) == observed.chosen_trail.as_ref() && t.organization);
+    let org_trail = s.chosen_trail().is_some_and(|t| t.organization);
     (org_trail && !lg.readable && lg.account != s.account.id)
         .then(|| (lg.account.clone(), lg.region.clone(), lg.name.clone()))
 }
@@ -203,9 +199,7 @@ pub fn assess(
             Some(j) => {
                 let o = &owners[j];
                 let same_group = surveys[j]
-                    .observed
-                    .as_ref()
-                    .and_then(|ob| ob.log_group.as_ref())
+                    .log_group()
                     .is_some_and(|lg| lg.name == name && lg.account == account);
                 match o.status {
                     Status::Error => (true, format!("{group}, which could not be read: {}", o.detail)),
@@ -367,6 +361,7 @@ mod tests {
                 })
                 .collect(),
             filters: Vec::new(),
+            trail: None,
         }
     }
 
@@ -383,10 +378,12 @@ mod tests {
                 trails: vec![crate::observed::Trail {
                     arn: arn.clone(),
                     organization: true,
+                    log_group_arn: Some(format!(
+                        "arn:aws:logs:us-east-1:{group_account}:log-group:org"
+                    )),
                     ..Default::default()
                 }],
-                chosen_trail: Some(arn),
-                log_group: Some(LogGroup {
+                log_groups: vec![LogGroup {
                     arn: format!("arn:aws:logs:us-east-1:{group_account}:log-group:org"),
                     name: "org".into(),
                     region: "us-east-1".into(),
@@ -398,9 +395,12 @@ mod tests {
                     alarms: Vec::new(),
                     topics: Vec::new(),
                     composite_alarms: Vec::new(),
-                }),
+                }],
             }),
-            audits: vec![audit(account, "cis-4.4", failing_step)],
+            audits: vec![Audit {
+                trail: Some(arn),
+                ..audit(account, "cis-4.4", failing_step)
+            }],
             error: None,
             not_read: Vec::new(),
         }

@@ -96,6 +96,18 @@ pub struct Survey {
 }
 
 impl Survey {
+    /// The trail the audit chose (one for all the target's controls).
+    pub fn chosen_trail(&self) -> Option<&crate::observed::Trail> {
+        let arn = self.audits.first()?.trail.as_ref()?;
+        let observed = self.observed.as_ref()?;
+        observed.trails.iter().find(|t| &t.arn == arn)
+    }
+
+    /// The chosen trail's log group, as read.
+    pub fn log_group(&self) -> Option<&crate::observed::LogGroup> {
+        self.audits.first()?.log_group(self.observed.as_ref()?)
+    }
+
     /// `ACCOUNT/REGION`.
     pub fn name(&self) -> String {
         format!("{}/{}", self.account.id, self.region)
@@ -261,16 +273,12 @@ pub async fn read(
     account: Option<&str>,
 ) -> Result<(Observed, Vec<Audit>), Error> {
     let opts = DiscoverOptions {
-        mode,
         depth,
         topic_arn: None,
         expect_account: account.map(str::to_string),
     };
     let observed = discover::discover(target, controls, &opts).await?;
-    let audits = controls
-        .iter()
-        .map(|c| audit::audit(c, &observed, mode))
-        .collect();
+    let audits = audit::audit_all(controls, &observed, mode);
     Ok((observed, audits))
 }
 

@@ -235,7 +235,7 @@ pub fn plan(control: &Control, observed: &Observed, audit: &Audit, opts: &Option
         ));
         return plan;
     }
-    let Some(lg) = observed.log_group.as_ref() else {
+    let Some(lg) = audit.log_group(observed) else {
         plan.blocked = Some("the trail's log group was not read".into());
         return plan;
     };

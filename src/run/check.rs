@@ -25,7 +25,11 @@ pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> R
     let mut histories: Vec<Option<History>> = Vec::new();
     for audit in &audits {
         histories.push(
-            match (args.history, audit.working_alarm(), &observed.log_group) {
+            match (
+                args.history,
+                audit.working_alarm(),
+                audit.log_group(&observed),
+            ) {
                 (true, Some(alarm), Some(lg)) => {
                     Some(history::read(target, alarm, &lg.region, args.history_days).await)
                 }
@@ -84,7 +88,7 @@ async fn verify_with_aws(
     observed: &Observed,
     audit: &mut Audit,
 ) {
-    let Some(lg) = observed.log_group.as_ref().filter(|lg| lg.readable) else {
+    let Some(lg) = audit.log_group(observed).filter(|lg| lg.readable) else {
         return;
     };
     let samples = control.samples();

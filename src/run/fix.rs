@@ -53,7 +53,10 @@ fn applied_json(
 
 pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Result<u8, Error> {
     let (observed, befores) = read(target, req, Depth::Plan).await?;
-    check_topic_region(&req.options, &observed)?;
+    check_topic_region(
+        &req.options,
+        befores.first().and_then(|a| a.log_group(&observed)),
+    )?;
     let mut plans: Vec<Plan> = req
         .controls
         .iter()

@@ -171,17 +171,12 @@ async fn read(
     depth: Depth,
 ) -> Result<(Observed, Vec<Audit>), Error> {
     let opts = DiscoverOptions {
-        mode: req.mode,
         depth,
         topic_arn: req.options.topic_arn.clone(),
         expect_account: None,
     };
     let observed = discover::discover(target, &req.controls, &opts).await?;
-    let audits = req
-        .controls
-        .iter()
-        .map(|c| audit::audit(c, &observed, req.mode))
-        .collect();
+    let audits = audit::audit_all(&req.controls, &observed, req.mode);
     Ok((observed, audits))
 }
 
@@ -241,9 +236,9 @@ pub(super) fn confirm(prompt: &str) -> Result<bool, Error> {
 /// write, naming both regions.
 pub(super) fn check_topic_region(
     opts: &Options,
-    observed: &crate::observed::Observed,
+    log_group: Option<&crate::observed::LogGroup>,
 ) -> Result<(), Error> {
-    let (Some(arn), Some(lg)) = (&opts.topic_arn, &observed.log_group) else {
+    let (Some(arn), Some(lg)) = (&opts.topic_arn, log_group) else {
         return Ok(());
     };
     let region = crate::observed::Arn::parse(arn).map(|a| a.region.to_string());

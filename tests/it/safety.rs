@@ -41,7 +41,6 @@ async fn a_topic_policy_changed_since_the_plan_is_not_overwritten() {
     let target = Target::from_config(emu.config(REGION).await, REGION);
     let controls = vec![Control::embedded()];
     let opts = DiscoverOptions {
-        mode: MatchMode::Strict,
         depth: Depth::Plan,
         topic_arn: None,
         expect_account: None,

@@ -517,7 +517,6 @@ async fn credentials_of_another_account_stop_discovery_after_the_caller_identity
         .build();
     let target = trailwatch::target::Target::from_config(config, "us-east-1");
     let opts = trailwatch::discover::DiscoverOptions {
-        mode: trailwatch::audit::MatchMode::Strict,
         depth: trailwatch::discover::Depth::Audit,
         topic_arn: None,
         expect_account: Some("111111111111".into()),

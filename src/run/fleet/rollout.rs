@@ -83,7 +83,7 @@ async fn apply_target(s: &Survey, plans: &[Plan], req: &Request) -> Outcome {
 /// (`--regions` with one multi-region trail), if any.
 fn same_group(surveys: &[Survey]) -> Vec<Option<usize>> {
     let key = |s: &Survey| {
-        let lg = s.observed.as_ref()?.log_group.as_ref()?;
+        let lg = s.log_group()?;
         (s.error.is_none() && lg.readable).then(|| (s.account.id.clone(), lg.arn.clone()))
     };
     (0..surveys.len())

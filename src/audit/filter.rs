@@ -1,0 +1,34 @@
+//! Step 4's input: every metric filter on the trail's log group judged against the control.
+
+use crate::control::Control;
+use crate::observed::MetricFilter;
+use crate::pattern::Judgement;
+
+use super::{FilterVerdict, MatchMode};
+
+/// Judge every filter on the log group.
+pub fn judge_filters(
+    control: &Control,
+    filters: &[MetricFilter],
+    mode: MatchMode,
+) -> Vec<FilterVerdict> {
+    filters
+        .iter()
+        .map(|f| {
+            let j: Judgement = control.judge(&f.pattern);
+            FilterVerdict {
+                name: f.name.clone(),
+                pattern: f.pattern.clone(),
+                verdict: j.verdict,
+                compliant: mode.accepts(j.verdict) && !f.metrics.is_empty(),
+                missing_events: j.missing_events,
+                narrowing_terms: j.narrowing_terms,
+                extra_matches: j.extra_matches,
+                missing_cases: j.missing_cases,
+                detail: j.detail,
+                aws_verification: None,
+                parse_error: j.parse_error,
+            }
+        })
+        .collect()
+}

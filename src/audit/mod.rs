@@ -1,0 +1,201 @@
+//! Pure: (Control, Observed, MatchMode) -> the seven CIS audit steps, each ok or a reason.
+//!
+//! Reasons are named after Security Hub's status codes so findings map one to one. No AWS here.
+//! The audit chooses the trail ([`choose`]) from everything discovery read; then, per control:
+//!
+//! - [`trail`]: steps 1-3 (multi-region, logging, management events) and the trail choice;
+//! - [`filter`]: the verdict on every filter of the trail's log group (step 4's input);
+//! - [`alarm`]: the alarm rules of step 5 ("fires on one event", metric math);
+//! - [`chain`]: the chain of steps 4-7, filter -> alarm -> topic -> confirmed subscription.
+
+mod alarm;
+mod chain;
+mod filter;
+mod trail;
+
+use serde::{Deserialize, Serialize};
+
+use crate::control::Control;
+use crate::observed::{LogGroup, Observed, Trail};
+use crate::pattern::{self, Verdict};
+
+pub use alarm::alarm_problems_on;
+pub use filter::judge_filters;
+pub use trail::{choose, choose_trail, management_events, trail_score, trail_steps};
+
+pub const TRAIL_NOT_PRESENT: &str = "CLOUDTRAIL_MULTI_REGION_NOT_PRESENT";
+pub const FILTERS_NOT_PRESENT: &str = "CLOUDTRAIL_METRIC_FILTERS_NOT_PRESENT";
+pub const FILTER_NOT_VALID: &str = "CLOUDTRAIL_METRIC_FILTER_NOT_VALID";
+pub const ALARMS_NOT_PRESENT: &str = "CLOUDWATCH_ALARMS_NOT_PRESENT";
+pub const ALARM_ACTIONS_NOT_VALID: &str = "CLOUDWATCH_ALARM_ACTIONS_NOT_VALID";
+pub const SUBSCRIPTION_NOT_PRESENT: &str = "SNS_SUBSCRIPTION_NOT_PRESENT";
+
+/// What counts as a compliant filter pattern for step 4.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchMode {
+    /// Only the exact CIS text (whitespace aside): what Security Hub accepts.
+    #[default]
+    Strict,
+    /// The exact text or any pattern that matches the same events.
+    Meaning,
+}
+
+impl MatchMode {
+    pub fn accepts(self, verdict: Verdict) -> bool {
+        match self {
+            MatchMode::Strict => verdict == Verdict::Exact,
+            MatchMode::Meaning => matches!(verdict, Verdict::Exact | Verdict::Equivalent),
+        }
+    }
+}
+
+/// The audit of one control in one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Audit {
+    pub control: String,
+    pub account: String,
+    pub region: String,
+    pub compliant: bool,
+    pub steps: Vec<Step>,
+    /// Every metric filter on the trail's log group, judged.
+    pub filters: Vec<FilterVerdict>,
+    /// ARN of the trail the audit chose (the one closest to compliant), if any qualifies.
+    #[serde(skip)]
+    pub trail: Option<String>,
+}
+
+/// One audit step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub step: u8,
+    pub ok: bool,
+    pub reason: Option<String>,
+    pub resource: Option<String>,
+    pub detail: String,
+}
+
+/// A metric filter with the verdict on its pattern.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FilterVerdict {
+    pub name: String,
+    pub pattern: String,
+    /// `exact`, `equivalent`, `broader`, `narrower` or `unparseable`.
+    pub verdict: Verdict,
+    /// Whether the verdict is compliant under the chosen match mode.
+    pub compliant: bool,
+    pub missing_events: Vec<String>,
+    pub narrowing_terms: Vec<String>,
+    pub extra_matches: Vec<String>,
+    /// For a control that is not an event list: the required cases the filter misses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_cases: Vec<String>,
+    pub detail: String,
+    /// With `check --verify-with-aws`: AWS's `TestMetricFilter` opinion on sample events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_verification: Option<pattern::Verification>,
+    /// Why the pattern did not parse, for the text output's caret (JSON has it in `detail`).
+    #[serde(skip)]
+    pub parse_error: Option<pattern::ParseError>,
+}
+
+impl Audit {
+    /// The chosen trail's log group, as discovery read it (`None` when no trail was chosen or
+    /// its group was not read).
+    pub fn log_group<'a>(&self, observed: &'a Observed) -> Option<&'a LogGroup> {
+        let trail = observed
+            .trails
+            .iter()
+            .find(|t| Some(&t.arn) == self.trail.as_ref())?;
+        observed.log_group_of(trail)
+    }
+
+    /// The alarm step 5 found working (fires on one event), if any.
+    pub fn working_alarm(&self) -> Option<&str> {
+        self.steps
+            .iter()
+            .find(|s| s.step == 5 && s.ok)
+            .and_then(|s| s.resource.as_deref())
+    }
+}
+
+impl Step {
+    fn ok(step: u8, resource: impl Into<String>, detail: impl Into<String>) -> Step {
+        Step {
+            step,
+            ok: true,
+            reason: None,
+            resource: Some(resource.into()),
+            detail: detail.into(),
+        }
+    }
+    fn fail(step: u8, reason: &str, resource: Option<String>, detail: impl Into<String>) -> Step {
+        Step {
+            step,
+            ok: false,
+            reason: Some(reason.to_string()),
+            resource,
+            detail: detail.into(),
+        }
+    }
+    /// Step `step` fails, and every later step up to 7 is not checked.
+    fn fail_from(
+        step: u8,
+        reason: &str,
+        resource: Option<String>,
+        detail: impl Into<String>,
+    ) -> Vec<Step> {
+        let mut out = vec![Step::fail(step, reason, resource, detail)];
+        out.extend((step + 1..=7).map(|s| Step::not_reached(s, step)));
+        out
+    }
+    fn not_reached(step: u8, blocker: u8) -> Step {
+        Step {
+            step,
+            ok: false,
+            reason: None,
+            resource: None,
+            detail: format!("not checked: step {blocker} failed"),
+        }
+    }
+}
+
+/// Run the seven steps for one control.
+pub fn audit(control: &Control, observed: &Observed, mode: MatchMode) -> Audit {
+    let trail = choose(std::slice::from_ref(control), observed, mode);
+    audit_on(control, observed, trail, mode)
+}
+
+/// Run the seven steps for each of `controls`, on the one trail chosen for all of them.
+pub fn audit_all(controls: &[Control], observed: &Observed, mode: MatchMode) -> Vec<Audit> {
+    let trail = choose(controls, observed, mode);
+    controls
+        .iter()
+        .map(|c| audit_on(c, observed, trail, mode))
+        .collect()
+}
+
+/// The seven steps on a given trail (`None`: no trail qualifies).
+fn audit_on(
+    control: &Control,
+    observed: &Observed,
+    trail: Option<&Trail>,
+    mode: MatchMode,
+) -> Audit {
+    let lg = trail.and_then(|t| observed.log_group_of(t));
+    // Every filter is judged once, here; the steps read the verdicts.
+    let filters = match lg {
+        Some(lg) if lg.readable => judge_filters(control, &lg.filters, mode),
+        _ => Vec::new(),
+    };
+    let steps = chain::steps(control, observed, trail, lg, mode, &filters);
+    Audit {
+        control: control.id.clone(),
+        account: observed.account.clone(),
+        region: observed.region.clone(),
+        compliant: steps.iter().all(|s| s.ok),
+        steps,
+        filters,
+        trail: trail.map(|t| t.arn.clone()),
+    }
+}
