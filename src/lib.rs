@@ -18,6 +18,7 @@ pub mod observed;
 pub mod plan;
 pub mod redact;
 pub mod render;
+pub mod report;
 pub mod run;
 pub mod target;
 

@@ -19,7 +19,7 @@ use crate::control::Control;
 use crate::plan::{self, Options, Plan};
 
 /// A target's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Compliant,

@@ -1,7 +1,6 @@
-//! Output: text for people (Terraform-like plans, unified diffs with `similar`) and JSON for
-//! runbooks (the documented, stable schema). Pure: values in, strings out.
+//! Output for people: text (Terraform-like plans, unified diffs with `similar`). JSON is the
+//! typed reports of `crate::report`, serialised. Pure: values in, strings out.
 
-pub mod json;
 pub mod text;
 
 /// `--output`.

@@ -2,9 +2,7 @@
 //! `--verify-with-aws` asks `logs:TestMetricFilter` too, `--history` reads each working alarm's
 //! failed actions.
 
-use serde_json::json;
-
-use super::{json_for, print_json, read, Request, DRIFT, OK};
+use super::{print_json, read, Request, DRIFT, OK};
 use crate::audit::Audit;
 use crate::cli::CheckArgs;
 use crate::control::Control;
@@ -12,6 +10,7 @@ use crate::error::Error;
 use crate::history::{self, History};
 use crate::observed::Observed;
 use crate::render::{self, Format};
+use crate::report::{ControlReport, TargetReport};
 use crate::target::Target;
 
 pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> Result<u8, Error> {
@@ -55,23 +54,19 @@ pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> R
             }
         }
         Format::Json => {
-            let per: Vec<serde_json::Value> = audits
+            let per = audits
                 .iter()
-                .zip(&histories)
-                .map(|(a, h)| {
-                    let mut v = render::json::audit(a);
-                    if args.history {
-                        v["history"] = serde_json::to_value(h).unwrap_or_default();
-                    }
-                    v
+                .zip(histories.iter().cloned())
+                .map(|(a, h)| ControlReport {
+                    history: args.history.then_some(h),
+                    ..ControlReport::audit(a)
                 })
                 .collect();
-            print_json(&json_for(
+            print_json(&TargetReport::of(
                 &observed.account,
                 &observed.region,
                 per,
                 compliant,
-                json!({}),
             ));
         }
     }

@@ -5,6 +5,7 @@ use crate::cli::DrillArgs;
 use crate::drill;
 use crate::error::Error;
 use crate::render::{self, Format};
+use crate::report::{ControlReport, DrillReport};
 use crate::target::Target;
 
 pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> Result<u8, Error> {
@@ -30,13 +31,12 @@ pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> R
                     print!("{}", render::text::audit(&audit, req.palette));
                     println!("Nothing to drill: {why}");
                 }
-                Format::Json => {
-                    let mut v = render::json::audit(&audit);
-                    v["drill"] = serde_json::Value::Null;
-                    v["delivered"] = serde_json::json!(false);
-                    v["failures"] = serde_json::json!([why]);
-                    print_json(&v);
-                }
+                Format::Json => print_json(&DrillReport::Nothing {
+                    audit: Box::new(ControlReport::audit(&audit)),
+                    drill: None,
+                    delivered: false,
+                    failures: vec![why],
+                }),
             }
             return Ok(DRIFT);
         }
@@ -84,14 +84,13 @@ pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> R
                 }
             );
         }
-        Format::Json => {
-            let mut v = serde_json::to_value(&d).unwrap_or_default();
-            v["alarm_drill"] = serde_json::to_value(&alarm).unwrap_or_default();
-            v["delivered"] = serde_json::json!(delivered);
-            v["failures"] = serde_json::json!(failures);
-            v["error"] = serde_json::json!(error);
-            print_json(&v);
-        }
+        Format::Json => print_json(&DrillReport::Done {
+            drill: Box::new(d.clone()),
+            alarm_drill: alarm.clone().map(Box::new),
+            delivered,
+            failures: failures.clone(),
+            error: error.clone(),
+        }),
     }
     if let Some(e) = error {
         return Err(Error::Refused(format!("the drill could not finish: {e}")));

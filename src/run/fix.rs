@@ -2,9 +2,7 @@
 //! policy and subscription once; a filter and an alarm per control), one confirmation, writes in
 //! dependency order, then a re-read.
 
-use serde_json::{json, Value};
-
-use super::{check_topic_region, json_for, print_json, read, Request, DRIFT, OK};
+use super::{check_topic_region, print_json, read, Request, DRIFT, OK};
 use crate::apply::{self, Applied};
 use crate::audit::Audit;
 use crate::cli::FixArgs;
@@ -13,6 +11,7 @@ use crate::error::Error;
 use crate::observed::Observed;
 use crate::plan::{self, Plan};
 use crate::render::{self, Format};
+use crate::report::{ControlReport, TargetReport};
 use crate::target::Target;
 
 fn exit(audits: &[Audit], plans: &[Plan]) -> u8 {
@@ -25,7 +24,7 @@ fn exit(audits: &[Audit], plans: &[Plan]) -> u8 {
 
 /// The JSON of an apply: per control the plan, `before`, `dry_run` (and `requests`), the audit
 /// after it when there is one; `applied` (and `error`) once for the run.
-fn applied_json(
+fn applied_report(
     observed: &Observed,
     befores: &[Audit],
     plans: &[Plan],
@@ -33,22 +32,22 @@ fn applied_json(
     afters: Option<&[Audit]>,
     dry_run: bool,
     error: Option<String>,
-) -> Value {
-    let per: Vec<Value> = befores
+) -> TargetReport {
+    let per = befores
         .iter()
         .zip(plans)
         .enumerate()
-        .map(|(i, (b, p))| render::json::applied(b, p, afters.and_then(|a| a.get(i)), dry_run))
+        .map(|(i, (b, p))| ControlReport::applied(b, p, afters.and_then(|a| a.get(i)), dry_run))
         .collect();
     let compliant = match afters {
         Some(a) => a.iter().all(|x| x.compliant),
         None => befores.iter().all(|x| x.compliant),
     };
-    let mut extra = json!({ "applied": done });
-    if let Some(e) = error {
-        extra["error"] = json!(crate::redact::text(&e));
+    TargetReport {
+        applied: Some(done.to_vec()),
+        error: error.map(|e| crate::redact::text(&e)),
+        ..TargetReport::of(&observed.account, &observed.region, per, compliant)
     }
-    json_for(&observed.account, &observed.region, per, compliant, extra)
 }
 
 pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Result<u8, Error> {
@@ -78,18 +77,17 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
                 }
             }
             Format::Json => {
-                let per: Vec<Value> = befores
+                let per = befores
                     .iter()
                     .zip(&plans)
-                    .map(|(a, p)| render::json::plan(a, p))
+                    .map(|(a, p)| ControlReport::plan(a, p))
                     .collect();
                 let compliant = befores.iter().all(|a| a.compliant);
-                print_json(&json_for(
+                print_json(&TargetReport::of(
                     &observed.account,
                     &observed.region,
                     per,
                     compliant,
-                    json!({}),
                 ));
             }
         }
@@ -105,7 +103,7 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
     }
     let json_out =
         |done: &[Applied], afters: Option<&[Audit]>, dry: bool, error: Option<String>| {
-            applied_json(&observed, &befores, &plans, done, afters, dry, error)
+            applied_report(&observed, &befores, &plans, done, afters, dry, error)
         };
     // A blocked control (a prerequisite it needs fails) contributes no write; only when every
     // control is blocked is there nothing to apply.

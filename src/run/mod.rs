@@ -10,8 +10,6 @@ mod fleet;
 
 use std::io::IsTerminal;
 
-use serde_json::{json, Value};
-
 use crate::audit::{self, Audit, MatchMode};
 use crate::cli::{self, Cli, Command};
 use crate::control::Control;
@@ -153,13 +151,7 @@ fn controls(format: Format) -> u8 {
                 );
             }
         }
-        Format::Json => {
-            let list: Vec<Value> = all
-                .iter()
-                .map(|c| json!({ "id": c.id, "cis": c.cis, "security_hub": c.security_hub, "title": c.title }))
-                .collect();
-            print_json(&json!({ "controls": list }));
-        }
+        Format::Json => print_json(&crate::report::ControlList::new(&all)),
     }
     OK
 }
@@ -180,41 +172,11 @@ async fn read(
     Ok((observed, audits))
 }
 
-fn print_json(v: &Value) {
-    println!("{}", serde_json::to_string(v).unwrap_or_default());
+/// One report as one line of JSON on stdout.
+fn print_json(report: &impl serde::Serialize) {
+    println!("{}", crate::report::to_line(report));
 }
 
-/// One JSON object for the run: with one control, that control's object (the documented
-/// single-control schema); with several, `{account, region, compliant, controls: [...]}` plus
-/// `extra` at the top level.
-fn json_for(
-    account: &str,
-    region: &str,
-    per_control: Vec<Value>,
-    compliant: bool,
-    extra: Value,
-) -> Value {
-    let mut v = if per_control.len() == 1 {
-        per_control.into_iter().next().unwrap_or_default()
-    } else {
-        let n = per_control.len();
-        let ok = per_control
-            .iter()
-            .filter(|c| c["compliant"] == json!(true))
-            .count();
-        json!({
-            "account": account,
-            "region": region,
-            "compliant": compliant,
-            "controls": per_control,
-            "controls_summary": { "controls": n, "compliant": ok },
-        })
-    };
-    if let (Some(obj), Value::Object(extra)) = (v.as_object_mut(), extra) {
-        obj.extend(extra);
-    }
-    v
-}
 /// Ask on the terminal: `Ok(false)` when the user says no. Without a terminal, refuse (the
 /// caller passes --yes in automation).
 pub(super) fn confirm(prompt: &str) -> Result<bool, Error> {

@@ -15,21 +15,22 @@ pub(super) use rollout::fix;
 
 use std::io::IsTerminal;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::{json, Value};
-
-use super::{json_for, print_json, Request};
+use super::{print_json, Request};
 use crate::apply;
 use crate::audit::Audit;
 use crate::aws;
 use crate::discover::Depth;
 use crate::error::Error;
 use crate::fleet::assess::{self, Assessment};
-use crate::fleet::exceptions::{self, Standing};
+use crate::fleet::exceptions;
 use crate::fleet::{self, Fleet, Survey};
 use crate::plan::Plan;
 use crate::render::{self, Format};
+use crate::report::{
+    ControlEntry, ControlReport, ExceptionReport, FleetFields, FleetSummary, NotRead, TargetReport,
+};
 use crate::target::Target;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise (nothing extra is printed).
 pub(super) fn progress(len: usize, what: &str) -> ProgressBar {
@@ -137,17 +138,6 @@ pub(super) fn summary_line(assessed: &[Assessment]) -> String {
     format!("Fleet: {} target(s): {}", assessed.len(), counts.join(", "))
 }
 
-pub(super) fn summary_json(assessed: &[Assessment], extra: Value) -> Value {
-    let mut summary = json!({ "targets": assessed.len() });
-    for (s, n) in assess::counts(assessed) {
-        summary[s.word()] = json!(n);
-    }
-    if let (Some(obj), Value::Object(extra)) = (summary.as_object_mut(), extra) {
-        obj.extend(extra);
-    }
-    json!({ "summary": summary })
-}
-
 /// Each distinct plan once, with the targets it applies to. The target's account id reads
 /// `<account>` so that the same change in many accounts is shown once.
 pub(super) fn grouped_plans(surveys: &[Survey], plans: &[Vec<Plan>], req: &Request) -> String {
@@ -185,63 +175,40 @@ pub(super) fn grouped_plans(surveys: &[Survey], plans: &[Vec<Plan>], req: &Reque
     out
 }
 
-/// The exception on a control of a target, as JSON.
-pub(super) fn exception_json(f: &Fleet, account: &str, control: &str) -> Option<Value> {
-    let st = exceptions::standing(&f.exceptions, account, control, exceptions::today())?;
-    let (e, holds) = match st {
-        Standing::Holds(e) => (e, true),
-        Standing::Expired(e) => (e, false),
-    };
-    Some(json!({
-        "owner": e.owner, "expires": exceptions::format_date(e.expires), "reason": e.reason,
-        "holds": holds,
-    }))
-}
-
-/// One target's JSON: per control `each(audit, plan)`, then the fleet fields at the top.
-pub(super) fn target_json(
+/// One target's report: per control `each(audit, plan)` with its exception, the controls an
+/// exception kept unread, then the fleet fields.
+pub(super) fn target_report(
     f: &Fleet,
     s: &Survey,
     a: &Assessment,
     plans: &[Plan],
-    extra: Value,
-    each: impl Fn(&Audit, Option<&Plan>) -> Value,
-) -> Value {
-    let mut per: Vec<Value> = s
+    each: impl Fn(&Audit, Option<&Plan>) -> ControlReport,
+) -> TargetReport {
+    let find = |control: &str| ExceptionReport::find(&f.exceptions, &s.account.id, control);
+    let mut per: Vec<ControlEntry> = s
         .audits
         .iter()
         .map(|x| {
-            let mut v = each(x, plans.iter().find(|p| p.control == x.control));
-            if let Some(e) = exception_json(f, &s.account.id, &x.control) {
-                v["exception"] = e;
-            }
-            v
+            let mut r = each(x, plans.iter().find(|p| p.control == x.control));
+            r.exception = find(&x.control);
+            ControlEntry::Read(Box::new(r))
         })
         .collect();
     // A fully excepted account was not read: its controls carry their exception only.
     per.extend(s.not_read.iter().map(|c| {
-        json!({
-            "account": s.account.id, "region": s.region, "control": c, "read": false,
-            "exception": exception_json(f, &s.account.id, c),
+        ControlEntry::NotRead(NotRead {
+            account: s.account.id.clone(),
+            region: s.region.clone(),
+            control: c.clone(),
+            read: false,
+            exception: find(c),
         })
     }));
     let compliant = !s.audits.is_empty() && s.audits.iter().all(|x| x.compliant);
-    let mut top = json!({
-        "account": s.account.id,
-        "region": s.region,
-        "label": s.account.label,
-        "role_arn": s.role_arn,
-        "status": a.status.word(),
-        "detail": a.detail,
-        "pending": a.pending,
-        "covered_by": a.covered_by,
-        "excepted": a.excepted,
-        "error": s.error,
-    });
-    if let (Some(obj), Value::Object(extra)) = (top.as_object_mut(), extra) {
-        obj.extend(extra);
+    TargetReport {
+        fleet: Some(FleetFields::new(s, a)),
+        ..TargetReport::new(&s.account.id, &s.region, per, compliant)
     }
-    json_for(&s.account.id, &s.region, per, compliant, top)
 }
 
 pub(super) fn all_plans(surveys: &[Survey], req: &Request, f: &Fleet) -> Vec<Vec<Plan>> {
@@ -275,11 +242,9 @@ pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Re
         }
         Format::Json => {
             for (s, a) in surveys.iter().zip(&assessed) {
-                print_json(&target_json(f, s, a, &[], json!({}), |x, _| {
-                    render::json::audit(x)
-                }));
+                print_json(&target_report(f, s, a, &[], |x, _| ControlReport::audit(x)));
             }
-            print_json(&summary_json(&assessed, json!({})));
+            print_json(&FleetSummary::new(&assessed));
         }
     }
     Ok(assess::exit_code(&assessed))

@@ -4,12 +4,9 @@
 //! `--keep-going`).
 
 use futures_util::stream::{self, StreamExt};
-use serde_json::{json, Value};
 
 use super::super::{print_json, Request};
-use super::{
-    all_plans, grouped_plans, progress, summary_json, summary_line, survey, table, target_json,
-};
+use super::{all_plans, grouped_plans, progress, summary_line, survey, table, target_report};
 use crate::apply::{self, Applied};
 use crate::audit::Audit;
 use crate::cli::FixArgs;
@@ -21,6 +18,7 @@ use crate::fleet::{self, Fleet, Survey};
 use crate::observed::Observed;
 use crate::plan::{Action, Plan};
 use crate::render::{self, Format};
+use crate::report::{ApplyTotals, ControlReport, FleetSummary, Rollout, TargetReport};
 use crate::target::Target;
 
 /// What applying one target did.
@@ -154,18 +152,19 @@ pub(in crate::run) async fn fix(
     // Every target's plan as JSON lines, then the summary.
     let print_plans = |dry: bool| {
         for (i, (s, a)) in surveys.iter().zip(&before).enumerate() {
-            let extra = if dry {
-                json!({ "applied": [] })
-            } else {
-                json!({})
-            };
-            print_json(&target_json(f, s, a, &plans[i], extra, |x, pl| match pl {
-                Some(pl) if dry => render::json::applied(x, pl, None, true),
-                Some(pl) => render::json::plan(x, pl),
-                None => render::json::audit(x),
-            }));
+            let report = target_report(f, s, a, &plans[i], |x, pl| match pl {
+                Some(pl) if dry => ControlReport::applied(x, pl, None, true),
+                Some(pl) => ControlReport::plan(x, pl),
+                None => ControlReport::audit(x),
+            });
+            print_json(&TargetReport {
+                applied: dry.then(Vec::new),
+                ..report
+            });
         }
-        print_json(&summary_json(&before, json!({ "writes": total })));
+        let mut summary = FleetSummary::new(&before);
+        summary.summary.writes = Some(total);
+        print_json(&summary);
     };
     if args.plan || args.dry_run || to_apply.is_empty() {
         if args.dry_run && text {
@@ -339,31 +338,34 @@ pub(in crate::run) async fn fix(
         Format::Json => {
             for (i, (s, a)) in surveys.iter().zip(&after).enumerate() {
                 let (batch, done) = match &applied[i] {
-                    Some((b, d)) => (json!(b), d.clone()),
-                    None => (Value::Null, Vec::new()),
+                    Some((b, d)) => (Some(*b), d.clone()),
+                    None => (None, Vec::new()),
                 };
-                let extra = json!({
-                    "batch": batch,
-                    "applied": done,
-                    "apply_error": errors[i].as_deref().map(crate::redact::text),
-                });
                 let was = &befores[i];
-                let json = target_json(f, s, a, &planned[i], extra, |x, pl| {
+                let mut report = target_report(f, s, a, &planned[i], |x, pl| {
                     let b = was.iter().find(|b| b.control == x.control).unwrap_or(x);
                     match pl {
-                        Some(pl) => render::json::applied(b, pl, Some(x), false),
-                        None => render::json::audit(x),
+                        Some(pl) => ControlReport::applied(b, pl, Some(x), false),
+                        None => ControlReport::audit(x),
                     }
                 });
-                print_json(&json);
+                report.applied = Some(done);
+                if let Some(fleet) = report.fleet.as_mut() {
+                    fleet.rollout = Some(Rollout {
+                        batch,
+                        apply_error: errors[i].as_deref().map(crate::redact::text),
+                    });
+                }
+                print_json(&report);
             }
-            print_json(&summary_json(
-                &after,
-                json!({
-                    "writes_planned": total, "writes_sent": sent, "batches": batches.len(),
-                    "stopped_after_batch": stopped,
-                }),
-            ));
+            let mut summary = FleetSummary::new(&after);
+            summary.summary.apply = Some(ApplyTotals {
+                writes_planned: total,
+                writes_sent: sent,
+                batches: batches.len(),
+                stopped_after_batch: stopped,
+            });
+            print_json(&summary);
         }
     }
     Ok(assess::exit_code(&after))

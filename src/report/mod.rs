@@ -1,0 +1,303 @@
+//! The typed reports: what `check`, `fix --plan`, `fix --apply`, `drill` and fleet mode say,
+//! as plain data. These types *are* the JSON wire format the README documents (one object per
+//! target, one line each); the text renderer reads the same values. Fields are only ever added,
+//! never renamed or removed.
+//!
+//! # The wire format
+//!
+//! - One control: a [`ControlReport`] (`account`, `region`, `control`, `compliant`, `steps`,
+//!   `filters`; `history` with `check --history`; the [`PlanPart`] fields with `fix`; the
+//!   [`ApplyPart`] fields with `fix --apply`).
+//! - A run over one target ([`TargetReport`]): with one control, that control's object; with
+//!   several, `{account, region, compliant, controls, controls_summary}` ([`ManyControls`]).
+//!   Either way the run's own fields (`applied`, `error` for an apply; the [`FleetFields`] in
+//!   fleet mode) sit at the top level.
+//! - Fleet mode ends with a [`FleetSummary`] line.
+//! - `drill`: a [`DrillReport`].
+//!
+//! Printing goes through [`to_line`], which sorts an object's keys, as every version has.
+
+mod fleet;
+
+use serde::Serialize;
+
+use crate::apply::Applied;
+use crate::audit::{Audit, FilterVerdict, Step};
+use crate::control::Control;
+use crate::drill::{AlarmDrill, Drill};
+use crate::history::History;
+use crate::plan::{Change, Plan, Summary, WriteRequest};
+
+pub use fleet::{
+    ApplyTotals, ControlEntry, ExceptionReport, FleetFields, FleetSummary, NotRead, Rollout,
+    StatusCounts,
+};
+
+/// One control in one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlReport {
+    pub account: String,
+    pub region: String,
+    /// The control's id (`cis-4.4`).
+    pub control: String,
+    /// Every step passed (after an apply: in the re-read).
+    pub compliant: bool,
+    /// The seven CIS audit steps (after an apply: as re-read).
+    pub steps: Vec<Step>,
+    /// Every filter on the trail's log group, judged (after an apply: as re-read).
+    pub filters: Vec<FilterVerdict>,
+    /// `check --history`: the working alarm's failed actions (`null`: no working alarm).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Option<History>>,
+    /// `fix`: the plan.
+    #[serde(flatten)]
+    pub plan: Option<PlanPart>,
+    /// `fix --apply`: what it was before and whether it was a dry run.
+    #[serde(flatten)]
+    pub apply: Option<ApplyPart>,
+    /// Fleet mode: the exception on this control of this account, if one is on file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<ExceptionReport>,
+}
+
+/// The plan's fields of a [`ControlReport`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanPart {
+    /// Every resource the control needs, with its action and reason.
+    pub changes: Vec<Change>,
+    /// Counts of `create`, `update`, `keep`, `blocked`.
+    pub summary: Summary,
+    /// Why nothing can be planned (a prerequisite trailwatch does not fix), if so.
+    pub blocked: Option<String>,
+    /// The region the writes go to (the trail's log group's).
+    pub write_region: String,
+    /// The log group's ARN.
+    pub log_group: Option<String>,
+}
+
+/// The apply's fields of a [`ControlReport`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApplyPart {
+    /// The audit the plan was made from.
+    pub before: Before,
+    pub dry_run: bool,
+    /// A dry run: the write requests it would send, in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests: Option<Vec<WriteRequest>>,
+}
+
+/// The audit before an apply.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Before {
+    pub compliant: bool,
+    pub steps: Vec<Step>,
+}
+
+impl ControlReport {
+    /// `check`: the audit.
+    pub fn audit(a: &Audit) -> ControlReport {
+        ControlReport {
+            account: a.account.clone(),
+            region: a.region.clone(),
+            control: a.control.clone(),
+            compliant: a.compliant,
+            steps: a.steps.clone(),
+            filters: a.filters.clone(),
+            history: None,
+            plan: None,
+            apply: None,
+            exception: None,
+        }
+    }
+
+    /// `fix --plan`: the audit and its plan.
+    pub fn plan(a: &Audit, p: &Plan) -> ControlReport {
+        ControlReport {
+            plan: Some(PlanPart {
+                changes: p.changes.clone(),
+                summary: p.summary(),
+                blocked: p.blocked.clone(),
+                write_region: p.region.clone(),
+                log_group: p.log_group.clone(),
+            }),
+            ..ControlReport::audit(a)
+        }
+    }
+
+    /// `fix --apply`: the plan as it was, the audit re-read after applying (`after`; none when
+    /// nothing was applied or the re-read failed), and the requests of a dry run.
+    pub fn applied(
+        before: &Audit,
+        p: &Plan,
+        after: Option<&Audit>,
+        dry_run: bool,
+    ) -> ControlReport {
+        let mut r = ControlReport::plan(before, p);
+        r.apply = Some(ApplyPart {
+            before: Before {
+                compliant: before.compliant,
+                steps: before.steps.clone(),
+            },
+            dry_run,
+            requests: dry_run.then(|| p.writes().cloned().collect()),
+        });
+        if let Some(after) = after {
+            r.compliant = after.compliant;
+            r.steps = after.steps.clone();
+            r.filters = after.filters.clone();
+        }
+        r
+    }
+}
+
+/// Several controls in one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ManyControls {
+    pub account: String,
+    pub region: String,
+    /// Every control compliant.
+    pub compliant: bool,
+    pub controls: Vec<ControlEntry>,
+    pub controls_summary: ControlsSummary,
+}
+
+/// How many controls, how many compliant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ControlsSummary {
+    pub controls: usize,
+    pub compliant: usize,
+}
+
+/// The body of a [`TargetReport`]: one control's object, or several.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Body {
+    One(ControlEntry),
+    Many(ManyControls),
+}
+
+/// One run over one target: the line printed for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetReport {
+    #[serde(flatten)]
+    pub body: Body,
+    /// `fix --apply`: the writes sent, once for the run (shared writes serve several controls).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied: Option<Vec<Applied>>,
+    /// `fix --apply`: what stopped it (secrets scrubbed), after the writes already sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Fleet mode: the target's place in the fleet.
+    #[serde(flatten)]
+    pub fleet: Option<FleetFields>,
+}
+
+impl TargetReport {
+    /// One target's report from its controls' entries: one entry is the object itself; any
+    /// other number is the several-controls object. `compliant` is the run's verdict.
+    pub fn new(
+        account: &str,
+        region: &str,
+        mut controls: Vec<ControlEntry>,
+        compliant: bool,
+    ) -> TargetReport {
+        let body = if controls.len() == 1 {
+            Body::One(controls.remove(0))
+        } else {
+            let ok = controls
+                .iter()
+                .filter(|c| matches!(c, ControlEntry::Read(r) if r.compliant))
+                .count();
+            Body::Many(ManyControls {
+                account: account.to_string(),
+                region: region.to_string(),
+                compliant,
+                controls_summary: ControlsSummary {
+                    controls: controls.len(),
+                    compliant: ok,
+                },
+                controls,
+            })
+        };
+        TargetReport {
+            body,
+            applied: None,
+            error: None,
+            fleet: None,
+        }
+    }
+
+    /// From read controls only.
+    pub fn of(account: &str, region: &str, controls: Vec<ControlReport>, compliant: bool) -> Self {
+        TargetReport::new(
+            account,
+            region,
+            controls
+                .into_iter()
+                .map(|c| ControlEntry::Read(Box::new(c)))
+                .collect(),
+            compliant,
+        )
+    }
+}
+
+/// `drill`: what was published and whether it reached a confirmed subscriber.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum DrillReport {
+    /// Nothing to drill (no working alarm): the audit, `drill: null`, `delivered: false` and why.
+    Nothing {
+        #[serde(flatten)]
+        audit: Box<ControlReport>,
+        drill: Option<()>,
+        delivered: bool,
+        failures: Vec<String>,
+    },
+    /// The drill: topics published to, the alarm drill (`--alarm`), the verdict.
+    Done {
+        #[serde(flatten)]
+        drill: Box<Drill>,
+        alarm_drill: Option<Box<AlarmDrill>>,
+        delivered: bool,
+        failures: Vec<String>,
+        error: Option<String>,
+    },
+}
+
+/// `list-controls`: the embedded controls.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlList {
+    pub controls: Vec<ControlInfo>,
+}
+
+/// One embedded control.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlInfo {
+    pub id: String,
+    pub cis: Vec<String>,
+    pub security_hub: Option<String>,
+    pub title: String,
+}
+
+impl ControlList {
+    pub fn new(controls: &[Control]) -> ControlList {
+        ControlList {
+            controls: controls
+                .iter()
+                .map(|c| ControlInfo {
+                    id: c.id.clone(),
+                    cis: c.cis.clone(),
+                    security_hub: c.security_hub.clone(),
+                    title: c.title.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One line of JSON for `report`: an object's keys sorted, as every version has printed them.
+pub fn to_line(report: &impl Serialize) -> String {
+    serde_json::to_value(report)
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
