@@ -6,8 +6,10 @@
 
 use crate::aws;
 use crate::error::Error;
-use crate::plan::{Plan, WriteRequest};
+use crate::plan::{self, Plan};
 use crate::target::Target;
+pub use crate::write::Applied;
+use crate::write::WriteRequest;
 
 /// Set when the user interrupts (SIGINT) an apply: the write in flight finishes, no other starts.
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -27,15 +29,6 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
-/// One write that was sent.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Applied {
-    pub operation: &'static str,
-    pub name: String,
-    /// What AWS answered that is worth showing (a new ARN, `pending confirmation`).
-    pub result: String,
-}
-
 /// What apply did: the writes that were sent, and the error that stopped it, if any.
 #[derive(Debug)]
 pub struct Outcome {
@@ -47,19 +40,6 @@ pub struct Outcome {
 /// plan is refused before anything is sent.
 pub async fn apply(target: &Target, plan: &Plan) -> Outcome {
     apply_all(target, std::slice::from_ref(plan)).await
-}
-
-/// The write requests of several plans (one per control), each sent once, in dependency order:
-/// topic, topic policy, subscription, filters, alarms.
-pub fn writes(plans: &[Plan]) -> Vec<&WriteRequest> {
-    let mut writes: Vec<&WriteRequest> = Vec::new();
-    for w in plans.iter().flat_map(Plan::writes) {
-        if !writes.contains(&w) {
-            writes.push(w);
-        }
-    }
-    writes.sort_by_key(|w| order(w));
-    writes
 }
 
 /// Apply several plans (one per control) as one: every distinct write once, in dependency order,
@@ -77,7 +57,7 @@ pub async fn apply_all(target: &Target, plans: &[Plan]) -> Outcome {
             error: Some(Error::Refused(why)),
         };
     }
-    let all = writes(plans);
+    let all = plan::writes(plans);
     for (i, w) in all.iter().enumerate() {
         if interrupted() {
             let left: Vec<&str> = all[i..].iter().map(|w| w.operation()).collect();
@@ -106,16 +86,6 @@ pub async fn apply_all(target: &Target, plans: &[Plan]) -> Outcome {
         }
     }
     Outcome { done, error: None }
-}
-
-fn order(w: &WriteRequest) -> u8 {
-    match w {
-        WriteRequest::CreateTopic { .. } => 0,
-        WriteRequest::SetTopicPolicy { .. } => 1,
-        WriteRequest::Subscribe { .. } => 2,
-        WriteRequest::PutMetricFilter { .. } => 3,
-        WriteRequest::PutMetricAlarm(_) => 4,
-    }
 }
 
 async fn send(target: &Target, w: &WriteRequest) -> Result<(String, String), Error> {

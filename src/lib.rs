@@ -10,6 +10,7 @@ pub mod control;
 pub mod discover;
 pub mod drill;
 pub mod error;
+pub mod exit;
 #[cfg(test)]
 mod fixtures;
 pub mod fleet;
@@ -21,6 +22,7 @@ pub mod render;
 pub mod report;
 pub mod run;
 pub mod target;
+pub mod write;
 
 /// The filter-pattern language (the `trailwatch-pattern` crate).
 pub use trailwatch_pattern as pattern;

@@ -51,7 +51,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(trailwatch::run::run(cli)) {
-        Ok(code) => ExitCode::from(code),
+        Ok(exit) => ExitCode::from(exit),
         Err(e) => {
             // One line; the SDK's whole error chain only with -v.
             let detail = e.detail().map(str::to_string);

@@ -6,10 +6,7 @@ use crate::observed::{Alarm, LogGroup, MetricFilter, Observed, Trail};
 use crate::pattern::Verdict;
 
 use super::trail::trail_steps;
-use super::{
-    alarm_problems_on, FilterVerdict, MatchMode, Step, ALARMS_NOT_PRESENT, ALARM_ACTIONS_NOT_VALID,
-    FILTERS_NOT_PRESENT, FILTER_NOT_VALID, SUBSCRIPTION_NOT_PRESENT, TRAIL_NOT_PRESENT,
-};
+use super::{alarm_problems_on, FilterVerdict, MatchMode, Reason, Step};
 
 /// Steps 1-7 for one control on the chosen `trail` (`None`: none qualifies) and its log group
 /// `lg` (`None`: not read).
@@ -36,7 +33,7 @@ pub(super) fn steps(
                 each.join("; ")
             )
         };
-        out.extend(Step::fail_from(1, TRAIL_NOT_PRESENT, None, detail));
+        out.extend(Step::fail_from(1, Reason::TrailNotPresent, None, detail));
         return out;
     };
     let others: Vec<&str> = observed
@@ -68,7 +65,7 @@ pub(super) fn steps(
             Err(detail) => {
                 out.extend(Step::fail_from(
                     n,
-                    TRAIL_NOT_PRESENT,
+                    Reason::TrailNotPresent,
                     Some(trail.arn.clone()),
                     detail,
                 ));
@@ -79,7 +76,7 @@ pub(super) fn steps(
     let Some(lg) = lg else {
         out.extend(Step::fail_from(
             4,
-            FILTERS_NOT_PRESENT,
+            Reason::FiltersNotPresent,
             None,
             "the trail's log group was not read",
         ));
@@ -102,7 +99,7 @@ fn group_steps(
     if !lg.readable {
         out.extend(Step::fail_from(
             4,
-            FILTERS_NOT_PRESENT,
+            Reason::FiltersNotPresent,
             Some(lg.arn.clone()),
             format!(
                 "the trail's log group {where_} is in another account than {}: filters and alarms must be set up there; run trailwatch with credentials for account {} in {}",
@@ -114,7 +111,7 @@ fn group_steps(
     if lg.missing {
         out.extend(Step::fail_from(
             4,
-            FILTERS_NOT_PRESENT,
+            Reason::FiltersNotPresent,
             Some(lg.arn.clone()),
             format!(
                 "the trail's log group {where_} does not exist: CloudTrail cannot deliver to it and no filter can be set on it; fix the trail or recreate the group"
@@ -131,7 +128,10 @@ fn group_steps(
         .collect();
     if good.is_empty() {
         let (reason, detail) = if lg.filters.is_empty() {
-            (FILTERS_NOT_PRESENT, format!("no metric filter on {where_}"))
+            (
+                Reason::FiltersNotPresent,
+                format!("no metric filter on {where_}"),
+            )
         } else {
             let each: Vec<String> = verdicts
                 .iter()
@@ -145,7 +145,7 @@ fn group_steps(
                 _ => "",
             };
             (
-                FILTER_NOT_VALID,
+                Reason::FilterNotValid,
                 format!(
                     "no filter on {where_} covers {}{mode_note}: {}",
                     control.requirement(),
@@ -233,7 +233,7 @@ fn group_steps(
             if !alarm_notes.is_empty() {
                 detail.push_str(&format!(": {}", alarm_notes.join("; ")));
             }
-            out.extend(Step::fail_from(5, ALARMS_NOT_PRESENT, None, detail));
+            out.extend(Step::fail_from(5, Reason::AlarmsNotPresent, None, detail));
             return out;
         }
     }
@@ -247,7 +247,7 @@ fn group_steps(
         None => {
             out.extend(Step::fail_from(
                 6,
-                ALARM_ACTIONS_NOT_VALID,
+                Reason::AlarmActionsNotValid,
                 Some(alarm.name.clone()),
                 format!(
                     "alarm {} has no SNS topic among its alarm actions",
@@ -283,7 +283,7 @@ fn group_steps(
         };
         out.push(Step::fail(
             7,
-            SUBSCRIPTION_NOT_PRESENT,
+            Reason::SubscriptionNotPresent,
             Some(topic.to_string()),
             detail,
         ));

@@ -23,12 +23,47 @@ pub use alarm::alarm_problems_on;
 pub use filter::judge_filters;
 pub use trail::{choose, choose_trail, management_events, trail_score, trail_steps};
 
-pub const TRAIL_NOT_PRESENT: &str = "CLOUDTRAIL_MULTI_REGION_NOT_PRESENT";
-pub const FILTERS_NOT_PRESENT: &str = "CLOUDTRAIL_METRIC_FILTERS_NOT_PRESENT";
-pub const FILTER_NOT_VALID: &str = "CLOUDTRAIL_METRIC_FILTER_NOT_VALID";
-pub const ALARMS_NOT_PRESENT: &str = "CLOUDWATCH_ALARMS_NOT_PRESENT";
-pub const ALARM_ACTIONS_NOT_VALID: &str = "CLOUDWATCH_ALARM_ACTIONS_NOT_VALID";
-pub const SUBSCRIPTION_NOT_PRESENT: &str = "SNS_SUBSCRIPTION_NOT_PRESENT";
+/// Why a step fails, as Security Hub's status reason codes for CloudWatch.1-14 name it, so a
+/// finding maps one to one. Its code on the wire is [`Reason::code`]: serde reads it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "&'static str")]
+pub enum Reason {
+    /// Steps 1-3: no multi-region trail with a log group, logging all management events.
+    TrailNotPresent,
+    /// Step 4: no metric filter on the group (or the group is unusable).
+    FiltersNotPresent,
+    /// Step 4: filters, none with the required pattern.
+    FilterNotValid,
+    /// Step 5: no alarm that fires on one event.
+    AlarmsNotPresent,
+    /// Step 6: the alarm notifies no SNS topic.
+    AlarmActionsNotValid,
+    /// Step 7: the topic has no confirmed subscriber.
+    SubscriptionNotPresent,
+}
+
+impl Reason {
+    /// Security Hub's code: the one source of the name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::TrailNotPresent => "CLOUDTRAIL_MULTI_REGION_NOT_PRESENT",
+            Reason::FiltersNotPresent => "CLOUDTRAIL_METRIC_FILTERS_NOT_PRESENT",
+            Reason::FilterNotValid => "CLOUDTRAIL_METRIC_FILTER_NOT_VALID",
+            Reason::AlarmsNotPresent => "CLOUDWATCH_ALARMS_NOT_PRESENT",
+            Reason::AlarmActionsNotValid => "CLOUDWATCH_ALARM_ACTIONS_NOT_VALID",
+            Reason::SubscriptionNotPresent => "SNS_SUBSCRIPTION_NOT_PRESENT",
+        }
+    }
+}
+
+impl From<Reason> for &'static str {
+    fn from(r: Reason) -> &'static str {
+        r.code()
+    }
+}
+
+/// The alarm step: the one whose resource is the working alarm.
+pub const ALARM_STEP: u8 = 5;
 
 /// What counts as a compliant filter pattern for step 4.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,7 +105,7 @@ pub struct Audit {
 pub struct Step {
     pub step: u8,
     pub ok: bool,
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     pub resource: Option<String>,
     pub detail: String,
 }
@@ -114,7 +149,7 @@ impl Audit {
     pub fn working_alarm(&self) -> Option<&str> {
         self.steps
             .iter()
-            .find(|s| s.step == 5 && s.ok)
+            .find(|s| s.step == ALARM_STEP && s.ok)
             .and_then(|s| s.resource.as_deref())
     }
 }
@@ -129,11 +164,11 @@ impl Step {
             detail: detail.into(),
         }
     }
-    fn fail(step: u8, reason: &str, resource: Option<String>, detail: impl Into<String>) -> Step {
+    fn fail(step: u8, reason: Reason, resource: Option<String>, detail: impl Into<String>) -> Step {
         Step {
             step,
             ok: false,
-            reason: Some(reason.to_string()),
+            reason: Some(reason),
             resource,
             detail: detail.into(),
         }
@@ -141,7 +176,7 @@ impl Step {
     /// Step `step` fails, and every later step up to 7 is not checked.
     fn fail_from(
         step: u8,
-        reason: &str,
+        reason: Reason,
         resource: Option<String>,
         detail: impl Into<String>,
     ) -> Vec<Step> {

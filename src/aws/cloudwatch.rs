@@ -10,7 +10,7 @@ use aws_sdk_cloudwatch::Client;
 
 use crate::error::Error;
 use crate::observed::{Alarm, MetricQuery, MetricStat};
-use crate::plan::AlarmRequest;
+use crate::write::AlarmRequest;
 
 fn region_of(client: &Client) -> String {
     super::region_name(client.config().region())

@@ -19,8 +19,10 @@ use crate::control::Control;
 use crate::plan::{self, Options, Plan};
 
 /// A target's status.
+///
+/// Its name on the wire is [`Status::word`]: serde reads it there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str")]
 pub enum Status {
     Compliant,
     Drift,
@@ -30,7 +32,14 @@ pub enum Status {
     Error,
 }
 
+impl From<Status> for &'static str {
+    fn from(s: Status) -> &'static str {
+        s.word()
+    }
+}
+
 impl Status {
+    /// The one source of its name, in the table, the summary and JSON.
     pub fn word(self) -> &'static str {
         match self {
             Status::Compliant => "compliant",
@@ -312,13 +321,14 @@ fn own(s: &Survey, plans: &[Plan], exceptions: &[Exception], today: Date) -> Ass
 }
 
 /// 1 when a target is in error, else 2 when anything is pending, else 0.
-pub fn exit_code(assessments: &[Assessment]) -> u8 {
+pub fn exit_code(assessments: &[Assessment]) -> crate::exit::Exit {
+    use crate::exit::Exit;
     if assessments.iter().any(|a| a.status == Status::Error) {
-        1
+        Exit::Error
     } else if assessments.iter().any(|a| a.pending) {
-        2
+        Exit::Drift
     } else {
-        0
+        Exit::Ok
     }
 }
 
@@ -433,7 +443,7 @@ mod tests {
         assert_eq!(a[1].status, Status::CoveredBy);
         assert_eq!(a[1].covered_by.as_deref(), Some("111111111111/us-east-1"));
         assert!(!a[1].pending, "{:?}", a[1]);
-        assert_eq!(exit_code(&a), 0);
+        assert_eq!(exit_code(&a), crate::exit::Exit::Ok);
         // The owner drifts: the member is pending too.
         let a = st(&[survey(M, M, Some(5)), member.clone()]);
         assert!(
@@ -468,7 +478,7 @@ mod tests {
         assert!(a[0]
             .detail
             .contains("add account 111111111111 (region us-east-1)"));
-        assert_eq!(exit_code(&a), 2);
+        assert_eq!(exit_code(&a), crate::exit::Exit::Drift);
         // A member is never planned.
         assert!(plans(
             &member,
@@ -536,13 +546,13 @@ mod tests {
         );
         assert_eq!(a[0].status, Status::Blocked);
         assert_eq!(a[0].detail, "step 1 fails");
-        assert_eq!(exit_code(&a), 2);
+        assert_eq!(exit_code(&a), crate::exit::Exit::Drift);
         let mut broken = survey(A, A, None);
         broken.error = Some("sts:AssumeRole in us-east-1: AccessDenied".into());
         let a = assess(&[broken, survey(M, M, None)], &[vec![], vec![]], &[], today);
         assert_eq!(a[0].status, Status::Error);
         assert_eq!(a[1].status, Status::Compliant);
-        assert_eq!(exit_code(&a), 1);
-        assert_eq!(exit_code(&a[1..]), 0);
+        assert_eq!(exit_code(&a), crate::exit::Exit::Error);
+        assert_eq!(exit_code(&a[1..]), crate::exit::Exit::Ok);
     }
 }

@@ -21,6 +21,7 @@ use crate::control::Control;
 use crate::observed::{Alarm, Arn, LogGroup, MetricFilter, MetricTransformation, Observed, Topic};
 use crate::pattern::Verdict;
 use crate::redact;
+pub use crate::write::{AlarmRequest, Endpoint, WriteRequest};
 
 /// What the user asked for, beyond the control.
 #[derive(Debug, Clone, Default)]
@@ -32,16 +33,10 @@ pub struct Options {
     pub subscribe: Option<Endpoint>,
 }
 
-/// An SNS endpoint from `--subscribe PROTOCOL:ENDPOINT` (validated by the CLI).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Endpoint {
-    pub protocol: String,
-    pub endpoint: String,
-}
-
-/// The resources a plan manages, in the order apply writes them.
+/// The resources a plan manages, in the order apply writes them. Its name on the wire is
+/// [`Resource::as_str`]: serde reads it there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum Resource {
     Topic,
     TopicPolicy,
@@ -78,85 +73,6 @@ pub struct Change {
     /// The write apply sends; only on `create` and `update`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<WriteRequest>,
-}
-
-/// An AWS write request, exactly as apply will send it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "operation")]
-pub enum WriteRequest {
-    #[serde(rename = "sns:CreateTopic")]
-    CreateTopic {
-        region: String,
-        name: String,
-        /// The ARN the plan expects; apply stops if AWS answers with another.
-        topic_arn: String,
-    },
-    #[serde(rename = "sns:SetTopicAttributes")]
-    SetTopicPolicy {
-        region: String,
-        topic_arn: String,
-        attribute_name: String,
-        policy: String,
-        /// The policy the plan was made from (`null`: none). Apply re-reads the policy just
-        /// before writing and refuses if it changed, so a statement someone added meanwhile is
-        /// never lost.
-        #[serde(default)]
-        expected_current: Option<serde_json::Value>,
-    },
-    #[serde(rename = "sns:Subscribe")]
-    Subscribe {
-        region: String,
-        topic_arn: String,
-        protocol: String,
-        /// Shown redacted (credentials in URLs); sent as given.
-        #[serde(serialize_with = "crate::redact::serialize_endpoint")]
-        endpoint: String,
-    },
-    #[serde(rename = "logs:PutMetricFilter")]
-    PutMetricFilter {
-        region: String,
-        log_group_name: String,
-        filter_name: String,
-        filter_pattern: String,
-        metric_transformations: Vec<MetricTransformation>,
-    },
-    #[serde(rename = "cloudwatch:PutMetricAlarm")]
-    PutMetricAlarm(Box<AlarmRequest>),
-}
-
-/// A full `PutMetricAlarm` request: it replaces the alarm, so it carries everything to keep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AlarmRequest {
-    pub region: String,
-    pub alarm_name: String,
-    pub alarm_description: Option<String>,
-    pub metric_name: String,
-    pub namespace: String,
-    pub statistic: String,
-    pub period: i32,
-    pub evaluation_periods: i32,
-    pub datapoints_to_alarm: Option<i32>,
-    pub threshold: f64,
-    pub comparison_operator: String,
-    pub treat_missing_data: Option<String>,
-    pub actions_enabled: bool,
-    pub alarm_actions: Vec<String>,
-    pub ok_actions: Vec<String>,
-    pub insufficient_data_actions: Vec<String>,
-    pub dimensions: Vec<(String, String)>,
-    pub unit: Option<String>,
-}
-
-impl WriteRequest {
-    pub fn operation(&self) -> &'static str {
-        match self {
-            WriteRequest::CreateTopic { .. } => "sns:CreateTopic",
-            WriteRequest::SetTopicPolicy { .. } => "sns:SetTopicAttributes",
-            WriteRequest::Subscribe { .. } => "sns:Subscribe",
-            WriteRequest::PutMetricFilter { .. } => "logs:PutMetricFilter",
-            WriteRequest::PutMetricAlarm(_) => "cloudwatch:PutMetricAlarm",
-        }
-    }
 }
 
 /// The plan for one control in one target.
@@ -454,6 +370,12 @@ pub fn share(plans: &mut [Plan]) {
     }
 }
 
+/// The write requests of several plans (one per control), each sent once, in dependency order:
+/// topic, topic policy, subscription, filters, alarms.
+pub fn writes(plans: &[Plan]) -> Vec<&WriteRequest> {
+    crate::write::in_order(plans.iter().flat_map(Plan::writes))
+}
+
 /// The one-line summary, e.g. `Plan: 3 to create, 1 to update, 2 unchanged; 1 step needs you (...)`.
 pub fn summary_line(plan: &Plan) -> String {
     if let Some(why) = &plan.blocked {
@@ -488,14 +410,48 @@ pub fn summary_line(plan: &Plan) -> String {
     line
 }
 
-pub fn resource_label(r: Resource) -> &'static str {
-    match r {
-        Resource::Topic => "topic",
-        Resource::TopicPolicy => "topic policy",
-        Resource::KmsKey => "kms key",
-        Resource::Subscription => "subscription",
-        Resource::MetricFilter => "metric filter",
-        Resource::Alarm => "alarm",
+/// What a person reads for a resource: its name with spaces (`topic policy`).
+pub fn resource_label(r: Resource) -> String {
+    r.as_str().replace('_', " ")
+}
+
+impl Resource {
+    pub const ALL: [Resource; 6] = [
+        Resource::Topic,
+        Resource::TopicPolicy,
+        Resource::KmsKey,
+        Resource::Subscription,
+        Resource::MetricFilter,
+        Resource::Alarm,
+    ];
+
+    /// `topic`, `topic_policy`, `kms_key`, `subscription`, `metric_filter`, `alarm`: the one
+    /// source of its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resource::Topic => "topic",
+            Resource::TopicPolicy => "topic_policy",
+            Resource::KmsKey => "kms_key",
+            Resource::Subscription => "subscription",
+            Resource::MetricFilter => "metric_filter",
+            Resource::Alarm => "alarm",
+        }
+    }
+}
+
+impl From<Resource> for &'static str {
+    fn from(r: Resource) -> &'static str {
+        r.as_str()
+    }
+}
+
+impl TryFrom<String> for Resource {
+    type Error = String;
+    fn try_from(s: String) -> Result<Resource, String> {
+        Resource::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown resource {s:?}"))
     }
 }
 

@@ -825,7 +825,7 @@ fn a_shared_policy_write_is_kept_when_one_control_needs_it() {
         Action::Update
     );
     share(&mut plans);
-    let policy_writes = crate::apply::writes(&plans)
+    let policy_writes = crate::plan::writes(&plans)
         .into_iter()
         .filter(|w| matches!(w, WriteRequest::SetTopicPolicy { .. }))
         .count();
@@ -893,7 +893,7 @@ fn subscriptions_to_different_topics_are_both_kept() {
         })
         .collect();
     share(&mut plans);
-    let subscribed: Vec<String> = crate::apply::writes(&plans)
+    let subscribed: Vec<String> = crate::plan::writes(&plans)
         .into_iter()
         .filter_map(|w| match w {
             WriteRequest::Subscribe { topic_arn, .. } => Some(topic_arn.clone()),
@@ -901,4 +901,15 @@ fn subscriptions_to_different_topics_are_both_kept() {
         })
         .collect();
     assert_eq!(subscribed, [a_topic, b_topic]);
+}
+
+#[test]
+fn resources_have_one_name_on_the_wire_and_back() {
+    for r in Resource::ALL {
+        let v = serde_json::to_value(r).unwrap();
+        assert_eq!(v, r.as_str());
+        assert_eq!(serde_json::from_value::<Resource>(v).unwrap(), r);
+        assert_eq!(resource_label(r), r.as_str().replace('_', " "));
+    }
+    assert!(serde_json::from_value::<Resource>("kms key".into()).is_err());
 }

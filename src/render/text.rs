@@ -5,9 +5,10 @@ use console::Style;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::apply::Applied;
 use crate::audit::Audit;
-use crate::plan::{resource_label, summary_line, Action, Change, Plan, WriteRequest};
+use crate::plan::{resource_label, summary_line, Action, Change, Plan};
+use crate::write::Applied;
+use crate::write::WriteRequest;
 
 /// Colours, on or off (off when output is not a terminal).
 #[derive(Debug, Clone, Copy)]
@@ -52,8 +53,8 @@ pub fn audit(a: &Audit, p: Palette) -> String {
     for s in &a.steps {
         let mark = if s.ok { p.green("ok  ") } else { p.red("FAIL") };
         out.push_str(&format!("  {mark} step {}: {}", s.step, s.detail));
-        if let Some(r) = &s.reason {
-            out.push_str(&format!(" [{}]", p.yellow(r)));
+        if let Some(r) = s.reason {
+            out.push_str(&format!(" [{}]", p.yellow(r.code())));
         }
         out.push('\n');
     }
@@ -255,7 +256,7 @@ pub fn total_plan(plans: &[Plan]) -> String {
 /// parameters.
 pub fn requests(plans: &[Plan]) -> String {
     let mut out = String::new();
-    let writes: Vec<&WriteRequest> = crate::apply::writes(plans);
+    let writes: Vec<&WriteRequest> = crate::plan::writes(plans);
     if writes.is_empty() {
         return "Dry run: no write request would be sent.\n".into();
     }

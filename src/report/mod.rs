@@ -21,12 +21,12 @@ mod fleet;
 
 use serde::Serialize;
 
-use crate::apply::Applied;
 use crate::audit::{Audit, FilterVerdict, Step};
 use crate::control::Control;
 use crate::drill::{AlarmDrill, Drill};
 use crate::history::History;
-use crate::plan::{Change, Plan, Summary, WriteRequest};
+use crate::plan::{Change, Plan, Summary};
+use crate::write::{Applied, WriteRequest};
 
 pub use fleet::{
     ApplyTotals, ControlEntry, ExceptionReport, FleetFields, FleetSummary, NotRead, Rollout,

@@ -7,13 +7,14 @@ use crate::audit::Audit;
 use crate::cli::CheckArgs;
 use crate::control::Control;
 use crate::error::Error;
+use crate::exit::Exit;
 use crate::history::{self, History};
 use crate::observed::Observed;
 use crate::render::{self, Format};
 use crate::report::{ControlReport, TargetReport};
 use crate::target::Target;
 
-pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> Result<u8, Error> {
+pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> Result<Exit, Error> {
     let (observed, mut audits) = read(target, req, crate::discover::Depth::Audit).await?;
     if args.verify_with_aws {
         for (control, audit) in req.controls.iter().zip(audits.iter_mut()) {

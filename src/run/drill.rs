@@ -4,11 +4,12 @@ use super::{confirm, print_json, read, Request, DRIFT, OK};
 use crate::cli::DrillArgs;
 use crate::drill;
 use crate::error::Error;
+use crate::exit::Exit;
 use crate::render::{self, Format};
 use crate::report::{ControlReport, DrillReport};
 use crate::target::Target;
 
-pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> Result<u8, Error> {
+pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> Result<Exit, Error> {
     if req.controls.len() != 1 {
         return Err(Error::BadInput {
             what: "--control",

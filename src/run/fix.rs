@@ -3,18 +3,20 @@
 //! dependency order, then a re-read.
 
 use super::{check_topic_region, print_json, read, Request, DRIFT, OK};
-use crate::apply::{self, Applied};
+use crate::apply;
 use crate::audit::Audit;
 use crate::cli::FixArgs;
 use crate::discover::Depth;
 use crate::error::Error;
+use crate::exit::Exit;
 use crate::observed::Observed;
 use crate::plan::{self, Plan};
 use crate::render::{self, Format};
 use crate::report::{ControlReport, TargetReport};
 use crate::target::Target;
+use crate::write::Applied;
 
-fn exit(audits: &[Audit], plans: &[Plan]) -> u8 {
+fn exit(audits: &[Audit], plans: &[Plan]) -> Exit {
     if audits.iter().all(|a| a.compliant) && plans.iter().all(Plan::is_empty) {
         OK
     } else {
@@ -50,7 +52,7 @@ fn applied_report(
     }
 }
 
-pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Result<u8, Error> {
+pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Result<Exit, Error> {
     let (observed, befores) = read(target, req, Depth::Plan).await?;
     check_topic_region(
         &req.options,
@@ -119,7 +121,7 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
         eprintln!("trailwatch: refusing to apply, nothing was written: {why}");
         return Ok(DRIFT);
     }
-    let writes = apply::writes(&plans).len();
+    let writes = plan::writes(&plans).len();
     if args.dry_run {
         match req.format {
             Format::Text => print!("{}", render::text::requests(&plans)),

@@ -20,10 +20,11 @@ use crate::plan::Options;
 use crate::render::{text::Palette, Format};
 use crate::target::Target;
 
-/// Exit code for "compliant / nothing to do".
-pub const OK: u8 = 0;
-/// Exit code for "drift found / changes pending".
-pub const DRIFT: u8 = 2;
+pub use crate::exit::Exit;
+/// Exit for "compliant / nothing to do".
+const OK: Exit = Exit::Ok;
+/// Exit for "drift found / changes pending".
+const DRIFT: Exit = Exit::Drift;
 
 /// Everything the user asked for, validated.
 struct Request {
@@ -95,7 +96,7 @@ fn validate(cli: &Cli) -> Result<Request, Error> {
 }
 
 /// Run the command line; returns the exit code.
-pub async fn run(cli: Cli) -> Result<u8, Error> {
+pub async fn run(cli: Cli) -> Result<Exit, Error> {
     if let Command::Controls = &cli.command {
         return Ok(controls(cli.output));
     }
@@ -136,7 +137,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
 }
 
 /// `trailwatch controls`: id, CIS ids, Security Hub id, title of every embedded control.
-fn controls(format: Format) -> u8 {
+fn controls(format: Format) -> Exit {
     let all = Control::all();
     match format {
         Format::Text => {

@@ -44,8 +44,10 @@ use super::eval::{combine, explain, Known, Leaves, Truth};
 use super::parse::parse;
 
 /// How a pattern compares with the canonical pattern of the required events.
+///
+/// Its name on the wire is [`Verdict::as_str`]: serde reads it there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(into = "&'static str")]
 pub enum Verdict {
     /// The canonical text, whitespace aside.
     Exact,
@@ -61,8 +63,15 @@ pub enum Verdict {
     Undecided,
 }
 
+impl From<Verdict> for &'static str {
+    fn from(v: Verdict) -> &'static str {
+        v.as_str()
+    }
+}
+
 impl Verdict {
-    /// `exact`, `equivalent`, `broader`, `narrower` or `unparseable` (the serde form).
+    /// `exact`, `equivalent`, `broader`, `narrower`, `unparseable` or `undecided`: the one
+    /// source of its name, in text and JSON.
     pub fn as_str(&self) -> &'static str {
         match self {
             Verdict::Exact => "exact",

@@ -16,15 +16,15 @@ pub(super) use rollout::fix;
 use std::io::IsTerminal;
 
 use super::{print_json, Request};
-use crate::apply;
 use crate::audit::Audit;
 use crate::aws;
 use crate::discover::Depth;
 use crate::error::Error;
+use crate::exit::Exit;
 use crate::fleet::assess::{self, Assessment};
 use crate::fleet::exceptions;
 use crate::fleet::{self, Fleet, Survey};
-use crate::plan::Plan;
+use crate::plan::{self, Plan};
 use crate::render::{self, Format};
 use crate::report::{
     ControlEntry, ControlReport, ExceptionReport, FleetFields, FleetSummary, NotRead, TargetReport,
@@ -78,7 +78,7 @@ pub(super) async fn survey(
 
 /// `1 to create, 2 to update` for a target's plans (empty when nothing is to be done).
 pub(super) fn changes(plans: &[Plan]) -> String {
-    let writes = apply::writes(plans).len();
+    let writes = plan::writes(plans).len();
     let t: crate::plan::Summary = plans.iter().map(Plan::summary).sum();
     let mut parts = Vec::new();
     if t.create > 0 {
@@ -219,7 +219,7 @@ pub(super) fn all_plans(surveys: &[Survey], req: &Request, f: &Fleet) -> Vec<Vec
         .collect()
 }
 
-pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Result<u8, Error> {
+pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Result<Exit, Error> {
     let surveys = survey(base, req, f, Depth::Audit).await?;
     // Plans here only tell `blocked` (a prerequisite the tool does not fix) from drift: audit
     // reads do not cover what a plan's changes need (topic attributes, keys), so they are dropped.

@@ -7,19 +7,21 @@ use futures_util::stream::{self, StreamExt};
 
 use super::super::{print_json, Request};
 use super::{all_plans, grouped_plans, progress, summary_line, survey, table, target_report};
-use crate::apply::{self, Applied};
+use crate::apply;
 use crate::audit::Audit;
 use crate::cli::FixArgs;
 use crate::discover::Depth;
 use crate::error::Error;
+use crate::exit::Exit;
 use crate::fleet::assess::{self, Assessment, Status};
 use crate::fleet::exceptions;
 use crate::fleet::{self, Fleet, Survey};
 use crate::observed::Observed;
-use crate::plan::{Action, Plan};
+use crate::plan::{self, Action, Plan};
 use crate::render::{self, Format};
 use crate::report::{ApplyTotals, ControlReport, FleetSummary, Rollout, TargetReport};
 use crate::target::Target;
+use crate::write::Applied;
 
 /// What applying one target did.
 struct Outcome {
@@ -113,7 +115,7 @@ pub(in crate::run) async fn fix(
     req: &Request,
     f: &Fleet,
     args: &FixArgs,
-) -> Result<u8, Error> {
+) -> Result<Exit, Error> {
     let text = req.format == Format::Text;
     let mut surveys = survey(base, req, f, Depth::Plan).await?;
     let mut plans = all_plans(&surveys, req, f);
@@ -135,7 +137,7 @@ pub(in crate::run) async fn fix(
             ));
         }
     }
-    let writes: Vec<usize> = plans.iter().map(|p| apply::writes(p).len()).collect();
+    let writes: Vec<usize> = plans.iter().map(|p| plan::writes(p).len()).collect();
     let total: usize = writes.iter().sum();
     let to_apply: Vec<usize> = (0..surveys.len())
         .filter(|&i| writes[i] > 0 && surveys[i].error.is_none())

@@ -1,0 +1,163 @@
+//! The write side as plain data, beside `observed.rs` (what was read): the write requests a plan
+//! carries and apply sends exactly, the subscription endpoint the user asked for, what a sent
+//! write answered, and the order writes go out in. Nothing here talks to AWS.
+
+use serde::{Deserialize, Serialize};
+
+use crate::observed::MetricTransformation;
+
+/// An SNS endpoint from `--subscribe PROTOCOL:ENDPOINT` (validated by the CLI).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub protocol: String,
+    pub endpoint: String,
+}
+
+/// An AWS write request, exactly as apply will send it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "operation")]
+pub enum WriteRequest {
+    #[serde(rename = "sns:CreateTopic")]
+    CreateTopic {
+        region: String,
+        name: String,
+        /// The ARN the plan expects; apply stops if AWS answers with another.
+        topic_arn: String,
+    },
+    #[serde(rename = "sns:SetTopicAttributes")]
+    SetTopicPolicy {
+        region: String,
+        topic_arn: String,
+        attribute_name: String,
+        policy: String,
+        /// The policy the plan was made from (`null`: none). Apply re-reads the policy just
+        /// before writing and refuses if it changed, so a statement someone added meanwhile is
+        /// never lost.
+        #[serde(default)]
+        expected_current: Option<serde_json::Value>,
+    },
+    #[serde(rename = "sns:Subscribe")]
+    Subscribe {
+        region: String,
+        topic_arn: String,
+        protocol: String,
+        /// Shown redacted (credentials in URLs); sent as given.
+        #[serde(serialize_with = "crate::redact::serialize_endpoint")]
+        endpoint: String,
+    },
+    #[serde(rename = "logs:PutMetricFilter")]
+    PutMetricFilter {
+        region: String,
+        log_group_name: String,
+        filter_name: String,
+        filter_pattern: String,
+        metric_transformations: Vec<MetricTransformation>,
+    },
+    #[serde(rename = "cloudwatch:PutMetricAlarm")]
+    PutMetricAlarm(Box<AlarmRequest>),
+}
+
+/// A full `PutMetricAlarm` request: it replaces the alarm, so it carries everything to keep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmRequest {
+    pub region: String,
+    pub alarm_name: String,
+    pub alarm_description: Option<String>,
+    pub metric_name: String,
+    pub namespace: String,
+    pub statistic: String,
+    pub period: i32,
+    pub evaluation_periods: i32,
+    pub datapoints_to_alarm: Option<i32>,
+    pub threshold: f64,
+    pub comparison_operator: String,
+    pub treat_missing_data: Option<String>,
+    pub actions_enabled: bool,
+    pub alarm_actions: Vec<String>,
+    pub ok_actions: Vec<String>,
+    pub insufficient_data_actions: Vec<String>,
+    pub dimensions: Vec<(String, String)>,
+    pub unit: Option<String>,
+}
+
+impl WriteRequest {
+    pub fn operation(&self) -> &'static str {
+        match self {
+            WriteRequest::CreateTopic { .. } => "sns:CreateTopic",
+            WriteRequest::SetTopicPolicy { .. } => "sns:SetTopicAttributes",
+            WriteRequest::Subscribe { .. } => "sns:Subscribe",
+            WriteRequest::PutMetricFilter { .. } => "logs:PutMetricFilter",
+            WriteRequest::PutMetricAlarm(_) => "cloudwatch:PutMetricAlarm",
+        }
+    }
+}
+
+/// One write that was sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Applied {
+    pub operation: &'static str,
+    pub name: String,
+    /// What AWS answered that is worth showing (a new ARN, `pending confirmation`).
+    pub result: String,
+}
+
+/// The distinct write requests among `requests`, each once, in dependency order: topic, topic
+/// policy, subscription, filters, alarms (a stable sort: the plans' order within each kind).
+pub fn in_order<'a>(requests: impl IntoIterator<Item = &'a WriteRequest>) -> Vec<&'a WriteRequest> {
+    let mut writes: Vec<&WriteRequest> = Vec::new();
+    for w in requests {
+        if !writes.contains(&w) {
+            writes.push(w);
+        }
+    }
+    writes.sort_by_key(|w| order(w));
+    writes
+}
+
+fn order(w: &WriteRequest) -> u8 {
+    match w {
+        WriteRequest::CreateTopic { .. } => 0,
+        WriteRequest::SetTopicPolicy { .. } => 1,
+        WriteRequest::Subscribe { .. } => 2,
+        WriteRequest::PutMetricFilter { .. } => 3,
+        WriteRequest::PutMetricAlarm(_) => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topic(name: &str) -> WriteRequest {
+        WriteRequest::CreateTopic {
+            region: "us-east-1".into(),
+            name: name.into(),
+            topic_arn: format!("arn:aws:sns:us-east-1:123456789012:{name}"),
+        }
+    }
+
+    fn filter(name: &str) -> WriteRequest {
+        WriteRequest::PutMetricFilter {
+            region: "us-east-1".into(),
+            log_group_name: "g".into(),
+            filter_name: name.into(),
+            filter_pattern: "{$.a=1}".into(),
+            metric_transformations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn writes_go_out_once_each_topic_first_in_plan_order_within_a_kind() {
+        let (a, b, t) = (filter("a"), filter("b"), topic("t"));
+        let order: Vec<&WriteRequest> = in_order([&b, &t, &a, &b, &t]);
+        assert_eq!(order, vec![&t, &b, &a]);
+    }
+
+    #[test]
+    fn operations_are_named_as_the_wire_names_them() {
+        for w in [topic("t"), filter("f")] {
+            let v = serde_json::to_value(&w).unwrap();
+            assert_eq!(v["operation"], w.operation());
+        }
+    }
+}
