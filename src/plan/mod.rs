@@ -109,10 +109,11 @@ impl std::iter::Sum for Summary {
     }
 }
 
-impl Plan {
-    pub fn summary(&self) -> Summary {
+impl Summary {
+    /// Counts of `changes` by action.
+    pub fn of(changes: &[Change]) -> Summary {
         let mut s = Summary::default();
-        for c in &self.changes {
+        for c in changes {
             match c.action {
                 Action::Create => s.create += 1,
                 Action::Update => s.update += 1,
@@ -121,6 +122,12 @@ impl Plan {
             }
         }
         s
+    }
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        Summary::of(&self.changes)
     }
 
     /// The write requests, in dependency order.
@@ -378,16 +385,20 @@ pub fn writes(plans: &[Plan]) -> Vec<&WriteRequest> {
 
 /// The one-line summary, e.g. `Plan: 3 to create, 1 to update, 2 unchanged; 1 step needs you (...)`.
 pub fn summary_line(plan: &Plan) -> String {
-    if let Some(why) = &plan.blocked {
+    summary_text(&plan.changes, plan.blocked.as_deref())
+}
+
+/// [`summary_line`] of a plan's changes and why it is blocked, if it is.
+pub fn summary_text(changes: &[Change], blocked: Option<&str>) -> String {
+    if let Some(why) = blocked {
         return format!("Plan: blocked: {why}");
     }
-    let s = plan.summary();
+    let s = Summary::of(changes);
     let mut line = format!(
         "Plan: {} to create, {} to update, {} unchanged",
         s.create, s.update, s.keep
     );
-    let needs: Vec<String> = plan
-        .changes
+    let needs: Vec<String> = changes
         .iter()
         .filter(|c| c.action == Action::Blocked)
         .map(|c| {

@@ -5,10 +5,9 @@ use console::Style;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::audit::Audit;
-use crate::plan::{resource_label, summary_line, Action, Change, Plan};
-use crate::write::Applied;
-use crate::write::WriteRequest;
+use crate::plan::{resource_label, summary_text, Action, Change, Plan, Summary};
+use crate::report::{ControlReport, PlanPart};
+use crate::write::{Applied, WriteRequest};
 
 /// Colours, on or off (off when output is not a terminal).
 #[derive(Debug, Clone, Copy)]
@@ -42,7 +41,7 @@ impl Palette {
 }
 
 /// The audit: a header, one line per step, the filter verdicts, a result line.
-pub fn audit(a: &Audit, p: Palette) -> String {
+pub fn audit(a: &ControlReport, p: Palette) -> String {
     let mut out = format!(
         "{} {} in account {}, region {}\n",
         p.bold("Audit"),
@@ -114,7 +113,10 @@ fn pretty(v: &Option<Value>) -> String {
     let Some(v) = v else {
         return String::new();
     };
-    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    // Keys sorted whatever serde_json's features: the same diff in every build.
+    let mut v = v.clone();
+    v.sort_all_objects();
+    let text = serde_json::to_string_pretty(&v).unwrap_or_default();
     let mut out = String::new();
     for line in text.lines() {
         match line.find("\"filterPattern\": \"") {
@@ -190,14 +192,22 @@ pub fn diff(change: &Change, p: Palette) -> String {
         .collect()
 }
 
+/// The plan of a report made with [`ControlReport::plan`] (nothing without one).
+pub fn plan_of(r: &ControlReport, p: Palette) -> String {
+    r.plan
+        .as_ref()
+        .map(|part| plan(&r.control, &r.account, part, p))
+        .unwrap_or_default()
+}
+
 /// The plan: one block per change (diffs for create/update; keep folded), then the summary.
-pub fn plan(plan: &Plan, p: Palette) -> String {
+pub fn plan(control: &str, account: &str, plan: &PlanPart, p: Palette) -> String {
     let mut out = format!(
         "{} {} in account {}, region {}\n",
         p.bold("Plan"),
-        plan.control,
-        plan.account,
-        plan.region
+        control,
+        account,
+        plan.write_region
     );
     if let Some(lg) = &plan.log_group {
         out.push_str(&format!("  log group: {lg}\n"));
@@ -219,13 +229,13 @@ pub fn plan(plan: &Plan, p: Palette) -> String {
             out.push_str(&diff(c, p));
         }
     }
-    out.push_str(&summary_line(plan));
+    out.push_str(&summary_text(&plan.changes, plan.blocked.as_deref()));
     out.push('\n');
     out
 }
 
 /// With several controls: `Total: 3 of 15 controls compliant`.
-pub fn total(audits: &[Audit]) -> String {
+pub fn total(audits: &[ControlReport]) -> String {
     format!(
         "Total: {} of {} controls compliant",
         audits.iter().filter(|a| a.compliant).count(),
@@ -234,8 +244,8 @@ pub fn total(audits: &[Audit]) -> String {
 }
 
 /// With several controls: the summary of all plans together.
-pub fn total_plan(plans: &[Plan]) -> String {
-    let t: crate::plan::Summary = plans.iter().map(Plan::summary).sum();
+pub fn total_plan(plans: &[&PlanPart]) -> String {
+    let t: Summary = plans.iter().map(|p| p.summary).sum();
     let mut line = format!(
         "Total for {} controls: {} to create, {} to update, {} unchanged",
         plans.len(),
@@ -269,6 +279,7 @@ pub fn requests(plans: &[Plan]) -> String {
         if let Some(m) = v.as_object_mut() {
             m.remove("operation");
         }
+        v.sort_all_objects();
         out.push_str(&format!("  {} {}\n", w.operation(), v));
     }
     out

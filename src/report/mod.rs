@@ -75,6 +75,18 @@ pub struct PlanPart {
     pub log_group: Option<String>,
 }
 
+impl From<&Plan> for PlanPart {
+    fn from(p: &Plan) -> PlanPart {
+        PlanPart {
+            changes: p.changes.clone(),
+            summary: p.summary(),
+            blocked: p.blocked.clone(),
+            write_region: p.region.clone(),
+            log_group: p.log_group.clone(),
+        }
+    }
+}
+
 /// The apply's fields of a [`ControlReport`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApplyPart {
@@ -113,13 +125,7 @@ impl ControlReport {
     /// `fix --plan`: the audit and its plan.
     pub fn plan(a: &Audit, p: &Plan) -> ControlReport {
         ControlReport {
-            plan: Some(PlanPart {
-                changes: p.changes.clone(),
-                summary: p.summary(),
-                blocked: p.blocked.clone(),
-                write_region: p.region.clone(),
-                log_group: p.log_group.clone(),
-            }),
+            plan: Some(PlanPart::from(p)),
             ..ControlReport::audit(a)
         }
     }
@@ -295,9 +301,14 @@ impl ControlList {
     }
 }
 
-/// One line of JSON for `report`: an object's keys sorted, as every version has printed them.
+/// One line of JSON for `report`: every object's keys sorted, as every version has printed them,
+/// whatever serde_json's features (a dependency's `preserve_order` would otherwise keep the
+/// order fields were written in).
 pub fn to_line(report: &impl Serialize) -> String {
     serde_json::to_value(report)
-        .map(|v| v.to_string())
+        .map(|mut v| {
+            v.sort_all_objects();
+            v.to_string()
+        })
         .unwrap_or_default()
 }

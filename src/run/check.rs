@@ -38,40 +38,38 @@ pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> R
         );
     }
     let compliant = audits.iter().all(|a| a.compliant);
+    let failing_now = histories.iter().flatten().any(|h| h.latest_failed);
+    let reports: Vec<ControlReport> = audits
+        .iter()
+        .zip(histories)
+        .map(|(a, h)| ControlReport {
+            history: args.history.then_some(h),
+            ..ControlReport::audit(a)
+        })
+        .collect();
     match req.format {
         Format::Text => {
-            for (audit, h) in audits.iter().zip(&histories) {
-                print!("{}", render::text::audit(audit, req.palette));
-                match h {
-                    Some(h) => print!("{}", history::text(h)),
-                    None if args.history => {
+            for r in &reports {
+                print!("{}", render::text::audit(r, req.palette));
+                match &r.history {
+                    Some(Some(h)) => print!("{}", history::text(h)),
+                    Some(None) => {
                         println!("  alarm history: no working alarm to read the history of")
                     }
                     None => {}
                 }
             }
-            if audits.len() > 1 {
-                println!("{}", render::text::total(&audits));
+            if reports.len() > 1 {
+                println!("{}", render::text::total(&reports));
             }
         }
-        Format::Json => {
-            let per = audits
-                .iter()
-                .zip(histories.iter().cloned())
-                .map(|(a, h)| ControlReport {
-                    history: args.history.then_some(h),
-                    ..ControlReport::audit(a)
-                })
-                .collect();
-            print_json(&TargetReport::of(
-                &observed.account,
-                &observed.region,
-                per,
-                compliant,
-            ));
-        }
+        Format::Json => print_json(&TargetReport::of(
+            &observed.account,
+            &observed.region,
+            reports,
+            compliant,
+        )),
     }
-    let failing_now = histories.iter().flatten().any(|h| h.latest_failed);
     Ok(if compliant && !failing_now { OK } else { DRIFT })
 }
 

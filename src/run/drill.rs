@@ -29,7 +29,10 @@ pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> R
         Err(why) => {
             match req.format {
                 Format::Text => {
-                    print!("{}", render::text::audit(&audit, req.palette));
+                    print!(
+                        "{}",
+                        render::text::audit(&ControlReport::audit(&audit), req.palette)
+                    );
                     println!("Nothing to drill: {why}");
                 }
                 Format::Json => print_json(&DrillReport::Nothing {

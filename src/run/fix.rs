@@ -67,28 +67,41 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
     plan::share(&mut plans);
     let text = req.format == Format::Text;
     let many = plans.len() > 1;
+    let planned: Vec<ControlReport> = befores
+        .iter()
+        .zip(&plans)
+        .map(|(a, p)| ControlReport::plan(a, p))
+        .collect();
+    let plan_text = || -> String {
+        let mut out: String = planned
+            .iter()
+            .map(|r| render::text::plan_of(r, req.palette))
+            .collect();
+        if many {
+            let parts: Vec<_> = planned.iter().filter_map(|r| r.plan.as_ref()).collect();
+            out.push_str(&render::text::total_plan(&parts));
+            out.push('\n');
+        }
+        out
+    };
     if args.plan {
         match req.format {
             Format::Text => {
-                for (a, p) in befores.iter().zip(&plans) {
-                    print!("{}", render::text::audit(a, req.palette));
-                    print!("{}", render::text::plan(p, req.palette));
+                for r in &planned {
+                    print!("{}", render::text::audit(r, req.palette));
+                    print!("{}", render::text::plan_of(r, req.palette));
                 }
                 if many {
-                    println!("{}", render::text::total_plan(&plans));
+                    let parts: Vec<_> = planned.iter().filter_map(|r| r.plan.as_ref()).collect();
+                    println!("{}", render::text::total_plan(&parts));
                 }
             }
             Format::Json => {
-                let per = befores
-                    .iter()
-                    .zip(&plans)
-                    .map(|(a, p)| ControlReport::plan(a, p))
-                    .collect();
                 let compliant = befores.iter().all(|a| a.compliant);
                 print_json(&TargetReport::of(
                     &observed.account,
                     &observed.region,
-                    per,
+                    planned,
                     compliant,
                 ));
             }
@@ -96,12 +109,7 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
         return Ok(exit(&befores, &plans));
     }
     if text {
-        for p in &plans {
-            print!("{}", render::text::plan(p, req.palette));
-        }
-        if many {
-            println!("{}", render::text::total_plan(&plans));
-        }
+        print!("{}", plan_text());
     }
     let json_out =
         |done: &[Applied], afters: Option<&[Audit]>, dry: bool, error: Option<String>| {
@@ -139,9 +147,7 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
     if !args.yes {
         // With JSON on stdout, the plan the question is about goes to the terminal (stderr).
         if !text {
-            for p in &plans {
-                eprint!("{}", render::text::plan(p, req.palette));
-            }
+            eprint!("{}", plan_text());
         }
         let account = &observed.account;
         if !super::confirm(&format!(
@@ -188,11 +194,12 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
     match req.format {
         Format::Text => {
             print!("{}", render::text::applied(&done));
-            for a in &afters {
-                print!("{}", render::text::audit(a, req.palette));
+            let reports: Vec<ControlReport> = afters.iter().map(ControlReport::audit).collect();
+            for r in &reports {
+                print!("{}", render::text::audit(r, req.palette));
             }
             if many {
-                println!("{}", render::text::total(&afters));
+                println!("{}", render::text::total(&reports));
             }
         }
         Format::Json => print_json(&json_out(&done, Some(&afters), false, None)),

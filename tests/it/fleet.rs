@@ -368,7 +368,12 @@ async fn a_fleet_is_planned_once_confirmed_once_applied_and_converges() {
         &join(&fleet, &["--output", "json", "fix", "--apply", SUBSCRIBE]),
     );
     assert_eq!((code, prompts), (2, 1), "{shown}");
-    assert!(shown.contains(r#"{"summary":{"targets":4"#), "{shown}");
+    let summary: serde_json::Value = shown
+        .lines()
+        .find(|l| l.starts_with(r#"{"summary":"#))
+        .and_then(|l| serde_json::from_str(l.trim()).ok())
+        .unwrap_or_else(|| panic!("no summary line: {shown}"));
+    assert_eq!(summary["summary"]["targets"], 4, "{shown}");
     assert!(real_writes(&emu.writes()).is_empty(), "{:?}", emu.writes());
 
     // --yes: B and D are fixed alike; C stays blocked; the caller's account is untouched.

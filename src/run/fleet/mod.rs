@@ -24,7 +24,7 @@ use crate::exit::Exit;
 use crate::fleet::assess::{self, Assessment};
 use crate::fleet::exceptions;
 use crate::fleet::{self, Fleet, Survey};
-use crate::plan::{self, Plan};
+use crate::plan::Plan;
 use crate::render::{self, Format};
 use crate::report::{
     ControlEntry, ControlReport, ExceptionReport, FleetFields, FleetSummary, NotRead, TargetReport,
@@ -74,105 +74,6 @@ pub(super) async fn survey(
     .await;
     bar.finish_and_clear();
     Ok(surveys)
-}
-
-/// `1 to create, 2 to update` for a target's plans (empty when nothing is to be done).
-pub(super) fn changes(plans: &[Plan]) -> String {
-    let writes = plan::writes(plans).len();
-    let t: crate::plan::Summary = plans.iter().map(Plan::summary).sum();
-    let mut parts = Vec::new();
-    if t.create > 0 {
-        parts.push(format!("{} to create", t.create));
-    }
-    if t.update > 0 {
-        parts.push(format!("{} to update", t.update));
-    }
-    if t.blocked > 0 {
-        parts.push(format!("{} need you", t.blocked));
-    }
-    if parts.is_empty() {
-        return String::new();
-    }
-    format!("{} ({writes} write(s))", parts.join(", "))
-}
-
-/// One line per target.
-pub(super) fn table(
-    surveys: &[Survey],
-    assessed: &[Assessment],
-    plans: Option<&[Vec<Plan>]>,
-) -> String {
-    let mut out = String::new();
-    for (i, (s, a)) in surveys.iter().zip(assessed).enumerate() {
-        let label = s
-            .account
-            .label
-            .as_deref()
-            .map(|l| format!("[{l}] "))
-            .unwrap_or_default();
-        let planned = plans
-            .map(|p| changes(&p[i]))
-            .filter(|c| !c.is_empty())
-            .map(|c| format!("; plan: {c}"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "{}  {:<14} {:<10}  {label}{}{planned}\n",
-            s.account.id,
-            s.region,
-            a.status.word(),
-            a.detail
-        ));
-        for note in a.exceptions.iter().filter(|n| n.contains("expired")) {
-            out.push_str(&format!("{:>28}  {note}\n", ""));
-        }
-    }
-    out
-}
-
-/// `Fleet: 4 target(s): 1 compliant, 2 drift, 0 blocked, 1 excepted, 0 covered-by, 0 error`.
-pub(super) fn summary_line(assessed: &[Assessment]) -> String {
-    let counts: Vec<String> = assess::counts(assessed)
-        .into_iter()
-        .map(|(s, n)| format!("{n} {}", s.word()))
-        .collect();
-    format!("Fleet: {} target(s): {}", assessed.len(), counts.join(", "))
-}
-
-/// Each distinct plan once, with the targets it applies to. The target's account id reads
-/// `<account>` so that the same change in many accounts is shown once.
-pub(super) fn grouped_plans(surveys: &[Survey], plans: &[Vec<Plan>], req: &Request) -> String {
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    for (s, p) in surveys.iter().zip(plans) {
-        // A blocked plan is said in the table already; here only what would be written or
-        // needs the user.
-        let shown: Vec<&Plan> = p
-            .iter()
-            .filter(|p| !p.is_empty() && p.blocked.is_none())
-            .collect();
-        if shown.is_empty() {
-            continue;
-        }
-        let text: String = shown
-            .iter()
-            .map(|p| render::text::plan(p, req.palette))
-            .collect::<String>()
-            .replace(&s.account.id, "<account>");
-        match groups.iter_mut().find(|(t, _)| *t == text) {
-            Some((_, names)) => names.push(s.name()),
-            None => groups.push((text, vec![s.name()])),
-        }
-    }
-    let mut out = String::new();
-    for (text, names) in groups {
-        out.push_str(&format!(
-            "\n== {} for {} target(s): {}\n",
-            req.palette.bold("Plan"),
-            names.len(),
-            names.join(", ")
-        ));
-        out.push_str(&text);
-    }
-    out
 }
 
 /// One target's report: per control `each(audit, plan)` with its exception, the controls an
@@ -237,8 +138,8 @@ pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Re
     let assessed = assess::assess(&surveys, &plans, &f.exceptions, exceptions::today());
     match req.format {
         Format::Text => {
-            print!("{}", table(&surveys, &assessed, None));
-            println!("{}", summary_line(&assessed));
+            print!("{}", render::fleet::table(&surveys, &assessed, None));
+            println!("{}", render::fleet::summary_line(&assessed));
         }
         Format::Json => {
             for (s, a) in surveys.iter().zip(&assessed) {

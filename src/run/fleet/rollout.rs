@@ -6,7 +6,7 @@
 use futures_util::stream::{self, StreamExt};
 
 use super::super::{print_json, Request};
-use super::{all_plans, grouped_plans, progress, summary_line, survey, table, target_report};
+use super::{all_plans, progress, survey, target_report};
 use crate::apply;
 use crate::audit::Audit;
 use crate::cli::FixArgs;
@@ -18,6 +18,7 @@ use crate::fleet::exceptions;
 use crate::fleet::{self, Fleet, Survey};
 use crate::observed::Observed;
 use crate::plan::{self, Action, Plan};
+use crate::render::fleet::{grouped_plans, summary_line, table};
 use crate::render::{self, Format};
 use crate::report::{ApplyTotals, ControlReport, FleetSummary, Rollout, TargetReport};
 use crate::target::Target;
@@ -144,7 +145,7 @@ pub(in crate::run) async fn fix(
         .collect();
     if text {
         print!("{}", table(&surveys, &before, Some(&plans)));
-        print!("{}", grouped_plans(&surveys, &plans, req));
+        print!("{}", grouped_plans(&surveys, &plans, req.palette));
         println!(
             "{}; {total} write(s) planned for {} target(s)",
             summary_line(&before),
@@ -186,7 +187,7 @@ pub(in crate::run) async fn fix(
     if !args.yes {
         if !text {
             eprint!("{}", table(&surveys, &before, Some(&plans)));
-            eprint!("{}", grouped_plans(&surveys, &plans, req));
+            eprint!("{}", grouped_plans(&surveys, &plans, req.palette));
         }
         let accounts = {
             let mut a: Vec<&str> = to_apply
