@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::ControlReport;
+use super::{ControlReport, TargetReport};
+use crate::audit::Audit;
 use crate::fleet::assess::{Assessment, Status};
 use crate::fleet::exceptions::{self, Exception, Standing};
 use crate::fleet::Survey;
+use crate::plan::Plan;
 
 /// One control's entry in a target's report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -88,6 +90,44 @@ pub struct Rollout {
     pub batch: Option<usize>,
     /// What stopped its apply or re-read (secrets scrubbed).
     pub apply_error: Option<String>,
+}
+
+impl TargetReport {
+    /// One target's report in fleet mode: per control `each(audit, plan)` with its exception, the controls an
+    /// exception kept unread, then the fleet fields.
+    pub fn fleet(
+        exceptions: &[Exception],
+        s: &Survey,
+        a: &Assessment,
+        plans: &[Plan],
+        each: impl Fn(&Audit, Option<&Plan>) -> ControlReport,
+    ) -> TargetReport {
+        let find = |control: &str| ExceptionReport::find(exceptions, &s.account.id, control);
+        let mut per: Vec<ControlEntry> = s
+            .audits
+            .iter()
+            .map(|x| {
+                let mut r = each(x, plans.iter().find(|p| p.control == x.control));
+                r.exception = find(&x.control);
+                ControlEntry::Read(Box::new(r))
+            })
+            .collect();
+        // A fully excepted account was not read: its controls carry their exception only.
+        per.extend(s.not_read.iter().map(|c| {
+            ControlEntry::NotRead(NotRead {
+                account: s.account.id.clone(),
+                region: s.region.clone(),
+                control: c.clone(),
+                read: false,
+                exception: find(c),
+            })
+        }));
+        let compliant = !s.audits.is_empty() && s.audits.iter().all(|x| x.compliant);
+        TargetReport {
+            fleet: Some(FleetFields::new(s, a)),
+            ..TargetReport::new(&s.account.id, &s.region, per, compliant)
+        }
+    }
 }
 
 impl FleetFields {

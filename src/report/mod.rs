@@ -312,3 +312,6 @@ pub fn to_line(report: &impl Serialize) -> String {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests;

@@ -491,6 +491,7 @@ async fn text_plan_shows_diffs_and_the_summary_line() {
         !r.stdout.contains("\u{1b}["),
         "no colour when not a terminal"
     );
+    support::emulator_snapshot!(r.stdout);
 }
 
 #[tokio::test]

@@ -753,3 +753,31 @@ impl Seed {
         }
     }
 }
+
+/// What changes from one emulator run to the next, and what it reads as in a snapshot: the
+/// emulator's port, generated ids (subscription ARNs, message ids), the random suffix of the
+/// Control Tower log group the seed creates, and account ids.
+pub const SNAPSHOT_FILTERS: &[(&str, &str)] = &[
+    (r"127\.0\.0\.1:\d+", "[emulator]"),
+    (
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        "[uuid]",
+    ),
+    (r"CloudTrailLogs-[a-z0-9]+", "CloudTrailLogs-[suffix]"),
+    (r"\b\d{12}\b", "[account]"),
+];
+
+/// `insta::assert_snapshot!` of emulator output, with [`SNAPSHOT_FILTERS`] applied (as uv's
+/// `uv_snapshot!` filters paths and versions).
+macro_rules! emulator_snapshot {
+    ($value:expr) => {
+        insta::with_settings!({
+            filters => $crate::support::SNAPSHOT_FILTERS.to_vec(),
+            snapshot_path => "snapshots",
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!($value);
+        })
+    };
+}
+pub(crate) use emulator_snapshot;

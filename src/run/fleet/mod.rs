@@ -26,9 +26,7 @@ use crate::fleet::exceptions;
 use crate::fleet::{self, Fleet, Survey};
 use crate::plan::Plan;
 use crate::render::{self, Format};
-use crate::report::{
-    ControlEntry, ControlReport, ExceptionReport, FleetFields, FleetSummary, NotRead, TargetReport,
-};
+use crate::report::{ControlReport, FleetSummary, TargetReport};
 use crate::target::Target;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -76,8 +74,7 @@ pub(super) async fn survey(
     Ok(surveys)
 }
 
-/// One target's report: per control `each(audit, plan)` with its exception, the controls an
-/// exception kept unread, then the fleet fields.
+/// One target's report: see [`TargetReport::fleet`].
 pub(super) fn target_report(
     f: &Fleet,
     s: &Survey,
@@ -85,31 +82,7 @@ pub(super) fn target_report(
     plans: &[Plan],
     each: impl Fn(&Audit, Option<&Plan>) -> ControlReport,
 ) -> TargetReport {
-    let find = |control: &str| ExceptionReport::find(&f.exceptions, &s.account.id, control);
-    let mut per: Vec<ControlEntry> = s
-        .audits
-        .iter()
-        .map(|x| {
-            let mut r = each(x, plans.iter().find(|p| p.control == x.control));
-            r.exception = find(&x.control);
-            ControlEntry::Read(Box::new(r))
-        })
-        .collect();
-    // A fully excepted account was not read: its controls carry their exception only.
-    per.extend(s.not_read.iter().map(|c| {
-        ControlEntry::NotRead(NotRead {
-            account: s.account.id.clone(),
-            region: s.region.clone(),
-            control: c.clone(),
-            read: false,
-            exception: find(c),
-        })
-    }));
-    let compliant = !s.audits.is_empty() && s.audits.iter().all(|x| x.compliant);
-    TargetReport {
-        fleet: Some(FleetFields::new(s, a)),
-        ..TargetReport::new(&s.account.id, &s.region, per, compliant)
-    }
+    TargetReport::fleet(&f.exceptions, s, a, plans, each)
 }
 
 pub(super) fn all_plans(surveys: &[Survey], req: &Request, f: &Fleet) -> Vec<Vec<Plan>> {

@@ -1,0 +1,309 @@
+//! Snapshots of what people and programs read, built from hand-made accounts (no server): the
+//! text and the JSON of a drifted account, of all fifteen controls, of a fleet with grouped plans
+//! and of an apply that failed part-way. A change to any of them shows as a snapshot diff
+//! (`cargo insta review`, or `INSTA_UPDATE=always` and `git diff`).
+
+use insta::assert_snapshot;
+
+use super::*;
+use crate::audit::{audit_all, MatchMode};
+use crate::fixtures::{compliant, filter, good_alarm, lg, observed, ACCOUNT, TOPIC};
+use crate::fleet::accounts::Account;
+use crate::fleet::assess;
+use crate::fleet::Survey;
+use crate::observed::Observed;
+use crate::plan::{self, Options};
+use crate::render::fleet::{grouped_plans, summary_line, table};
+use crate::render::text::{self, Palette};
+use crate::write::{Applied, Endpoint};
+
+const PLAIN: Palette = Palette { color: false };
+
+/// Pretty JSON with keys sorted, as `to_line` prints them (one line each in real output).
+fn json(report: &impl Serialize) -> String {
+    let v: serde_json::Value = serde_json::from_str(&to_line(report)).unwrap();
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
+fn opts() -> Options {
+    Options {
+        mode: MatchMode::Strict,
+        topic_arn: None,
+        subscribe: Some(Endpoint {
+            protocol: "email".into(),
+            endpoint: "secops@example.com".into(),
+        }),
+    }
+}
+
+/// CIS 4.4's filter misses five events; no alarm; the shared topic does not exist yet.
+fn drifted() -> Observed {
+    let mut o = observed();
+    let events = Control::embedded().events;
+    let narrow = crate::pattern::canonical_pattern(&events[..11]);
+    lg(&mut o).filters = vec![filter("IAMPolicyChanges", &narrow, "IAMPolicyChanges")];
+    lg(&mut o).topics = vec![crate::observed::Topic {
+        arn: TOPIC.into(),
+        exists: false,
+        subscriptions: Some(Vec::new()),
+        ..Default::default()
+    }];
+    o
+}
+
+/// Every one of the fifteen controls with its filter and alarm on the shared topic.
+fn all_compliant() -> Observed {
+    let mut o = compliant();
+    lg(&mut o).filters.clear();
+    lg(&mut o).alarms.clear();
+    for c in Control::all() {
+        lg(&mut o).filters.push(filter(
+            &c.filter.name,
+            &c.canonical_pattern(),
+            &c.filter.metric_name,
+        ));
+        lg(&mut o)
+            .alarms
+            .push(good_alarm(&c.alarm.name, &c.filter.metric_name));
+    }
+    o
+}
+
+/// The plans of `controls` on `o`, shared writes once, as `fix --plan` makes them.
+fn plans(controls: &[Control], o: &Observed) -> (Vec<crate::audit::Audit>, Vec<Plan>) {
+    let audits = audit_all(controls, o, MatchMode::Strict);
+    let mut plans: Vec<Plan> = controls
+        .iter()
+        .zip(&audits)
+        .map(|(c, a)| plan::plan(c, o, a, &opts()))
+        .collect();
+    plan::share(&mut plans);
+    (audits, plans)
+}
+
+fn planned(controls: &[Control], o: &Observed) -> Vec<ControlReport> {
+    let (audits, plans) = plans(controls, o);
+    audits
+        .iter()
+        .zip(&plans)
+        .map(|(a, p)| ControlReport::plan(a, p))
+        .collect()
+}
+
+#[test]
+fn drifted_account_check_text() {
+    let a = &audit_all(&[Control::embedded()], &drifted(), MatchMode::Strict)[0];
+    assert_snapshot!(text::audit(&ControlReport::audit(a), PLAIN));
+}
+
+#[test]
+fn drifted_account_check_json() {
+    let a = &audit_all(&[Control::embedded()], &drifted(), MatchMode::Strict)[0];
+    let r = TargetReport::of(ACCOUNT, "us-east-1", vec![ControlReport::audit(a)], false);
+    assert_snapshot!(json(&r));
+}
+
+#[test]
+fn drifted_account_plan_text() {
+    let r = &planned(&[Control::embedded()], &drifted())[0];
+    assert_snapshot!(text::plan_of(r, PLAIN));
+}
+
+#[test]
+fn drifted_account_plan_json() {
+    let r = planned(&[Control::embedded()], &drifted());
+    assert_snapshot!(json(&TargetReport::of(ACCOUNT, "us-east-1", r, false)));
+}
+
+#[test]
+fn drifted_account_dry_run_text() {
+    let (_, plans) = plans(&[Control::embedded()], &drifted());
+    assert_snapshot!(text::requests(&plans));
+}
+
+#[test]
+fn all_fifteen_controls_compliant_check_json() {
+    let all = Control::all();
+    let audits = audit_all(&all, &all_compliant(), MatchMode::Strict);
+    assert!(audits.iter().all(|a| a.compliant));
+    let r = TargetReport::of(
+        ACCOUNT,
+        "us-east-1",
+        audits.iter().map(ControlReport::audit).collect(),
+        true,
+    );
+    assert_snapshot!(json(&r));
+}
+
+#[test]
+fn all_fifteen_controls_compliant_check_text_total() {
+    let all = Control::all();
+    let reports: Vec<ControlReport> = audit_all(&all, &all_compliant(), MatchMode::Strict)
+        .iter()
+        .map(ControlReport::audit)
+        .collect();
+    let last = reports.last().unwrap();
+    assert_snapshot!(format!(
+        "{}{}",
+        text::audit(last, PLAIN),
+        text::total(&reports)
+    ));
+}
+
+#[test]
+fn all_fifteen_controls_on_a_drifted_account_plan_text() {
+    let all = Control::all();
+    let reports = planned(&all, &drifted());
+    let mut out: String = reports.iter().map(|r| text::plan_of(r, PLAIN)).collect();
+    let parts: Vec<&PlanPart> = reports.iter().filter_map(|r| r.plan.as_ref()).collect();
+    out.push_str(&text::total_plan(&parts));
+    assert_snapshot!(out);
+}
+
+#[test]
+fn all_fifteen_controls_on_a_drifted_account_plan_json() {
+    let all = Control::all();
+    let reports = planned(&all, &drifted());
+    assert_snapshot!(json(&TargetReport::of(
+        ACCOUNT,
+        "us-east-1",
+        reports,
+        false
+    )));
+}
+
+/// The same account and log group under another id, as fleet members are.
+fn as_account(o: &Observed, id: &str) -> Observed {
+    let text = serde_json::to_string(o).unwrap().replace(ACCOUNT, id);
+    serde_json::from_str(&text).unwrap()
+}
+
+fn survey(id: &str, label: Option<&str>, o: Observed) -> Survey {
+    let audits = audit_all(&[Control::embedded()], &o, MatchMode::Strict);
+    Survey {
+        account: Account {
+            id: id.into(),
+            label: label.map(str::to_string),
+        },
+        region: "us-east-1".into(),
+        role_arn: Some(format!(
+            "arn:aws:iam::{id}:role/OrganizationAccountAccessRole"
+        )),
+        target: None,
+        observed: Some(o),
+        audits,
+        error: None,
+        not_read: Vec::new(),
+    }
+}
+
+/// Two members drifted alike (one plan, shown once for both), one compliant.
+fn fleet() -> (Vec<Survey>, Vec<Vec<Plan>>, Vec<assess::Assessment>) {
+    let surveys = vec![
+        survey(
+            "111111111111",
+            Some("production"),
+            as_account(&drifted(), "111111111111"),
+        ),
+        survey("222222222222", None, as_account(&drifted(), "222222222222")),
+        survey(
+            "333333333333",
+            None,
+            as_account(&compliant(), "333333333333"),
+        ),
+    ];
+    let plans: Vec<Vec<Plan>> = surveys
+        .iter()
+        .map(|s| {
+            let o = s.observed.as_ref().unwrap();
+            vec![plan::plan(&Control::embedded(), o, &s.audits[0], &opts())]
+        })
+        .collect();
+    let today = time::macros::date!(2026 - 12 - 07);
+    let assessed = assess::assess(&surveys, &plans, &[], today);
+    (surveys, plans, assessed)
+}
+
+#[test]
+fn fleet_with_grouped_plans_text() {
+    let (surveys, plans, assessed) = fleet();
+    assert_snapshot!(format!(
+        "{}{}\n{}",
+        table(&surveys, &assessed, Some(&plans)),
+        grouped_plans(&surveys, &plans, PLAIN),
+        summary_line(&assessed)
+    ));
+}
+
+#[test]
+fn fleet_with_grouped_plans_json() {
+    let (surveys, plans, assessed) = fleet();
+    let mut lines: Vec<String> = surveys
+        .iter()
+        .zip(&assessed)
+        .zip(&plans)
+        .map(|((s, a), p)| {
+            json(&TargetReport::fleet(&[], s, a, p, |x, pl| match pl {
+                Some(pl) => ControlReport::plan(x, pl),
+                None => ControlReport::audit(x),
+            }))
+        })
+        .collect();
+    let mut summary = FleetSummary::new(&assessed);
+    summary.summary.writes = Some(plans.iter().map(|p| plan::writes(p).len()).sum());
+    lines.push(json(&summary));
+    assert_snapshot!(lines.join("\n"));
+}
+
+/// The topic was created, then the filter write failed: what was sent is said, then the error.
+fn failed_part_way() -> (crate::audit::Audit, Plan, Vec<Applied>, String) {
+    let (audits, plans) = plans(&[Control::embedded()], &drifted());
+    let done = vec![
+        Applied {
+            operation: "sns:CreateTopic",
+            name: "cis-benchmark-alarms".into(),
+            result: TOPIC.into(),
+        },
+        Applied {
+            operation: "sns:Subscribe",
+            name: "email:secops@example.com".into(),
+            result: "pending confirmation".into(),
+        },
+    ];
+    let error = "logs:PutMetricFilter in us-east-1 failed: LimitExceededException: too many filters on the log group".to_string();
+    (audits[0].clone(), plans[0].clone(), done, error)
+}
+
+#[test]
+fn apply_failed_part_way_text() {
+    let (_, _, done, error) = failed_part_way();
+    assert_snapshot!(format!("{}trailwatch: {error}", text::applied(&done)));
+}
+
+#[test]
+fn apply_failed_part_way_json() {
+    let (before, plan, done, error) = failed_part_way();
+    let r = TargetReport {
+        applied: Some(done),
+        error: Some(error),
+        ..TargetReport::of(
+            ACCOUNT,
+            "us-east-1",
+            vec![ControlReport::applied(&before, &plan, None, false)],
+            false,
+        )
+    };
+    assert_snapshot!(json(&r));
+}
+
+#[test]
+fn a_parse_error_shows_a_caret_under_the_place() {
+    let mut o = compliant();
+    lg(&mut o).filters.push(filter(
+        "Broken",
+        "{ ($.eventName = PutUserPolicy) || ($.eventName = = DeleteUserPolicy) }",
+        "Broken",
+    ));
+    let a = &audit_all(&[Control::embedded()], &o, MatchMode::Strict)[0];
+    assert_snapshot!(text::audit(&ControlReport::audit(a), PLAIN));
+}
