@@ -16,11 +16,13 @@ mod fixtures;
 pub mod fleet;
 pub mod history;
 pub mod observed;
+pub mod partition;
 pub mod plan;
 pub mod redact;
 pub mod render;
 pub mod report;
 pub mod run;
+pub mod settings;
 pub mod target;
 pub mod write;
 

@@ -72,6 +72,8 @@ pub struct Fleet {
     pub concurrency: usize,
     /// `--exceptions`.
     pub exceptions: Vec<Exception>,
+    /// The day exceptions are judged against (fixed for the run).
+    pub today: time::Date,
 }
 
 /// One account x region as read: its target (credentials), what discovery saw and the audits,
@@ -111,17 +113,6 @@ impl Survey {
     /// `ACCOUNT/REGION`.
     pub fn name(&self) -> String {
         format!("{}/{}", self.account.id, self.region)
-    }
-}
-
-/// The AWS partition of a region.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
     }
 }
 
@@ -175,7 +166,7 @@ pub async fn survey(
     let per_account: Vec<Vec<Survey>> = stream::iter(accounts.iter().cloned())
         .map(|account| async move {
             // Every control excepted: nothing to judge or write, so nothing is read.
-            let today = exceptions::today();
+            let today = fleet.today;
             let all_excepted = reads.controls.iter().all(|c| {
                 matches!(
                     exceptions::standing(&fleet.exceptions, &account.id, &c.id, today),
@@ -203,8 +194,11 @@ pub async fn survey(
             }
             // AssumeRole goes to the caller's region, which its GetCallerIdentity already
             // reached: a region of --regions that does not exist fails its own targets only.
-            let role_arn = (account.id != caller)
-                .then(|| fleet.role.arn(partition(&base.region), &account.id));
+            let role_arn = (account.id != caller).then(|| {
+                fleet
+                    .role
+                    .arn(crate::partition::of_region(&base.region), &account.id)
+            });
             let reached = match &role_arn {
                 None => Ok(base.in_region(&base.region)),
                 Some(arn) => {
@@ -297,7 +291,5 @@ mod tests {
                 .arn("aws-us-gov", "222222222222"),
             "arn:aws-us-gov:iam::222222222222:role/audit/Trailwatch"
         );
-        assert_eq!(partition("cn-north-1"), "aws-cn");
-        assert_eq!(partition("eu-west-1"), "aws");
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use time::Date;
 
 use super::{ControlReport, TargetReport};
 use crate::audit::Audit;
@@ -46,8 +47,13 @@ pub struct ExceptionReport {
 
 impl ExceptionReport {
     /// The exception on `control` of `account` today, if one is on file.
-    pub fn find(list: &[Exception], account: &str, control: &str) -> Option<ExceptionReport> {
-        let (e, holds) = match exceptions::standing(list, account, control, exceptions::today())? {
+    pub fn find(
+        list: &[Exception],
+        account: &str,
+        control: &str,
+        today: Date,
+    ) -> Option<ExceptionReport> {
+        let (e, holds) = match exceptions::standing(list, account, control, today)? {
             Standing::Holds(e) => (e, true),
             Standing::Expired(e) => (e, false),
         };
@@ -97,12 +103,13 @@ impl TargetReport {
     /// exception kept unread, then the fleet fields.
     pub fn fleet(
         exceptions: &[Exception],
+        today: Date,
         s: &Survey,
         a: &Assessment,
         plans: &[Plan],
         each: impl Fn(&Audit, Option<&Plan>) -> ControlReport,
     ) -> TargetReport {
-        let find = |control: &str| ExceptionReport::find(exceptions, &s.account.id, control);
+        let find = |control: &str| ExceptionReport::find(exceptions, &s.account.id, control, today);
         let mut per: Vec<ControlEntry> = s
             .audits
             .iter()

@@ -197,6 +197,10 @@ fn survey(id: &str, label: Option<&str>, o: Observed) -> Survey {
     }
 }
 
+fn today() -> time::Date {
+    time::macros::date!(2026 - 12 - 07)
+}
+
 /// Two members drifted alike (one plan, shown once for both), one compliant.
 fn fleet() -> (Vec<Survey>, Vec<Vec<Plan>>, Vec<assess::Assessment>) {
     let surveys = vec![
@@ -219,8 +223,7 @@ fn fleet() -> (Vec<Survey>, Vec<Vec<Plan>>, Vec<assess::Assessment>) {
             vec![plan::plan(&Control::embedded(), o, &s.audits[0], &opts())]
         })
         .collect();
-    let today = time::macros::date!(2026 - 12 - 07);
-    let assessed = assess::assess(&surveys, &plans, &[], today);
+    let assessed = assess::assess(&surveys, &plans, &[], today());
     (surveys, plans, assessed)
 }
 
@@ -243,10 +246,17 @@ fn fleet_with_grouped_plans_json() {
         .zip(&assessed)
         .zip(&plans)
         .map(|((s, a), p)| {
-            json(&TargetReport::fleet(&[], s, a, p, |x, pl| match pl {
-                Some(pl) => ControlReport::plan(x, pl),
-                None => ControlReport::audit(x),
-            }))
+            json(&TargetReport::fleet(
+                &[],
+                today(),
+                s,
+                a,
+                p,
+                |x, pl| match pl {
+                    Some(pl) => ControlReport::plan(x, pl),
+                    None => ControlReport::audit(x),
+                },
+            ))
         })
         .collect();
     let mut summary = FleetSummary::new(&assessed);

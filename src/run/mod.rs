@@ -10,14 +10,15 @@ mod fleet;
 
 use std::io::IsTerminal;
 
-use crate::audit::{self, Audit, MatchMode};
-use crate::cli::{self, Cli, Command};
+use crate::audit::{self, Audit};
+use crate::cli::{Cli, Command};
 use crate::control::Control;
 use crate::discover::{self, Depth, DiscoverOptions};
 use crate::error::Error;
 use crate::observed::Observed;
 use crate::plan::Options;
-use crate::render::{text::Palette, Format};
+use crate::render::Format;
+use crate::settings::{self, values, Settings as Request};
 use crate::target::Target;
 
 pub use crate::exit::Exit;
@@ -26,106 +27,19 @@ const OK: Exit = Exit::Ok;
 /// Exit for "drift found / changes pending".
 const DRIFT: Exit = Exit::Drift;
 
-/// Everything the user asked for, validated.
-struct Request {
-    controls: Vec<Control>,
-    mode: MatchMode,
-    options: Options,
-    format: Format,
-    palette: Palette,
-}
-
-fn validate(cli: &Cli) -> Result<Request, Error> {
-    if let Some(r) = &cli.region {
-        cli::validate_region(r)?;
-    }
-    if let Some(url) = std::env::var_os("AWS_ENDPOINT_URL") {
-        cli::validate_endpoint_url(&url.to_string_lossy())?;
-    }
-    let controls = match (&cli.control, cli.all_controls) {
-        (Some(_), true) => {
-            return Err(Error::BadInput {
-                what: "--control",
-                value: cli.control.clone().unwrap_or_default(),
-                why: "give --control or --all-controls, not both".into(),
-            })
-        }
-        (Some(value), false) => Control::select(value)?,
-        (None, true) => Control::all(),
-        (None, false) => vec![Control::embedded()],
-    };
-    let mode: MatchMode = cli.match_mode.into();
-    let mut options = Options {
-        mode,
-        ..Default::default()
-    };
-    let fleet = cli.fleet_mode();
-    if let Command::Fix(fix) = &cli.command {
-        if let (Some(arn), true) = (&fix.topic_arn, fleet) {
-            return Err(Error::BadInput {
-                what: "--topic-arn",
-                value: arn.clone(),
-                why: "a topic belongs to one account: in fleet mode each account gets the shared topic"
-                    .into(),
-            });
-        }
-        if let (Some(n), false) = (fix.batch_size, fleet) {
-            return Err(Error::BadInput {
-                what: "--batch-size",
-                value: n.to_string(),
-                why: "batches are for fleet mode (--accounts, --accounts-file or --org)".into(),
-            });
-        }
-        if let Some(arn) = &fix.topic_arn {
-            cli::validate_topic_arn(arn)?;
-            options.topic_arn = Some(arn.clone());
-        }
-        if let Some(s) = &fix.subscribe {
-            options.subscribe = Some(cli::parse_subscribe(s)?);
-        }
-    }
-    Ok(Request {
-        controls,
-        mode,
-        options,
-        format: cli.output,
-        palette: Palette {
-            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        },
-    })
-}
-
 /// Run the command line; returns the exit code.
 pub async fn run(cli: Cli) -> Result<Exit, Error> {
     if let Command::Controls = &cli.command {
-        return Ok(controls(cli.output));
+        return Ok(controls(cli.output.into()));
     }
-    let req = validate(&cli)?;
+    let req = settings::resolve(&cli)?;
     let target = Target::load(cli.profile.as_deref(), cli.region.as_deref()).await?;
-    cli::validate_region(&target.region)?;
-    if let Command::Check(args) = &cli.command {
-        let fleet = cli.fleet_mode();
-        let per_account = [
-            (args.history, "--history"),
-            (args.verify_with_aws, "--verify-with-aws"),
-        ];
-        if let Some((_, flag)) = per_account.iter().find(|(on, _)| *on && fleet) {
-            return Err(Error::BadInput {
-                what: "option",
-                value: flag.to_string(),
-                why: "runs per account, not in fleet mode".into(),
-            });
-        }
-    }
-    if let Some(f) = cli::fleet(&cli, &target.region, &req.controls)? {
+    values::validate_region(&target.region)?;
+    if let Some(f) = settings::fleet(&cli, &target.region, &req.controls, settings::today())? {
         return match &cli.command {
             Command::Check(_) => fleet::check(&target, &req, &f).await,
             Command::Fix(args) => fleet::fix(&target, &req, &f, args).await,
-            _ => Err(Error::BadInput {
-                what: "command",
-                value: "drill".into(),
-                why: "fleet mode covers `check` and `fix`; run drill per account".into(),
-            }),
+            _ => unreachable!("settings refuse drill in fleet mode"),
         };
     }
     match &cli.command {

@@ -22,7 +22,6 @@ use crate::discover::Depth;
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::fleet::assess::{self, Assessment};
-use crate::fleet::exceptions;
 use crate::fleet::{self, Fleet, Survey};
 use crate::plan::Plan;
 use crate::render::{self, Format};
@@ -82,11 +81,11 @@ pub(super) fn target_report(
     plans: &[Plan],
     each: impl Fn(&Audit, Option<&Plan>) -> ControlReport,
 ) -> TargetReport {
-    TargetReport::fleet(&f.exceptions, s, a, plans, each)
+    TargetReport::fleet(&f.exceptions, f.today, s, a, plans, each)
 }
 
 pub(super) fn all_plans(surveys: &[Survey], req: &Request, f: &Fleet) -> Vec<Vec<Plan>> {
-    let today = exceptions::today();
+    let today = f.today;
     surveys
         .iter()
         .map(|s| assess::plans(s, &req.controls, &f.exceptions, today, &req.options))
@@ -108,7 +107,7 @@ pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Re
                 .collect()
         })
         .collect();
-    let assessed = assess::assess(&surveys, &plans, &f.exceptions, exceptions::today());
+    let assessed = assess::assess(&surveys, &plans, &f.exceptions, f.today);
     match req.format {
         Format::Text => {
             print!("{}", render::fleet::table(&surveys, &assessed, None));

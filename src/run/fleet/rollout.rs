@@ -14,7 +14,6 @@ use crate::discover::Depth;
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::fleet::assess::{self, Assessment, Status};
-use crate::fleet::exceptions;
 use crate::fleet::{self, Fleet, Survey};
 use crate::observed::Observed;
 use crate::plan::{self, Action, Plan};
@@ -128,7 +127,7 @@ pub(in crate::run) async fn fix(
             plans[i].clear();
         }
     }
-    let today = exceptions::today();
+    let today = f.today;
     let mut before = assess::assess(&surveys, &plans, &f.exceptions, today);
     for (i, primary) in same_as.iter().enumerate() {
         if let Some(j) = primary {

@@ -1,0 +1,250 @@
+//! Settings: what the command line asked for, resolved into what the commands use, as ripgrep's
+//! low-level arguments become high-level ones. The command line ([`crate::cli`]) only parses;
+//! here the controls are selected (a spec file read), the fix options and the fleet resolved (the
+//! accounts and exceptions files read, the role, the regions in the caller's partition, today's
+//! date for exceptions), and options that do not go together are refused, each in one line
+//! naming the value, before anything is read from AWS.
+
+pub mod values;
+
+use std::io::IsTerminal;
+
+use time::Date;
+
+use crate::audit::MatchMode;
+use crate::cli::{Cli, Command, DEFAULT_ROLE};
+use crate::control::Control;
+use crate::error::Error;
+use crate::fleet::{accounts, Fleet, Role, Source};
+use crate::partition;
+use crate::plan::Options;
+use crate::render::{text::Palette, Format};
+
+/// Everything a command needs besides its own flags and the target.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The selected controls, in order.
+    pub controls: Vec<Control>,
+    pub mode: MatchMode,
+    /// `fix`: the topic and subscription options.
+    pub options: Options,
+    pub format: Format,
+    pub palette: Palette,
+}
+
+/// Resolve the command line, before any AWS call: the environment's endpoint URL, the controls
+/// (reading a spec file), the fix options, and what fleet mode does not take.
+pub fn resolve(cli: &Cli) -> Result<Settings, Error> {
+    if let Some(url) = std::env::var_os("AWS_ENDPOINT_URL") {
+        values::validate_endpoint_url(&url.to_string_lossy())?;
+    }
+    let controls = match (&cli.control, cli.all_controls) {
+        (Some(_), true) => {
+            return Err(Error::BadInput {
+                what: "--control",
+                value: cli.control.clone().unwrap_or_default(),
+                why: "give --control or --all-controls, not both".into(),
+            })
+        }
+        (Some(value), false) => Control::select(value)?,
+        (None, true) => Control::all(),
+        (None, false) => vec![Control::embedded()],
+    };
+    let mode: MatchMode = cli.match_mode.into();
+    let mut options = Options {
+        mode,
+        ..Default::default()
+    };
+    let fleet = cli.fleet_mode();
+    match &cli.command {
+        Command::Fix(fix) => {
+            if let (Some(arn), true) = (&fix.topic_arn, fleet) {
+                return Err(Error::BadInput {
+                    what: "--topic-arn",
+                    value: arn.clone(),
+                    why: "a topic belongs to one account: in fleet mode each account gets the shared topic"
+                        .into(),
+                });
+            }
+            if let (Some(n), false) = (fix.batch_size, fleet) {
+                return Err(Error::BadInput {
+                    what: "--batch-size",
+                    value: n.to_string(),
+                    why: "batches are for fleet mode (--accounts, --accounts-file or --org)".into(),
+                });
+            }
+            options.topic_arn = fix.topic_arn.clone();
+            options.subscribe = fix.subscribe.clone();
+        }
+        Command::Check(args) if fleet => {
+            let per_account = [
+                (args.history, "--history"),
+                (args.verify_with_aws, "--verify-with-aws"),
+            ];
+            if let Some((_, flag)) = per_account.iter().find(|(on, _)| *on) {
+                return Err(Error::BadInput {
+                    what: "option",
+                    value: flag.to_string(),
+                    why: "runs per account, not in fleet mode".into(),
+                });
+            }
+        }
+        Command::Drill(_) if fleet => {
+            return Err(Error::BadInput {
+                what: "command",
+                value: "drill".into(),
+                why: "fleet mode covers `check` and `fix`; run drill per account".into(),
+            })
+        }
+        _ => {}
+    }
+    Ok(Settings {
+        controls,
+        mode,
+        options,
+        format: cli.output.into(),
+        palette: Palette {
+            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        },
+    })
+}
+
+/// Today's date (UTC), against which exceptions expire.
+pub fn today() -> Date {
+    crate::fleet::exceptions::today()
+}
+
+/// The fleet the user asked for, validated (`None` outside fleet mode). The accounts file and
+/// the exceptions file are read and checked here, before anything is read from AWS.
+pub fn fleet(
+    cli: &Cli,
+    default_region: &str,
+    controls: &[Control],
+    today: Date,
+) -> Result<Option<Fleet>, Error> {
+    let bad = |what: &'static str, value: &str, why: &str| Error::BadInput {
+        what,
+        value: value.to_string(),
+        why: why.to_string(),
+    };
+    let read = |what: &'static str, path: &str| {
+        std::fs::read_to_string(path).map_err(|e| bad(what, path, &format!("cannot be read: {e}")))
+    };
+    // Global options reach the subcommands, where clap's groups do not: checked here.
+    let sources = [cli.accounts.is_some(), cli.accounts_file.is_some(), cli.org];
+    if sources.iter().filter(|x| **x).count() > 1 {
+        return Err(bad(
+            "fleet",
+            "--accounts/--accounts-file/--org",
+            "give one of --accounts, --accounts-file and --org",
+        ));
+    }
+    if !cli.fleet_mode() {
+        let fleet_only = [
+            ("--ou", cli.ou.clone()),
+            ("--exclude", cli.exclude.as_ref().map(|e| e.0.join(","))),
+            ("--first", cli.first.clone()),
+            ("--exceptions", cli.exceptions.clone()),
+            ("--role-arn-template", cli.role_arn_template.clone()),
+            (
+                "--external-id",
+                cli.external_id.as_ref().map(|_| "***".to_string()),
+            ),
+            ("--regions", cli.regions.clone()),
+            ("--concurrency", cli.concurrency.map(|c| c.to_string())),
+            (
+                "--role-name",
+                (cli.role_name != DEFAULT_ROLE).then(|| cli.role_name.clone()),
+            ),
+        ];
+        if let Some((flag, Some(value))) = fleet_only.into_iter().find(|(_, v)| v.is_some()) {
+            return Err(bad(
+                flag,
+                &value,
+                "is for fleet mode: add --accounts, --accounts-file or --org",
+            ));
+        }
+        return Ok(None);
+    }
+    if let (Some(ou), false) = (&cli.ou, cli.org) {
+        return Err(bad("--ou", ou, "narrows --org: add --org"));
+    }
+    let source = match (&cli.accounts, &cli.accounts_file, cli.org) {
+        (Some(list), _, _) => Source::Listed(list.0.clone()),
+        (_, Some(path), _) => {
+            Source::Listed(accounts::parse_file(path, &read("--accounts-file", path)?)?)
+        }
+        (_, _, true) => Source::Organization { ou: cli.ou.clone() },
+        _ => return Ok(None),
+    };
+    let exclude = cli.exclude.clone().map(|e| e.0).unwrap_or_default();
+    let first: Vec<String> = match &cli.first {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        None => vec!["production".to_string()],
+    };
+    let role = match &cli.role_arn_template {
+        // Its shape (account field `{account}`) was checked as the line was parsed.
+        Some(t) => {
+            if cli.role_name != DEFAULT_ROLE {
+                return Err(bad(
+                    "--role-name",
+                    &cli.role_name,
+                    "give --role-name or --role-arn-template, not both",
+                ));
+            }
+            Role::Template(t.clone())
+        }
+        None => Role::Name(cli.role_name.clone()),
+    };
+    let regions: Vec<String> = match &cli.regions {
+        Some(list) => {
+            let mut v: Vec<String> = Vec::new();
+            for r in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                values::validate_region(r)?;
+                if !v.iter().any(|x| x == r) {
+                    v.push(r.to_string());
+                }
+            }
+            if v.is_empty() {
+                return Err(bad("--regions", list, "names no region"));
+            }
+            // One set of credentials reaches one partition: the caller's region's.
+            let partition = partition::of_region(default_region);
+            if let Some(other) = v.iter().find(|r| partition::of_region(r) != partition) {
+                return Err(bad(
+                    "--regions",
+                    list,
+                    &format!(
+                        "{other} is not in the partition of the caller's region {default_region} ({partition}): run once per partition"
+                    ),
+                ));
+            }
+            v
+        }
+        None => vec![default_region.to_string()],
+    };
+    let exceptions = match &cli.exceptions {
+        Some(path) => {
+            let mut known = Control::all();
+            known.extend(controls.iter().cloned());
+            crate::fleet::exceptions::parse(path, &read("--exceptions", path)?, &known)?
+        }
+        None => Vec::new(),
+    };
+    Ok(Some(Fleet {
+        source,
+        exclude,
+        first,
+        regions,
+        role,
+        external_id: cli.external_id.clone(),
+        concurrency: usize::from(cli.concurrency.unwrap_or(8)),
+        exceptions,
+        today,
+    }))
+}
