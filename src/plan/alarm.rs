@@ -294,3 +294,192 @@ impl Ctx<'_> {
         (change, topic)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{change, plan_for};
+    use super::super::*;
+    use crate::audit::{audit, MatchMode};
+    use crate::fixtures::*;
+
+    #[test]
+    fn our_alarm_without_action_is_repaired_keeping_what_the_user_set() {
+        let mut o = compliant();
+        let mut a = good_alarm("IAMPolicyChanges", "IAMPolicyChanges");
+        a.alarm_actions = vec!["arn:aws:automate:us-east-1:ec2:stop".into()];
+        a.ok_actions = vec!["arn:aws:sns:us-east-1:123456789012:ok-topic".into()];
+        a.description = Some("set by the security team".into());
+        a.statistic = Some("Average".into());
+        a.period = Some(60);
+        a.datapoints_to_alarm = Some(3);
+        lg(&mut o).alarms = vec![a];
+        let p = plan_for(&o, &Options::default());
+        let c = change(&p, Resource::Alarm);
+        assert_eq!(c.action, Action::Update);
+        match c.request.as_ref().unwrap() {
+            WriteRequest::PutMetricAlarm(r) => {
+                assert_eq!(
+                    r.alarm_actions,
+                    vec![
+                        "arn:aws:automate:us-east-1:ec2:stop".to_string(),
+                        TOPIC.to_string()
+                    ]
+                );
+                assert_eq!(
+                    r.ok_actions,
+                    vec!["arn:aws:sns:us-east-1:123456789012:ok-topic".to_string()]
+                );
+                assert_eq!(
+                    r.alarm_description.as_deref(),
+                    Some("set by the security team")
+                );
+                assert_eq!((r.statistic.as_str(), r.period), ("Sum", 300));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            c.reason.contains("needs 3 breaching periods") && c.reason.contains("does not notify"),
+            "{}",
+            c.reason
+        );
+    }
+
+    #[test]
+    fn a_foreign_alarm_is_never_modified_and_ours_is_created_beside_it() {
+        let mut o = compliant();
+        let mut foreign = good_alarm("someone-elses", "IAMPolicyChanges");
+        foreign.alarm_actions.clear();
+        lg(&mut o).alarms = vec![foreign];
+        let p = plan_for(&o, &Options::default());
+        let c = change(&p, Resource::Alarm);
+        assert_eq!(
+            (c.action, c.name.as_str()),
+            (Action::Create, "IAMPolicyChanges")
+        );
+        assert!(c.reason.contains("someone-elses"), "{}", c.reason);
+        assert!(!p.writes().any(
+            |w| matches!(w, WriteRequest::PutMetricAlarm(a) if a.alarm_name == "someone-elses")
+        ));
+    }
+
+    #[test]
+    fn an_alarm_in_another_namespace_does_not_count_and_ours_is_moved() {
+        let mut o = compliant();
+        let mut a = good_alarm("IAMPolicyChanges", "IAMPolicyChanges");
+        a.namespace = Some("LogMetrics".into());
+        lg(&mut o).alarms = vec![a];
+        let c = control();
+        assert!(!audit(&c, &o, MatchMode::Strict).steps[4].ok);
+        let p = plan_for(&o, &Options::default());
+        let ch = change(&p, Resource::Alarm);
+        assert_eq!(ch.action, Action::Update);
+        assert!(
+            ch.reason.contains("watches LogMetrics/IAMPolicyChanges"),
+            "{}",
+            ch.reason
+        );
+    }
+
+    #[test]
+    fn a_composite_alarm_holding_our_name_is_not_replaced() {
+        let mut o = observed();
+        lg(&mut o).composite_alarms = vec!["IAMPolicyChanges".into()];
+        let p = plan_for(&o, &Options::default());
+        let c = change(&p, Resource::Alarm);
+        assert_eq!(c.action, Action::Blocked);
+        assert!(c.reason.contains("composite"));
+    }
+
+    #[test]
+    fn an_alarm_whose_unit_differs_from_the_metric_is_not_working_and_is_repaired() {
+        let mut o = compliant();
+        let mut a = good_alarm("IAMPolicyChanges", "IAMPolicyChanges");
+        a.unit = Some("Count".into());
+        lg(&mut o).alarms = vec![a];
+        let au = audit(&control(), &o, MatchMode::Strict);
+        assert!(!au.steps[4].ok, "{:#?}", au.steps[4]);
+        assert!(
+            au.steps[4].detail.contains("unit Count"),
+            "{}",
+            au.steps[4].detail
+        );
+        let p = plan_for(&o, &Options::default());
+        match change(&p, Resource::Alarm).request.as_ref().unwrap() {
+            WriteRequest::PutMetricAlarm(r) => assert_eq!(r.unit, None),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_working_alarm_with_another_statistic_is_kept_not_duplicated() {
+        for stat in ["Maximum", "Average", "Minimum", "SampleCount"] {
+            let mut o = compliant();
+            lg(&mut o).alarms[0].statistic = Some(stat.into());
+            let p = plan_for(&o, &Options::default());
+            assert_eq!(p.writes().count(), 0, "{stat}: {p:#?}");
+            assert_eq!(change(&p, Resource::Alarm).action, Action::Keep, "{stat}");
+        }
+    }
+
+    #[test]
+    fn a_metric_math_alarm_holding_our_name_is_never_overwritten() {
+        use crate::observed::{MetricQuery, MetricStat};
+        let mut o = compliant();
+        let math = Alarm {
+            name: "IAMPolicyChanges".into(),
+            arn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:IAMPolicyChanges".into(),
+            threshold: Some(1.0),
+            comparison_operator: Some("GreaterThanOrEqualToThreshold".into()),
+            evaluation_periods: Some(1),
+            actions_enabled: true,
+            metrics: vec![
+                MetricQuery {
+                    id: "m1".into(),
+                    metric_stat: Some(MetricStat {
+                        metric_name: "IAMPolicyChanges".into(),
+                        namespace: "CISBenchmark".into(),
+                        stat: "Sum".into(),
+                        period: Some(300),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                MetricQuery {
+                    id: "e1".into(),
+                    expression: Some("RATE(m1)".into()),
+                    return_data: true,
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        lg(&mut o).alarms = vec![math];
+        let p = plan_for(&o, &Options::default());
+        let c = change(&p, Resource::Alarm);
+        assert_eq!(c.action, Action::Blocked, "{c:#?}");
+        assert!(
+            c.reason.contains("metric-math") && c.reason.contains("RATE(m1)"),
+            "{}",
+            c.reason
+        );
+        assert!(c.current.as_ref().unwrap()["Metrics"].is_array());
+        assert!(!p
+            .writes()
+            .any(|w| matches!(w, WriteRequest::PutMetricAlarm(_))));
+    }
+
+    #[test]
+    fn our_alarm_that_treats_missing_data_as_breaching_is_repaired_not_kept() {
+        let mut o = compliant();
+        lg(&mut o).alarms[0].treat_missing_data = Some("breaching".into());
+        let p = plan_for(&o, &Options::default());
+        let c = change(&p, Resource::Alarm);
+        assert_eq!(c.action, Action::Update, "{c:#?}");
+        match c.request.as_ref() {
+            Some(WriteRequest::PutMetricAlarm(a)) => {
+                assert_eq!(a.treat_missing_data.as_deref(), Some("notBreaching"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

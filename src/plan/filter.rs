@@ -216,3 +216,158 @@ impl Ctx<'_> {
         (change, ours)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{change, plan_for};
+    use super::super::*;
+    use crate::audit::MatchMode;
+    use crate::fixtures::*;
+
+    #[test]
+    fn a_wrong_pattern_under_our_name_is_updated_in_place() {
+        let mut o = compliant();
+        lg(&mut o).filters = vec![filter(
+            "IAMPolicyChanges",
+            "{$.eventName=PutUserPolicy}",
+            "IAMPolicyChanges",
+        )];
+        let p = plan_for(&o, &Options::default());
+        let f = change(&p, Resource::MetricFilter);
+        assert_eq!(f.action, Action::Update);
+        assert_eq!(
+            f.current.as_ref().unwrap()["filterPattern"],
+            "{$.eventName=PutUserPolicy}"
+        );
+        assert_eq!(
+            f.desired.as_ref().unwrap()["filterPattern"],
+            control().canonical_pattern()
+        );
+        assert_eq!(change(&p, Resource::Alarm).action, Action::Keep);
+        assert_eq!(p.writes().count(), 1);
+    }
+
+    #[test]
+    fn our_filter_with_another_metric_is_updated_to_the_controls_metric() {
+        let mut o = compliant();
+        let canonical = control().canonical_pattern();
+        lg(&mut o).filters = vec![filter("IAMPolicyChanges", &canonical, "SomethingElse")];
+        let p = plan_for(&o, &Options::default());
+        let f = change(&p, Resource::MetricFilter);
+        assert_eq!(f.action, Action::Update);
+        assert!(
+            f.reason.contains("does not publish the control's metric"),
+            "{}",
+            f.reason
+        );
+    }
+
+    #[test]
+    fn a_compliant_filter_under_another_name_is_reused_not_duplicated() {
+        let mut o = compliant();
+        let canonical = control().canonical_pattern();
+        lg(&mut o).filters = vec![filter("legacy-iam-changes", &canonical, "LegacyMetric")];
+        lg(&mut o).alarms = vec![];
+        let p = plan_for(&o, &Options::default());
+        let f = change(&p, Resource::MetricFilter);
+        assert_eq!(
+            (f.action, f.name.as_str()),
+            (Action::Keep, "legacy-iam-changes")
+        );
+        match change(&p, Resource::Alarm).request.as_ref().unwrap() {
+            WriteRequest::PutMetricAlarm(a) => assert_eq!(a.metric_name, "LegacyMetric"),
+            other => panic!("{other:?}"),
+        }
+        assert!(!p
+            .writes()
+            .any(|w| matches!(w, WriteRequest::PutMetricFilter { .. })));
+    }
+
+    #[test]
+    fn an_equivalent_filter_is_kept_only_when_matching_by_meaning() {
+        let mut o = compliant();
+        let mut events = control().events.clone();
+        events.reverse();
+        let reordered = crate::pattern::canonical_pattern(&events);
+        lg(&mut o).filters = vec![filter("reordered", &reordered, "IAMPolicyChanges")];
+        let strict = plan_for(&o, &Options::default());
+        assert_eq!(
+            change(&strict, Resource::MetricFilter).action,
+            Action::Create
+        );
+        let meaning = plan_for(
+            &o,
+            &Options {
+                mode: MatchMode::Meaning,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            change(&meaning, Resource::MetricFilter).action,
+            Action::Keep
+        );
+        assert!(meaning.is_empty(), "{meaning:#?}");
+    }
+
+    #[test]
+    fn an_equivalent_filter_kept_by_meaning_carries_the_security_hub_warning() {
+        let mut o = compliant();
+        let mut events = control().events.clone();
+        events.swap(0, 1);
+        lg(&mut o).filters = vec![filter(
+            "IAMPolicyChanges",
+            &crate::pattern::canonical_pattern(&events),
+            "IAMPolicyChanges",
+        )];
+        let p = plan_for(
+            &o,
+            &Options {
+                mode: MatchMode::Meaning,
+                ..Default::default()
+            },
+        );
+        let c = change(&p, Resource::MetricFilter);
+        assert_eq!(c.action, Action::Keep);
+        assert!(c.reason.contains("Security Hub"), "{}", c.reason);
+    }
+
+    #[test]
+    fn a_compliant_filter_published_with_dimensions_is_not_reused_for_a_new_alarm() {
+        let mut o = observed();
+        let canonical = control().canonical_pattern();
+        let mut f = filter("TeamFilter", &canonical, "TeamMetric");
+        f.metrics[0].dimensions = vec![("User".into(), "$.userIdentity.arn".into())];
+        lg(&mut o).filters = vec![f];
+        lg(&mut o).topics = vec![topic(&[(&format!("{TOPIC}:sub1"), "secops@example.com")])];
+        let p = plan_for(&o, &Options::default());
+        let c = change(&p, Resource::MetricFilter);
+        assert_eq!(c.action, Action::Create, "{c:#?}");
+        match change(&p, Resource::Alarm).request.as_ref() {
+            Some(WriteRequest::PutMetricAlarm(a)) => {
+                assert_eq!(
+                    a.metric_name, "IAMPolicyChanges",
+                    "our own dimensionless metric"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn our_filter_whose_default_value_dilutes_the_count_is_repaired() {
+        let mut o = compliant();
+        lg(&mut o).filters[0].metrics[0].default_value = Some(1.0);
+        lg(&mut o).alarms.clear();
+        let p = plan_for(&o, &Options::default());
+        let f = change(&p, Resource::MetricFilter);
+        assert_eq!(f.action, Action::Update, "{f:#?}");
+        assert!(f.reason.contains("cannot carry an alarm"), "{}", f.reason);
+        match f.request.as_ref() {
+            Some(WriteRequest::PutMetricFilter {
+                metric_transformations,
+                ..
+            }) => assert_eq!(metric_transformations[0].default_value, None),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -315,3 +315,405 @@ impl Ctx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{change, plan_for};
+    use super::super::*;
+    use crate::audit::{audit, MatchMode};
+    use crate::fixtures::*;
+
+    #[test]
+    fn subscribe_creates_the_subscription_on_the_planned_topic() {
+        let opts = Options {
+            subscribe: Some(Endpoint {
+                protocol: "email".into(),
+                endpoint: "secops@example.com".into(),
+            }),
+            ..Default::default()
+        };
+        let p = plan_for(&observed(), &opts);
+        let s = change(&p, Resource::Subscription);
+        assert_eq!(s.action, Action::Create);
+        assert!(s.reason.contains("must then confirm"), "{}", s.reason);
+        assert_eq!(
+            s.request,
+            Some(WriteRequest::Subscribe {
+                region: "us-east-1".into(),
+                topic_arn: TOPIC.into(),
+                protocol: "email".into(),
+                endpoint: "secops@example.com".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_pending_subscription_needs_the_user_and_is_not_subscribed_again() {
+        let mut o = compliant();
+        lg(&mut o).topics = vec![topic(&[("PendingConfirmation", "secops@example.com")])];
+        let p = plan_for(&o, &Options::default());
+        let s = change(&p, Resource::Subscription);
+        assert_eq!(s.action, Action::Blocked);
+        assert!(s.reason.contains("pending confirmation"));
+        let opts = Options {
+            subscribe: Some(Endpoint {
+                protocol: "email".into(),
+                endpoint: "secops@example.com".into(),
+            }),
+            ..Default::default()
+        };
+        let p = plan_for(&o, &opts);
+        assert_eq!(change(&p, Resource::Subscription).action, Action::Blocked);
+        assert_eq!(p.writes().count(), 0);
+        assert!(summary_line(&p)
+            .contains("1 step needs you (subscription: subscription pending confirmation)"));
+    }
+
+    #[test]
+    fn a_narrowed_topic_policy_gets_one_statement_merged() {
+        let mut o = compliant();
+        let narrowed = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Sid": "OpsOnly", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/ops"},
+            "Action": "SNS:Publish", "Resource": TOPIC}]});
+        lg(&mut o).topics[0].policy = Some(narrowed.to_string());
+        let p = plan_for(&o, &Options::default());
+        let c = change(&p, Resource::TopicPolicy);
+        assert_eq!(c.action, Action::Update);
+        let desired = c.desired.as_ref().unwrap();
+        assert_eq!(desired["Statement"].as_array().unwrap().len(), 2);
+        assert_eq!(desired["Statement"][0]["Sid"], "OpsOnly");
+        assert_eq!(p.writes().count(), 1);
+    }
+
+    #[test]
+    fn the_aws_managed_sns_key_is_flagged() {
+        let mut o = compliant();
+        lg(&mut o).topics[0].kms_master_key_id = Some("alias/aws/sns".into());
+        let p = plan_for(&o, &Options::default());
+        let c = change(&p, Resource::KmsKey);
+        assert_eq!(c.action, Action::Blocked);
+        assert!(c.reason.contains("alias/aws/sns"));
+        assert_eq!(p.writes().count(), 0, "a key policy is never written");
+    }
+
+    #[test]
+    fn a_topic_only_someone_elses_alarm_uses_is_never_written() {
+        let mut o = compliant();
+        let ops = "arn:aws:sns:us-east-1:123456789012:ops-alerts";
+        let mut alarm = good_alarm("SecAlarm", "IAMPolicyChanges");
+        alarm.alarm_actions = vec![ops.into()];
+        let mut t = topic(&[]);
+        t.arn = ops.into();
+        t.policy = Some(
+            serde_json::json!({"Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:role/ops"}, "Action": "SNS:Publish", "Resource": ops}]})
+            .to_string(),
+        );
+        lg(&mut o).alarms = vec![alarm];
+        lg(&mut o).topics = vec![t];
+        let opts = Options {
+            subscribe: Some(Endpoint {
+                protocol: "email".into(),
+                endpoint: "secops@example.com".into(),
+            }),
+            ..Default::default()
+        };
+        // Without --subscribe nothing is written to it.
+        let p = plan_for(&o, &Options::default());
+        assert_eq!(p.writes().count(), 0, "{p:#?}");
+        let c = change(&p, Resource::TopicPolicy);
+        assert_eq!(c.action, Action::Blocked, "{c:#?}");
+        assert!(c
+            .reason
+            .contains("--topic-arn arn:aws:sns:us-east-1:123456789012:ops-alerts"));
+        let c = change(&p, Resource::Subscription);
+        assert_eq!(c.action, Action::Blocked, "{c:#?}");
+        assert!(c.reason.contains("--subscribe"), "{}", c.reason);
+        // --subscribe names the receiver: subscribing adds to the topic the working alarm notifies
+        // and changes nothing else; its policy stays the owner's.
+        let p = plan_for(&o, &opts);
+        assert_eq!(p.writes().count(), 1, "{p:#?}");
+        let sub = change(&p, Resource::Subscription);
+        assert_eq!(sub.action, Action::Create);
+        assert!(sub.reason.contains(ops), "{}", sub.reason);
+        assert_eq!(change(&p, Resource::TopicPolicy).action, Action::Blocked);
+        assert_eq!(change(&p, Resource::Alarm).action, Action::Keep);
+        // Told to use it: now trailwatch may merge the statement and subscribe.
+        let told = Options {
+            topic_arn: Some(ops.into()),
+            ..opts
+        };
+        let p = plan_for(&o, &told);
+        assert_eq!(change(&p, Resource::TopicPolicy).action, Action::Update);
+        assert_eq!(change(&p, Resource::Subscription).action, Action::Create);
+    }
+
+    #[test]
+    fn nothing_that_needs_a_missing_topic_is_written() {
+        let mut o = observed();
+        lg(&mut o).topics = vec![Topic {
+            arn: "arn:aws:sns:eu-west-1:123456789012:alerts".into(),
+            exists: false,
+            ..Default::default()
+        }];
+        let opts = Options {
+            topic_arn: Some("arn:aws:sns:eu-west-1:123456789012:alerts".into()),
+            subscribe: Some(Endpoint {
+                protocol: "email".into(),
+                endpoint: "secops@example.com".into(),
+            }),
+            ..Default::default()
+        };
+        let p = plan_for(&o, &opts);
+        assert_eq!(change(&p, Resource::Topic).action, Action::Blocked);
+        assert_eq!(change(&p, Resource::Alarm).action, Action::Blocked);
+        assert_eq!(change(&p, Resource::Subscription).action, Action::Blocked);
+        let writes: Vec<&str> = p.writes().map(|w| w.operation()).collect();
+        assert_eq!(writes, ["logs:PutMetricFilter"]);
+    }
+
+    #[test]
+    fn an_unreadable_topic_policy_is_never_rewritten() {
+        let mut o = compliant();
+        lg(&mut o).topics[0].policy = Some("{not json".into());
+        let p = plan_for(&o, &Options::default());
+        let c = change(&p, Resource::TopicPolicy);
+        assert_eq!(c.action, Action::Blocked);
+        assert!(c.reason.contains("not valid JSON"));
+        assert_eq!(p.writes().count(), 0);
+    }
+
+    #[test]
+    fn an_unreadable_topic_blocks_what_depends_on_it() {
+        let mut o = observed();
+        lg(&mut o).topics = vec![Topic {
+            arn: TOPIC.into(),
+            exists: true,
+            read_error: Some("sns:GetTopicAttributes failed: AuthorizationError".into()),
+            ..Default::default()
+        }];
+        let p = plan_for(&o, &Options::default());
+        assert_eq!(change(&p, Resource::Topic).action, Action::Blocked);
+        assert_eq!(change(&p, Resource::TopicPolicy).action, Action::Blocked);
+        assert_eq!(change(&p, Resource::Alarm).action, Action::Blocked);
+        assert!(!p.writes().any(|w| matches!(
+            w,
+            WriteRequest::SetTopicPolicy { .. } | WriteRequest::CreateTopic { .. }
+        )));
+    }
+
+    #[test]
+    fn a_deleted_topic_that_only_another_alarm_notifies_is_not_recreated() {
+        let mut o = compliant();
+        let gone = "arn:aws:sns:us-east-1:123456789012:ops-alerts";
+        let mut alarm = good_alarm("SecAlarm", "IAMPolicyChanges");
+        alarm.alarm_actions = vec![gone.into()];
+        lg(&mut o).alarms = vec![alarm];
+        lg(&mut o).topics = vec![Topic {
+            arn: gone.into(),
+            exists: false,
+            ..Default::default()
+        }];
+        let p = plan_for(&o, &Options::default());
+        assert_eq!(change(&p, Resource::Topic).action, Action::Blocked);
+        assert!(
+            !p.writes()
+                .any(|w| matches!(w, WriteRequest::CreateTopic { .. })),
+            "{p:#?}"
+        );
+    }
+
+    #[test]
+    fn topic_writes_go_to_the_topics_own_region() {
+        let mut o = compliant();
+        let away = "arn:aws:sns:eu-west-1:123456789012:alerts";
+        let mut t = topic(&[]);
+        t.arn = away.into();
+        t.policy = Some(r#"{"Statement": []}"#.into());
+        lg(&mut o).topics = vec![t];
+        let opts = Options {
+            topic_arn: Some(away.into()),
+            subscribe: Some(Endpoint {
+                protocol: "email".into(),
+                endpoint: "secops@example.com".into(),
+            }),
+            ..Default::default()
+        };
+        let p = plan_for(&o, &opts);
+        for w in p.writes() {
+            match w {
+                WriteRequest::SetTopicPolicy { region, .. }
+                | WriteRequest::Subscribe { region, .. } => {
+                    assert_eq!(region, "eu-west-1")
+                }
+                _ => {}
+            }
+        }
+        assert!(p
+            .writes()
+            .any(|w| matches!(w, WriteRequest::Subscribe { .. })));
+    }
+
+    #[test]
+    fn with_topic_arn_the_chain_through_that_topic_is_kept() {
+        // Ours notifies T (pending); a foreign exact filter's alarm notifies F (confirmed).
+        let t_arn = "arn:aws:sns:us-east-1:123456789012:t";
+        let f_arn = "arn:aws:sns:us-east-1:123456789012:f";
+        let canonical = control().canonical_pattern();
+        let mut o = compliant();
+        let mut ours = good_alarm("IAMPolicyChanges", "IAMPolicyChanges");
+        ours.alarm_actions = vec![t_arn.into()];
+        let mut legacy = good_alarm("legacy", "LegacyMetric");
+        legacy.alarm_actions = vec![f_arn.into()];
+        lg(&mut o).filters = vec![
+            filter("IAMPolicyChanges", &canonical, "IAMPolicyChanges"),
+            filter("Legacy", &canonical, "LegacyMetric"),
+        ];
+        lg(&mut o).alarms = vec![ours, legacy];
+        let mut t = topic(&[("PendingConfirmation", "a@example.com")]);
+        t.arn = t_arn.into();
+        t.policy = t.policy.map(|p| p.replace(TOPIC, t_arn));
+        let mut f = topic(&[("arn:aws:sns:us-east-1:123456789012:f:1", "b@example.com")]);
+        f.arn = f_arn.into();
+        lg(&mut o).topics = vec![t, f];
+        let p = plan_for(
+            &o,
+            &Options {
+                topic_arn: Some(t_arn.into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(p.writes().count(), 0, "{p:#?}");
+        assert_eq!(change(&p, Resource::MetricFilter).name, "IAMPolicyChanges");
+    }
+
+    #[test]
+    fn subscribe_never_reaches_a_topic_in_another_account() {
+        let mut o = compliant();
+        let theirs = "arn:aws:sns:us-east-1:210987654321:central-alerts";
+        let mut alarm = good_alarm("SecAlarm", "IAMPolicyChanges");
+        alarm.alarm_actions = vec![theirs.into()];
+        let mut t = topic(&[]);
+        t.arn = theirs.into();
+        lg(&mut o).alarms = vec![alarm];
+        lg(&mut o).topics = vec![t];
+        let opts = Options {
+            subscribe: Some(Endpoint {
+                protocol: "email".into(),
+                endpoint: "secops@example.com".into(),
+            }),
+            ..Default::default()
+        };
+        let p = plan_for(&o, &opts);
+        assert_eq!(p.writes().count(), 0, "{p:#?}");
+        let sub = change(&p, Resource::Subscription);
+        assert_eq!(sub.action, Action::Blocked);
+        assert!(sub.reason.contains("another account"), "{}", sub.reason);
+    }
+
+    /// Two controls whose alarms notify the same topic: a policy write one of them needs is never
+    /// dropped because the other's alarm is already allowed.
+    #[test]
+    fn a_shared_policy_write_is_kept_when_one_control_needs_it() {
+        let c44 = control();
+        let c43 = Control::builtin("cis-4.3").unwrap();
+        let mut o = compliant();
+        // The policy lets only 4.3's alarm publish (by its ARN).
+        let policy = serde_json::json!({"Statement": [{"Sid": "OnlyRoot", "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "SNS:Publish", "Resource": TOPIC,
+            "Condition": {"ArnEquals": {"aws:SourceArn": format!("arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{}", c43.alarm.name)}}}]});
+        lg(&mut o).topics[0].policy = Some(policy.to_string());
+        let mut plans: Vec<Plan> = [&c43, &c44]
+            .iter()
+            .map(|c| {
+                let a = audit(c, &o, MatchMode::Strict);
+                plan(c, &o, &a, &Options::default())
+            })
+            .collect();
+        assert_eq!(
+            change(&plans[0], Resource::TopicPolicy).action,
+            Action::Keep
+        );
+        assert_eq!(
+            change(&plans[1], Resource::TopicPolicy).action,
+            Action::Update
+        );
+        share(&mut plans);
+        let policy_writes = crate::plan::writes(&plans)
+            .into_iter()
+            .filter(|w| matches!(w, WriteRequest::SetTopicPolicy { .. }))
+            .count();
+        assert_eq!(policy_writes, 1, "{plans:#?}");
+        // Listed once in all.
+        let listed: usize = plans
+            .iter()
+            .map(|p| {
+                p.changes
+                    .iter()
+                    .filter(|c| c.resource == Resource::TopicPolicy)
+                    .count()
+            })
+            .sum();
+        assert_eq!(listed, 1);
+    }
+
+    /// Two controls whose working alarms notify two different unsubscribed topics of this account:
+    /// `--subscribe` subscribes to both.
+    #[test]
+    fn subscriptions_to_different_topics_are_both_kept() {
+        let c44 = control();
+        let c43 = Control::builtin("cis-4.3").unwrap();
+        let mut o = observed();
+        let (a_topic, b_topic) = (
+            "arn:aws:sns:us-east-1:123456789012:team-a",
+            "arn:aws:sns:us-east-1:123456789012:team-b",
+        );
+        let mut f43 = filter(
+            "RootAccountUsage",
+            &c43.canonical_pattern(),
+            "RootAccountUsage",
+        );
+        f43.metrics[0].metric_name = c43.filter.metric_name.clone();
+        lg(&mut o).filters = vec![
+            filter(
+                "IAMPolicyChanges",
+                &c44.canonical_pattern(),
+                "IAMPolicyChanges",
+            ),
+            f43,
+        ];
+        let mut a44 = good_alarm("A", "IAMPolicyChanges");
+        a44.alarm_actions = vec![a_topic.into()];
+        let mut a43 = good_alarm("B", &c43.filter.metric_name);
+        a43.alarm_actions = vec![b_topic.into()];
+        lg(&mut o).alarms = vec![a44, a43];
+        let mut ta = topic(&[]);
+        ta.arn = a_topic.into();
+        let mut tb = topic(&[]);
+        tb.arn = b_topic.into();
+        lg(&mut o).topics = vec![ta, tb];
+        let opts = Options {
+            subscribe: Some(Endpoint {
+                protocol: "email".into(),
+                endpoint: "secops@example.com".into(),
+            }),
+            ..Default::default()
+        };
+        let mut plans: Vec<Plan> = [&c44, &c43]
+            .iter()
+            .map(|c| {
+                let a = audit(c, &o, MatchMode::Strict);
+                plan(c, &o, &a, &opts)
+            })
+            .collect();
+        share(&mut plans);
+        let subscribed: Vec<String> = crate::plan::writes(&plans)
+            .into_iter()
+            .filter_map(|w| match w {
+                WriteRequest::Subscribe { topic_arn, .. } => Some(topic_arn.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(subscribed, [a_topic, b_topic]);
+    }
+}
