@@ -104,17 +104,16 @@ pub struct Alarms {
 /// One read serves every metric: `DescribeAlarmsForMetric` would miss metric-math alarms.
 pub async fn alarms(client: &Client) -> Result<Alarms, Error> {
     let mut all = Alarms::default();
-    let mut token: Option<String> = None;
-    loop {
-        let out = client
-            .describe_alarms()
-            .alarm_types(AlarmType::MetricAlarm)
-            .alarm_types(AlarmType::CompositeAlarm)
-            .max_records(100)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| Error::aws("cloudwatch:DescribeAlarms", &region_of(client), e))?;
+    let mut pages = client
+        .describe_alarms()
+        .alarm_types(AlarmType::MetricAlarm)
+        .alarm_types(AlarmType::CompositeAlarm)
+        .max_records(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let out =
+            page.map_err(|e| Error::aws("cloudwatch:DescribeAlarms", &region_of(client), e))?;
         all.metric.extend(out.metric_alarms().iter().map(alarm_of));
         all.composite.extend(
             out.composite_alarms()
@@ -122,11 +121,8 @@ pub async fn alarms(client: &Client) -> Result<Alarms, Error> {
                 .filter_map(|c| c.alarm_name())
                 .map(str::to_string),
         );
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(all),
-        }
     }
+    Ok(all)
 }
 
 /// One `Action` item of an alarm's history: an alarm action that ran, or failed.
@@ -153,19 +149,18 @@ pub async fn action_history(
     since: i64,
 ) -> Result<Vec<ActionHistory>, Error> {
     let mut items = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = client
-            .describe_alarm_history()
-            .alarm_name(alarm_name)
-            .history_item_type(HistoryItemType::Action)
-            .start_date(DateTime::from_secs(since))
-            .end_date(DateTime::from_secs(now_secs() + 60))
-            .scan_by(ScanBy::TimestampDescending)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| Error::aws("cloudwatch:DescribeAlarmHistory", &region_of(client), e))?;
+    let mut pages = client
+        .describe_alarm_history()
+        .alarm_name(alarm_name)
+        .history_item_type(HistoryItemType::Action)
+        .start_date(DateTime::from_secs(since))
+        .end_date(DateTime::from_secs(now_secs() + 60))
+        .scan_by(ScanBy::TimestampDescending)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let out =
+            page.map_err(|e| Error::aws("cloudwatch:DescribeAlarmHistory", &region_of(client), e))?;
         for h in out.alarm_history_items() {
             items.push(action_item(
                 h.timestamp(),
@@ -173,11 +168,8 @@ pub async fn action_history(
                 h.history_data(),
             ));
         }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(items),
-        }
     }
+    Ok(items)
 }
 
 /// Read one history item. `HistoryData` is JSON such as

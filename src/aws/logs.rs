@@ -17,15 +17,13 @@ pub async fn metric_filters(
     log_group: &str,
 ) -> Result<Option<Vec<MetricFilter>>, Error> {
     let mut filters = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = match client
-            .describe_metric_filters()
-            .log_group_name(log_group)
-            .set_next_token(token.take())
-            .send()
-            .await
-        {
+    let mut pages = client
+        .describe_metric_filters()
+        .log_group_name(log_group)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let out = match page {
             Ok(out) => out,
             Err(e)
                 if e.as_service_error()
@@ -71,11 +69,8 @@ pub async fn metric_filters(
                     .collect(),
             });
         }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(Some(filters)),
-        }
     }
+    Ok(Some(filters))
 }
 
 /// `logs:PutMetricFilter`.

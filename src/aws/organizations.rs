@@ -30,59 +30,40 @@ pub async fn active_accounts(client: &Client, ou: Option<&str>) -> Result<Vec<St
         }
     };
     let Some(ou) = ou else {
-        let mut token: Option<String> = None;
-        loop {
-            let page = client
-                .list_accounts()
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| Error::aws("organizations:ListAccounts", &region, e))?;
+        let mut pages = client.list_accounts().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| Error::aws("organizations:ListAccounts", &region, e))?;
             keep(page.accounts(), &mut out);
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => return Ok(out),
-            }
         }
+        return Ok(out);
     };
     // Breadth-first over the unit and its children: a unit's own accounts, then its children's.
     let mut parents = std::collections::VecDeque::from([ou.to_string()]);
     while let Some(parent) = parents.pop_front() {
-        let mut token: Option<String> = None;
-        loop {
-            let page = client
-                .list_accounts_for_parent()
-                .parent_id(&parent)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| Error::aws("organizations:ListAccountsForParent", &region, e))?;
+        let mut pages = client
+            .list_accounts_for_parent()
+            .parent_id(&parent)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| Error::aws("organizations:ListAccountsForParent", &region, e))?;
             keep(page.accounts(), &mut out);
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
         }
-        let mut token: Option<String> = None;
-        loop {
-            let page = client
-                .list_organizational_units_for_parent()
-                .parent_id(&parent)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| {
-                    Error::aws("organizations:ListOrganizationalUnitsForParent", &region, e)
-                })?;
+        let mut pages = client
+            .list_organizational_units_for_parent()
+            .parent_id(&parent)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                Error::aws("organizations:ListOrganizationalUnitsForParent", &region, e)
+            })?;
             parents.extend(
                 page.organizational_units()
                     .iter()
                     .filter_map(|u| u.id().map(str::to_string)),
             );
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
         }
     }
     Ok(out)

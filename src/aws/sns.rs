@@ -48,15 +48,13 @@ pub async fn topic(client: &Client, arn: &str) -> Result<Topic, Error> {
 /// `sns:ListSubscriptionsByTopic`, following `NextToken`. `Ok(None)` when the topic is not found.
 pub async fn subscriptions(client: &Client, arn: &str) -> Result<Option<Vec<Subscription>>, Error> {
     let mut subs = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = match client
-            .list_subscriptions_by_topic()
-            .topic_arn(arn)
-            .set_next_token(token.take())
-            .send()
-            .await
-        {
+    let mut pages = client
+        .list_subscriptions_by_topic()
+        .topic_arn(arn)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let out = match page {
             Ok(out) => out,
             Err(e)
                 if e.as_service_error()
@@ -80,11 +78,8 @@ pub async fn subscriptions(client: &Client, arn: &str) -> Result<Option<Vec<Subs
             protocol: s.protocol().unwrap_or_default().to_string(),
             endpoint: s.endpoint().unwrap_or_default().to_string(),
         }));
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(Some(subs)),
-        }
     }
+    Ok(Some(subs))
 }
 
 /// `sns:CreateTopic` -> the topic ARN.
