@@ -12,6 +12,7 @@ mod emulator_adapter;
 mod fleet;
 mod least_privilege;
 mod real_accounts;
+mod refusals;
 mod safety;
 mod scenarios;
 mod sdk_boundary;

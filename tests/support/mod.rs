@@ -2,6 +2,8 @@
 //! on a free loopback port, seed an account with the real AWS SDK, run the real binary against
 //! it, and count the write requests the emulator actually received.
 
+pub mod offline;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;

@@ -1,0 +1,102 @@
+//! Refusals that never reach AWS, without the emulator: what goes with what, fleet-only options,
+//! files, the environment. Each is one line naming the value, exit 1, no connection at all.
+
+use crate::support::offline::Refusal;
+
+const ACCOUNTS: &str = "111111111111,222222222222";
+
+#[test]
+fn options_that_do_not_go_together_are_refused_before_any_call() {
+    Refusal::new(&["--control", "cis-4.1", "--all-controls", "check"]).names("cis-4.1");
+    Refusal::new(&["--regions", "eu-west-1", "check"]).names("--regions");
+    Refusal::new(&["--exclude", "111111111111", "check"]).names("--exclude");
+    Refusal::new(&["--concurrency", "4", "check"]).names("--concurrency");
+    Refusal::new(&["--role-name", "Audit", "check"]).names("--role-name");
+    Refusal::new(&["--external-id", "s3cr3t-external", "check"]).names("--external-id");
+    Refusal::new(&["--ou", "r-ab12", "--accounts", ACCOUNTS, "check"]).names("--ou");
+    Refusal::new(&["--accounts", ACCOUNTS, "--org", "check"]).names("--org");
+    Refusal::new(&["fix", "--apply", "--yes", "--batch-size", "2"]).names("--batch-size");
+    Refusal::new(&["--accounts", ACCOUNTS, "check", "--history"]).names("--history");
+    Refusal::new(&["--accounts", ACCOUNTS, "drill", "--yes"]).names("drill");
+    Refusal::new(&[
+        "--accounts",
+        ACCOUNTS,
+        "fix",
+        "--plan",
+        "--topic-arn",
+        "arn:aws:sns:us-east-1:111111111111:t",
+    ])
+    .names("--topic-arn");
+    Refusal::new(&[
+        "--accounts",
+        ACCOUNTS,
+        "--role-name",
+        "Audit",
+        "--role-arn-template",
+        "arn:aws:iam::{account}:role/Other",
+        "check",
+    ])
+    .names("Audit");
+    Refusal::new(&[
+        "--accounts",
+        ACCOUNTS,
+        "--regions",
+        "eu-west-1,cn-north-1",
+        "check",
+    ])
+    .names("cn-north-1");
+}
+
+#[test]
+fn bad_values_are_refused_while_the_line_is_parsed() {
+    Refusal::new(&["--region", "nowhere-1", "check"]).names("nowhere-1");
+    Refusal::new(&["--accounts", "12345", "check"]).names("12345");
+    Refusal::new(&["--org", "--ou", "ou-bad", "check"]).names("ou-bad");
+    Refusal::new(&[
+        "--accounts",
+        ACCOUNTS,
+        "--role-arn-template",
+        "arn:aws:iam::111111111111:role/Fixed",
+        "check",
+    ])
+    .names("arn:aws:iam::111111111111:role/Fixed");
+    Refusal::new(&["--role-name", "no spaces allowed", "check"]).names("no spaces allowed");
+    Refusal::new(&["fix", "--plan", "--topic-arn", "arn:aws:sns:us-east-1:1:t"])
+        .names("arn:aws:sns:us-east-1:1:t");
+    Refusal::new(&["fix", "--plan", "--subscribe", "sms:+15555550100"]).names("sms:+15555550100");
+    // A secret in a bad endpoint is never repeated.
+    let r = Refusal::new(&[
+        "fix",
+        "--plan",
+        "--subscribe",
+        "https:http://hooks.example.com/T0/s3cr3t-path",
+    ])
+    .names("--subscribe");
+    assert!(!r.stderr.contains("s3cr3t"), "{}", r.stderr);
+}
+
+#[test]
+fn files_and_the_environment_are_checked_before_any_call() {
+    Refusal::new(&["--accounts-file", "{dir}/missing.txt", "check"]).names("missing.txt");
+    Refusal::new(&["--accounts-file", "{dir}/accounts.txt", "check"])
+        .file("accounts.txt", "111111111111 production\nnot-an-id\n")
+        .names("accounts.txt:2");
+    Refusal::new(&[
+        "--accounts",
+        ACCOUNTS,
+        "--exceptions",
+        "{dir}/exceptions.toml",
+        "check",
+    ])
+    .file(
+        "exceptions.toml",
+        "[[exception]]\naccount = \"111111111111\"\n",
+    )
+    .names("exceptions.toml");
+    Refusal::new(&["--control", "{dir}/spec.toml", "check"])
+        .file("spec.toml", "id = \"x\"\n")
+        .names("spec.toml");
+    Refusal::new(&["check"])
+        .env("AWS_ENDPOINT_URL", "ftp://user:pw@example.com/x")
+        .names("AWS_ENDPOINT_URL");
+}
