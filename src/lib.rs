@@ -10,21 +10,21 @@ pub mod control;
 pub mod discover;
 pub mod drill;
 pub mod error;
-pub mod exit;
+mod exit;
 #[cfg(test)]
 mod fixtures;
-pub mod fleet;
+mod fleet;
 pub mod history;
 pub mod observed;
-pub mod partition;
+mod partition;
 pub mod plan;
 pub mod redact;
-pub mod render;
-pub mod report;
+mod render;
+mod report;
 pub mod run;
-pub mod settings;
+mod settings;
 pub mod target;
-pub mod write;
+mod write;
 
 /// The filter-pattern language (the `trailwatch-pattern` crate).
 pub use trailwatch_pattern as pattern;

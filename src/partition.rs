@@ -14,10 +14,10 @@ const TABLE: &[(&str, &str)] = &[
 ];
 
 /// The commercial partition: every region no other partition claims.
-pub const AWS: &str = "aws";
+pub(crate) const AWS: &str = "aws";
 
 /// The partition of a region (`cn-north-1` -> `aws-cn`, `us-isob-east-1` -> `aws-iso-b`).
-pub fn of_region(region: &str) -> &'static str {
+pub(crate) fn of_region(region: &str) -> &'static str {
     TABLE
         .iter()
         .find(|(_, prefix)| region.starts_with(prefix))
@@ -25,7 +25,7 @@ pub fn of_region(region: &str) -> &'static str {
 }
 
 /// Whether `id` names an AWS partition.
-pub fn is_known(id: &str) -> bool {
+pub(crate) fn is_known(id: &str) -> bool {
     id == AWS || TABLE.iter().any(|(p, _)| *p == id)
 }
 

@@ -103,7 +103,9 @@ pub struct Applied {
 
 /// The distinct write requests among `requests`, each once, in dependency order: topic, topic
 /// policy, subscription, filters, alarms (a stable sort: the plans' order within each kind).
-pub fn in_order<'a>(requests: impl IntoIterator<Item = &'a WriteRequest>) -> Vec<&'a WriteRequest> {
+pub(crate) fn in_order<'a>(
+    requests: impl IntoIterator<Item = &'a WriteRequest>,
+) -> Vec<&'a WriteRequest> {
     let mut writes: Vec<&WriteRequest> = Vec::new();
     for w in requests {
         if !writes.contains(&w) {

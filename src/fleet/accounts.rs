@@ -26,7 +26,7 @@ impl Account {
 }
 
 /// A 12-digit account id.
-pub fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     id.len() == 12 && id.bytes().all(|c| c.is_ascii_digit())
 }
 
@@ -39,7 +39,7 @@ fn bad_id(what: &'static str, id: &str) -> Error {
 }
 
 /// `--accounts 111111111111,222222222222` (duplicates dropped, order kept).
-pub fn parse_list(what: &'static str, list: &str) -> Result<Vec<Account>, Error> {
+pub(crate) fn parse_list(what: &'static str, list: &str) -> Result<Vec<Account>, Error> {
     let mut out: Vec<Account> = Vec::new();
     for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         if !valid_id(id) {
@@ -61,7 +61,7 @@ pub fn parse_list(what: &'static str, list: &str) -> Result<Vec<Account>, Error>
 
 /// The text of an accounts file: one account per line, `ID [LABEL]`, `#` starts a comment, blank
 /// lines are skipped. A bad line is refused naming its number and text.
-pub fn parse_file(path: &str, text: &str) -> Result<Vec<Account>, Error> {
+pub(crate) fn parse_file(path: &str, text: &str) -> Result<Vec<Account>, Error> {
     let mut out: Vec<Account> = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or_default().trim();
@@ -103,7 +103,7 @@ pub fn parse_file(path: &str, text: &str) -> Result<Vec<Account>, Error> {
 }
 
 /// `--exclude IDS`: validated ids.
-pub fn parse_exclude(list: &str) -> Result<Vec<String>, Error> {
+pub(crate) fn parse_exclude(list: &str) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         if !valid_id(id) {
@@ -116,7 +116,7 @@ pub fn parse_exclude(list: &str) -> Result<Vec<String>, Error> {
 
 /// Drop excluded accounts, then order for rollout: accounts whose label is in `first` go first
 /// (in the order of `first`), the rest keep their order.
-pub fn order(accounts: Vec<Account>, exclude: &[String], first: &[String]) -> Vec<Account> {
+pub(crate) fn order(accounts: Vec<Account>, exclude: &[String], first: &[String]) -> Vec<Account> {
     let kept: Vec<Account> = accounts
         .into_iter()
         .filter(|a| !exclude.contains(&a.id))

@@ -63,7 +63,7 @@ impl Status {
 
 /// What a target's reading means.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Assessment {
+pub(crate) struct Assessment {
     pub status: Status,
     /// `ACCOUNT/REGION` owning the log group of the organization trail that serves this target.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -99,7 +99,7 @@ fn holds(st: &Option<Standing<'_>>) -> bool {
 
 /// `(account, region, name)` of the log group in another account this target's chosen trail
 /// delivers to (an organization trail's), if so.
-pub fn foreign_group(s: &Survey) -> Option<(String, String, String)> {
+pub(crate) fn foreign_group(s: &Survey) -> Option<(String, String, String)> {
     let lg = s.log_group()?;
     // Only an organization trail delivers to another account's log group.
     let org_trail = s.chosen_trail().is_some_and(|t| t.organization);
@@ -109,7 +109,7 @@ pub fn foreign_group(s: &Survey) -> Option<(String, String, String)> {
 
 /// The plans for one target: one per control an exception does not hold, the shared changes
 /// once; none for a target in error or covered by another account's log group.
-pub fn plans(
+pub(crate) fn plans(
     s: &Survey,
     controls: &[Control],
     exceptions: &[Exception],
@@ -156,7 +156,7 @@ fn failing(audits: &[&Audit]) -> String {
 }
 
 /// Assess every target. `plans` holds each target's plans (as `plans` above).
-pub fn assess(
+pub(crate) fn assess(
     surveys: &[Survey],
     plans: &[Vec<Plan>],
     exceptions: &[Exception],
@@ -321,7 +321,7 @@ fn own(s: &Survey, plans: &[Plan], exceptions: &[Exception], today: Date) -> Ass
 }
 
 /// 1 when a target is in error, else 2 when anything is pending, else 0.
-pub fn exit_code(assessments: &[Assessment]) -> crate::exit::Exit {
+pub(crate) fn exit_code(assessments: &[Assessment]) -> crate::exit::Exit {
     use crate::exit::Exit;
     if assessments.iter().any(|a| a.status == Status::Error) {
         Exit::Error
@@ -333,7 +333,7 @@ pub fn exit_code(assessments: &[Assessment]) -> crate::exit::Exit {
 }
 
 /// How many targets have each status.
-pub fn counts(assessments: &[Assessment]) -> Vec<(Status, usize)> {
+pub(crate) fn counts(assessments: &[Assessment]) -> Vec<(Status, usize)> {
     Status::ALL
         .iter()
         .map(|s| (*s, assessments.iter().filter(|a| a.status == *s).count()))

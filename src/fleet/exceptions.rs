@@ -24,7 +24,7 @@ use crate::error::Error;
 
 /// One exception.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Exception {
+pub(crate) struct Exception {
     pub account: String,
     /// A control id, or `*` for every control.
     pub control: String,
@@ -40,13 +40,13 @@ fn iso_date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// `YYYY-MM-DD`.
-pub fn format_date(d: Date) -> String {
+pub(crate) fn format_date(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// How an exception bears on one account and control today.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Standing<'a> {
+pub(crate) enum Standing<'a> {
     /// It holds: leave the control alone.
     Holds(&'a Exception),
     /// It expired: the control is judged as usual, and the report says so.
@@ -55,7 +55,7 @@ pub enum Standing<'a> {
 
 impl Standing<'_> {
     /// `excepted (alice@example.com, until 2027-01-31: reason)` or `exception expired ...`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Standing::Holds(e) => format!(
                 "excepted ({}, until {}): {}",
@@ -92,7 +92,7 @@ struct Raw {
 
 /// Parse and check the text of an exceptions file. `known` are the control ids an entry may
 /// name (besides `*`).
-pub fn parse(path: &str, text: &str, known: &[Control]) -> Result<Vec<Exception>, Error> {
+pub(crate) fn parse(path: &str, text: &str, known: &[Control]) -> Result<Vec<Exception>, Error> {
     let file: File = toml::from_str(text).map_err(|e| Error::BadInput {
         what: "exceptions file",
         value: path.to_string(),
@@ -162,13 +162,13 @@ pub fn parse(path: &str, text: &str, known: &[Control]) -> Result<Vec<Exception>
 }
 
 /// Today's date in UTC.
-pub fn today() -> Date {
+pub(crate) fn today() -> Date {
     time::OffsetDateTime::now_utc().date()
 }
 
 /// The exception bearing on `account` and `control` on `today`: one that holds wins over an
 /// expired one; among expired ones, the latest.
-pub fn standing<'a>(
+pub(crate) fn standing<'a>(
     exceptions: &'a [Exception],
     account: &str,
     control: &str,

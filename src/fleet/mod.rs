@@ -11,9 +11,9 @@
 //! This module is the imperative part (reading targets); `assess` judges them (pure), `accounts`
 //! and `exceptions` parse what the user gave.
 
-pub mod accounts;
-pub mod assess;
-pub mod exceptions;
+pub(crate) mod accounts;
+pub(crate) mod assess;
+pub(crate) mod exceptions;
 
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
@@ -25,12 +25,12 @@ use crate::error::Error;
 use crate::observed::Observed;
 use crate::target::Target;
 
-pub use accounts::Account;
-pub use exceptions::Exception;
+pub(crate) use accounts::Account;
+pub(crate) use exceptions::Exception;
 
 /// Which role to assume in each account.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     /// A role name, the same in every account.
     Name(String),
     /// A template with `{account}` (and optionally `{partition}`).
@@ -39,7 +39,7 @@ pub enum Role {
 
 impl Role {
     /// The role ARN for an account.
-    pub fn arn(&self, partition: &str, account: &str) -> String {
+    pub(crate) fn arn(&self, partition: &str, account: &str) -> String {
         match self {
             Role::Name(n) => format!("arn:{partition}:iam::{account}:role/{n}"),
             Role::Template(t) => t
@@ -51,7 +51,7 @@ impl Role {
 
 /// Where the accounts come from.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub(crate) enum Source {
     /// `--accounts` or `--accounts-file`, in the order given.
     Listed(Vec<Account>),
     /// `--org`: the organization's ACTIVE accounts, or those under `--ou` (recursively).
@@ -60,7 +60,7 @@ pub enum Source {
 
 /// What the user asked the fleet run to cover, validated.
 #[derive(Debug, Clone)]
-pub struct Fleet {
+pub(crate) struct Fleet {
     pub source: Source,
     /// `--exclude`.
     pub exclude: Vec<String>,
@@ -79,7 +79,7 @@ pub struct Fleet {
 /// One account x region as read: its target (credentials), what discovery saw and the audits,
 /// or the error that stopped it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Survey {
+pub(crate) struct Survey {
     pub account: Account,
     pub region: String,
     /// The role assumed (`null` for the caller's own account).
@@ -99,26 +99,26 @@ pub struct Survey {
 
 impl Survey {
     /// The trail the audit chose (one for all the target's controls).
-    pub fn chosen_trail(&self) -> Option<&crate::observed::Trail> {
+    pub(crate) fn chosen_trail(&self) -> Option<&crate::observed::Trail> {
         let arn = self.audits.first()?.trail.as_ref()?;
         let observed = self.observed.as_ref()?;
         observed.trails.iter().find(|t| &t.arn == arn)
     }
 
     /// The chosen trail's log group, as read.
-    pub fn log_group(&self) -> Option<&crate::observed::LogGroup> {
+    pub(crate) fn log_group(&self) -> Option<&crate::observed::LogGroup> {
         self.audits.first()?.log_group(self.observed.as_ref()?)
     }
 
     /// `ACCOUNT/REGION`.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("{}/{}", self.account.id, self.region)
     }
 }
 
 /// The accounts to cover, excluded ones dropped, in rollout order (listing the organization if
 /// asked: one paginated listing).
-pub async fn accounts(base: &Target, fleet: &Fleet) -> Result<Vec<Account>, Error> {
+pub(crate) async fn accounts(base: &Target, fleet: &Fleet) -> Result<Vec<Account>, Error> {
     let listed = match &fleet.source {
         Source::Listed(a) => a.clone(),
         Source::Organization { ou } => {
@@ -146,7 +146,7 @@ pub async fn accounts(base: &Target, fleet: &Fleet) -> Result<Vec<Account>, Erro
 
 /// What to read in each target: for these controls, at this depth.
 #[derive(Debug, Clone, Copy)]
-pub struct Reads<'a> {
+pub(crate) struct Reads<'a> {
     pub controls: &'a [Control],
     pub mode: MatchMode,
     pub depth: Depth,
@@ -155,7 +155,7 @@ pub struct Reads<'a> {
 /// Read every account x region (`depth` as for one target), at most `concurrency` accounts at a
 /// time; the results come back in the order of `accounts`, then `fleet.regions`. `done` is
 /// called once per target read (for a progress bar).
-pub async fn survey(
+pub(crate) async fn survey(
     base: &Target,
     caller: &str,
     fleet: &Fleet,
@@ -259,7 +259,7 @@ pub async fn survey(
 }
 
 /// Read one target and audit each control.
-pub async fn read(
+pub(crate) async fn read(
     target: &Target,
     controls: &[Control],
     mode: MatchMode,

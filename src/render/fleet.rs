@@ -10,7 +10,7 @@ use crate::plan::{self, Plan};
 use crate::report::PlanPart;
 
 /// `1 to create, 2 to update` for a target's plans (empty when nothing is to be done).
-pub fn changes(plans: &[Plan]) -> String {
+pub(crate) fn changes(plans: &[Plan]) -> String {
     let writes = plan::writes(plans).len();
     let t: crate::plan::Summary = plans.iter().map(Plan::summary).sum();
     let mut parts = Vec::new();
@@ -30,7 +30,11 @@ pub fn changes(plans: &[Plan]) -> String {
 }
 
 /// One line per target.
-pub fn table(surveys: &[Survey], assessed: &[Assessment], plans: Option<&[Vec<Plan>]>) -> String {
+pub(crate) fn table(
+    surveys: &[Survey],
+    assessed: &[Assessment],
+    plans: Option<&[Vec<Plan>]>,
+) -> String {
     let mut out = String::new();
     for (i, (s, a)) in surveys.iter().zip(assessed).enumerate() {
         let label = s
@@ -59,7 +63,7 @@ pub fn table(surveys: &[Survey], assessed: &[Assessment], plans: Option<&[Vec<Pl
 }
 
 /// `Fleet: 4 target(s): 1 compliant, 2 drift, 0 blocked, 1 excepted, 0 covered-by, 0 error`.
-pub fn summary_line(assessed: &[Assessment]) -> String {
+pub(crate) fn summary_line(assessed: &[Assessment]) -> String {
     let counts: Vec<String> = assess::counts(assessed)
         .into_iter()
         .map(|(s, n)| format!("{n} {}", s.word()))
@@ -70,7 +74,7 @@ pub fn summary_line(assessed: &[Assessment]) -> String {
 /// Each distinct plan once, with the targets it applies to. Plans are compared as data, with
 /// the target's account id read as `<account>` in every value, so that the same change in many
 /// accounts is one group.
-pub fn grouped_plans(surveys: &[Survey], plans: &[Vec<Plan>], p: Palette) -> String {
+pub(crate) fn grouped_plans(surveys: &[Survey], plans: &[Vec<Plan>], p: Palette) -> String {
     // (each control's generic plan, the targets it applies to)
     type Group = (Vec<(String, PlanPart)>, Vec<String>);
     let mut groups: Vec<Group> = Vec::new();

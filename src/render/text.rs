@@ -11,7 +11,7 @@ use crate::write::{Applied, WriteRequest};
 
 /// Colours, on or off (off when output is not a terminal).
 #[derive(Debug, Clone, Copy)]
-pub struct Palette {
+pub(crate) struct Palette {
     pub color: bool,
 }
 
@@ -32,7 +32,7 @@ impl Palette {
     fn yellow(&self, t: &str) -> String {
         self.paint(Style::new().yellow(), t)
     }
-    pub fn bold(&self, t: &str) -> String {
+    pub(crate) fn bold(&self, t: &str) -> String {
         self.paint(Style::new().bold(), t)
     }
     fn dim(&self, t: &str) -> String {
@@ -41,7 +41,7 @@ impl Palette {
 }
 
 /// The audit: a header, one line per step, the filter verdicts, a result line.
-pub fn audit(a: &ControlReport, p: Palette) -> String {
+pub(crate) fn audit(a: &ControlReport, p: Palette) -> String {
     let mut out = format!(
         "{} {} in account {}, region {}\n",
         p.bold("Audit"),
@@ -170,7 +170,7 @@ fn pattern_terms(text: &str) -> Vec<String> {
 }
 
 /// A unified diff of current vs desired, coloured line by line.
-pub fn diff(change: &Change, p: Palette) -> String {
+pub(crate) fn diff(change: &Change, p: Palette) -> String {
     let (old, new) = (pretty(&change.current), pretty(&change.desired));
     let d = TextDiff::from_lines(&old, &new);
     let text = d
@@ -193,7 +193,7 @@ pub fn diff(change: &Change, p: Palette) -> String {
 }
 
 /// The plan of a report made with [`ControlReport::plan`] (nothing without one).
-pub fn plan_of(r: &ControlReport, p: Palette) -> String {
+pub(crate) fn plan_of(r: &ControlReport, p: Palette) -> String {
     r.plan
         .as_ref()
         .map(|part| plan(&r.control, &r.account, part, p))
@@ -201,7 +201,7 @@ pub fn plan_of(r: &ControlReport, p: Palette) -> String {
 }
 
 /// The plan: one block per change (diffs for create/update; keep folded), then the summary.
-pub fn plan(control: &str, account: &str, plan: &PlanPart, p: Palette) -> String {
+pub(crate) fn plan(control: &str, account: &str, plan: &PlanPart, p: Palette) -> String {
     let mut out = format!(
         "{} {} in account {}, region {}\n",
         p.bold("Plan"),
@@ -235,7 +235,7 @@ pub fn plan(control: &str, account: &str, plan: &PlanPart, p: Palette) -> String
 }
 
 /// With several controls: `Total: 3 of 15 controls compliant`.
-pub fn total(audits: &[ControlReport]) -> String {
+pub(crate) fn total(audits: &[ControlReport]) -> String {
     format!(
         "Total: {} of {} controls compliant",
         audits.iter().filter(|a| a.compliant).count(),
@@ -244,7 +244,7 @@ pub fn total(audits: &[ControlReport]) -> String {
 }
 
 /// With several controls: the summary of all plans together.
-pub fn total_plan(plans: &[&PlanPart]) -> String {
+pub(crate) fn total_plan(plans: &[&PlanPart]) -> String {
     let t: Summary = plans.iter().map(|p| p.summary).sum();
     let mut line = format!(
         "Total for {} controls: {} to create, {} to update, {} unchanged",
@@ -264,7 +264,7 @@ pub fn total_plan(plans: &[&PlanPart]) -> String {
 
 /// `--dry-run`: each write request apply would send (once, in order), as operation and
 /// parameters.
-pub fn requests(plans: &[Plan]) -> String {
+pub(crate) fn requests(plans: &[Plan]) -> String {
     let mut out = String::new();
     let writes: Vec<&WriteRequest> = crate::plan::writes(plans);
     if writes.is_empty() {
@@ -286,7 +286,7 @@ pub fn requests(plans: &[Plan]) -> String {
 }
 
 /// What apply did.
-pub fn applied(done: &[Applied]) -> String {
+pub(crate) fn applied(done: &[Applied]) -> String {
     let mut out = format!("Applied {} write(s):\n", done.len());
     for a in done {
         out.push_str(&format!("  {} {}: {}\n", a.operation, a.name, a.result));

@@ -16,7 +16,7 @@ use crate::plan::Plan;
 /// One control's entry in a target's report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum ControlEntry {
+pub(crate) enum ControlEntry {
     /// Read and audited (planned, applied).
     Read(Box<ControlReport>),
     /// Not read: every selected control of the account is held by an exception.
@@ -25,7 +25,7 @@ pub enum ControlEntry {
 
 /// A control of an account that was not read at all (no role assumed).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NotRead {
+pub(crate) struct NotRead {
     pub account: String,
     pub region: String,
     pub control: String,
@@ -36,7 +36,7 @@ pub struct NotRead {
 
 /// An exception on file for a control of an account.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ExceptionReport {
+pub(crate) struct ExceptionReport {
     pub owner: String,
     /// `YYYY-MM-DD`.
     pub expires: String,
@@ -47,7 +47,7 @@ pub struct ExceptionReport {
 
 impl ExceptionReport {
     /// The exception on `control` of `account` today, if one is on file.
-    pub fn find(
+    pub(crate) fn find(
         list: &[Exception],
         account: &str,
         control: &str,
@@ -68,7 +68,7 @@ impl ExceptionReport {
 
 /// A target's fields in fleet mode, beside its controls.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FleetFields {
+pub(crate) struct FleetFields {
     /// The label from the accounts file.
     pub label: Option<String>,
     /// The role assumed (`null` for the caller's own account).
@@ -91,7 +91,7 @@ pub struct FleetFields {
 
 /// A target's part of a rollout.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Rollout {
+pub(crate) struct Rollout {
     /// The batch (from 1) it was applied in; `null` when it was not applied.
     pub batch: Option<usize>,
     /// What stopped its apply or re-read (secrets scrubbed).
@@ -101,7 +101,7 @@ pub struct Rollout {
 impl TargetReport {
     /// One target's report in fleet mode: per control `each(audit, plan)` with its exception, the controls an
     /// exception kept unread, then the fleet fields.
-    pub fn fleet(
+    pub(crate) fn fleet(
         exceptions: &[Exception],
         today: Date,
         s: &Survey,
@@ -138,7 +138,7 @@ impl TargetReport {
 }
 
 impl FleetFields {
-    pub fn new(s: &Survey, a: &Assessment) -> FleetFields {
+    pub(crate) fn new(s: &Survey, a: &Assessment) -> FleetFields {
         FleetFields {
             label: s.account.label.clone(),
             role_arn: s.role_arn.clone(),
@@ -155,13 +155,13 @@ impl FleetFields {
 
 /// The line that ends fleet output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FleetSummary {
+pub(crate) struct FleetSummary {
     pub summary: StatusCounts,
 }
 
 /// How many targets, how many in each status, and what was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatusCounts {
+pub(crate) struct StatusCounts {
     pub targets: usize,
     /// Targets per status (every status, zero included).
     #[serde(flatten)]
@@ -175,7 +175,7 @@ pub struct StatusCounts {
 
 /// `fix --apply`'s totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ApplyTotals {
+pub(crate) struct ApplyTotals {
     pub writes_planned: usize,
     pub writes_sent: usize,
     pub batches: usize,
@@ -184,7 +184,7 @@ pub struct ApplyTotals {
 }
 
 impl FleetSummary {
-    pub fn new(assessed: &[Assessment]) -> FleetSummary {
+    pub(crate) fn new(assessed: &[Assessment]) -> FleetSummary {
         FleetSummary {
             summary: StatusCounts {
                 targets: assessed.len(),

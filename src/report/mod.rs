@@ -28,14 +28,13 @@ use crate::history::History;
 use crate::plan::{Change, Plan, Summary};
 use crate::write::{Applied, WriteRequest};
 
-pub use fleet::{
-    ApplyTotals, ControlEntry, ExceptionReport, FleetFields, FleetSummary, NotRead, Rollout,
-    StatusCounts,
+pub(crate) use fleet::{
+    ApplyTotals, ControlEntry, ExceptionReport, FleetFields, FleetSummary, Rollout,
 };
 
 /// One control in one target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ControlReport {
+pub(crate) struct ControlReport {
     pub account: String,
     pub region: String,
     /// The control's id (`cis-4.4`).
@@ -62,7 +61,7 @@ pub struct ControlReport {
 
 /// The plan's fields of a [`ControlReport`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlanPart {
+pub(crate) struct PlanPart {
     /// Every resource the control needs, with its action and reason.
     pub changes: Vec<Change>,
     /// Counts of `create`, `update`, `keep`, `blocked`.
@@ -89,7 +88,7 @@ impl From<&Plan> for PlanPart {
 
 /// The apply's fields of a [`ControlReport`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ApplyPart {
+pub(crate) struct ApplyPart {
     /// The audit the plan was made from.
     pub before: Before,
     pub dry_run: bool,
@@ -100,14 +99,14 @@ pub struct ApplyPart {
 
 /// The audit before an apply.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Before {
+pub(crate) struct Before {
     pub compliant: bool,
     pub steps: Vec<Step>,
 }
 
 impl ControlReport {
     /// `check`: the audit.
-    pub fn audit(a: &Audit) -> ControlReport {
+    pub(crate) fn audit(a: &Audit) -> ControlReport {
         ControlReport {
             account: a.account.clone(),
             region: a.region.clone(),
@@ -123,7 +122,7 @@ impl ControlReport {
     }
 
     /// `fix --plan`: the audit and its plan.
-    pub fn plan(a: &Audit, p: &Plan) -> ControlReport {
+    pub(crate) fn plan(a: &Audit, p: &Plan) -> ControlReport {
         ControlReport {
             plan: Some(PlanPart::from(p)),
             ..ControlReport::audit(a)
@@ -132,7 +131,7 @@ impl ControlReport {
 
     /// `fix --apply`: the plan as it was, the audit re-read after applying (`after`; none when
     /// nothing was applied or the re-read failed), and the requests of a dry run.
-    pub fn applied(
+    pub(crate) fn applied(
         before: &Audit,
         p: &Plan,
         after: Option<&Audit>,
@@ -158,7 +157,7 @@ impl ControlReport {
 
 /// Several controls in one target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ManyControls {
+pub(crate) struct ManyControls {
     pub account: String,
     pub region: String,
     /// Every control compliant.
@@ -169,7 +168,7 @@ pub struct ManyControls {
 
 /// How many controls, how many compliant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct ControlsSummary {
+pub(crate) struct ControlsSummary {
     pub controls: usize,
     pub compliant: usize,
 }
@@ -177,14 +176,14 @@ pub struct ControlsSummary {
 /// The body of a [`TargetReport`]: one control's object, or several.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum Body {
+pub(crate) enum Body {
     One(ControlEntry),
     Many(ManyControls),
 }
 
 /// One run over one target: the line printed for it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TargetReport {
+pub(crate) struct TargetReport {
     #[serde(flatten)]
     pub body: Body,
     /// `fix --apply`: the writes sent, once for the run (shared writes serve several controls).
@@ -201,7 +200,7 @@ pub struct TargetReport {
 impl TargetReport {
     /// One target's report from its controls' entries: one entry is the object itself; any
     /// other number is the several-controls object. `compliant` is the run's verdict.
-    pub fn new(
+    pub(crate) fn new(
         account: &str,
         region: &str,
         mut controls: Vec<ControlEntry>,
@@ -234,7 +233,12 @@ impl TargetReport {
     }
 
     /// From read controls only.
-    pub fn of(account: &str, region: &str, controls: Vec<ControlReport>, compliant: bool) -> Self {
+    pub(crate) fn of(
+        account: &str,
+        region: &str,
+        controls: Vec<ControlReport>,
+        compliant: bool,
+    ) -> Self {
         TargetReport::new(
             account,
             region,
@@ -250,7 +254,7 @@ impl TargetReport {
 /// `drill`: what was published and whether it reached a confirmed subscriber.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum DrillReport {
+pub(crate) enum DrillReport {
     /// Nothing to drill (no working alarm): the audit, `drill: null`, `delivered: false` and why.
     Nothing {
         #[serde(flatten)]
@@ -272,13 +276,13 @@ pub enum DrillReport {
 
 /// `list-controls`: the embedded controls.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ControlList {
+pub(crate) struct ControlList {
     pub controls: Vec<ControlInfo>,
 }
 
 /// One embedded control.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ControlInfo {
+pub(crate) struct ControlInfo {
     pub id: String,
     pub cis: Vec<String>,
     pub security_hub: Option<String>,
@@ -286,7 +290,7 @@ pub struct ControlInfo {
 }
 
 impl ControlList {
-    pub fn new(controls: &[Control]) -> ControlList {
+    pub(crate) fn new(controls: &[Control]) -> ControlList {
         ControlList {
             controls: controls
                 .iter()
@@ -304,7 +308,7 @@ impl ControlList {
 /// One line of JSON for `report`: every object's keys sorted, as every version has printed them,
 /// whatever serde_json's features (a dependency's `preserve_order` would otherwise keep the
 /// order fields were written in).
-pub fn to_line(report: &impl Serialize) -> String {
+pub(crate) fn to_line(report: &impl Serialize) -> String {
     serde_json::to_value(report)
         .map(|mut v| {
             v.sort_all_objects();

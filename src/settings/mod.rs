@@ -5,7 +5,7 @@
 //! date for exceptions), and options that do not go together are refused, each in one line
 //! naming the value, before anything is read from AWS.
 
-pub mod values;
+pub(crate) mod values;
 
 use std::io::IsTerminal;
 
@@ -22,7 +22,7 @@ use crate::render::{text::Palette, Format};
 
 /// Everything a command needs besides its own flags and the target.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// The selected controls, in order.
     pub controls: Vec<Control>,
     pub mode: MatchMode,
@@ -34,7 +34,7 @@ pub struct Settings {
 
 /// Resolve the command line, before any AWS call: the environment's endpoint URL, the controls
 /// (reading a spec file), the fix options, and what fleet mode does not take.
-pub fn resolve(cli: &Cli) -> Result<Settings, Error> {
+pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
     if let Some(url) = std::env::var_os("AWS_ENDPOINT_URL") {
         values::validate_endpoint_url(&url.to_string_lossy())?;
     }
@@ -110,13 +110,13 @@ pub fn resolve(cli: &Cli) -> Result<Settings, Error> {
 }
 
 /// Today's date (UTC), against which exceptions expire.
-pub fn today() -> Date {
+pub(crate) fn today() -> Date {
     crate::fleet::exceptions::today()
 }
 
 /// The fleet the user asked for, validated (`None` outside fleet mode). The accounts file and
 /// the exceptions file are read and checked here, before anything is read from AWS.
-pub fn fleet(
+pub(crate) fn fleet(
     cli: &Cli,
     default_region: &str,
     controls: &[Control],

@@ -13,7 +13,7 @@ use crate::write::Endpoint;
 pub struct AccountIds(pub Vec<Account>);
 
 /// `--accounts`: comma-separated 12-digit account ids.
-pub fn account_ids(list: &str) -> Result<AccountIds, Error> {
+pub(crate) fn account_ids(list: &str) -> Result<AccountIds, Error> {
     accounts::parse_list("--accounts", list).map(AccountIds)
 }
 
@@ -22,22 +22,22 @@ pub fn account_ids(list: &str) -> Result<AccountIds, Error> {
 pub struct Exclusions(pub Vec<String>);
 
 /// `--exclude`: comma-separated 12-digit account ids.
-pub fn exclusions(list: &str) -> Result<Exclusions, Error> {
+pub(crate) fn exclusions(list: &str) -> Result<Exclusions, Error> {
     accounts::parse_exclude(list).map(Exclusions)
 }
 
 /// `--region`: a region name, checked by shape.
-pub fn region(region: &str) -> Result<String, Error> {
+pub(crate) fn region(region: &str) -> Result<String, Error> {
     validate_region(region).map(|()| region.to_string())
 }
 
 /// `--topic-arn`: an SNS topic ARN CloudWatch can notify.
-pub fn topic_arn(arn: &str) -> Result<String, Error> {
+pub(crate) fn topic_arn(arn: &str) -> Result<String, Error> {
     validate_topic_arn(arn).map(|()| arn.to_string())
 }
 
 /// `--ou`: an organizational unit id (`ou-xxxx-xxxxxxxx`) or root id (`r-xxxx`).
-pub fn ou(id: &str) -> Result<String, Error> {
+pub(crate) fn ou(id: &str) -> Result<String, Error> {
     if valid_ou(id) {
         Ok(id.to_string())
     } else {
@@ -50,7 +50,7 @@ pub fn ou(id: &str) -> Result<String, Error> {
 }
 
 /// `--role-name`: an IAM role name.
-pub fn role_name(n: &str) -> Result<String, Error> {
+pub(crate) fn role_name(n: &str) -> Result<String, Error> {
     let ok = !n.is_empty()
         && n.len() <= 64
         && n.chars()
@@ -68,7 +68,7 @@ pub fn role_name(n: &str) -> Result<String, Error> {
 
 /// `--role-arn-template`: an IAM role ARN whose account field is `{account}`: a template naming
 /// one fixed account would send every target's writes there.
-pub fn role_arn_template(t: &str) -> Result<String, Error> {
+pub(crate) fn role_arn_template(t: &str) -> Result<String, Error> {
     let parts: Vec<&str> = t.splitn(6, ':').collect();
     let shape_ok = parts.len() == 6
         && parts[0] == "arn"
@@ -89,7 +89,7 @@ pub fn role_arn_template(t: &str) -> Result<String, Error> {
 }
 
 /// An AWS region name: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, ...
-pub fn validate_region(region: &str) -> Result<(), Error> {
+pub(crate) fn validate_region(region: &str) -> Result<(), Error> {
     let bad = |why: &str| Error::BadInput {
         what: "region",
         value: region.to_string(),
@@ -111,7 +111,7 @@ pub fn validate_region(region: &str) -> Result<(), Error> {
 
 /// `AWS_ENDPOINT_URL`: an `http://` or `https://` URL with a host (credentials in it masked when
 /// shown).
-pub fn validate_endpoint_url(url: &str) -> Result<(), Error> {
+pub(crate) fn validate_endpoint_url(url: &str) -> Result<(), Error> {
     // Shown as scheme and host only: user-info, path and query may carry secrets.
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -159,12 +159,12 @@ fn valid_ou(id: &str) -> bool {
 }
 
 /// A 12-digit account id.
-pub fn validate_account(account: &str) -> bool {
+pub(crate) fn validate_account(account: &str) -> bool {
     account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())
 }
 
 /// An SNS standard topic ARN.
-pub fn validate_topic_arn(arn: &str) -> Result<(), Error> {
+pub(crate) fn validate_topic_arn(arn: &str) -> Result<(), Error> {
     let bad = |why: &str| Error::BadInput {
         what: "--topic-arn",
         value: arn.to_string(),
@@ -198,7 +198,7 @@ pub fn validate_topic_arn(arn: &str) -> Result<(), Error> {
 }
 
 /// `PROTOCOL:ENDPOINT` for `--subscribe`.
-pub fn parse_subscribe(text: &str) -> Result<Endpoint, Error> {
+pub(crate) fn parse_subscribe(text: &str) -> Result<Endpoint, Error> {
     let bad = |why: &str| Error::BadInput {
         what: "--subscribe",
         value: crate::redact::endpoint(text),

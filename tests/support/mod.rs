@@ -2,7 +2,7 @@
 //! on a free loopback port, seed an account with the real AWS SDK, run the real binary against
 //! it, and count the write requests the emulator actually received.
 
-pub mod offline;
+pub(crate) mod offline;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -13,8 +13,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::config::Credentials;
 use serde_json::Value;
 
-pub const ACCOUNT: &str = "123456789012";
-pub const REGION: &str = "us-east-1";
+pub(crate) const ACCOUNT: &str = "123456789012";
+pub(crate) const REGION: &str = "us-east-1";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -36,19 +36,19 @@ fn python() -> PathBuf {
 
 /// A running emulator; stopped when dropped (and by itself if this process dies: it exits when
 /// its stdin closes).
-pub struct Emulator {
+pub(crate) struct Emulator {
     child: Child,
     pub url: String,
     addr: String,
 }
 
 impl Emulator {
-    pub fn start() -> Emulator {
+    pub(crate) fn start() -> Emulator {
         Emulator::start_with_env(&[])
     }
 
     /// Start with extra environment for moto (e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to enforce IAM).
-    pub fn start_with_env(env: &[(&str, &str)]) -> Emulator {
+    pub(crate) fn start_with_env(env: &[(&str, &str)]) -> Emulator {
         let mut child = Command::new(python())
             .arg(repo().join("tests/support/emulator.py"))
             .args(["--port", "0"])
@@ -113,7 +113,7 @@ impl Emulator {
     }
 
     /// Every request the emulator received, as `(service, operation)`.
-    pub fn requests(&self) -> Vec<(String, String)> {
+    pub(crate) fn requests(&self) -> Vec<(String, String)> {
         let (_, body) = self.http("GET", "/_trailwatch/requests", "");
         let v: Value = serde_json::from_str(&body).expect("request log is JSON");
         v.as_array()
@@ -129,7 +129,7 @@ impl Emulator {
     }
 
     /// Run `tests/support/sqs_tool.py` against this emulator; returns its stdout.
-    pub fn sqs(&self, command: &str, queue: &str) -> String {
+    pub(crate) fn sqs(&self, command: &str, queue: &str) -> String {
         let out = Command::new(python())
             .arg(repo().join("tests/support/sqs_tool.py"))
             .args(["--endpoint", &self.url, command, queue])
@@ -144,7 +144,7 @@ impl Emulator {
     }
 
     /// `tests/support/iam_tool.py` against this emulator: the words it printed after its tag.
-    pub fn iam_tool(&self, args: &[&str]) -> Vec<String> {
+    pub(crate) fn iam_tool(&self, args: &[&str]) -> Vec<String> {
         let out = Command::new(python())
             .arg(repo().join("tests/support/iam_tool.py"))
             .args(["--endpoint", &self.url])
@@ -164,7 +164,7 @@ impl Emulator {
     }
 
     /// Run trailwatch with these credentials instead of the dummy ones.
-    pub fn run_as(&self, key: &str, secret: &str, args: &[&str]) -> Run {
+    pub(crate) fn run_as(&self, key: &str, secret: &str, args: &[&str]) -> Run {
         let out = self
             .trailwatch()
             .env("AWS_ACCESS_KEY_ID", key)
@@ -181,7 +181,7 @@ impl Emulator {
 
     /// Run trailwatch on a pseudo-terminal (`tests/support/tty_run.py`), typing `answer` at each
     /// `[y/N]` prompt: (exit code, what the terminal showed, how many prompts it showed).
-    pub fn on_tty(&self, answer: &str, args: &[&str]) -> (i32, String, usize) {
+    pub(crate) fn on_tty(&self, answer: &str, args: &[&str]) -> (i32, String, usize) {
         let tw = self.trailwatch();
         let mut cmd = Command::new(python());
         for (k, v) in tw.get_envs() {
@@ -211,18 +211,18 @@ impl Emulator {
     }
 
     /// POST a JSON body to a control endpoint of the emulator (faults, overrides).
-    pub fn control(&self, path: &str, body: &str) {
+    pub(crate) fn control(&self, path: &str, body: &str) {
         let (status, answer) = self.http("POST", path, body);
         assert_eq!(status, 200, "{path}: {answer}");
     }
 
-    pub fn reset_requests(&self) {
+    pub(crate) fn reset_requests(&self) {
         let (status, _) = self.http("POST", "/_trailwatch/requests/reset", "");
         assert_eq!(status, 200);
     }
 
     /// The request log as the emulator keeps it (service, operation, ms, reached, fault, ...).
-    pub fn log(&self) -> Vec<Value> {
+    pub(crate) fn log(&self) -> Vec<Value> {
         let (_, body) = self.http("GET", "/_trailwatch/requests", "");
         serde_json::from_str::<Value>(&body)
             .expect("request log is JSON")
@@ -232,7 +232,7 @@ impl Emulator {
     }
 
     /// The write requests that reached moto (not answered by an injected fault).
-    pub fn writes_reached(&self) -> Vec<String> {
+    pub(crate) fn writes_reached(&self) -> Vec<String> {
         self.log()
             .into_iter()
             .filter(|e| e["reached"] != Value::Bool(false))
@@ -248,7 +248,7 @@ impl Emulator {
     }
 
     /// The write requests received since the last reset.
-    pub fn writes(&self) -> Vec<String> {
+    pub(crate) fn writes(&self) -> Vec<String> {
         self.requests()
             .into_iter()
             .filter(|(_, op)| !is_read(op))
@@ -257,12 +257,12 @@ impl Emulator {
     }
 
     /// An S3 bucket (for a trail), made with a plain unsigned PUT: moto routes it to S3.
-    pub fn bucket(&self, name: &str) {
+    pub(crate) fn bucket(&self, name: &str) {
         let (status, body) = self.http("PUT", &format!("/{name}"), "");
         assert!(status == 200, "create bucket {name}: {status} {body}");
     }
 
-    pub async fn config(&self, region: &str) -> SdkConfig {
+    pub(crate) async fn config(&self, region: &str) -> SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())
             .endpoint_url(&self.url)
             .region(Region::new(region.to_string()))
@@ -272,7 +272,7 @@ impl Emulator {
     }
 
     /// The real binary, aimed at this emulator with dummy credentials and no ambient config.
-    pub fn trailwatch(&self) -> Command {
+    pub(crate) fn trailwatch(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwatch"));
         for var in [
             "AWS_PROFILE",
@@ -295,7 +295,7 @@ impl Emulator {
     }
 
     /// Run trailwatch with `args`; returns (exit code, stdout, stderr).
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         let out = self
             .trailwatch()
             .args(args)
@@ -309,7 +309,7 @@ impl Emulator {
     }
 
     /// `check --output json` -> (exit code, JSON).
-    pub fn check(&self, extra: &[&str]) -> (i32, Value) {
+    pub(crate) fn check(&self, extra: &[&str]) -> (i32, Value) {
         let mut args = vec!["--region", REGION, "--output", "json", "check"];
         args.extend_from_slice(extra);
         let r = self.run(&args);
@@ -317,7 +317,7 @@ impl Emulator {
     }
 
     /// `fix --apply --yes --output json` plus `extra`, counting the writes it caused.
-    pub fn apply(&self, extra: &[&str]) -> (i32, Value, Vec<String>) {
+    pub(crate) fn apply(&self, extra: &[&str]) -> (i32, Value, Vec<String>) {
         self.reset_requests();
         let mut args = vec![
             "--region", REGION, "--output", "json", "fix", "--apply", "--yes",
@@ -329,7 +329,7 @@ impl Emulator {
     }
 
     /// `fix --plan --output json` plus `extra`.
-    pub fn plan(&self, extra: &[&str]) -> (i32, Value) {
+    pub(crate) fn plan(&self, extra: &[&str]) -> (i32, Value) {
         let mut args = vec!["--region", REGION, "--output", "json", "fix", "--plan"];
         args.extend_from_slice(extra);
         let r = self.run(&args);
@@ -345,20 +345,20 @@ impl Drop for Emulator {
 }
 
 /// Reads never change anything.
-pub fn is_read(op: &str) -> bool {
+pub(crate) fn is_read(op: &str) -> bool {
     ["Describe", "List", "Get", "Test", "Lookup"]
         .iter()
         .any(|p| op.starts_with(p))
 }
 
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl Run {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
             panic!(
                 "stdout is not one JSON object ({e}):\n{}\nstderr:\n{}",
@@ -369,7 +369,7 @@ impl Run {
 }
 
 /// Which steps pass, as a 7-character string like `OOOXXXX`, for compact assertions.
-pub fn steps(v: &Value) -> String {
+pub(crate) fn steps(v: &Value) -> String {
     v["steps"]
         .as_array()
         .expect("steps")
@@ -378,7 +378,7 @@ pub fn steps(v: &Value) -> String {
         .collect()
 }
 
-pub fn reason(v: &Value, step: usize) -> String {
+pub(crate) fn reason(v: &Value, step: usize) -> String {
     v["steps"][step - 1]["reason"]
         .as_str()
         .unwrap_or("")
@@ -386,7 +386,7 @@ pub fn reason(v: &Value, step: usize) -> String {
 }
 
 /// The change for one resource in a plan/apply JSON.
-pub fn change<'a>(v: &'a Value, resource: &str) -> &'a Value {
+pub(crate) fn change<'a>(v: &'a Value, resource: &str) -> &'a Value {
     v["changes"]
         .as_array()
         .expect("changes")
@@ -396,7 +396,7 @@ pub fn change<'a>(v: &'a Value, resource: &str) -> &'a Value {
 }
 
 /// Seeds an account in the emulator with the real SDK.
-pub struct Seed {
+pub(crate) struct Seed {
     pub config: SdkConfig,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
@@ -408,17 +408,17 @@ pub struct Seed {
     pub account: String,
 }
 
-pub fn canonical() -> String {
+pub(crate) fn canonical() -> String {
     trailwatch::control::Control::embedded().canonical_pattern()
 }
 
 impl Seed {
-    pub async fn new(emu: &Emulator, region: &str) -> Seed {
+    pub(crate) async fn new(emu: &Emulator, region: &str) -> Seed {
         Seed::with_config(emu.config(region).await, region)
     }
 
     /// Seed with the given credentials (an emulator that enforces IAM).
-    pub async fn as_user(emu: &Emulator, region: &str, key: &str, secret: &str) -> Seed {
+    pub(crate) async fn as_user(emu: &Emulator, region: &str, key: &str, secret: &str) -> Seed {
         Seed::with_credentials(
             emu,
             region,
@@ -429,7 +429,7 @@ impl Seed {
 
     /// Seed another account: assume `arn:aws:iam::ACCOUNT:role/OrganizationAccountAccessRole`
     /// (the emulator acts in the role's account with the keys it returns).
-    pub async fn in_account(emu: &Emulator, region: &str, account: &str) -> Seed {
+    pub(crate) async fn in_account(emu: &Emulator, region: &str, account: &str) -> Seed {
         let sts = aws_sdk_sts::Client::new(&emu.config(region).await);
         let out = sts
             .assume_role()
@@ -476,7 +476,7 @@ impl Seed {
         }
     }
 
-    pub async fn log_group(&self, name: &str) -> String {
+    pub(crate) async fn log_group(&self, name: &str) -> String {
         self.logs
             .create_log_group()
             .log_group_name(name)
@@ -490,7 +490,7 @@ impl Seed {
     }
 
     /// A trail (bucket made first); `logging` starts it.
-    pub async fn trail(
+    pub(crate) async fn trail(
         &self,
         emu: &Emulator,
         name: &str,
@@ -525,7 +525,7 @@ impl Seed {
 
     /// The good prerequisite when the trail's bucket already exists (IAM-enforcing emulator:
     /// `iam_tool.py bootstrap` makes the bucket `org-trail-trail-bucket`).
-    pub async fn good_trail_in_existing_bucket(&self) -> String {
+    pub(crate) async fn good_trail_in_existing_bucket(&self) -> String {
         let lg = self
             .log_group("aws-controltower/CloudTrailLogs-q7x2kd")
             .await;
@@ -549,7 +549,7 @@ impl Seed {
     }
 
     /// The usual good prerequisite: a multi-region, logging trail into a fresh log group.
-    pub async fn good_trail(&self, emu: &Emulator) -> String {
+    pub(crate) async fn good_trail(&self, emu: &Emulator) -> String {
         let lg = self
             .log_group("aws-controltower/CloudTrailLogs-q7x2kd")
             .await;
@@ -557,7 +557,7 @@ impl Seed {
         lg
     }
 
-    pub async fn filter(
+    pub(crate) async fn filter(
         &self,
         log_group: &str,
         name: &str,
@@ -584,7 +584,7 @@ impl Seed {
             .unwrap();
     }
 
-    pub async fn alarm(
+    pub(crate) async fn alarm(
         &self,
         name: &str,
         metric: &str,
@@ -610,12 +610,12 @@ impl Seed {
             .unwrap();
     }
 
-    pub async fn topic(&self, name: &str) -> String {
+    pub(crate) async fn topic(&self, name: &str) -> String {
         let out = self.sns.create_topic().name(name).send().await.unwrap();
         out.topic_arn().unwrap().to_string()
     }
 
-    pub async fn subscribe(&self, topic: &str, protocol: &str, endpoint: &str) {
+    pub(crate) async fn subscribe(&self, topic: &str, protocol: &str, endpoint: &str) {
         self.sns
             .subscribe()
             .topic_arn(topic)
@@ -628,7 +628,7 @@ impl Seed {
 
     /// A good trail, trailwatch's canonical filter and the shared topic (with a confirmed
     /// subscriber when `subscribed`); returns the topic ARN. No alarm.
-    pub async fn filter_and_topic(&self, emu: &Emulator, subscribed: bool) -> String {
+    pub(crate) async fn filter_and_topic(&self, emu: &Emulator, subscribed: bool) -> String {
         self.good_trail(emu).await;
         let lg = "aws-controltower/CloudTrailLogs-q7x2kd";
         self.filter(
@@ -647,7 +647,7 @@ impl Seed {
     }
 
     /// A fully compliant account: canonical filter, alarm, shared topic with a subscriber.
-    pub async fn compliant(&self, emu: &Emulator) {
+    pub(crate) async fn compliant(&self, emu: &Emulator) {
         let topic = self.filter_and_topic(emu, true).await;
         self.alarm(
             "IAMPolicyChanges",
@@ -663,7 +663,7 @@ impl Seed {
 /// Every filter, alarm, topic (with its policy) and subscription in a region: taken before and
 /// after a run, it shows what the run changed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// (log group, filter name, pattern, metric).
     pub filters: Vec<(String, String, String, String)>,
     /// (alarm name, metric or "math", actions).
@@ -675,7 +675,7 @@ pub struct Snapshot {
 }
 
 impl Seed {
-    pub async fn snapshot(&self) -> Snapshot {
+    pub(crate) async fn snapshot(&self) -> Snapshot {
         let mut filters = Vec::new();
         let groups = self.logs.describe_log_groups().send().await.unwrap();
         for g in groups.log_groups() {
@@ -759,7 +759,7 @@ impl Seed {
 /// What changes from one emulator run to the next, and what it reads as in a snapshot: the
 /// emulator's port, generated ids (subscription ARNs, message ids), the random suffix of the
 /// Control Tower log group the seed creates, and account ids.
-pub const SNAPSHOT_FILTERS: &[(&str, &str)] = &[
+pub(crate) const SNAPSHOT_FILTERS: &[(&str, &str)] = &[
     (r"127\.0\.0\.1:\d+", "[emulator]"),
     (
         r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",

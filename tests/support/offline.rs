@@ -9,14 +9,14 @@ use std::process::{Command, Stdio};
 use super::Run;
 
 /// One run of trailwatch that is expected to be refused before any AWS call.
-pub struct Refusal {
+pub(crate) struct Refusal {
     args: Vec<String>,
     env: Vec<(String, String)>,
     files: Vec<(String, String)>,
 }
 
 impl Refusal {
-    pub fn new(args: &[&str]) -> Refusal {
+    pub(crate) fn new(args: &[&str]) -> Refusal {
         Refusal {
             args: args.iter().map(|a| a.to_string()).collect(),
             env: Vec::new(),
@@ -25,19 +25,19 @@ impl Refusal {
     }
 
     /// Set an environment variable for the run.
-    pub fn env(mut self, key: &str, value: &str) -> Refusal {
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Refusal {
         self.env.push((key.into(), value.into()));
         self
     }
 
     /// Write `text` to a file the arguments name as `{dir}/name`.
-    pub fn file(mut self, name: &str, text: &str) -> Refusal {
+    pub(crate) fn file(mut self, name: &str, text: &str) -> Refusal {
         self.files.push((name.into(), text.into()));
         self
     }
 
     /// Run it; assert the refusal names `needle`; return the run.
-    pub fn names(self, needle: &str) -> Run {
+    pub(crate) fn names(self, needle: &str) -> Run {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let endpoint = format!("http://{}", listener.local_addr().expect("local address"));
         let dir = std::env::temp_dir().join(format!(

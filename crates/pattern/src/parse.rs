@@ -33,11 +33,11 @@ use super::regex::Regex;
 /// The CloudWatch Logs limit on a filter pattern's length, in characters.
 pub const MAX_PATTERN_CHARS: usize = 1024;
 /// Documented quota: regular expressions in one JSON filter pattern.
-pub const MAX_REGEXES: usize = 2;
+pub(crate) const MAX_REGEXES: usize = 2;
 /// Documented quota: selectors with a wildcard in one filter pattern.
-pub const MAX_WILDCARD_SELECTORS: usize = 3;
+pub(crate) const MAX_WILDCARD_SELECTORS: usize = 3;
 /// Our own limit on nested parentheses (keeps recursion shallow).
-pub const MAX_NESTING: usize = 100;
+pub(crate) const MAX_NESTING: usize = 100;
 
 /// Why a pattern did not parse.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,7 +30,7 @@ const MAX_NFA_BYTES: usize = 256 * 1024;
 
 /// Why a regex was rejected: the char offset inside the regex text, and what went wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegexError {
+pub(crate) struct RegexError {
     /// Char offset of the problem, counted from the first character after the opening `%`.
     pub offset: usize,
     /// What was expected or why the character is refused.
@@ -39,14 +39,14 @@ pub struct RegexError {
 
 /// A compiled regex.
 #[derive(Debug, Clone)]
-pub struct Regex {
+pub(crate) struct Regex {
     inner: meta::Regex,
 }
 
 impl Regex {
     /// Checks `text` (the part between the `%` signs) against the documented subset and
     /// compiles it.
-    pub fn new(text: &str) -> Result<Regex, RegexError> {
+    pub(crate) fn new(text: &str) -> Result<Regex, RegexError> {
         let err = |offset: usize, message: &str| {
             Err(RegexError {
                 offset,
@@ -100,7 +100,7 @@ impl Regex {
     }
 
     /// True when the regex matches somewhere in `subject`.
-    pub fn is_match(&self, subject: &str) -> bool {
+    pub(crate) fn is_match(&self, subject: &str) -> bool {
         self.inner.is_match(subject.as_bytes())
     }
 }
