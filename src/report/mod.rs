@@ -121,6 +121,22 @@ impl ControlReport {
         }
     }
 
+    /// `check`: the audit, taken (no copy).
+    pub(crate) fn from_audit(a: Audit) -> ControlReport {
+        ControlReport {
+            account: a.account,
+            region: a.region,
+            control: a.control,
+            compliant: a.compliant,
+            steps: a.steps,
+            filters: a.filters,
+            history: None,
+            plan: None,
+            apply: None,
+            exception: None,
+        }
+    }
+
     /// `fix --plan`: the audit and its plan.
     pub(crate) fn plan(a: &Audit, p: &Plan) -> ControlReport {
         ControlReport {

@@ -40,11 +40,11 @@ pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> R
     let compliant = audits.iter().all(|a| a.compliant);
     let failing_now = histories.iter().flatten().any(|h| h.latest_failed);
     let reports: Vec<ControlReport> = audits
-        .iter()
+        .into_iter()
         .zip(histories)
         .map(|(a, h)| ControlReport {
             history: args.history.then_some(h),
-            ..ControlReport::audit(a)
+            ..ControlReport::from_audit(a)
         })
         .collect();
     match req.format {
