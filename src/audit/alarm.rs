@@ -246,18 +246,11 @@ mod tests {
         }
     }
 
+    /// An alarm that fires on one event (the shared builder's, renamed `a`).
     fn alarm() -> Alarm {
         Alarm {
             name: "a".into(),
-            metric_name: Some("IAMPolicyChanges".into()),
-            namespace: Some("CISBenchmark".into()),
-            statistic: Some("Sum".into()),
-            period: Some(300),
-            evaluation_periods: Some(1),
-            threshold: Some(1.0),
-            comparison_operator: Some("GreaterThanOrEqualToThreshold".into()),
-            actions_enabled: true,
-            ..Default::default()
+            ..crate::fixtures::good_alarm("a", "IAMPolicyChanges")
         }
     }
 

@@ -273,25 +273,7 @@ impl Emulator {
 
     /// The real binary, aimed at this emulator with dummy credentials and no ambient config.
     pub(crate) fn trailwatch(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwatch"));
-        for var in [
-            "AWS_PROFILE",
-            "AWS_DEFAULT_PROFILE",
-            "AWS_REGION",
-            "AWS_DEFAULT_REGION",
-            "AWS_SESSION_TOKEN",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.env("AWS_ENDPOINT_URL", &self.url)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
-        cmd
+        trailwatch_at(&self.url)
     }
 
     /// Run trailwatch with `args`; returns (exit code, stdout, stderr).
@@ -783,3 +765,27 @@ macro_rules! emulator_snapshot {
     };
 }
 pub(crate) use emulator_snapshot;
+
+/// The real binary aimed at `endpoint` with dummy credentials, no ambient AWS configuration (no
+/// profile, region or session token from the caller's environment), no colour, no stdin.
+pub(crate) fn trailwatch_at(endpoint: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwatch"));
+    for var in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_SESSION_TOKEN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    cmd
+}

@@ -4,9 +4,8 @@
 //! on stdout, and no connection at all.
 
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
 
-use super::Run;
+use super::{trailwatch_at, Run};
 
 /// One run of trailwatch that is expected to be refused before any AWS call.
 pub(crate) struct Refusal {
@@ -55,24 +54,8 @@ impl Refusal {
             .iter()
             .map(|a| a.replace("{dir}", &dir_text))
             .collect();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwatch"));
-        for var in [
-            "AWS_PROFILE",
-            "AWS_DEFAULT_PROFILE",
-            "AWS_DEFAULT_REGION",
-            "AWS_SESSION_TOKEN",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.env("AWS_ENDPOINT_URL", &endpoint)
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
+        let mut cmd = trailwatch_at(&endpoint);
+        cmd.env("AWS_REGION", "us-east-1");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
