@@ -1,5 +1,5 @@
 //! The command-line contract: clap types only. Each value is parsed by a typed `value_parser`
-//! ([`crate::settings::values`]), so a bad region, topic ARN, endpoint or account id is refused
+//! ([`crate::values`]), so a bad region, topic ARN, endpoint or account id is refused
 //! while the line is parsed, in one line naming it; [`crate::settings`] resolves the rest (files,
 //! the fleet, what goes with what). Nothing here reads a file or the environment beyond clap's
 //! own `env`.
@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::audit::MatchMode;
 use crate::error::Error;
 use crate::render::Format;
-use crate::settings::values::{self, AccountIds, Exclusions};
+use crate::values::{self, AccountIds, Exclusions};
 use crate::write::Endpoint;
 
 /// Keep AWS accounts compliant with the CIS AWS Foundations monitoring controls (4.1-4.15,
@@ -213,7 +213,7 @@ impl Cli {
 /// The role fleet mode assumes by default.
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
 
-/// A typed `value_parser` from one of [`crate::settings::values`]' checks: the value parses, or
+/// A typed `value_parser` from one of [`crate::values`]' checks: the value parses, or
 /// clap stops with the check's own one line (which never repeats a secret the value carries).
 fn checked<T>(check: fn(&str) -> Result<T, Error>) -> Checked<T> {
     Checked(check)

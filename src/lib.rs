@@ -24,6 +24,7 @@ mod report;
 pub mod run;
 mod settings;
 pub mod target;
+mod values;
 mod write;
 
 /// The filter-pattern language (the `trailwatch-pattern` crate).

@@ -18,8 +18,9 @@ use crate::error::Error;
 use crate::observed::Observed;
 use crate::plan::Options;
 use crate::render::Format;
-use crate::settings::{self, values, Settings as Request};
+use crate::settings::{self, Settings as Request};
 use crate::target::Target;
+use crate::values;
 
 pub use crate::exit::Exit;
 /// Exit for "compliant / nothing to do".

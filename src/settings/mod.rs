@@ -5,8 +5,6 @@
 //! date for exceptions), and options that do not go together are refused, each in one line
 //! naming the value, before anything is read from AWS.
 
-pub(crate) mod values;
-
 use std::io::IsTerminal;
 
 use time::Date;
@@ -19,6 +17,7 @@ use crate::fleet::{accounts, Fleet, Role, Source};
 use crate::partition;
 use crate::plan::Options;
 use crate::render::{text::Palette, Format};
+use crate::values;
 
 /// Everything a command needs besides its own flags and the target.
 #[derive(Debug, Clone)]
