@@ -87,7 +87,9 @@ pub fn text(message: &str) -> String {
         .split(' ')
         .map(|w| {
             if w.contains("://") {
-                endpoint(w)
+                // Quotes and punctuation after a quoted URL (`"https://...":`) stay outside it.
+                let url = w.trim_end_matches(['"', '\'', ':', ',', ';', ')', ']']);
+                format!("{}{}", endpoint(url), &w[url.len()..])
             } else {
                 w.to_string()
             }
@@ -104,6 +106,16 @@ pub fn serialize_endpoint<S: serde::Serializer>(ep: &str, s: S) -> Result<S::Ok,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quoted_url_in_a_message_keeps_its_closing_quote_and_colon() {
+        assert_eq!(
+            text(
+                r#"invalid --subscribe "https:http://u:pw@hooks.example.com/T0/s3cr3t": not an https:// URL"#
+            ),
+            r#"invalid --subscribe "https:http://***@hooks.example.com/***": not an https:// URL"#
+        );
+    }
 
     #[test]
     fn user_info_and_everything_after_the_host_are_masked() {
@@ -136,7 +148,7 @@ mod tests {
         }
         assert_eq!(
             text("unexpected argument 'https:https://u:p@h/x' found"),
-            "unexpected argument 'https:https://***@h/*** found"
+            "unexpected argument 'https:https://***@h/***' found"
         );
     }
 }
