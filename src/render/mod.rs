@@ -10,3 +10,25 @@ pub(crate) enum Format {
     Text,
     Json,
 }
+
+/// Where a report goes: text for people (rendered by one of [`text`]'s functions) or one line of
+/// JSON, the report itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Printer {
+    pub(crate) format: Format,
+    pub(crate) palette: text::Palette,
+}
+
+impl Printer {
+    /// Print `report` on stdout: `as_text` renders it for people; JSON is the report itself.
+    pub(crate) fn print<R: serde::Serialize>(
+        &self,
+        report: &R,
+        as_text: impl Fn(&R, text::Palette) -> String,
+    ) {
+        match self.format {
+            Format::Text => print!("{}", as_text(report, self.palette)),
+            Format::Json => println!("{}", crate::report::to_line(report)),
+        }
+    }
+}

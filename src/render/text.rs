@@ -6,7 +6,7 @@ use serde_json::Value;
 use similar::TextDiff;
 
 use crate::plan::{resource_label, summary_text, Action, Change, Plan, Summary};
-use crate::report::{ControlReport, PlanPart};
+use crate::report::{ControlReport, DrillReport, PlanPart, TargetReport};
 use crate::write::{Applied, WriteRequest};
 
 /// Colours, on or off (off when output is not a terminal).
@@ -37,6 +37,92 @@ impl Palette {
     }
     fn dim(&self, t: &str) -> String {
         self.paint(Style::new().dim(), t)
+    }
+}
+
+/// `check`: each control's audit (and alarm history with `--history`), then the total when there
+/// are several.
+pub(crate) fn check(r: &TargetReport, p: Palette) -> String {
+    let controls = r.controls();
+    let mut out = String::new();
+    for c in &controls {
+        out.push_str(&audit(c, p));
+        match &c.history {
+            Some(Some(h)) => out.push_str(&crate::history::text(h)),
+            Some(None) => {
+                out.push_str("  alarm history: no working alarm to read the history of\n")
+            }
+            None => {}
+        }
+    }
+    if controls.len() > 1 {
+        out.push_str(&total(&controls));
+        out.push('\n');
+    }
+    out
+}
+
+/// `fix --plan`: each control's audit and plan, then the total when there are several.
+pub(crate) fn planned(r: &TargetReport, p: Palette) -> String {
+    let controls = r.controls();
+    let mut out = String::new();
+    for c in &controls {
+        out.push_str(&audit(c, p));
+        out.push_str(&plan_of(c, p));
+    }
+    if controls.len() > 1 {
+        let parts: Vec<&PlanPart> = controls.iter().filter_map(|c| c.plan.as_ref()).collect();
+        out.push_str(&total_plan(&parts));
+        out.push('\n');
+    }
+    out
+}
+
+/// `fix --apply`: the writes sent; when nothing stopped the run, each control's audit as re-read
+/// and the total when there are several (what stopped it goes to stderr).
+pub(crate) fn applied_report(r: &TargetReport, p: Palette) -> String {
+    let mut out = applied(r.applied.as_deref().unwrap_or_default());
+    if r.error.is_none() {
+        let controls = r.controls();
+        for c in &controls {
+            out.push_str(&audit(c, p));
+        }
+        if controls.len() > 1 {
+            out.push_str(&total(&controls));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `drill`: what was published and to whom, the failures and the verdict; or the audit and why
+/// there is nothing to drill.
+pub(crate) fn drill(r: &DrillReport, p: Palette) -> String {
+    match r {
+        DrillReport::Nothing {
+            audit: a, failures, ..
+        } => format!("{}Nothing to drill: {}\n", audit(a, p), failures.join("; ")),
+        DrillReport::Done {
+            drill: d,
+            alarm_drill,
+            delivered,
+            failures,
+            ..
+        } => {
+            let mut out = crate::drill::text(d, alarm_drill.as_deref());
+            for f in failures {
+                out.push_str(&format!("  FAIL {f}\n"));
+            }
+            out.push_str(&format!(
+                "Result: {}\n",
+                if *delivered {
+                    "DELIVERED"
+                } else {
+                    "NOT DELIVERED"
+                }
+            ));
+            out
+        }
     }
 }
 
@@ -235,7 +321,7 @@ pub(crate) fn plan(control: &str, account: &str, plan: &PlanPart, p: Palette) ->
 }
 
 /// With several controls: `Total: 3 of 15 controls compliant`.
-pub(crate) fn total(audits: &[ControlReport]) -> String {
+pub(crate) fn total(audits: &[&ControlReport]) -> String {
     format!(
         "Total: {} of {} controls compliant",
         audits.iter().filter(|a| a.compliant).count(),

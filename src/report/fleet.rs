@@ -23,6 +23,16 @@ pub(crate) enum ControlEntry {
     NotRead(NotRead),
 }
 
+impl ControlEntry {
+    /// The report of a control that was read.
+    pub(crate) fn read(&self) -> Option<&ControlReport> {
+        match self {
+            ControlEntry::Read(r) => Some(r),
+            ControlEntry::NotRead(_) => None,
+        }
+    }
+}
+
 /// A control of an account that was not read at all (no role assumed).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct NotRead {

@@ -248,6 +248,14 @@ impl TargetReport {
         }
     }
 
+    /// The controls that were read, in order.
+    pub(crate) fn controls(&self) -> Vec<&ControlReport> {
+        match &self.body {
+            Body::One(c) => c.read().into_iter().collect(),
+            Body::Many(m) => m.controls.iter().filter_map(ControlEntry::read).collect(),
+        }
+    }
+
     /// From read controls only.
     pub(crate) fn of(
         account: &str,

@@ -146,7 +146,7 @@ fn all_fifteen_controls_compliant_check_text_total() {
     assert_snapshot!(format!(
         "{}{}",
         text::audit(last, PLAIN),
-        text::total(&reports)
+        text::total(&reports.iter().collect::<Vec<_>>())
     ));
 }
 

@@ -2,7 +2,7 @@
 //! `--verify-with-aws` asks `logs:TestMetricFilter` too, `--history` reads each working alarm's
 //! failed actions.
 
-use super::{print_json, read, Request, DRIFT, OK};
+use super::{read, Request, DRIFT, OK};
 use crate::audit::Audit;
 use crate::cli::CheckArgs;
 use crate::control::Control;
@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::exit::Exit;
 use crate::history::{self, History};
 use crate::observed::Observed;
-use crate::render::{self, Format};
+use crate::render;
 use crate::report::{ControlReport, TargetReport};
 use crate::target::Target;
 
@@ -47,29 +47,8 @@ pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> R
             ..ControlReport::from_audit(a)
         })
         .collect();
-    match req.format {
-        Format::Text => {
-            for r in &reports {
-                print!("{}", render::text::audit(r, req.palette));
-                match &r.history {
-                    Some(Some(h)) => print!("{}", history::text(h)),
-                    Some(None) => {
-                        println!("  alarm history: no working alarm to read the history of")
-                    }
-                    None => {}
-                }
-            }
-            if reports.len() > 1 {
-                println!("{}", render::text::total(&reports));
-            }
-        }
-        Format::Json => print_json(&TargetReport::of(
-            &observed.account,
-            &observed.region,
-            reports,
-            compliant,
-        )),
-    }
+    let report = TargetReport::of(&observed.account, &observed.region, reports, compliant);
+    req.printer().print(&report, render::text::check);
     Ok(if compliant && !failing_now { OK } else { DRIFT })
 }
 

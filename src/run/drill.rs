@@ -1,11 +1,11 @@
 //! `trailwatch drill`: proof that the control's alarm reaches a person (see `crate::drill`).
 
-use super::{confirm, print_json, read, Request, DRIFT, OK};
+use super::{confirm, read, Request, DRIFT, OK};
 use crate::cli::DrillArgs;
 use crate::drill;
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::render::{self, Format};
+use crate::render;
 use crate::report::{ControlReport, DrillReport};
 use crate::target::Target;
 
@@ -27,21 +27,13 @@ pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> R
     let mut d = match drill::prepare(&audit, &observed) {
         Ok(d) => d,
         Err(why) => {
-            match req.format {
-                Format::Text => {
-                    print!(
-                        "{}",
-                        render::text::audit(&ControlReport::audit(&audit), req.palette)
-                    );
-                    println!("Nothing to drill: {why}");
-                }
-                Format::Json => print_json(&DrillReport::Nothing {
-                    audit: Box::new(ControlReport::audit(&audit)),
-                    drill: None,
-                    delivered: false,
-                    failures: vec![why],
-                }),
-            }
+            let report = DrillReport::Nothing {
+                audit: Box::new(ControlReport::audit(&audit)),
+                drill: None,
+                delivered: false,
+                failures: vec![why],
+            };
+            req.printer().print(&report, render::text::drill);
             return Ok(DRIFT);
         }
     };
@@ -73,29 +65,14 @@ pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> R
     let failures = drill::failures(&d, alarm.as_ref());
     let error = publish_error.or(alarm_error);
     let delivered = error.is_none() && failures.is_empty();
-    match req.format {
-        Format::Text => {
-            print!("{}", drill::text(&d, alarm.as_ref()));
-            for f in &failures {
-                println!("  FAIL {f}");
-            }
-            println!(
-                "Result: {}",
-                if delivered {
-                    "DELIVERED"
-                } else {
-                    "NOT DELIVERED"
-                }
-            );
-        }
-        Format::Json => print_json(&DrillReport::Done {
-            drill: Box::new(d.clone()),
-            alarm_drill: alarm.clone().map(Box::new),
-            delivered,
-            failures: failures.clone(),
-            error: error.clone(),
-        }),
-    }
+    let report = DrillReport::Done {
+        drill: Box::new(d),
+        alarm_drill: alarm.map(Box::new),
+        delivered,
+        failures,
+        error: error.clone(),
+    };
+    req.printer().print(&report, render::text::drill);
     if let Some(e) = error {
         return Err(Error::Refused(format!("the drill could not finish: {e}")));
     }

@@ -85,27 +85,9 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
         out
     };
     if args.plan {
-        match req.format {
-            Format::Text => {
-                for r in &planned {
-                    print!("{}", render::text::audit(r, req.palette));
-                    print!("{}", render::text::plan_of(r, req.palette));
-                }
-                if many {
-                    let parts: Vec<_> = planned.iter().filter_map(|r| r.plan.as_ref()).collect();
-                    println!("{}", render::text::total_plan(&parts));
-                }
-            }
-            Format::Json => {
-                let compliant = befores.iter().all(|a| a.compliant);
-                print_json(&TargetReport::of(
-                    &observed.account,
-                    &observed.region,
-                    planned,
-                    compliant,
-                ));
-            }
-        }
+        let compliant = befores.iter().all(|a| a.compliant);
+        let report = TargetReport::of(&observed.account, &observed.region, planned, compliant);
+        req.printer().print(&report, render::text::planned);
         return Ok(exit(&befores, &plans));
     }
     if text {
@@ -161,15 +143,8 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
     let outcome = apply::apply_all(target, &plans).await;
     if let Some(error) = outcome.error {
         // Say what was written before the failure, then fail.
-        match req.format {
-            Format::Text => print!("{}", render::text::applied(&outcome.done)),
-            Format::Json => print_json(&json_out(
-                &outcome.done,
-                None,
-                false,
-                Some(error.to_string()),
-            )),
-        }
+        let report = json_out(&outcome.done, None, false, Some(error.to_string()));
+        req.printer().print(&report, render::text::applied_report);
         return Err(error);
     }
     let done = outcome.done;
@@ -177,33 +152,14 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
         Ok((_, afters)) => afters,
         Err(e) => {
             // The writes went through; say so before reporting that the re-read failed.
-            match req.format {
-                Format::Text => print!("{}", render::text::applied(&done)),
-                Format::Json => print_json(&json_out(
-                    &done,
-                    None,
-                    false,
-                    Some(format!(
-                        "the writes were sent, but re-reading the account failed: {e}"
-                    )),
-                )),
-            }
+            let why = format!("the writes were sent, but re-reading the account failed: {e}");
+            let report = json_out(&done, None, false, Some(why));
+            req.printer().print(&report, render::text::applied_report);
             return Err(e);
         }
     };
-    match req.format {
-        Format::Text => {
-            print!("{}", render::text::applied(&done));
-            let reports: Vec<ControlReport> = afters.iter().map(ControlReport::audit).collect();
-            for r in &reports {
-                print!("{}", render::text::audit(r, req.palette));
-            }
-            if many {
-                println!("{}", render::text::total(&reports));
-            }
-        }
-        Format::Json => print_json(&json_out(&done, Some(&afters), false, None)),
-    }
+    let report = json_out(&done, Some(&afters), false, None);
+    req.printer().print(&report, render::text::applied_report);
     // A change that needs the user keeps the exit at 2, as `fix --plan` said.
     let needs_you = plans.iter().any(|p| p.summary().blocked > 0);
     Ok(if afters.iter().all(|a| a.compliant) && !needs_you {

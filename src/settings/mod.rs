@@ -31,6 +31,16 @@ pub(crate) struct Settings {
     pub palette: Palette,
 }
 
+impl Settings {
+    /// Where reports go: text or JSON, coloured or not.
+    pub(crate) fn printer(&self) -> crate::render::Printer {
+        crate::render::Printer {
+            format: self.format,
+            palette: self.palette,
+        }
+    }
+}
+
 /// Resolve the command line, before any AWS call: the environment's endpoint URL, the controls
 /// (reading a spec file), the fix options, and what fleet mode does not take.
 pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
