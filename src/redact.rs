@@ -83,7 +83,7 @@ pub fn scrub(message: &str) -> String {
 /// Every URL-looking word in a message masked with [`endpoint`], and every registered secret
 /// part scrubbed.
 pub fn text(message: &str) -> String {
-    scrub(message)
+    mask_key_ids(&scrub(message))
         .split(' ')
         .map(|w| {
             if w.contains("://") {
@@ -98,6 +98,36 @@ pub fn text(message: &str) -> String {
         .join(" ")
 }
 
+/// Access key ids (`AKIA...` long-term, `ASIA...` temporary: four letters and 16 upper-case
+/// letters or digits) shown as their prefix and `***`: AWS's messages quote them ("User
+/// AKIA... is not authorized").
+pub fn mask_key_ids(message: &str) -> String {
+    let b = message.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric();
+    let mut out = String::with_capacity(message.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i + 20 <= b.len() {
+        let starts = (b[i..].starts_with(b"AKIA") || b[i..].starts_with(b"ASIA"))
+            && (i == 0 || !word(b[i - 1]));
+        let body_ok = starts
+            && b[i + 4..i + 20]
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && (i + 20 == b.len() || !word(b[i + 20]));
+        if body_ok {
+            out.push_str(&message[copied..i + 4]);
+            out.push_str("***");
+            i += 20;
+            copied = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&message[copied..]);
+    out
+}
+
 /// `serde(serialize_with)` helper: serialize an endpoint redacted.
 pub fn serialize_endpoint<S: serde::Serializer>(ep: &str, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&endpoint(ep))
@@ -106,6 +136,23 @@ pub fn serialize_endpoint<S: serde::Serializer>(ep: &str, s: S) -> Result<S::Ok,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_key_ids_in_messages_are_masked() {
+        assert_eq!(
+            text("User AKIAENVKEY0000000042 is not authorized; session ASIAXYZ0123456789ABC."),
+            "User AKIA*** is not authorized; session ASIA***."
+        );
+        // Not key ids: too short, lower case, part of a longer word.
+        for keep in [
+            "AKIA123",
+            "akiaenvkey0000000042",
+            "XAKIAENVKEY0000000042",
+            "AKIAENVKEY00000000421",
+        ] {
+            assert_eq!(text(keep), keep);
+        }
+    }
 
     #[test]
     fn a_quoted_url_in_a_message_keeps_its_closing_quote_and_colon() {

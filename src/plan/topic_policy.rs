@@ -138,20 +138,46 @@ pub fn merge(policy: Option<&Value>, statement: Value) -> Value {
     doc
 }
 
-/// A Deny conditioned only on `aws:SecureTransport` (the usual "TLS only" hardening) does not
-/// stop CloudWatch, which publishes over TLS.
+/// A Deny conditioned only on `aws:SecureTransport` that cannot match a request over TLS (the
+/// usual "TLS only" hardening) does not stop CloudWatch, which publishes over TLS. Every key must
+/// be `aws:SecureTransport` under an operator judged here, and one of them must fail for a TLS
+/// request (the conditions of a statement must all hold for it to apply); anything else is a
+/// conditional Deny trailwatch cannot judge.
 fn only_secure_transport(condition: &Value) -> bool {
-    condition.as_object().is_some_and(|ops| {
-        ops.values().all(|keys| {
-            keys.as_object().is_some_and(|k| {
-                k.iter().all(|(key, v)| {
-                    key.eq_ignore_ascii_case("aws:SecureTransport")
-                        && strings(Some(v))
-                            .iter()
-                            .all(|x| x.eq_ignore_ascii_case("false"))
-                })
-            })
-        })
+    let Some(ops) = condition.as_object() else {
+        return false;
+    };
+    let mut spares_tls = false;
+    for (op, keys) in ops {
+        let Some(keys) = keys.as_object() else {
+            return false;
+        };
+        for (key, v) in keys {
+            if !key.eq_ignore_ascii_case("aws:SecureTransport") {
+                return false;
+            }
+            match matches_tls(op, &strings(Some(v))) {
+                None => return false,
+                Some(false) => spares_tls = true,
+                Some(true) => {}
+            }
+        }
+    }
+    spares_tls
+}
+
+/// Whether a condition `op: {"aws:SecureTransport": values}` holds for a request over TLS (the
+/// key present, `true`); `None` for an operator not judged here.
+fn matches_tls(op: &str, values: &[&str]) -> Option<bool> {
+    let is = |want: &str| values.iter().any(|v| v.eq_ignore_ascii_case(want));
+    let op = op.strip_suffix("IfExists").unwrap_or(op);
+    Some(match op {
+        "Bool" | "StringEquals" | "StringEqualsIgnoreCase" | "StringLike" => is("true"),
+        // Holds when the value is none of those listed.
+        "StringNotEquals" | "StringNotEqualsIgnoreCase" | "StringNotLike" => !is("true"),
+        // `Null: true` holds when the key is absent; a TLS request carries it.
+        "Null" => is("false"),
+        _ => return None,
     })
 }
 
@@ -347,6 +373,33 @@ mod tests {
         let tls = json!({"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
             "Resource": TOPIC, "Condition": {"Bool": {"aws:SecureTransport": "false"}}});
         assert!(matches!(with(tls), Publish::Allowed(_)));
+        // The operator decides: each of these holds for a TLS request and blocks CloudWatch.
+        for (op, value) in [
+            ("StringNotEquals", "false"),
+            ("Null", "false"),
+            ("Bool", "true"),
+            ("StringEquals", "true"),
+            ("BoolIfExists", "true"),
+        ] {
+            let deny = json!({"Sid": "Tls", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
+                "Resource": TOPIC, "Condition": {op: {"aws:SecureTransport": value}}});
+            assert!(matches!(with(deny), Publish::Denied(_)), "{op} {value}");
+        }
+        // ... and each of these never does.
+        for (op, value) in [
+            ("StringNotEquals", "true"),
+            ("Null", "true"),
+            ("BoolIfExists", "false"),
+            ("StringEqualsIgnoreCase", "FALSE"),
+        ] {
+            let deny = json!({"Sid": "Tls", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
+                "Resource": TOPIC, "Condition": {op: {"aws:SecureTransport": value}}});
+            assert!(matches!(with(deny), Publish::Allowed(_)), "{op} {value}");
+        }
+        // An operator not judged here is a conditional Deny.
+        let numeric = json!({"Sid": "Tls", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
+            "Resource": TOPIC, "Condition": {"NumericLessThan": {"aws:SecureTransport": "1"}}});
+        assert!(matches!(with(numeric), Publish::Denied(s) if s.contains("conditional")));
     }
 
     #[test]

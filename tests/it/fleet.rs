@@ -326,8 +326,7 @@ async fn a_fleet_is_planned_once_confirmed_once_applied_and_converges() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("4 write(s) planned")
-            || r.stdout.contains("write(s) planned for 2 target(s)"),
+        r.stdout.contains("; 8 write(s) planned for 2 target(s)"),
         "{}",
         r.stdout
     );
