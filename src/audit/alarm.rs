@@ -230,6 +230,33 @@ fn breaches(op: &str, s: f64, t: f64) -> Option<bool> {
     })
 }
 
+/// Why the filter and alarm a control spec asks for would not pass step 5 (empty when they
+/// would): the very rule the audit applies, so a spec (`--control FILE`) that validation accepts
+/// converges instead of being re-put on every run.
+pub fn spec_problems(control: &crate::control::Control) -> Vec<String> {
+    let (f, a) = (&control.filter, &control.alarm);
+    let metric = MetricTransformation {
+        metric_name: f.metric_name.clone(),
+        namespace: f.namespace.clone(),
+        value: f.metric_value.clone(),
+        ..Default::default()
+    };
+    let alarm = Alarm {
+        name: a.name.clone(),
+        metric_name: Some(f.metric_name.clone()),
+        namespace: Some(f.namespace.clone()),
+        statistic: Some(a.statistic.clone()),
+        period: Some(a.period),
+        evaluation_periods: Some(a.evaluation_periods),
+        threshold: Some(a.threshold),
+        comparison_operator: Some(a.comparison_operator.clone()),
+        treat_missing_data: Some(a.treat_missing_data.clone()),
+        actions_enabled: true,
+        ..Default::default()
+    };
+    alarm_problems_on(&alarm, &metric)
+}
+
 #[cfg(test)]
 mod tests {
     //! Table-driven tests of the alarm rules, on plain values.
@@ -547,5 +574,18 @@ mod tests {
         )
         .join(";");
         assert!(p.contains("diluted"), "{p}");
+    }
+
+    #[test]
+    fn every_embedded_spec_passes_step_5_and_a_spec_that_would_not_is_named() {
+        for c in crate::control::Control::all() {
+            assert_eq!(spec_problems(&c), Vec::<String>::new(), "{}", c.id);
+        }
+        let mut c = crate::control::Control::embedded();
+        c.alarm.treat_missing_data = "breaching".into();
+        assert!(!spec_problems(&c).is_empty());
+        let mut c = crate::control::Control::embedded();
+        c.filter.metric_value = "0.5".into();
+        assert!(!spec_problems(&c).is_empty());
     }
 }

@@ -19,7 +19,7 @@ use crate::control::Control;
 use crate::observed::{LogGroup, Observed, Trail};
 use crate::pattern::{self, Verdict};
 
-pub use alarm::alarm_problems_on;
+pub use alarm::{alarm_problems_on, spec_problems};
 pub use filter::judge_filters;
 pub use trail::{choose, choose_trail, management_events, trail_score, trail_steps};
 

@@ -55,7 +55,26 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
                 why: "give --control or --all-controls, not both".into(),
             })
         }
-        (Some(value), false) => Control::select(value)?,
+        (Some(value), false) => {
+            let controls = Control::select(value)?;
+            // A spec must ask for what the audit accepts, or fix would re-put it on every run.
+            if let Some((c, problems)) = controls
+                .iter()
+                .map(|c| (c, crate::audit::spec_problems(c)))
+                .find(|(_, p)| !p.is_empty())
+            {
+                return Err(Error::BadInput {
+                    what: "--control",
+                    value: value.clone(),
+                    why: format!(
+                        "control {}: its alarm would not notify on one event: {}",
+                        c.id,
+                        problems.join(", ")
+                    ),
+                });
+            }
+            controls
+        }
         (None, true) => Control::all(),
         (None, false) => vec![Control::embedded()],
     };

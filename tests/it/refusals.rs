@@ -99,4 +99,28 @@ fn files_and_the_environment_are_checked_before_any_call() {
     Refusal::new(&["check"])
         .env("AWS_ENDPOINT_URL", "ftp://user:pw@example.com/x")
         .names("AWS_ENDPOINT_URL");
+
+    // A spec the audit would not accept: refused before any call, so fix never re-puts it forever.
+    let spec = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("plans/cis-4.4-iam-policy-changes.toml"),
+    )
+    .expect("the CIS 4.4 spec");
+    for (from, to) in [
+        (
+            r#"treat_missing_data = "notBreaching""#,
+            r#"treat_missing_data = "breaching""#,
+        ),
+        (r#"metric_value = "1""#, r#"metric_value = "0.5""#),
+    ] {
+        assert!(spec.contains(from), "{from}");
+        let r = Refusal::new(&["--control", "{dir}/spec.toml", "check"])
+            .file("spec.toml", &spec.replace(from, to))
+            .names("spec.toml");
+        assert!(
+            r.stderr.contains("would not notify on one event"),
+            "{}",
+            r.stderr
+        );
+    }
 }
