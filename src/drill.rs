@@ -25,6 +25,9 @@ pub struct Drill {
     pub region: String,
     pub alarm: String,
     pub topics: Vec<TopicDrill>,
+    /// Every action the alarm runs when it goes to ALARM (SNS topics, and Lambda functions, SSM
+    /// incidents, Auto Scaling or EC2 actions): what `--alarm` sets off.
+    pub alarm_actions: Vec<String>,
 }
 
 /// One topic: its confirmed subscribers, and what the publish answered.
@@ -92,7 +95,27 @@ pub fn prepare(audit: &Audit, observed: &Observed) -> Result<Drill, String> {
         region: lg.region.clone(),
         alarm: name.to_string(),
         topics,
+        alarm_actions: alarm.alarm_actions.clone(),
     })
+}
+
+/// The question asked before a drill: the topics it publishes to and, with `--alarm`, every
+/// action setting the alarm to ALARM sets off, not only its SNS topics.
+pub fn prompt(d: &Drill, alarm: bool) -> String {
+    let mut q = format!(
+        "Publish a labelled test notification to {} topic(s)",
+        d.topics.len()
+    );
+    if alarm {
+        q.push_str(&format!(
+            " and set alarm {} to ALARM, which runs all its {} action(s): {}",
+            d.alarm,
+            d.alarm_actions.len(),
+            d.alarm_actions.join(", ")
+        ));
+    }
+    q.push('?');
+    q
 }
 
 /// The test notification's subject and body: labelled as a test everywhere a person sees it.
@@ -286,4 +309,34 @@ pub fn text(d: &Drill, alarm: Option<&AlarmDrill>) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{audit, MatchMode};
+    use crate::control::Control;
+    use crate::fixtures::{compliant, lg, TOPIC};
+
+    /// `--alarm` asks about every action the alarm runs, not only its SNS topics.
+    #[test]
+    fn the_alarm_drill_prompt_names_every_action_it_sets_off() {
+        let mut o = compliant();
+        let lambda = "arn:aws:lambda:us-east-1:123456789012:function:page-oncall";
+        let ssm = "arn:aws:ssm-incidents::123456789012:response-plan/sev1";
+        lg(&mut o).alarms[0].alarm_actions = vec![TOPIC.into(), lambda.into(), ssm.into()];
+        let a = audit(&Control::embedded(), &o, MatchMode::Strict);
+        let d = prepare(&a, &o).expect("a working alarm");
+        assert_eq!(d.topics.len(), 1);
+        assert_eq!(
+            prompt(&d, true),
+            format!(
+                "Publish a labelled test notification to 1 topic(s) and set alarm IAMPolicyChanges to ALARM, which runs all its 3 action(s): {TOPIC}, {lambda}, {ssm}?"
+            )
+        );
+        assert_eq!(
+            prompt(&d, false),
+            "Publish a labelled test notification to 1 topic(s)?"
+        );
+    }
 }

@@ -38,15 +38,7 @@ pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> R
         }
     };
     if !args.yes {
-        let what = format!(
-            "Publish a labelled test notification to {} topic(s){}?",
-            d.topics.len(),
-            if args.alarm {
-                format!(" and set alarm {} to ALARM", d.alarm)
-            } else {
-                String::new()
-            }
-        );
+        let what = drill::prompt(&d, args.alarm);
         if !confirm(&what)? {
             return Err(Error::Refused("not confirmed, nothing was sent".into()));
         }
