@@ -1,11 +1,12 @@
 //! Target -> Observed: the AWS reads, nothing else.
 //!
-//! `check` reads only what the seven audit steps need (7 calls for one compliant account:
+//! `check` reads only what the seven audit steps need (8 calls for one compliant account:
 //! caller identity, trails, trail status, event selectors, metric filters, the region's alarms
 //! (`DescribeAlarms`, one call per 100 alarms: it also returns metric-math and composite alarms,
-//! which `DescribeAlarmsForMetric` does not), subscriptions of the topic). `fix` also reads the
-//! attributes of the topics it will use and, for an encrypted topic, its KMS key, so the plan never
-//! overwrites something it did not see. A resource that cannot be read (a trail's home region
+//! which `DescribeAlarmsForMetric` does not), the attributes and subscriptions of the working
+//! alarm's topic; for an encrypted topic its KMS key, two reads): whether CloudWatch can deliver
+//! is part of the audit. `fix` also reads the topics it will use, so the plan never overwrites
+//! something it did not see. A resource that cannot be read (a trail's home region
 //! denied, a topic in another account) is recorded as unread with the reason, and the audit
 //! reports it; only the account-wide reads are fatal. A trail's log group that does not exist is
 //! recorded as missing (drift), not an error.
@@ -239,32 +240,25 @@ async fn read_group(
     let mut seen = HashSet::new();
     topics.retain(|t| seen.insert(t.clone()));
     for arn in topics {
-        lg.topics
-            .push(read_topic(target, &arn, &lg.region, opts.depth).await);
+        lg.topics.push(read_topic(target, &arn, &lg.region).await);
     }
     Ok(lg)
 }
 
-/// A topic's attributes (plan depth) and subscriptions; a failure is recorded on the topic.
-async fn read_topic(target: &Target, arn: &str, default_region: &str, depth: Depth) -> Topic {
+/// A topic's attributes (policy, key: the key's policy too) and subscriptions; a failure is
+/// recorded on the topic.
+async fn read_topic(target: &Target, arn: &str, default_region: &str) -> Topic {
     let region = Arn::parse(arn)
         .map(|a| a.region.to_string())
         .unwrap_or_else(|| default_region.to_string());
     let sns = target.sns(&region);
     let read = async {
-        let mut topic = if depth == Depth::Plan {
-            let mut t = aws::sns::topic(&sns, arn).await?;
-            if let Some(id) = t.kms_master_key_id.clone() {
-                t.kms_key = Some(aws::kms::key(&target.kms(&region), &id).await);
-            }
-            t
-        } else {
-            Topic {
-                arn: arn.to_string(),
-                exists: true,
-                ..Default::default()
-            }
-        };
+        // Attributes at every depth: whether CloudWatch can deliver (policy, key) is part of
+        // the audit, so `check` and `fix --plan` judge the same thing.
+        let mut topic = aws::sns::topic(&sns, arn).await?;
+        if let Some(id) = topic.kms_master_key_id.clone() {
+            topic.kms_key = Some(aws::kms::key(&target.kms(&region), &id).await);
+        }
         if topic.exists {
             topic.subscriptions = aws::sns::subscriptions(&sns, arn).await?;
             if topic.subscriptions.is_none() {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod control;
+pub mod delivery;
 pub mod discover;
 pub mod drill;
 pub mod error;

@@ -2,6 +2,7 @@
 //! topic -> confirmed subscription), each failure naming its Security Hub reason.
 
 use crate::control::Control;
+use crate::delivery::topic_policy::AlarmOrigin;
 use crate::observed::{Alarm, LogGroup, MetricFilter, Observed, Trail};
 use crate::pattern::Verdict;
 
@@ -165,6 +166,8 @@ fn group_steps(
         Option<&str>,
     ) = (4, good.first().copied(), None, None, None);
     let mut alarm_notes: Vec<String> = Vec::new();
+    // Topics a working alarm notifies but CloudWatch cannot deliver to (policy, key).
+    let mut undeliverable: Vec<(&Alarm, String)> = Vec::new();
     for f in &good {
         for m in &f.metrics {
             for a in lg
@@ -181,6 +184,19 @@ fn group_steps(
                     best = (5, Some(f), Some(a), None, None);
                 }
                 for topic in a.sns_actions() {
+                    let origin = AlarmOrigin {
+                        partition: &lg.partition,
+                        region: &lg.region,
+                        account: &observed.account,
+                        alarm_name: &a.name,
+                    };
+                    if let Some(why) = lg
+                        .topic(topic)
+                        .and_then(|t| crate::delivery::blocked(t, &origin))
+                    {
+                        undeliverable.push((a, format!("topic {topic}: {why}")));
+                        continue;
+                    }
                     if best.0 < 6 {
                         best = (6, Some(f), Some(a), Some(topic), None);
                     }
@@ -245,14 +261,28 @@ fn group_steps(
             format!("alarm {} notifies SNS topic {t}", alarm.name),
         )),
         None => {
+            let blocked: Vec<&str> = undeliverable
+                .iter()
+                .filter(|(a, _)| a.name == alarm.name)
+                .map(|(_, why)| why.as_str())
+                .collect();
+            let detail = if blocked.is_empty() {
+                format!(
+                    "alarm {} has no SNS topic among its alarm actions",
+                    alarm.name
+                )
+            } else {
+                format!(
+                    "alarm {} notifies no SNS topic CloudWatch can deliver to: {}",
+                    alarm.name,
+                    blocked.join("; ")
+                )
+            };
             out.extend(Step::fail_from(
                 6,
                 Reason::AlarmActionsNotValid,
                 Some(alarm.name.clone()),
-                format!(
-                    "alarm {} has no SNS topic among its alarm actions",
-                    alarm.name
-                ),
+                detail,
             ));
             return out;
         }
@@ -289,4 +319,46 @@ fn group_steps(
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::audit::{audit, MatchMode, Reason};
+    use crate::control::Control;
+    use crate::fixtures::{compliant, lg, TOPIC};
+
+    /// Step 6 holds only for a topic CloudWatch can deliver to: its policy and its key.
+    #[test]
+    fn a_topic_cloudwatch_cannot_deliver_to_fails_step_6() {
+        let c = Control::embedded();
+        assert!(audit(&c, &compliant(), MatchMode::Strict).compliant);
+
+        let mut o = compliant();
+        let deny = serde_json::json!({"Statement": [
+            {"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "SNS:Publish", "Resource": TOPIC},
+            {"Sid": "NoCloudWatch", "Effect": "Deny", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+             "Action": "SNS:Publish", "Resource": TOPIC}]});
+        lg(&mut o).topics[0].policy = Some(deny.to_string());
+        let a = audit(&c, &o, MatchMode::Strict);
+        assert_eq!(a.steps[5].reason, Some(Reason::AlarmActionsNotValid));
+        assert!(
+            a.steps[5].detail.contains("NoCloudWatch") && !a.steps[6].ok,
+            "{:#?}",
+            a.steps
+        );
+
+        let mut o = compliant();
+        lg(&mut o).topics[0].kms_master_key_id = Some("alias/aws/sns".into());
+        let a = audit(&c, &o, MatchMode::Strict);
+        assert!(
+            !a.steps[5].ok && a.steps[5].detail.contains("AWS-managed"),
+            "{:#?}",
+            a.steps[5]
+        );
+
+        // A policy that was not read (no attributes) is not judged: step 6 stands.
+        let mut o = compliant();
+        lg(&mut o).topics[0].policy = None;
+        assert!(audit(&c, &o, MatchMode::Strict).compliant);
+    }
 }

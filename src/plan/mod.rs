@@ -7,9 +7,7 @@
 
 mod alarm;
 mod filter;
-pub mod kms;
 mod topic;
-pub mod topic_policy;
 
 pub use alarm::alarm_doc;
 

@@ -4,9 +4,9 @@
 
 use serde_json::{json, Value};
 
-use super::kms;
-use super::topic_policy::{self, AlarmOrigin, Publish};
 use super::*;
+use crate::delivery::kms;
+use crate::delivery::topic_policy::{self, AlarmOrigin, Publish};
 
 fn topic_doc(t: &Topic) -> Value {
     json!({ "TopicArn": t.arn, "KmsMasterKeyId": t.kms_master_key_id })

@@ -160,11 +160,8 @@ async fn each_command_runs_with_its_policies_and_fails_clearly_without_any_one_a
         ) {
             continue;
         }
-        let command: &[&str] = if action == "sns:GetTopicAttributes" {
-            &["--region", REGION, "fix", "--plan", sub] // only the plan reads topic attributes
-        } else {
-            &["--region", REGION, "check"]
-        };
+        // check reads every one of them (the topic's attributes too: delivery is audited).
+        let command: &[&str] = &["--region", REGION, "check"];
         let (k, s) = env.user(&[CHECK, APPLY], Some(&action));
         env.emu.reset_requests();
         let r = env.emu.run_as(&k, &s, command);

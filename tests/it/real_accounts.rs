@@ -256,6 +256,25 @@ async fn a_kms_key_cloudwatch_cannot_use_needs_the_user_with_the_statement_to_ad
         .unwrap();
     encrypt_shared_topic(&seed, "alias/alerts").await;
 
+    // check tells the same truth as the plan: CloudWatch cannot use the key, so step 6 fails,
+    // within 10 calls (the 8 of a compliant check and the key's two reads).
+    emu.reset_requests();
+    let (code, audit) = emu.check(&[]);
+    assert_eq!(
+        (code, steps(&audit)),
+        (2, "OOOOOXX".to_string()),
+        "{audit:#}"
+    );
+    assert_eq!(reason(&audit, 6), "CLOUDWATCH_ALARM_ACTIONS_NOT_VALID");
+    let detail = audit["steps"][5]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("CloudWatch cannot use the key that encrypts it"),
+        "{detail}"
+    );
+    let ops: Vec<String> = emu.requests().into_iter().map(|(_, op)| op).collect();
+    assert_eq!(ops.len(), 10, "{ops:?}");
+    assert!(ops.contains(&"DescribeKey".to_string()) && ops.contains(&"GetKeyPolicy".to_string()));
+
     let (code, plan) = emu.plan(&[]);
     assert_eq!(code, 2, "{plan:#}");
     let k = change(&plan, "kms_key");
@@ -281,7 +300,7 @@ async fn a_kms_key_cloudwatch_cannot_use_needs_the_user_with_the_statement_to_ad
     // Once the key's owner adds the statement, the key is kept.
     let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
         {"Sid": "root", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"},
-        trailwatch::plan::kms::statement()]});
+        trailwatch::delivery::kms::statement()]});
     seed.kms
         .put_key_policy()
         .key_id(&key_id)
@@ -293,6 +312,12 @@ async fn a_kms_key_cloudwatch_cannot_use_needs_the_user_with_the_statement_to_ad
     let (code, plan) = emu.plan(&[]);
     assert_eq!(code, 0, "{plan:#}");
     assert_eq!(change(&plan, "kms_key")["action"], "keep");
+    let (code, audit) = emu.check(&[]);
+    assert_eq!(
+        (code, steps(&audit)),
+        (0, "OOOOOOO".to_string()),
+        "{audit:#}"
+    );
 }
 
 #[tokio::test]
@@ -301,6 +326,19 @@ async fn the_aws_managed_sns_key_is_reported_whatever_it_is_called() {
     let seed = Seed::new(&emu, REGION).await;
     seed.compliant(&emu).await;
     encrypt_shared_topic(&seed, "arn:aws:kms:us-east-1:123456789012:alias/aws/sns").await;
+    let (code, audit) = emu.check(&[]);
+    assert_eq!(
+        (code, steps(&audit)),
+        (2, "OOOOOXX".to_string()),
+        "{audit:#}"
+    );
+    assert!(
+        audit["steps"][5]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("AWS-managed key"),
+        "{audit:#}"
+    );
     let (code, plan) = emu.plan(&[]);
     assert_eq!(code, 2);
     let k = change(&plan, "kms_key");
@@ -486,5 +524,69 @@ async fn a_passing_run_is_quiet_and_errors_are_one_readable_line() {
     assert!(
         err.contains("caused by:") && err.contains("Connection refused"),
         "{err}"
+    );
+}
+
+/// `check` judges delivery as `fix --plan` does: a topic policy that denies CloudWatch fails step
+/// 6 in both; a compliant account costs `check` 8 calls, the topic's attributes included.
+#[tokio::test]
+async fn check_and_plan_agree_on_a_topic_policy_that_blocks_cloudwatch() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.compliant(&emu).await;
+    emu.reset_requests();
+    let (code, audit) = emu.check(&[]);
+    assert_eq!(
+        (code, steps(&audit)),
+        (0, "OOOOOOO".to_string()),
+        "{audit:#}"
+    );
+    let ops: Vec<String> = emu.requests().into_iter().map(|(_, op)| op).collect();
+    assert_eq!(
+        ops,
+        [
+            "GetCallerIdentity",
+            "DescribeTrails",
+            "GetTrailStatus",
+            "GetEventSelectors",
+            "DescribeMetricFilters",
+            "DescribeAlarms",
+            "GetTopicAttributes",
+            "ListSubscriptionsByTopic"
+        ]
+    );
+
+    let deny = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Default", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "SNS:Publish",
+         "Resource": TOPIC, "Condition": {"StringEquals": {"AWS:SourceOwner": ACCOUNT}}},
+        {"Sid": "NoServices", "Effect": "Deny", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+         "Action": "SNS:Publish", "Resource": TOPIC}]});
+    seed.sns
+        .set_topic_attributes()
+        .topic_arn(TOPIC)
+        .attribute_name("Policy")
+        .attribute_value(deny.to_string())
+        .send()
+        .await
+        .unwrap();
+    let (code, audit) = emu.check(&[]);
+    assert_eq!(
+        (code, steps(&audit)),
+        (2, "OOOOOXX".to_string()),
+        "{audit:#}"
+    );
+    assert_eq!(reason(&audit, 6), "CLOUDWATCH_ALARM_ACTIONS_NOT_VALID");
+    let detail = audit["steps"][5]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("its policy blocks CloudWatch") && detail.contains("NoServices"),
+        "{detail}"
+    );
+    let (code, plan) = emu.plan(&[]);
+    assert_eq!(code, 2, "{plan:#}");
+    let p = change(&plan, "topic_policy");
+    assert_eq!(p["action"], "blocked", "{p:#}");
+    assert!(
+        p["reason"].as_str().unwrap().contains("NoServices"),
+        "{p:#}"
     );
 }

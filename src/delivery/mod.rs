@@ -1,0 +1,45 @@
+//! Pure: can CloudWatch deliver an alarm's notification to an SNS topic? The topic policy must
+//! let this account's alarms publish ([`topic_policy`]) and, for an encrypted topic, the KMS key
+//! policy must let CloudWatch use the key ([`kms`]). The audit judges delivery with these (step
+//! 6); the planner merges the statement a topic policy lacks and names the one a key needs.
+
+pub mod kms;
+pub mod topic_policy;
+
+use crate::observed::Topic;
+use topic_policy::{AlarmOrigin, Publish};
+
+/// Why CloudWatch cannot deliver to `topic` for an alarm from `origin`, if what was read shows
+/// it cannot; `None` when it can or when it could not be judged (the attributes or the key not
+/// read, a policy that is not JSON). SNS always returns a topic's policy, so a topic without one
+/// was not read.
+pub fn blocked(topic: &Topic, origin: &AlarmOrigin) -> Option<String> {
+    if !topic.exists || topic.read_error.is_some() {
+        return None;
+    }
+    let policy: serde_json::Value = serde_json::from_str(topic.policy.as_deref()?).ok()?;
+    match topic_policy::cloudwatch_can_publish(&policy, &topic.arn, origin) {
+        Publish::Allowed(_) => {}
+        Publish::Denied(why) => return Some(format!("its policy blocks CloudWatch: {why}")),
+        Publish::NotAllowed => {
+            return Some(
+                "its policy lets no CloudWatch alarm of this account publish to it".to_string(),
+            )
+        }
+    }
+    let id = topic.kms_master_key_id.as_deref()?;
+    if kms::names_aws_sns_alias(id) {
+        return Some(format!(
+            "it is encrypted with the AWS-managed key {id}, which CloudWatch cannot use"
+        ));
+    }
+    match kms::cloudwatch_can_use(topic.kms_key.as_ref()?, origin) {
+        kms::KeyUse::Usable(_) | kms::KeyUse::Unreadable(_) => None,
+        kms::KeyUse::AwsManaged => Some(format!(
+            "it is encrypted with an AWS-managed key ({id}), which CloudWatch cannot use"
+        )),
+        kms::KeyUse::NotGranted(why) => Some(format!(
+            "CloudWatch cannot use the key that encrypts it: {why}"
+        )),
+    }
+}
