@@ -38,13 +38,23 @@ pub(crate) fn topic_arn(arn: &str) -> Result<String, Error> {
 
 /// `--ou`: an organizational unit id (`ou-xxxx-xxxxxxxx`) or root id (`r-xxxx`).
 pub(crate) fn ou(id: &str) -> Result<String, Error> {
-    if valid_ou(id) {
-        Ok(id.to_string())
+    accept(
+        valid_ou(id),
+        "--ou",
+        id,
+        "not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)",
+    )
+}
+
+/// `value` when `ok`, else the one-line refusal naming it.
+fn accept(ok: bool, what: &'static str, value: &str, why: &str) -> Result<String, Error> {
+    if ok {
+        Ok(value.to_string())
     } else {
         Err(Error::BadInput {
-            what: "--ou",
-            value: id.to_string(),
-            why: "not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)".into(),
+            what,
+            value: value.to_string(),
+            why: why.to_string(),
         })
     }
 }
@@ -55,15 +65,12 @@ pub(crate) fn role_name(n: &str) -> Result<String, Error> {
         && n.len() <= 64
         && n.chars()
             .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
-    if ok {
-        Ok(n.to_string())
-    } else {
-        Err(Error::BadInput {
-            what: "--role-name",
-            value: n.to_string(),
-            why: "an IAM role name is 1-64 letters, digits and + = , . @ _ -".into(),
-        })
-    }
+    accept(
+        ok,
+        "--role-name",
+        n,
+        "an IAM role name is 1-64 letters, digits and + = , . @ _ -",
+    )
 }
 
 /// `--role-arn-template`: an IAM role ARN whose account field is `{account}`: a template naming
@@ -77,15 +84,12 @@ pub(crate) fn role_arn_template(t: &str) -> Result<String, Error> {
         && parts[4] == "{account}"
         && parts[5].starts_with("role/")
         && parts[5].len() > "role/".len();
-    if shape_ok {
-        Ok(t.to_string())
-    } else {
-        Err(Error::BadInput {
-            what: "--role-arn-template",
-            value: t.to_string(),
-            why: "must be an IAM role ARN whose account is {account}, e.g. arn:{partition}:iam::{account}:role/NAME".into(),
-        })
-    }
+    accept(
+        shape_ok,
+        "--role-arn-template",
+        t,
+        "must be an IAM role ARN whose account is {account}, e.g. arn:{partition}:iam::{account}:role/NAME",
+    )
 }
 
 /// An AWS region name: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, ...
