@@ -138,11 +138,13 @@ impl Audit {
     /// The chosen trail's log group, as discovery read it (`None` when no trail was chosen or
     /// its group was not read).
     pub fn log_group<'a>(&self, observed: &'a Observed) -> Option<&'a LogGroup> {
-        let trail = observed
-            .trails
-            .iter()
-            .find(|t| Some(&t.arn) == self.trail.as_ref())?;
-        observed.log_group_of(trail)
+        observed.log_group_of(self.trail_in(observed)?)
+    }
+
+    /// The chosen trail, as discovery read it.
+    pub fn trail_in<'a>(&self, observed: &'a Observed) -> Option<&'a Trail> {
+        let arn = self.trail.as_ref()?;
+        observed.trails.iter().find(|t| &t.arn == arn)
     }
 
     /// The alarm step 5 found working (fires on one event), if any.

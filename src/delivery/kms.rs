@@ -31,6 +31,17 @@ pub enum KeyUse {
     Unreadable(String),
 }
 
+/// The key that encrypts `topic`, as read, or one standing for a key that was not read (judged
+/// `Unreadable`, or `AwsManaged` by its alias alone); `None` for a topic that is not encrypted.
+pub fn key_of(topic: &crate::observed::Topic) -> Option<KmsKey> {
+    let id = topic.kms_master_key_id.as_deref()?;
+    Some(topic.kms_key.clone().unwrap_or_else(|| KmsKey {
+        id: id.to_string(),
+        read_error: Some("the key was not read".into()),
+        ..Default::default()
+    }))
+}
+
 /// `alias/aws/sns` under any of its names (alias or alias ARN).
 pub fn names_aws_sns_alias(id: &str) -> bool {
     id == "alias/aws/sns" || (id.starts_with("arn:") && id.ends_with(":alias/aws/sns"))

@@ -11,7 +11,7 @@ use topic_policy::{AlarmOrigin, Publish};
 
 /// Why CloudWatch cannot deliver to `topic` for an alarm from `origin`, if what was read shows
 /// it cannot; `None` when it can or when it could not be judged (the attributes or the key not
-/// read, a policy that is not JSON). SNS always returns a topic's policy, so a topic without one
+/// read, a policy that is not JSON; a key not read is still judged by an `alias/aws/sns` name). SNS always returns a topic's policy, so a topic without one
 /// was not read.
 pub fn blocked(topic: &Topic, origin: &AlarmOrigin) -> Option<String> {
     if !topic.exists || topic.read_error.is_some() {
@@ -27,16 +27,12 @@ pub fn blocked(topic: &Topic, origin: &AlarmOrigin) -> Option<String> {
             )
         }
     }
-    let id = topic.kms_master_key_id.as_deref()?;
-    if kms::names_aws_sns_alias(id) {
-        return Some(format!(
-            "it is encrypted with the AWS-managed key {id}, which CloudWatch cannot use"
-        ));
-    }
-    match kms::cloudwatch_can_use(topic.kms_key.as_ref()?, origin) {
+    let key = kms::key_of(topic)?;
+    match kms::cloudwatch_can_use(&key, origin) {
         kms::KeyUse::Usable(_) | kms::KeyUse::Unreadable(_) => None,
         kms::KeyUse::AwsManaged => Some(format!(
-            "it is encrypted with an AWS-managed key ({id}), which CloudWatch cannot use"
+            "it is encrypted with an AWS-managed key ({}), which CloudWatch cannot use",
+            key.id
         )),
         kms::KeyUse::NotGranted(why) => Some(format!(
             "CloudWatch cannot use the key that encrypts it: {why}"

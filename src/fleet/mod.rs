@@ -100,9 +100,7 @@ pub(crate) struct Survey {
 impl Survey {
     /// The trail the audit chose (one for all the target's controls).
     pub(crate) fn chosen_trail(&self) -> Option<&crate::observed::Trail> {
-        let arn = self.audits.first()?.trail.as_ref()?;
-        let observed = self.observed.as_ref()?;
-        observed.trails.iter().find(|t| &t.arn == arn)
+        self.audits.first()?.trail_in(self.observed.as_ref()?)
     }
 
     /// The chosen trail's log group, as read.

@@ -117,14 +117,7 @@ impl Ctx<'_> {
     pub(super) fn kms_key(&self, arn: &str) -> Option<Change> {
         let topic = self.lg.topic(arn).filter(|t| t.exists)?;
         let id = topic.kms_master_key_id.as_deref()?;
-        let key = topic
-            .kms_key
-            .clone()
-            .unwrap_or_else(|| crate::observed::KmsKey {
-                id: id.to_string(),
-                read_error: Some("the key was not read".into()),
-                ..Default::default()
-            });
+        let key = kms::key_of(topic)?;
         let name = key.arn.clone().unwrap_or_else(|| id.to_string());
         let doc = json!({ "KeyId": name, "KeyManager": key.manager, "TopicArn": arn });
         let add = kms::statement();

@@ -70,11 +70,14 @@ pub(crate) fn planned(r: &TargetReport, p: Palette) -> String {
         out.push_str(&audit(c, p));
         out.push_str(&plan_of(c, p));
     }
-    if controls.len() > 1 {
-        let parts: Vec<&PlanPart> = controls.iter().filter_map(|c| c.plan.as_ref()).collect();
-        out.push_str(&total_plan(&parts));
-        out.push('\n');
-    }
+    out.push_str(&total_plan(&controls));
+    out
+}
+
+/// The plans alone (before a confirmation), then the total when there are several.
+pub(crate) fn plans(controls: &[&ControlReport], p: Palette) -> String {
+    let mut out: String = controls.iter().map(|c| plan_of(c, p)).collect();
+    out.push_str(&total_plan(controls));
     out
 }
 
@@ -330,7 +333,12 @@ pub(crate) fn total(audits: &[&ControlReport]) -> String {
 }
 
 /// With several controls: the summary of all plans together.
-pub(crate) fn total_plan(plans: &[&PlanPart]) -> String {
+/// (A line, with its line break, only when there are several.)
+pub(crate) fn total_plan(controls: &[&ControlReport]) -> String {
+    if controls.len() < 2 {
+        return String::new();
+    }
+    let plans: Vec<&PlanPart> = controls.iter().filter_map(|c| c.plan.as_ref()).collect();
     let t: Summary = plans.iter().map(|p| p.summary).sum();
     let mut line = format!(
         "Total for {} controls: {} to create, {} to update, {} unchanged",
@@ -345,6 +353,7 @@ pub(crate) fn total_plan(plans: &[&PlanPart]) -> String {
     if let Some(why) = plans.iter().find_map(|p| p.blocked.as_deref()) {
         line.push_str(&format!("; blocked: {why}"));
     }
+    line.push('\n');
     line
 }
 

@@ -107,18 +107,7 @@ pub(crate) struct Before {
 impl ControlReport {
     /// `check`: the audit.
     pub(crate) fn audit(a: &Audit) -> ControlReport {
-        ControlReport {
-            account: a.account.clone(),
-            region: a.region.clone(),
-            control: a.control.clone(),
-            compliant: a.compliant,
-            steps: a.steps.clone(),
-            filters: a.filters.clone(),
-            history: None,
-            plan: None,
-            apply: None,
-            exception: None,
-        }
+        ControlReport::from_audit(a.clone())
     }
 
     /// `check`: the audit, taken (no copy).

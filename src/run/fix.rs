@@ -66,24 +66,12 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
         .collect();
     plan::share(&mut plans);
     let text = req.format == Format::Text;
-    let many = plans.len() > 1;
     let planned: Vec<ControlReport> = befores
         .iter()
         .zip(&plans)
         .map(|(a, p)| ControlReport::plan(a, p))
         .collect();
-    let plan_text = || -> String {
-        let mut out: String = planned
-            .iter()
-            .map(|r| render::text::plan_of(r, req.palette))
-            .collect();
-        if many {
-            let parts: Vec<_> = planned.iter().filter_map(|r| r.plan.as_ref()).collect();
-            out.push_str(&render::text::total_plan(&parts));
-            out.push('\n');
-        }
-        out
-    };
+    let plan_text = || render::text::plans(&planned.iter().collect::<Vec<_>>(), req.palette);
     if args.plan {
         let compliant = befores.iter().all(|a| a.compliant);
         let report = TargetReport::of(&observed.account, &observed.region, planned, compliant);
@@ -93,7 +81,7 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
     if text {
         print!("{}", plan_text());
     }
-    let json_out =
+    let report_of =
         |done: &[Applied], afters: Option<&[Audit]>, dry: bool, error: Option<String>| {
             applied_report(&observed, &befores, &plans, done, afters, dry, error)
         };
@@ -106,7 +94,7 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
         .filter(|_| all_blocked)
     {
         if !text {
-            print_json(&json_out(&[], None, args.dry_run, None));
+            print_json(&report_of(&[], None, args.dry_run, None));
         }
         eprintln!("trailwatch: refusing to apply, nothing was written: {why}");
         return Ok(DRIFT);
@@ -115,14 +103,14 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
     if args.dry_run {
         match req.format {
             Format::Text => print!("{}", render::text::requests(&plans)),
-            Format::Json => print_json(&json_out(&[], None, true, None)),
+            Format::Json => print_json(&report_of(&[], None, true, None)),
         }
         return Ok(exit(&befores, &plans));
     }
     if writes == 0 {
         match req.format {
             Format::Text => println!("Nothing to write."),
-            Format::Json => print_json(&json_out(&[], Some(&befores), false, None)),
+            Format::Json => print_json(&report_of(&[], Some(&befores), false, None)),
         }
         return Ok(exit(&befores, &plans));
     }
@@ -143,7 +131,7 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
     let outcome = apply::apply_all(target, &plans).await;
     if let Some(error) = outcome.error {
         // Say what was written before the failure, then fail.
-        let report = json_out(&outcome.done, None, false, Some(error.to_string()));
+        let report = report_of(&outcome.done, None, false, Some(error.to_string()));
         req.printer().print(&report, render::text::applied_report);
         return Err(error);
     }
@@ -153,12 +141,12 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
         Err(e) => {
             // The writes went through; say so before reporting that the re-read failed.
             let why = format!("the writes were sent, but re-reading the account failed: {e}");
-            let report = json_out(&done, None, false, Some(why));
+            let report = report_of(&done, None, false, Some(why));
             req.printer().print(&report, render::text::applied_report);
             return Err(e);
         }
     };
-    let report = json_out(&done, Some(&afters), false, None);
+    let report = report_of(&done, Some(&afters), false, None);
     req.printer().print(&report, render::text::applied_report);
     // A change that needs the user keeps the exit at 2, as `fix --plan` said.
     let needs_you = plans.iter().any(|p| p.summary().blocked > 0);
