@@ -94,8 +94,9 @@ async fn send(target: &Target, w: &WriteRequest) -> Result<(String, String), Err
             region,
             name,
             topic_arn,
+            tags,
         } => {
-            let arn = aws::sns::create_topic(&target.sns(region), name).await?;
+            let arn = aws::sns::create_topic(&target.sns(region), name, tags).await?;
             if arn != *topic_arn {
                 return Err(Error::Refused(format!(
                     "CreateTopic answered {arn}, the plan expected {topic_arn}: stopping before anything refers to it"
@@ -161,6 +162,23 @@ async fn send(target: &Target, w: &WriteRequest) -> Result<(String, String), Err
             .await?;
             (filter_name.clone(), format!("on {log_group_name}"))
         }
+        WriteRequest::TagTopic {
+            region,
+            topic_arn,
+            tags,
+        } => {
+            aws::sns::tag_topic(&target.sns(region), topic_arn, tags).await?;
+            (topic_arn.clone(), format!("tagged {}", tag_keys(tags)))
+        }
+        WriteRequest::TagAlarm {
+            region,
+            alarm_arn,
+            tags,
+        } => {
+            aws::cloudwatch::tag_alarm(&target.cloudwatch(region), alarm_arn, tags).await?;
+            let name = alarm_arn.rsplit(':').next().unwrap_or(alarm_arn);
+            (name.to_string(), format!("tagged {}", tag_keys(tags)))
+        }
         WriteRequest::PutMetricAlarm(a) => {
             aws::cloudwatch::put_metric_alarm(&target.cloudwatch(&a.region), a).await?;
             (
@@ -169,4 +187,11 @@ async fn send(target: &Target, w: &WriteRequest) -> Result<(String, String), Err
             )
         }
     })
+}
+
+fn tag_keys(tags: &crate::observed::Tags) -> String {
+    tags.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

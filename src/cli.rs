@@ -194,6 +194,11 @@ pub struct FixArgs {
     /// (email:ops@example.com, https:https://..., sqs:arn:..., lambda:arn:...).
     #[arg(long, value_name = "PROTOCOL:ENDPOINT", value_parser = checked(values::parse_subscribe))]
     pub subscribe: Option<Endpoint>,
+    /// Let trailwatch manage resources that hold a control's name but carry no trailwatch tag
+    /// (made by other tooling, or by an earlier trailwatch that did not tag): the plan shows each repair and the
+    /// tag it adds. Without it they are reported and never changed.
+    #[arg(long)]
+    pub adopt: bool,
     /// Fleet mode, with --apply: apply this many targets at a time, re-check them, and stop
     /// before the next batch if any is not compliant (default: all at once).
     #[arg(long, value_name = "N", requires = "apply", value_parser = clap::value_parser!(u32).range(1..))]

@@ -6,7 +6,8 @@
 //! which `DescribeAlarmsForMetric` does not), the attributes and subscriptions of the working
 //! alarm's topic; for an encrypted topic its KMS key, two reads): whether CloudWatch can deliver
 //! is part of the audit. `fix` also reads the topics it will use, so the plan never overwrites
-//! something it did not see. A resource that cannot be read (a trail's home region
+//! something it did not see, and the tags of the alarms and topic that hold a control's name
+//! (whose they are: `ownership`). A resource that cannot be read (a trail's home region
 //! denied, a topic in another account) is recorded as unread with the reason, and the audit
 //! reports it; only the account-wide reads are fatal. A trail's log group that does not exist is
 //! recorded as missing (drift), not an error.
@@ -18,6 +19,7 @@ use crate::aws;
 use crate::control::Control;
 use crate::error::Error;
 use crate::observed::{parse_log_group_arn, Arn, LogGroup, Observed, Topic, Trail};
+use crate::ownership;
 use crate::target::Target;
 
 /// How much to read.
@@ -204,13 +206,24 @@ async fn read_group(
             .iter()
             .map(|c| (c.filter.metric_name.clone(), c.filter.namespace.clone())),
     );
-    let ours = |name: &str| controls.iter().any(|c| c.alarm.name == name);
+    let named = |name: &str| {
+        controls
+            .iter()
+            .any(|c| ownership::holds(name, &c.alarm.name))
+    };
     lg.alarms = all
         .metric
         .into_iter()
-        .filter(|a| ours(&a.name) || metrics.iter().any(|(m, n)| a.watches(m, n)))
+        .filter(|a| named(&a.name) || metrics.iter().any(|(m, n)| a.watches(m, n)))
         .collect();
-    lg.composite_alarms = all.composite.into_iter().filter(|n| ours(n)).collect();
+    lg.composite_alarms = all.composite.into_iter().filter(|n| named(n)).collect();
+    // Whose an alarm holding a control's name is: its tags, read to plan only (check judges
+    // compliance, which does not depend on who made what).
+    if opts.depth == Depth::Plan {
+        for a in lg.alarms.iter_mut().filter(|a| named(&a.name)) {
+            a.tags = Some(aws::cloudwatch::alarm_tags(&cw, &a.arn).await?);
+        }
+    }
 
     // Topics: those of the alarms that fire on one event of some filter's metric (the audit
     // follows them; judging the filters' patterns is left to the audit, done once), plus the one
@@ -240,7 +253,18 @@ async fn read_group(
     let mut seen = HashSet::new();
     topics.retain(|t| seen.insert(t.clone()));
     for arn in topics {
-        lg.topics.push(read_topic(target, &arn, &lg.region).await);
+        let mut topic = read_topic(target, &arn, &lg.region).await;
+        let shared = controls.iter().any(|c| {
+            arn == format!(
+                "arn:{}:sns:{}:{}:{}",
+                lg.partition, lg.region, account, c.topic.name
+            )
+        });
+        if opts.depth == Depth::Plan && shared && topic.exists && topic.read_error.is_none() {
+            let sns = target.sns(&lg.region);
+            topic.tags = Some(aws::sns::topic_tags(&sns, &arn).await?);
+        }
+        lg.topics.push(topic);
     }
     Ok(lg)
 }

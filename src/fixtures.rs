@@ -1,6 +1,8 @@
 //! One builder of hand-made `Observed` values for the audit and planner tests: a compliant
 //! CIS 4.4 account (trail, log group, filter, alarm, topic with a confirmed subscriber) and the
-//! parts it is made of, each test changing what it is about.
+//! parts it is made of, each test changing what it is about. The compliant account's alarm and
+//! topic are trailwatch's (tagged); `good_alarm` alone is anyone's, [`ours`] makes it
+//! trailwatch's.
 
 use crate::control::Control;
 use crate::observed::{
@@ -101,7 +103,18 @@ pub(crate) fn topic(subs: &[(&str, &str)]) -> Topic {
                 .collect(),
         ),
         read_error: None,
+        // The shared topic trailwatch created.
+        tags: Some(crate::ownership::topic_tags()),
     }
+}
+
+/// `a` as trailwatch creates it: tagged, recording CIS 4.4's filter on the fixture's group.
+pub(crate) fn ours(mut a: Alarm) -> Alarm {
+    a.tags = Some(crate::ownership::alarm_tags(
+        "cis-4.4",
+        Some(("aws-controltower/CloudTrailLogs-abc123", "IAMPolicyChanges")),
+    ));
+    a
 }
 
 pub(crate) fn lg(o: &mut Observed) -> &mut LogGroup {
@@ -112,7 +125,7 @@ pub(crate) fn compliant() -> Observed {
     let mut o = observed();
     let canonical = control().canonical_pattern();
     lg(&mut o).filters = vec![filter("IAMPolicyChanges", &canonical, "IAMPolicyChanges")];
-    lg(&mut o).alarms = vec![good_alarm("IAMPolicyChanges", "IAMPolicyChanges")];
+    lg(&mut o).alarms = vec![ours(good_alarm("IAMPolicyChanges", "IAMPolicyChanges"))];
     lg(&mut o).topics = vec![topic(&[(&format!("{TOPIC}:sub1"), "secops@example.com")])];
     o
 }

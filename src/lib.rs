@@ -17,6 +17,7 @@ mod fixtures;
 mod fleet;
 pub mod history;
 pub mod observed;
+pub mod ownership;
 mod partition;
 pub mod plan;
 pub mod redact;

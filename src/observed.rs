@@ -168,7 +168,15 @@ pub struct Alarm {
     /// A metric-math alarm's queries (`Metrics`); empty for an alarm on one metric.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<MetricQuery>,
+    /// The alarm's tags (`ListTagsForResource`), read by `fix` for alarms that hold a control's
+    /// alarm name; `None` when not read. They tell whether trailwatch created the alarm
+    /// ([`crate::ownership`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Tags>,
 }
+
+/// Resource tags as (key, value) pairs, in the order AWS listed them.
+pub type Tags = Vec<(String, String)>;
 
 /// One query of a metric-math alarm: a metric with a statistic, or an expression over others.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -237,6 +245,10 @@ pub struct Topic {
     /// Why the topic could not be read, when it could not (e.g. access denied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_error: Option<String>,
+    /// The topic's tags (`ListTagsForResource`), read by `fix` for the shared topic; `None` when
+    /// not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Tags>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

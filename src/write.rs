@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::observed::MetricTransformation;
+use crate::observed::{MetricTransformation, Tags};
 
 /// An SNS endpoint from `--subscribe PROTOCOL:ENDPOINT` (validated by the CLI).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +23,17 @@ pub enum WriteRequest {
         name: String,
         /// The ARN the plan expects; apply stops if AWS answers with another.
         topic_arn: String,
+        /// Set on the new topic: what makes it trailwatch's ([`crate::ownership`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty", with = "tag_map")]
+        tags: Tags,
+    },
+    /// Tags added to an existing topic (adopted with `--adopt`); other tags are kept.
+    #[serde(rename = "sns:TagResource")]
+    TagTopic {
+        region: String,
+        topic_arn: String,
+        #[serde(with = "tag_map")]
+        tags: Tags,
     },
     #[serde(rename = "sns:SetTopicAttributes")]
     SetTopicPolicy {
@@ -55,6 +66,15 @@ pub enum WriteRequest {
     },
     #[serde(rename = "cloudwatch:PutMetricAlarm")]
     PutMetricAlarm(Box<AlarmRequest>),
+    /// Tags added to an existing alarm (adopted with `--adopt`, or recording the filter it now
+    /// watches); other tags are kept. `PutMetricAlarm` sets tags only when it creates.
+    #[serde(rename = "cloudwatch:TagResource")]
+    TagAlarm {
+        region: String,
+        alarm_arn: String,
+        #[serde(with = "tag_map")]
+        tags: Tags,
+    },
 }
 
 /// A full `PutMetricAlarm` request: it replaces the alarm, so it carries everything to keep.
@@ -78,6 +98,32 @@ pub struct AlarmRequest {
     pub insufficient_data_actions: Vec<String>,
     pub dimensions: Vec<(String, String)>,
     pub unit: Option<String>,
+    /// `EvaluateLowSampleCountPercentile` of a percentile alarm, carried over on a repair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluate_low_sample_count_percentile: Option<String>,
+    /// Tags of a new alarm (AWS ignores them when the alarm exists).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "tag_map")]
+    pub tags: Tags,
+}
+
+/// Tags on the wire as a JSON object (`{"trailwatch:managed": "true"}`), in their order.
+mod tag_map {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::observed::Tags;
+
+    pub(super) fn serialize<S: Serializer>(tags: &Tags, s: S) -> Result<S::Ok, S::Error> {
+        let map: serde_json::Map<String, serde_json::Value> = tags
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        map.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Tags, D::Error> {
+        let map = std::collections::BTreeMap::<String, String>::deserialize(d)?;
+        Ok(map.into_iter().collect())
+    }
 }
 
 impl WriteRequest {
@@ -88,6 +134,8 @@ impl WriteRequest {
             WriteRequest::Subscribe { .. } => "sns:Subscribe",
             WriteRequest::PutMetricFilter { .. } => "logs:PutMetricFilter",
             WriteRequest::PutMetricAlarm(_) => "cloudwatch:PutMetricAlarm",
+            WriteRequest::TagTopic { .. } => "sns:TagResource",
+            WriteRequest::TagAlarm { .. } => "cloudwatch:TagResource",
         }
     }
 }
@@ -119,10 +167,12 @@ pub(crate) fn in_order<'a>(
 fn order(w: &WriteRequest) -> u8 {
     match w {
         WriteRequest::CreateTopic { .. } => 0,
-        WriteRequest::SetTopicPolicy { .. } => 1,
-        WriteRequest::Subscribe { .. } => 2,
-        WriteRequest::PutMetricFilter { .. } => 3,
-        WriteRequest::PutMetricAlarm(_) => 4,
+        WriteRequest::TagTopic { .. } => 1,
+        WriteRequest::SetTopicPolicy { .. } => 2,
+        WriteRequest::Subscribe { .. } => 3,
+        WriteRequest::PutMetricFilter { .. } => 4,
+        WriteRequest::PutMetricAlarm(_) => 5,
+        WriteRequest::TagAlarm { .. } => 6,
     }
 }
 
@@ -135,6 +185,7 @@ mod tests {
             region: "us-east-1".into(),
             name: name.into(),
             topic_arn: format!("arn:aws:sns:us-east-1:123456789012:{name}"),
+            tags: Vec::new(),
         }
     }
 

@@ -4,12 +4,12 @@
 use aws_sdk_cloudwatch::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_cloudwatch::types::{
     AlarmType, ComparisonOperator, Dimension, HistoryItemType, MetricAlarm, ScanBy, StandardUnit,
-    StateValue, Statistic,
+    StateValue, Statistic, Tag,
 };
 use aws_sdk_cloudwatch::Client;
 
 use crate::error::Error;
-use crate::observed::{Alarm, MetricQuery, MetricStat};
+use crate::observed::{Alarm, MetricQuery, MetricStat, Tags};
 use crate::write::AlarmRequest;
 
 fn region_of(client: &Client) -> String {
@@ -90,6 +90,7 @@ fn alarm_of(a: &MetricAlarm) -> Alarm {
                 return_data: q.return_data().unwrap_or(a.metrics().len() == 1),
             })
             .collect(),
+        tags: None,
     }
 }
 
@@ -235,7 +236,8 @@ pub async fn put_metric_alarm(client: &Client, a: &AlarmRequest) -> Result<(), E
         .set_alarm_actions(Some(a.alarm_actions.clone()))
         .set_ok_actions(Some(a.ok_actions.clone()))
         .set_insufficient_data_actions(Some(a.insufficient_data_actions.clone()))
-        .set_unit(a.unit.as_deref().map(StandardUnit::from));
+        .set_unit(a.unit.as_deref().map(StandardUnit::from))
+        .set_evaluate_low_sample_count_percentile(a.evaluate_low_sample_count_percentile.clone());
     req = if a.statistic.starts_with('p') || a.statistic.contains('(') {
         req.extended_statistic(&a.statistic)
     } else {
@@ -244,8 +246,44 @@ pub async fn put_metric_alarm(client: &Client, a: &AlarmRequest) -> Result<(), E
     for (name, value) in &a.dimensions {
         req = req.dimensions(Dimension::builder().name(name).value(value).build());
     }
+    // Tags apply when the alarm is created (AWS ignores them on an update: see tag_alarm).
+    for (key, value) in &a.tags {
+        req = req.tags(Tag::builder().key(key).value(value).build());
+    }
     req.send()
         .await
         .map_err(|e| Error::aws("cloudwatch:PutMetricAlarm", &a.region, e))?;
+    Ok(())
+}
+
+/// `cloudwatch:ListTagsForResource` of an alarm.
+pub async fn alarm_tags(client: &Client, alarm_arn: &str) -> Result<Tags, Error> {
+    let out = client
+        .list_tags_for_resource()
+        .resource_arn(alarm_arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws("cloudwatch:ListTagsForResource", &region_of(client), e))?;
+    Ok(out
+        .tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}
+
+/// `cloudwatch:TagResource` of an alarm: adds or replaces these tags, keeps the others.
+pub async fn tag_alarm(client: &Client, alarm_arn: &str, tags: &Tags) -> Result<(), Error> {
+    let mut req = client.tag_resource().resource_arn(alarm_arn);
+    for (key, value) in tags {
+        req = req.tags(Tag::builder().key(key).value(value).build());
+    }
+    req.send()
+        .await
+        .map_err(|e| Error::aws("cloudwatch:TagResource", &region_of(client), e))?;
     Ok(())
 }

@@ -4,7 +4,8 @@
 use aws_sdk_sns::Client;
 
 use crate::error::Error;
-use crate::observed::{Subscription, Topic};
+use crate::observed::{Subscription, Tags, Topic};
+use aws_sdk_sns::types::Tag;
 
 fn region_of(client: &Client) -> String {
     super::region_name(client.config().region())
@@ -29,6 +30,7 @@ pub async fn topic(client: &Client, arn: &str) -> Result<Topic, Error> {
                 kms_key: None,
                 subscriptions: None,
                 read_error: None,
+                tags: None,
             })
         }
         Err(e)
@@ -82,15 +84,48 @@ pub async fn subscriptions(client: &Client, arn: &str) -> Result<Option<Vec<Subs
     Ok(Some(subs))
 }
 
-/// `sns:CreateTopic` -> the topic ARN.
-pub async fn create_topic(client: &Client, name: &str) -> Result<String, Error> {
-    let out = client
-        .create_topic()
-        .name(name)
+/// `sns:CreateTopic` with these tags -> the topic ARN.
+pub async fn create_topic(client: &Client, name: &str, tags: &Tags) -> Result<String, Error> {
+    let mut req = client.create_topic().name(name);
+    for (key, value) in tags {
+        let tag = Tag::builder().key(key).value(value).build();
+        req =
+            req.tags(tag.map_err(|e| Error::aws_other("sns:CreateTopic", &region_of(client), e))?);
+    }
+    let out = req
         .send()
         .await
         .map_err(|e| Error::aws("sns:CreateTopic", &region_of(client), e))?;
     Ok(out.topic_arn().unwrap_or_default().to_string())
+}
+
+/// `sns:ListTagsForResource` of a topic.
+pub async fn topic_tags(client: &Client, arn: &str) -> Result<Tags, Error> {
+    let out = client
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws("sns:ListTagsForResource", &region_of(client), e))?;
+    Ok(out
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
+}
+
+/// `sns:TagResource` of a topic: adds or replaces these tags, keeps the others.
+pub async fn tag_topic(client: &Client, arn: &str, tags: &Tags) -> Result<(), Error> {
+    let mut req = client.tag_resource().resource_arn(arn);
+    for (key, value) in tags {
+        let tag = Tag::builder().key(key).value(value).build();
+        req =
+            req.tags(tag.map_err(|e| Error::aws_other("sns:TagResource", &region_of(client), e))?);
+    }
+    req.send()
+        .await
+        .map_err(|e| Error::aws("sns:TagResource", &region_of(client), e))?;
+    Ok(())
 }
 
 /// `sns:SetTopicAttributes` for `Policy`.

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::*;
+use crate::ownership;
 
 /// The document shown for an alarm, as `aws cloudwatch describe-alarms` prints it (PascalCase,
 /// absent fields left out).
@@ -50,6 +51,13 @@ pub fn alarm_doc(a: &AlarmRequest) -> Value {
     put("Threshold", json!(a.threshold));
     put("ComparisonOperator", json!(a.comparison_operator));
     put("TreatMissingData", json!(a.treat_missing_data));
+    put(
+        "EvaluateLowSampleCountPercentile",
+        json!(a.evaluate_low_sample_count_percentile),
+    );
+    if !a.tags.is_empty() {
+        put("Tags", tags_doc(&a.tags));
+    }
     Value::Object(doc)
 }
 
@@ -114,13 +122,35 @@ fn alarm_request_of(a: &Alarm, region: &str) -> AlarmRequest {
         insufficient_data_actions: a.insufficient_data_actions.clone(),
         dimensions: a.dimensions.clone(),
         unit: a.unit.clone(),
+        evaluate_low_sample_count_percentile: a.evaluate_low_sample_count_percentile.clone(),
+        tags: Vec::new(),
     }
 }
 
+/// The planned alarm: its change, the topic it notifies, and the tags trailwatch must add to an
+/// existing alarm (adopted, or recording a new filter of its own).
+pub(super) struct AlarmPlan {
+    pub(super) change: Change,
+    pub(super) topic: String,
+    pub(super) tags: Option<Change>,
+}
+
+/// Which alarm trailwatch writes, when none works.
+enum Target<'a> {
+    /// Its own alarm (tagged), or one adopted with `--adopt`: repaired in place.
+    Repair(&'a Alarm, bool),
+    /// A new alarm under this name.
+    Create(String),
+    /// Both names are held by alarms it may not write.
+    Blocked(String),
+}
+
 impl Ctx<'_> {
-    /// The alarm, and the topic it will notify.
-    pub(super) fn alarm(&self, metric: &Metric) -> (Change, String) {
+    /// The alarm, and the topic it will notify. `owned_filter` is the filter that is
+    /// trailwatch's once applied: its alarm records it.
+    pub(super) fn alarm(&self, metric: &Metric, owned_filter: Option<&str>) -> AlarmPlan {
         let spec = &self.control.alarm;
+        let beside_name = ownership::beside(&spec.name);
         let on_metric: Vec<&Alarm> = self
             .lg
             .alarms
@@ -135,7 +165,7 @@ impl Ctx<'_> {
             .max_by_key(|a| {
                 (
                     a.sns_actions().any(|t| self.confirmed(t)),
-                    a.name == spec.name,
+                    ownership::alarm_is_ours(a),
                 )
             });
         let shared = self.shared_topic_arn();
@@ -146,38 +176,81 @@ impl Ctx<'_> {
                 .or_else(|| a.sns_actions().find(|t| **t == shared).cloned())
                 .or_else(|| a.sns_actions().next().cloned())
                 .unwrap_or(shared);
+            let whose = if ownership::alarm_is_ours(a) {
+                "trailwatch's alarm"
+            } else {
+                "alarm"
+            };
             let reason = format!(
-                "alarm {} on {}/{} fires on one event and notifies {topic}",
+                "{whose} {} on {}/{} fires on one event and notifies {topic}",
                 a.name, metric.namespace, metric.metric_name
             );
             let doc = existing_doc(a, &self.region());
-            return (keep(Resource::Alarm, &a.name, reason, Some(doc)), topic);
+            let tags = ownership::alarm_is_ours(a)
+                .then(|| self.alarm_tags(a, owned_filter, false))
+                .flatten();
+            return AlarmPlan {
+                change: keep(Resource::Alarm, &a.name, reason, Some(doc)),
+                topic,
+                tags,
+            };
         }
         let topic = wanted_topic.map(str::to_string).unwrap_or(shared);
-        let ours = self.lg.alarms.iter().find(|a| a.name == spec.name);
-        let mut desired = AlarmRequest {
-            region: self.region(),
-            alarm_name: spec.name.clone(),
-            alarm_description: Some(spec.description.clone()),
-            metric_name: metric.metric_name.clone(),
-            namespace: metric.namespace.clone(),
-            statistic: spec.statistic.clone(),
-            period: spec.period,
-            evaluation_periods: spec.evaluation_periods,
-            datapoints_to_alarm: None,
-            threshold: spec.threshold,
-            comparison_operator: spec.comparison_operator.clone(),
-            treat_missing_data: Some(spec.treat_missing_data.clone()),
-            actions_enabled: true,
-            alarm_actions: vec![topic.clone()],
-            ok_actions: Vec::new(),
-            insufficient_data_actions: Vec::new(),
-            dimensions: Vec::new(),
-            unit: metric.unit.clone(),
+        let named = |n: &str| self.lg.alarms.iter().find(|a| a.name == n);
+        let composite = |n: &str| self.lg.composite_alarms.iter().any(|c| c == n);
+        let free = |n: &str| named(n).is_none() && !composite(n);
+        let ours = |a: &&Alarm| !a.is_math() && ownership::alarm_is_ours(a);
+        let adoptable = |a: &&Alarm| !a.is_math() && self.opts.adopt;
+        // What holds a name trailwatch leaves alone, said once in the reason.
+        let held_note = |n: &str| -> String {
+            match named(n) {
+                _ if composite(n) => format!(
+                    "; a composite alarm holds the name {n}: trailwatch never replaces it"
+                ),
+                Some(a) if a.is_math() => format!(
+                    "; metric-math alarm {n} ({}) holds the control's name: trailwatch never overwrites it",
+                    alarm_problems_on(a, metric).join(", ")
+                ),
+                Some(a) => {
+                    let problems = alarm_problems_on(a, metric);
+                    let why = if problems.is_empty() {
+                        "has no SNS action".to_string()
+                    } else {
+                        problems.join(", ")
+                    };
+                    format!(
+                        "; alarm {n} ({why}) holds the control's name but was not created by trailwatch: left unchanged (pass --adopt to let trailwatch repair it)"
+                    )
+                }
+                None => String::new(),
+            }
         };
-        let foreign: Vec<String> = on_metric
+        let (held, beside) = (named(&spec.name), named(&beside_name));
+        let (target, left) = if let Some(a) = held.filter(ours) {
+            (Target::Repair(a, false), String::new())
+        } else if let Some(b) = beside.filter(ours) {
+            (Target::Repair(b, false), held_note(&spec.name))
+        } else if free(&spec.name) {
+            (Target::Create(spec.name.clone()), String::new())
+        } else if let Some(a) = held.filter(adoptable) {
+            (Target::Repair(a, true), String::new())
+        } else if free(&beside_name) {
+            (Target::Create(beside_name.clone()), held_note(&spec.name))
+        } else if let Some(b) = beside.filter(adoptable) {
+            (Target::Repair(b, true), held_note(&spec.name))
+        } else {
+            let why = format!(
+                "the names {} and {beside_name} are held by alarms trailwatch did not create{}{}; pass --adopt to let trailwatch repair one, or give the alarm another name in the control spec",
+                spec.name,
+                held_note(&spec.name),
+                held_note(&beside_name)
+            );
+            (Target::Blocked(why), String::new())
+        };
+        // Other alarms on the metric that do not work: named, never touched.
+        let others: Vec<String> = on_metric
             .iter()
-            .filter(|a| a.name != spec.name)
+            .filter(|a| !ownership::holds(&a.name, &spec.name))
             .map(|a| {
                 let problems = alarm_problems_on(a, metric);
                 let why = if problems.is_empty() {
@@ -191,54 +264,65 @@ impl Ctx<'_> {
                 )
             })
             .collect();
-        let notes = if foreign.is_empty() {
-            String::new()
+        let notes = if others.is_empty() {
+            left
         } else {
-            format!("; {}", foreign.join("; "))
+            format!("{left}; {}", others.join("; "))
         };
-        if ours.is_none() && self.lg.composite_alarms.contains(&spec.name) {
-            let reason = format!(
-                "a composite alarm already holds the name {}: trailwatch will not replace it; give the alarm another name in the control spec",
-                spec.name
-            );
-            return (blocked(Resource::Alarm, &spec.name, reason, None), topic);
-        }
-        if let Some(math) = ours.filter(|a| a.is_math()) {
-            let problems = alarm_problems_on(math, metric);
-            let reason = format!(
-                "a metric-math alarm already holds the name {} ({}): trailwatch never overwrites it; fix it yourself or give the alarm another name in the control spec{notes}",
-                spec.name,
-                problems.join(", ")
-            );
-            return (
-                blocked(
-                    Resource::Alarm,
-                    &spec.name,
-                    reason,
-                    Some(existing_doc(math, &self.region())),
-                ),
-                topic,
-            );
-        }
-        let Some(current) = ours else {
-            let reason = format!(
-                "no alarm on {}/{} fires on one event and notifies SNS{notes}",
-                metric.namespace, metric.metric_name
-            );
-            return (
-                Change {
-                    resource: Resource::Alarm,
-                    action: Action::Create,
-                    name: spec.name.clone(),
-                    reason,
-                    current: None,
-                    desired: Some(alarm_doc(&desired)),
-                    request: Some(WriteRequest::PutMetricAlarm(Box::new(desired))),
-                },
-                topic,
-            );
+        let current = match target {
+            Target::Blocked(why) => {
+                return AlarmPlan {
+                    change: blocked(Resource::Alarm, &spec.name, why, None),
+                    topic,
+                    tags: None,
+                }
+            }
+            Target::Create(name) => {
+                let desired = AlarmRequest {
+                    region: self.region(),
+                    alarm_name: name.clone(),
+                    alarm_description: Some(spec.description.clone()),
+                    metric_name: metric.metric_name.clone(),
+                    namespace: metric.namespace.clone(),
+                    statistic: spec.statistic.clone(),
+                    period: spec.period,
+                    evaluation_periods: spec.evaluation_periods,
+                    datapoints_to_alarm: None,
+                    threshold: spec.threshold,
+                    comparison_operator: spec.comparison_operator.clone(),
+                    treat_missing_data: Some(spec.treat_missing_data.clone()),
+                    actions_enabled: true,
+                    alarm_actions: vec![topic.clone()],
+                    ok_actions: Vec::new(),
+                    insufficient_data_actions: Vec::new(),
+                    dimensions: Vec::new(),
+                    unit: metric.unit.clone(),
+                    evaluate_low_sample_count_percentile: None,
+                    tags: self.desired_alarm_tags(owned_filter),
+                };
+                let reason = format!(
+                    "no alarm on {}/{} fires on one event and notifies SNS{notes}",
+                    metric.namespace, metric.metric_name
+                );
+                return AlarmPlan {
+                    change: Change {
+                        resource: Resource::Alarm,
+                        action: Action::Create,
+                        name,
+                        reason,
+                        current: None,
+                        desired: Some(alarm_doc(&desired)),
+                        request: Some(WriteRequest::PutMetricAlarm(Box::new(desired))),
+                    },
+                    topic,
+                    tags: None,
+                };
+            }
+            Target::Repair(current, adopted) => (current, adopted),
         };
-        // Repair trailwatch's alarm in place, keeping what the user set on it.
+        let (current, adopted) = current;
+        // Repair in place: only the fields that stop it notifying change; everything else the
+        // user set (period, evaluation window, description, other actions, ...) is kept.
         let was = alarm_request_of(current, &self.region());
         let mut what = alarm_problems_on(current, metric);
         if current.metric_name.as_deref() != Some(metric.metric_name.as_str())
@@ -252,27 +336,23 @@ impl Ctx<'_> {
         if !current.alarm_actions.contains(&topic) {
             what.push(format!("does not notify {topic}"));
         }
-        desired.alarm_description = was.alarm_description.clone().or(desired.alarm_description);
-        // The user's missing-data treatment is kept unless it is what keeps the alarm from
-        // notifying (`breaching`/`ignore` with no default value): then the spec's.
-        desired.treat_missing_data = was
-            .treat_missing_data
-            .clone()
-            .filter(|t| {
-                metric.default_value.is_some() || !matches!(t.as_str(), "breaching" | "ignore")
-            })
-            .or(desired.treat_missing_data);
-        desired.alarm_actions = was.alarm_actions.clone();
+        let repaired = self.minimal_repair(current, metric);
+        let mut desired = alarm_request_of(&repaired, &self.region());
+        if desired.alarm_description.is_none() {
+            desired.alarm_description = Some(spec.description.clone());
+        }
         if !desired.alarm_actions.contains(&topic) {
             desired.alarm_actions.push(topic.clone());
         }
-        desired.ok_actions = was.ok_actions.clone();
-        desired.insufficient_data_actions = was.insufficient_data_actions.clone();
-        let reason = format!(
-            "trailwatch's alarm {}: {}{notes}",
-            current.name,
-            what.join(", ")
-        );
+        let whose = if adopted {
+            format!(
+                "alarm {} (not created by trailwatch, adopted with --adopt)",
+                current.name
+            )
+        } else {
+            format!("trailwatch's alarm {}", current.name)
+        };
+        let reason = format!("{whose}: {}{notes}", what.join(", "));
         let change = if desired == was {
             keep(
                 Resource::Alarm,
@@ -291,7 +371,118 @@ impl Ctx<'_> {
                 request: Some(WriteRequest::PutMetricAlarm(Box::new(desired))),
             }
         };
-        (change, topic)
+        AlarmPlan {
+            change,
+            topic,
+            tags: self.alarm_tags(current, owned_filter, adopted),
+        }
+    }
+
+    /// The tags trailwatch's alarm carries: managed, its control, its filter when trailwatch's.
+    fn desired_alarm_tags(&self, owned_filter: Option<&str>) -> crate::observed::Tags {
+        ownership::alarm_tags(
+            &self.control.id,
+            owned_filter.map(|f| (self.lg.name.as_str(), f)),
+        )
+    }
+
+    /// The tag change an existing alarm needs (adopted, or recording a new filter), if any.
+    fn alarm_tags(&self, a: &Alarm, owned_filter: Option<&str>, adopted: bool) -> Option<Change> {
+        let want = self.desired_alarm_tags(owned_filter);
+        let add = ownership::missing(a.tags.as_ref(), &want);
+        if add.is_empty() {
+            return None;
+        }
+        let mut after = a.tags.clone().unwrap_or_default();
+        for (k, v) in &add {
+            match after.iter_mut().find(|(key, _)| key == k) {
+                Some(slot) => slot.1 = v.clone(),
+                None => after.push((k.clone(), v.clone())),
+            }
+        }
+        let reason = if adopted {
+            format!("adopted with --adopt: tag alarm {} as trailwatch's", a.name)
+        } else {
+            format!(
+                "record filter {} as trailwatch's on its alarm {}",
+                owned_filter.unwrap_or_default(),
+                a.name
+            )
+        };
+        Some(Change {
+            resource: Resource::AlarmTags,
+            action: Action::Update,
+            name: a.name.clone(),
+            reason,
+            current: a.tags.as_ref().map(tags_doc),
+            desired: Some(tags_doc(&after)),
+            request: Some(WriteRequest::TagAlarm {
+                region: self.region(),
+                alarm_arn: a.arn.clone(),
+                tags: add,
+            }),
+        })
+    }
+
+    /// `current` changed only where it stops notifying on one event of `metric`: each field is
+    /// set to the spec's (or the metric's) only when that removes a problem the audit finds, in
+    /// an order that keeps the user's choices longest; whatever still fails gets the spec.
+    fn minimal_repair(&self, current: &Alarm, metric: &Metric) -> Alarm {
+        let spec = self.spec_alarm(metric);
+        let mut a = current.clone();
+        a.metric_name = spec.metric_name.clone();
+        a.namespace = spec.namespace.clone();
+        type Fix = fn(&mut Alarm, &Alarm);
+        let fixes: [Fix; 10] = [
+            |a, s| a.treat_missing_data = s.treat_missing_data.clone(),
+            |a, _| a.actions_enabled = true,
+            |a, _| a.evaluate_low_sample_count_percentile = None,
+            |a, _| {
+                a.datapoints_to_alarm = (a.evaluation_periods.unwrap_or(1) > 1).then_some(1);
+            },
+            |a, s| a.dimensions = s.dimensions.clone(),
+            |a, s| a.unit = s.unit.clone(),
+            |a, s| a.threshold = s.threshold,
+            |a, s| a.comparison_operator = s.comparison_operator.clone(),
+            |a, s| {
+                a.threshold = s.threshold;
+                a.comparison_operator = s.comparison_operator.clone();
+            },
+            |a, s| {
+                a.statistic = s.statistic.clone();
+                a.extended_statistic = None;
+                a.evaluate_low_sample_count_percentile = None;
+            },
+        ];
+        // The metric's dimensions: an alarm must name exactly those.
+        let mut spec = spec;
+        spec.dimensions = metric.dimensions.clone();
+        for fix in fixes {
+            let now = alarm_problems_on(&a, metric).len();
+            if now == 0 {
+                return a;
+            }
+            let mut b = a.clone();
+            fix(&mut b, &spec);
+            if alarm_problems_on(&b, metric).len() < now {
+                a = b;
+            }
+        }
+        if !alarm_problems_on(&a, metric).is_empty() {
+            // No single field explains it: the spec's settings, keeping actions and description.
+            let keep = a;
+            a = Alarm {
+                name: keep.name,
+                arn: keep.arn,
+                description: keep.description,
+                alarm_actions: keep.alarm_actions,
+                ok_actions: keep.ok_actions,
+                insufficient_data_actions: keep.insufficient_data_actions,
+                tags: keep.tags,
+                ..spec
+            };
+        }
+        a
     }
 }
 
@@ -305,7 +496,7 @@ mod tests {
     #[test]
     fn our_alarm_without_action_is_repaired_keeping_what_the_user_set() {
         let mut o = compliant();
-        let mut a = good_alarm("IAMPolicyChanges", "IAMPolicyChanges");
+        let mut a = ours(good_alarm("IAMPolicyChanges", "IAMPolicyChanges"));
         a.alarm_actions = vec!["arn:aws:automate:us-east-1:ec2:stop".into()];
         a.ok_actions = vec!["arn:aws:sns:us-east-1:123456789012:ok-topic".into()];
         a.description = Some("set by the security team".into());
@@ -333,7 +524,10 @@ mod tests {
                     r.alarm_description.as_deref(),
                     Some("set by the security team")
                 );
-                assert_eq!((r.statistic.as_str(), r.period), ("Sum", 300));
+                // Average fires on one event of a value-1 metric: the user's statistic and
+                // period are kept; only the datapoint count that stopped it changes.
+                assert_eq!((r.statistic.as_str(), r.period), ("Average", 60));
+                assert_eq!(r.datapoints_to_alarm, None);
             }
             other => panic!("{other:?}"),
         }
@@ -365,7 +559,7 @@ mod tests {
     #[test]
     fn an_alarm_in_another_namespace_does_not_count_and_ours_is_moved() {
         let mut o = compliant();
-        let mut a = good_alarm("IAMPolicyChanges", "IAMPolicyChanges");
+        let mut a = ours(good_alarm("IAMPolicyChanges", "IAMPolicyChanges"));
         a.namespace = Some("LogMetrics".into());
         lg(&mut o).alarms = vec![a];
         let c = control();
@@ -381,13 +575,32 @@ mod tests {
     }
 
     #[test]
-    fn a_composite_alarm_holding_our_name_is_not_replaced() {
+    fn a_composite_alarm_holding_our_name_is_not_replaced_ours_goes_beside_it() {
         let mut o = observed();
         lg(&mut o).composite_alarms = vec!["IAMPolicyChanges".into()];
         let p = plan_for(&o, &Options::default());
         let c = change(&p, Resource::Alarm);
-        assert_eq!(c.action, Action::Blocked);
-        assert!(c.reason.contains("composite"));
+        assert_eq!(
+            (c.action, c.name.as_str()),
+            (Action::Create, "IAMPolicyChanges-trailwatch")
+        );
+        assert!(
+            c.reason
+                .contains("a composite alarm holds the name IAMPolicyChanges"),
+            "{}",
+            c.reason
+        );
+        // Both names taken: blocked, nothing written.
+        lg(&mut o).composite_alarms = vec![
+            "IAMPolicyChanges".into(),
+            "IAMPolicyChanges-trailwatch".into(),
+        ];
+        let p = plan_for(&o, &Options::default());
+        let c = change(&p, Resource::Alarm);
+        assert_eq!(c.action, Action::Blocked, "{c:#?}");
+        assert!(!p
+            .writes()
+            .any(|w| matches!(w, WriteRequest::PutMetricAlarm(_))));
     }
 
     #[test]
@@ -422,7 +635,7 @@ mod tests {
     }
 
     #[test]
-    fn a_metric_math_alarm_holding_our_name_is_never_overwritten() {
+    fn a_metric_math_alarm_holding_our_name_is_never_overwritten_ours_goes_beside_it() {
         use crate::observed::{MetricQuery, MetricStat};
         let mut o = compliant();
         let math = Alarm {
@@ -453,19 +666,101 @@ mod tests {
             ],
             ..Default::default()
         };
-        lg(&mut o).alarms = vec![math];
+        lg(&mut o).alarms = vec![ours(math)];
+        // Even tagged as trailwatch's, and with --adopt: a math alarm is never overwritten.
+        for adopt in [false, true] {
+            let p = plan_for(
+                &o,
+                &Options {
+                    adopt,
+                    ..Default::default()
+                },
+            );
+            let c = change(&p, Resource::Alarm);
+            assert_eq!(
+                (c.action, c.name.as_str()),
+                (Action::Create, "IAMPolicyChanges-trailwatch"),
+                "{c:#?}"
+            );
+            assert!(
+                c.reason.contains("metric-math alarm IAMPolicyChanges")
+                    && c.reason.contains("RATE(m1)"),
+                "{}",
+                c.reason
+            );
+            let names: Vec<&str> = p
+                .writes()
+                .filter_map(|w| match w {
+                    WriteRequest::PutMetricAlarm(a) => Some(a.alarm_name.as_str()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(names, ["IAMPolicyChanges-trailwatch"]);
+        }
+    }
+
+    #[test]
+    fn a_repair_changes_only_the_field_that_stops_the_alarm_and_keeps_every_other() {
+        let mut o = compliant();
+        let a = &mut lg(&mut o).alarms[0];
+        a.evaluation_periods = Some(3);
+        a.datapoints_to_alarm = Some(1);
+        a.period = Some(60);
+        a.ok_actions = vec!["arn:aws:sns:us-east-1:123456789012:ok".into()];
+        a.description = Some("paged to the SOC".into());
+        a.treat_missing_data = Some("breaching".into());
+        let was = super::alarm_request_of(a, "us-east-1");
         let p = plan_for(&o, &Options::default());
         let c = change(&p, Resource::Alarm);
-        assert_eq!(c.action, Action::Blocked, "{c:#?}");
-        assert!(
-            c.reason.contains("metric-math") && c.reason.contains("RATE(m1)"),
-            "{}",
-            c.reason
+        let Some(WriteRequest::PutMetricAlarm(r)) = c.request.as_ref() else {
+            panic!("{c:#?}")
+        };
+        let mut expected = was;
+        expected.treat_missing_data = Some("notBreaching".into());
+        assert_eq!(**r, expected);
+        // The diff shows exactly that one field.
+        let (cur, des) = (c.current.as_ref().unwrap(), c.desired.as_ref().unwrap());
+        let changed: Vec<&String> = des
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, v)| cur.get(k.as_str()) != Some(v))
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(changed, ["TreatMissingData"]);
+    }
+
+    #[test]
+    fn a_percentile_alarm_keeps_its_low_sample_setting_unless_it_is_what_stops_it() {
+        let mut o = compliant();
+        let a = &mut lg(&mut o).alarms[0];
+        a.statistic = None;
+        a.extended_statistic = Some("p90".into());
+        a.evaluate_low_sample_count_percentile = Some("evaluate".into());
+        a.alarm_actions.clear();
+        let p = plan_for(&o, &Options::default());
+        let Some(WriteRequest::PutMetricAlarm(r)) = change(&p, Resource::Alarm).request.as_ref()
+        else {
+            panic!()
+        };
+        assert_eq!(r.statistic, "p90");
+        assert_eq!(
+            r.evaluate_low_sample_count_percentile.as_deref(),
+            Some("evaluate")
         );
-        assert!(c.current.as_ref().unwrap()["Metrics"].is_array());
-        assert!(!p
-            .writes()
-            .any(|w| matches!(w, WriteRequest::PutMetricAlarm(_))));
+        lg(&mut o).alarms[0].evaluate_low_sample_count_percentile = Some("ignore".into());
+        let p = plan_for(&o, &Options::default());
+        let Some(WriteRequest::PutMetricAlarm(r)) = change(&p, Resource::Alarm).request.as_ref()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                r.statistic.as_str(),
+                r.evaluate_low_sample_count_percentile.as_deref()
+            ),
+            ("p90", None)
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::*;
+use crate::ownership;
 
 /// A filter as `aws logs describe-metric-filters` prints it (camelCase; absent fields left out).
 fn filter_doc(f: &MetricFilter) -> Value {
@@ -40,9 +41,25 @@ fn filter_doc(f: &MetricFilter) -> Value {
     })
 }
 
+/// The planned filter: its change, the metric the alarm must watch, and the name of the filter
+/// that is trailwatch's once applied (kept as trailwatch's, or written), which its alarm records.
+pub(super) struct FilterPlan {
+    pub(super) change: Change,
+    pub(super) metric: Metric,
+    pub(super) owned: Option<String>,
+}
+
 impl Ctx<'_> {
+    /// trailwatch's alarm on this log group records filter `f` as trailwatch's.
+    fn filter_is_ours(&self, f: &MetricFilter) -> bool {
+        self.lg
+            .alarms
+            .iter()
+            .any(|a| ownership::records_filter(a, &self.lg.name, &f.name))
+    }
+
     /// The metric filter: keep a compliant one (ours or anyone's), else repair ours, else create.
-    pub(super) fn filter(&self, audit: &Audit) -> (Change, Metric) {
+    pub(super) fn filter(&self, audit: &Audit) -> FilterPlan {
         let spec = &self.control.filter;
         let ours = Metric {
             metric_name: spec.metric_name.clone(),
@@ -85,7 +102,7 @@ impl Ctx<'_> {
                     .filter(|a| wanted.is_none_or(|t| a.sns_actions().any(|x| x == t)))
                     .map(|a| a.sns_actions().any(|t| self.confirmed(t)))
                     .max()?;
-                Some((best, f.name == spec.name, f, metric))
+                Some((best, self.filter_is_ours(f), f, metric))
             })
             .max_by_key(|(confirmed, ours, _, _)| (*confirmed, *ours))
             .map(|(_, _, f, metric)| (f, metric));
@@ -105,13 +122,14 @@ impl Ctx<'_> {
                             })
                             .map(|m| (f, m.clone()))
                     })
-                    .max_by_key(|(f, _)| f.name == spec.name)
+                    .max_by_key(|(f, _)| self.filter_is_ours(f))
             })
             .or_else(|| {
                 // Another compliant filter, if its metric can carry the alarm: one published with
                 // dimensions gives an alarm nothing (or only one dimension value) to see.
+                // Not trailwatch's own: that one is repaired to publish the control's metric.
                 compliant()
-                    .filter(|f| f.name != spec.name)
+                    .filter(|f| !self.filter_is_ours(f))
                     .find_map(|f| f.metrics.iter().find(|m| usable(m)).map(|m| (f, m.clone())))
             });
         if let Some((f, metric)) = chosen {
@@ -119,8 +137,9 @@ impl Ctx<'_> {
                 .iter()
                 .find(|(g, _)| std::ptr::eq(*g, f))
                 .map(|(_, v)| v.verdict);
-            let whose = if f.name == spec.name {
-                "trailwatch's filter".to_string()
+            let ours = self.filter_is_ours(f);
+            let whose = if ours {
+                format!("trailwatch's filter {}", f.name)
             } else {
                 format!("existing filter {} reused (no duplicate)", f.name)
             };
@@ -135,13 +154,51 @@ impl Ctx<'_> {
                 metric.namespace,
                 metric.metric_name
             );
-            return (
-                keep(Resource::MetricFilter, &f.name, reason, Some(filter_doc(f))),
+            return FilterPlan {
+                change: keep(Resource::MetricFilter, &f.name, reason, Some(filter_doc(f))),
                 metric,
-            );
+                owned: ours.then(|| f.name.clone()),
+            };
         }
+        // Which filter trailwatch writes: its own (recorded by its alarm) under the control's
+        // name or beside it; else the control's name when free; else, adopted, the foreign
+        // filter that holds it; else a new one beside it.
+        let named = |n: &str| self.lg.filters.iter().find(|f| f.name == n);
+        let beside_name = ownership::beside(&spec.name);
+        let (held, beside) = (named(&spec.name), named(&beside_name));
+        let foreign_note = |f: &MetricFilter| {
+            format!(
+                "; filter {} holds the control's name but was not created by trailwatch: left unchanged (pass --adopt to let trailwatch manage it)",
+                f.name
+            )
+        };
+        let (name, current, adopted, left) = match (held, beside) {
+            (Some(f), _) if self.filter_is_ours(f) => {
+                (spec.name.clone(), Some(f), false, String::new())
+            }
+            (_, Some(b)) if self.filter_is_ours(b) => (
+                beside_name,
+                Some(b),
+                false,
+                held.map(foreign_note).unwrap_or_default(),
+            ),
+            (None, _) => (spec.name.clone(), None, false, String::new()),
+            (Some(f), _) if self.opts.adopt => (spec.name.clone(), Some(f), true, String::new()),
+            (Some(f), None) => (beside_name, None, false, foreign_note(f)),
+            (Some(f), Some(b)) => {
+                let reason = format!(
+                    "filters {} and {} hold the control's names and were not created by trailwatch: trailwatch changes neither; pass --adopt to let trailwatch repair {}{notes}",
+                    f.name, b.name, f.name
+                );
+                return FilterPlan {
+                    change: blocked(Resource::MetricFilter, &f.name, reason, Some(filter_doc(f))),
+                    metric: ours,
+                    owned: None,
+                };
+            }
+        };
         let desired = MetricFilter {
-            name: spec.name.clone(),
+            name,
             pattern: self.control.canonical_pattern(),
             metrics: vec![MetricTransformation {
                 metric_name: spec.metric_name.clone(),
@@ -159,7 +216,6 @@ impl Ctx<'_> {
             filter_pattern: desired.pattern.clone(),
             metric_transformations: desired.metrics.clone(),
         };
-        let current = self.lg.filters.iter().find(|f| f.name == spec.name);
         let (action, reason) = match current {
             Some(f) => {
                 let v = judged
@@ -187,18 +243,20 @@ impl Ctx<'_> {
                         )
                     }
                 };
+                let whose = if adopted {
+                    format!("filter {} (not created by trailwatch, adopted with --adopt: its alarm records it)", f.name)
+                } else {
+                    format!("trailwatch's filter {}", f.name)
+                };
                 (
                     Action::Update,
-                    format!(
-                        "trailwatch's filter {}: {what}; set the CIS pattern and metric{notes}",
-                        f.name
-                    ),
+                    format!("{whose}: {what}; set the CIS pattern and metric{left}{notes}"),
                 )
             }
             None => (
                 Action::Create,
                 format!(
-                    "no filter on {} matches {}{notes}",
+                    "no filter on {} matches {}{left}{notes}",
                     self.lg.name,
                     self.control.requirement()
                 ),
@@ -213,7 +271,11 @@ impl Ctx<'_> {
             desired: Some(filter_doc(&desired)),
             request: Some(request),
         };
-        (change, ours)
+        FilterPlan {
+            change,
+            metric: ours,
+            owned: Some(desired.name),
+        }
     }
 }
 
@@ -357,7 +419,6 @@ mod tests {
     fn our_filter_whose_default_value_dilutes_the_count_is_repaired() {
         let mut o = compliant();
         lg(&mut o).filters[0].metrics[0].default_value = Some(1.0);
-        lg(&mut o).alarms.clear();
         let p = plan_for(&o, &Options::default());
         let f = change(&p, Resource::MetricFilter);
         assert_eq!(f.action, Action::Update, "{f:#?}");

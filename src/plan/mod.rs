@@ -29,6 +29,9 @@ pub struct Options {
     pub topic_arn: Option<String>,
     /// Subscribe this endpoint when the topic has no confirmed subscriber.
     pub subscribe: Option<Endpoint>,
+    /// `--adopt`: a resource that holds a control's name but was not created by trailwatch may
+    /// be repaired, and is tagged as trailwatch's when it is.
+    pub adopt: bool,
 }
 
 /// The resources a plan manages, in the order apply writes them. Its name on the wire is
@@ -37,12 +40,16 @@ pub struct Options {
 #[serde(into = "&'static str", try_from = "String")]
 pub enum Resource {
     Topic,
+    /// The tags that make an existing topic trailwatch's (`--adopt`).
+    TopicTags,
     TopicPolicy,
     /// The KMS key of an encrypted topic: judged, never written.
     KmsKey,
     Subscription,
     MetricFilter,
     Alarm,
+    /// The tags that make an existing alarm trailwatch's, and record its filter.
+    AlarmTags,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,8 +189,10 @@ pub fn plan(control: &Control, observed: &Observed, audit: &Audit, opts: &Option
         lg,
         opts,
     };
-    let (filter_change, metric) = ctx.filter(audit);
-    let (mut alarm_change, topic_arn) = ctx.alarm(&metric);
+    let filter = ctx.filter(audit);
+    let alarm = ctx.alarm(&filter.metric, filter.owned.as_deref());
+    let (filter_change, mut alarm_change, mut alarm_tags, topic_arn) =
+        (filter.change, alarm.change, alarm.tags, alarm.topic);
     let (topic_change, topic_created) = ctx.topic(&topic_arn);
     let (mut policy_change, mut subscription_change) = if ctx.told_to_use(&topic_arn) {
         (
@@ -191,28 +200,39 @@ pub fn plan(control: &Control, observed: &Observed, audit: &Audit, opts: &Option
             ctx.subscription(&topic_arn),
         )
     } else {
-        // A topic only someone else's alarm uses: report, never write to it.
+        // A topic trailwatch did not create and was not told to manage: report, never write.
         ctx.foreign_topic(&topic_arn, &alarm_change.name)
     };
+    // An adopted topic is tagged when trailwatch writes to it.
+    let mut topic_tags = (policy_change.request.is_some() || subscription_change.request.is_some())
+        .then(|| ctx.adopted_topic_tags(&topic_arn))
+        .flatten();
     if topic_change.action == Action::Blocked {
         // Nothing that needs the topic may be written while the topic cannot be had.
         let why = format!("the topic {topic_arn} must exist first (see the topic change)");
         for c in [
-            &mut alarm_change,
-            &mut policy_change,
-            &mut subscription_change,
-        ] {
+            Some(&mut alarm_change),
+            Some(&mut policy_change),
+            Some(&mut subscription_change),
+            alarm_tags.as_mut(),
+            topic_tags.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
             needs_you(c, &why);
         }
     }
     let key_change = ctx.kms_key(&topic_arn);
     plan.changes = [
         Some(topic_change),
+        topic_tags,
         Some(policy_change),
         key_change,
         Some(subscription_change),
         Some(filter_change),
         Some(alarm_change),
+        alarm_tags,
     ]
     .into_iter()
     .flatten()
@@ -246,6 +266,14 @@ fn keep(
         current,
         request: None,
     }
+}
+
+/// A resource's tags as shown in a plan: `{"key": "value"}`.
+fn tags_doc(tags: &crate::observed::Tags) -> Value {
+    tags.iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 /// Turn a planned write into a step that needs the user, saying why; a change without a write
@@ -334,7 +362,11 @@ pub fn share(plans: &mut [Plan]) {
     let shared = |c: &Change| {
         matches!(
             c.resource,
-            Resource::Topic | Resource::TopicPolicy | Resource::KmsKey | Resource::Subscription
+            Resource::Topic
+                | Resource::TopicTags
+                | Resource::TopicPolicy
+                | Resource::KmsKey
+                | Resource::Subscription
         )
     };
     // For each shared key: where the first change with a write is (else the first change), and
@@ -425,25 +457,29 @@ pub fn resource_label(r: Resource) -> String {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 6] = [
+    pub const ALL: [Resource; 8] = [
         Resource::Topic,
+        Resource::TopicTags,
         Resource::TopicPolicy,
         Resource::KmsKey,
         Resource::Subscription,
         Resource::MetricFilter,
         Resource::Alarm,
+        Resource::AlarmTags,
     ];
 
-    /// `topic`, `topic_policy`, `kms_key`, `subscription`, `metric_filter`, `alarm`: the one
-    /// source of its name.
+    /// `topic`, `topic_tags`, `topic_policy`, `kms_key`, `subscription`, `metric_filter`,
+    /// `alarm`, `alarm_tags`: the one source of its name.
     pub fn as_str(self) -> &'static str {
         match self {
             Resource::Topic => "topic",
+            Resource::TopicTags => "topic_tags",
             Resource::TopicPolicy => "topic_policy",
             Resource::KmsKey => "kms_key",
             Resource::Subscription => "subscription",
             Resource::MetricFilter => "metric_filter",
             Resource::Alarm => "alarm",
+            Resource::AlarmTags => "alarm_tags",
         }
     }
 }

@@ -193,3 +193,234 @@ fn resources_have_one_name_on_the_wire_and_back() {
     }
     assert!(serde_json::from_value::<Resource>("kms key".into()).is_err());
 }
+
+// ---- Ownership: only what carries trailwatch's tag is its own (crate::ownership). ----
+
+fn adopt() -> Options {
+    Options {
+        adopt: true,
+        ..Default::default()
+    }
+}
+
+fn alarm_names_written(p: &Plan) -> Vec<String> {
+    p.writes()
+        .filter_map(|w| match w {
+            WriteRequest::PutMetricAlarm(a) => Some(a.alarm_name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn tag_map(tags: &[(String, String)]) -> Vec<(&str, &str)> {
+    let mut t: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    t.sort();
+    t
+}
+
+/// ASR-style: an untagged alarm named like the control's, broken (breaching missing data).
+fn foreign_broken_alarm() -> Observed {
+    let mut o = compliant();
+    let mut a = good_alarm("IAMPolicyChanges", "IAMPolicyChanges");
+    a.treat_missing_data = Some("breaching".into());
+    lg(&mut o).alarms = vec![a];
+    o
+}
+
+#[test]
+fn what_trailwatch_creates_carries_its_tags_and_the_alarm_records_its_filter() {
+    let p = plan_for(&observed(), &Options::default());
+    match change(&p, Resource::Topic).request.as_ref().unwrap() {
+        WriteRequest::CreateTopic { tags, .. } => {
+            assert_eq!(tag_map(tags), [("trailwatch:managed", "true")])
+        }
+        other => panic!("{other:?}"),
+    }
+    match change(&p, Resource::Alarm).request.as_ref().unwrap() {
+        WriteRequest::PutMetricAlarm(a) => assert_eq!(
+            tag_map(&a.tags),
+            [
+                ("trailwatch:control", "cis-4.4"),
+                (
+                    "trailwatch:filter-log-group",
+                    "aws-controltower/CloudTrailLogs-abc123"
+                ),
+                ("trailwatch:filter-name", "IAMPolicyChanges"),
+                ("trailwatch:managed", "true"),
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
+    // The plan shows the tags it sets.
+    assert_eq!(
+        change(&p, Resource::Alarm).desired.as_ref().unwrap()["Tags"]["trailwatch:managed"],
+        "true"
+    );
+}
+
+#[test]
+fn a_foreign_alarm_holding_the_name_is_never_modified_ours_goes_beside_it() {
+    let p = plan_for(&foreign_broken_alarm(), &Options::default());
+    let c = change(&p, Resource::Alarm);
+    assert_eq!(
+        (c.action, c.name.as_str()),
+        (Action::Create, "IAMPolicyChanges-trailwatch")
+    );
+    assert!(
+        c.reason
+            .contains("alarm IAMPolicyChanges (treats missing data as breaching")
+            && c.reason.contains("not created by trailwatch")
+            && c.reason.contains("pass --adopt"),
+        "{}",
+        c.reason
+    );
+    assert_eq!(alarm_names_written(&p), ["IAMPolicyChanges-trailwatch"]);
+    assert!(!p.changes.iter().any(|c| c.resource == Resource::AlarmTags));
+}
+
+#[test]
+fn adopting_a_foreign_alarm_repairs_it_and_tags_it_in_the_same_plan() {
+    let p = plan_for(&foreign_broken_alarm(), &adopt());
+    let c = change(&p, Resource::Alarm);
+    assert_eq!(
+        (c.action, c.name.as_str()),
+        (Action::Update, "IAMPolicyChanges")
+    );
+    assert!(c.reason.contains("adopted with --adopt"), "{}", c.reason);
+    let t = change(&p, Resource::AlarmTags);
+    assert_eq!(t.action, Action::Update);
+    match t.request.as_ref().unwrap() {
+        WriteRequest::TagAlarm {
+            alarm_arn, tags, ..
+        } => {
+            assert_eq!(
+                alarm_arn,
+                "arn:aws:cloudwatch:us-east-1:123456789012:alarm:IAMPolicyChanges"
+            );
+            assert_eq!(tags.len(), 2, "{tags:?}");
+            assert!(tags.contains(&("trailwatch:managed".into(), "true".into())));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The filter is foreign too (no alarm of trailwatch's records it) but compliant: reused,
+    // not recorded, not adopted.
+    assert_eq!(change(&p, Resource::MetricFilter).action, Action::Keep);
+    let ops: Vec<&str> = p.writes().map(|w| w.operation()).collect();
+    assert_eq!(ops, ["cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"]);
+}
+
+#[test]
+fn tags_not_read_never_make_a_resource_trailwatchs() {
+    let mut o = compliant();
+    lg(&mut o).alarms[0].tags = None;
+    lg(&mut o).alarms[0].treat_missing_data = Some("breaching".into());
+    let p = plan_for(&o, &Options::default());
+    assert_eq!(alarm_names_written(&p), ["IAMPolicyChanges-trailwatch"]);
+}
+
+#[test]
+fn a_foreign_filter_holding_the_name_is_left_and_ours_goes_beside_it_recorded_by_the_alarm() {
+    let mut o = observed();
+    lg(&mut o).filters = vec![filter(
+        "IAMPolicyChanges",
+        "{$.eventName=PutUserPolicy}",
+        "IAMPolicyChanges",
+    )];
+    lg(&mut o).topics = vec![topic(&[(&format!("{TOPIC}:s"), "secops@example.com")])];
+    let p = plan_for(&o, &Options::default());
+    let f = change(&p, Resource::MetricFilter);
+    assert_eq!(
+        (f.action, f.name.as_str()),
+        (Action::Create, "IAMPolicyChanges-trailwatch")
+    );
+    assert!(f.reason.contains("pass --adopt"), "{}", f.reason);
+    assert!(!p.writes().any(|w| matches!(w,
+        WriteRequest::PutMetricFilter { filter_name, .. } if filter_name == "IAMPolicyChanges")));
+    match change(&p, Resource::Alarm).request.as_ref().unwrap() {
+        WriteRequest::PutMetricAlarm(a) => assert!(a.tags.contains(&(
+            "trailwatch:filter-name".into(),
+            "IAMPolicyChanges-trailwatch".into()
+        ))),
+        other => panic!("{other:?}"),
+    }
+
+    // With --adopt the foreign filter is repaired in place and recorded.
+    let p = plan_for(&o, &adopt());
+    let f = change(&p, Resource::MetricFilter);
+    assert_eq!(
+        (f.action, f.name.as_str()),
+        (Action::Update, "IAMPolicyChanges")
+    );
+    match change(&p, Resource::Alarm).request.as_ref().unwrap() {
+        WriteRequest::PutMetricAlarm(a) => assert!(a
+            .tags
+            .contains(&("trailwatch:filter-name".into(), "IAMPolicyChanges".into()))),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn our_alarm_records_the_filter_it_now_owns_with_a_tag_write() {
+    // trailwatch's working alarm watches the metric a broken foreign filter publishes; the
+    // filter trailwatch creates beside it is recorded on the alarm.
+    let mut o = compliant();
+    lg(&mut o).filters[0].pattern = "{$.eventName=PutUserPolicy}".into();
+    lg(&mut o).alarms[0].tags = Some(crate::ownership::alarm_tags("cis-4.4", None));
+    let p = plan_for(&o, &Options::default());
+    assert_eq!(
+        change(&p, Resource::MetricFilter).name,
+        "IAMPolicyChanges-trailwatch"
+    );
+    let t = change(&p, Resource::AlarmTags);
+    match t.request.as_ref().unwrap() {
+        WriteRequest::TagAlarm { tags, .. } => assert_eq!(
+            tag_map(tags),
+            [
+                (
+                    "trailwatch:filter-log-group",
+                    "aws-controltower/CloudTrailLogs-abc123"
+                ),
+                ("trailwatch:filter-name", "IAMPolicyChanges-trailwatch"),
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_foreign_shared_topic_is_used_but_written_only_when_adopted() {
+    let mut o = compliant();
+    // Someone else's topic of the shared name, no confirmed subscriber, no tags.
+    lg(&mut o).topics = vec![topic(&[])];
+    lg(&mut o).topics[0].tags = Some(Vec::new());
+    let opts = Options {
+        subscribe: Some(Endpoint {
+            protocol: "lambda".into(),
+            endpoint: "arn:aws:lambda:us-east-1:123456789012:function:pager".into(),
+        }),
+        ..Default::default()
+    };
+    let p = plan_for(&o, &opts);
+    assert!(change(&p, Resource::Topic)
+        .reason
+        .contains("not created by trailwatch"));
+    assert!(!p.changes.iter().any(|c| c.resource == Resource::TopicTags));
+    // The working alarm notifies it; --subscribe adds a subscriber (it changes nothing there).
+    assert_eq!(change(&p, Resource::Subscription).action, Action::Create);
+
+    // A narrowed policy needs a write: without --adopt it needs the user.
+    lg(&mut o).topics[0].policy =
+        Some(serde_json::json!({"Version": "2012-10-17", "Statement": []}).to_string());
+    let p = plan_for(&o, &Options::default());
+    let pol = change(&p, Resource::TopicPolicy);
+    assert_eq!(pol.action, Action::Blocked);
+    assert!(pol.reason.contains("pass --adopt"), "{}", pol.reason);
+    assert_eq!(p.writes().count(), 0);
+
+    let p = plan_for(&o, &adopt());
+    assert_eq!(change(&p, Resource::TopicPolicy).action, Action::Update);
+    let t = change(&p, Resource::TopicTags);
+    assert!(matches!(t.request, Some(WriteRequest::TagTopic { .. })));
+    let ops: Vec<&str> = p.writes().map(|w| w.operation()).collect();
+    assert_eq!(ops, ["sns:TagResource", "sns:SetTopicAttributes"]);
+}

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::delivery::kms;
 use crate::delivery::topic_policy::{self, AlarmOrigin, Publish};
+use crate::ownership;
 
 fn topic_doc(t: &Topic) -> Value {
     json!({ "TopicArn": t.arn, "KmsMasterKeyId": t.kms_master_key_id })
@@ -25,7 +26,13 @@ impl Ctx<'_> {
         }
         if let Some(t) = self.lg.topic(arn).filter(|t| t.exists) {
             let reason = if arn == self.shared_topic_arn() {
-                "the shared topic for all monitoring alarms exists".to_string()
+                if ownership::topic_is_ours(t) {
+                    "the shared topic for all monitoring alarms exists (trailwatch's)".to_string()
+                } else if self.opts.adopt {
+                    "the shared topic for all monitoring alarms exists (not created by trailwatch; adopted with --adopt)".to_string()
+                } else {
+                    "the shared topic for all monitoring alarms exists (not created by trailwatch: its alarms may notify it, but trailwatch writes nothing to it without --adopt)".to_string()
+                }
             } else {
                 format!("topic {arn} exists")
             };
@@ -64,11 +71,14 @@ impl Ctx<'_> {
             name: arn.to_string(),
             reason,
             current: None,
-            desired: Some(json!({ "TopicArn": arn, "Name": name })),
+            desired: Some(
+                json!({ "TopicArn": arn, "Name": name, "Tags": { ownership::MANAGED: "true" } }),
+            ),
             request: Some(WriteRequest::CreateTopic {
                 region: self.region(),
                 name,
                 topic_arn: arn.to_string(),
+                tags: ownership::topic_tags(),
             }),
         };
         (change, true)
@@ -81,9 +91,43 @@ impl Ctx<'_> {
             .unwrap_or_else(|| self.region())
     }
 
-    /// trailwatch may write to this topic: it is the control's shared topic or `--topic-arn`.
+    /// trailwatch may write to this topic: `--topic-arn`, or the control's shared topic when it
+    /// is trailwatch's (tagged, or to be created) or adopted with `--adopt`.
     pub(super) fn told_to_use(&self, arn: &str) -> bool {
-        arn == self.shared_topic_arn() || self.opts.topic_arn.as_deref() == Some(arn)
+        if self.opts.topic_arn.as_deref() == Some(arn) {
+            return true;
+        }
+        arn == self.shared_topic_arn()
+            && (self.opts.adopt
+                || self
+                    .lg
+                    .topic(arn)
+                    .is_none_or(|t| !t.exists || ownership::topic_is_ours(t)))
+    }
+
+    /// The tag change of the shared topic adopted with `--adopt` (when trailwatch writes to it).
+    pub(super) fn adopted_topic_tags(&self, arn: &str) -> Option<Change> {
+        let topic = self.lg.topic(arn).filter(|t| t.exists)?;
+        if arn != self.shared_topic_arn() || !self.opts.adopt || ownership::topic_is_ours(topic) {
+            return None;
+        }
+        let want = ownership::topic_tags();
+        let add = ownership::missing(topic.tags.as_ref(), &want);
+        let mut after = topic.tags.clone().unwrap_or_default();
+        after.extend(add.iter().cloned());
+        Some(Change {
+            resource: Resource::TopicTags,
+            action: Action::Update,
+            name: arn.to_string(),
+            reason: format!("adopted with --adopt: tag topic {arn} as trailwatch's"),
+            current: topic.tags.as_ref().map(tags_doc),
+            desired: Some(tags_doc(&after)),
+            request: Some(WriteRequest::TagTopic {
+                region: self.topic_region(arn),
+                topic_arn: arn.to_string(),
+                tags: add,
+            }),
+        })
     }
 
     /// Policy and subscription of a topic that only another (working) alarm uses: judged, shown,
@@ -91,7 +135,11 @@ impl Ctx<'_> {
     /// topic in this account (subscribing adds, it changes nothing that is there). Passing the
     /// topic as `--topic-arn` lets trailwatch manage it.
     pub(super) fn foreign_topic(&self, arn: &str, alarm_name: &str) -> (Change, Change) {
-        let advice = format!("the topic is not trailwatch's: fix it yourself, or pass --topic-arn {arn} to let trailwatch manage it");
+        let advice = if arn == self.shared_topic_arn() {
+            format!("topic {arn} holds the shared topic's name but was not created by trailwatch: pass --adopt to let trailwatch manage it, or fix it yourself")
+        } else {
+            format!("the topic is not trailwatch's: fix it yourself, or pass --topic-arn {arn} to let trailwatch manage it")
+        };
         let mut policy = self.topic_policy(arn, alarm_name, false);
         let mut subscription = self.subscription(arn);
         needs_you(&mut policy, &advice);

@@ -33,6 +33,7 @@ fn opts() -> Options {
             protocol: "email".into(),
             endpoint: "secops@example.com".into(),
         }),
+        adopt: false,
     }
 }
 

@@ -103,6 +103,7 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
             }
             options.topic_arn = fix.topic_arn.clone();
             options.subscribe = fix.subscribe.clone();
+            options.adopt = fix.adopt;
         }
         Command::Check(args) if fleet => {
             let per_account = [

@@ -72,6 +72,7 @@ fn plan() -> Plan {
                     region: "us-east-1".into(),
                     name: "cis-benchmark-alarms".into(),
                     topic_arn: TOPIC.into(),
+                    tags: Vec::new(),
                 },
             ),
             change(

@@ -11,6 +11,7 @@ mod bad_input;
 mod emulator_adapter;
 mod fleet;
 mod least_privilege;
+mod ownership;
 mod real_accounts;
 mod refusals;
 mod safety;

@@ -171,6 +171,8 @@ async fn an_alarm_without_action_is_repaired_keeping_the_users_settings() {
         Some("owned by secops"),
     )
     .await;
+    seed.own_alarm("IAMPolicyChanges", Some("IAMPolicyChanges"))
+        .await;
 
     let (code, before) = emu.check(&[]);
     assert_eq!((code, steps(&before).as_str()), (2, "OOOOOXX"));
@@ -205,6 +207,8 @@ async fn an_alarm_in_another_namespace_does_not_count() {
         None,
     )
     .await;
+    seed.own_alarm("IAMPolicyChanges", Some("IAMPolicyChanges"))
+        .await;
 
     let (code, before) = emu.check(&[]);
     assert_eq!(

@@ -112,7 +112,7 @@ async fn a_broader_filter_is_never_compliant_and_the_canonical_one_is_added_besi
 }
 
 #[tokio::test]
-async fn a_narrower_filter_of_ours_is_repaired_and_the_narrowing_term_named() {
+async fn a_narrower_filter_holding_our_name_is_named_and_ours_goes_beside_it() {
     let emu = Emulator::start();
     let canonical = trailwatch::pattern::canonical_pattern(&events());
     let inner = canonical.trim_start_matches('{').trim_end_matches('}');
@@ -131,8 +131,14 @@ async fn a_narrower_filter_of_ours_is_repaired_and_the_narrowing_term_named() {
             }),
             "{f:#}"
         );
+        // No alarm of trailwatch's records it: not trailwatch's, so never rewritten.
         let (_, plan) = emu.plan(&["--match", mode]);
-        assert_eq!(change(&plan, "metric_filter")["action"], "update", "{mode}");
+        let f = change(&plan, "metric_filter");
+        assert_eq!(
+            (f["action"].as_str(), f["name"].as_str()),
+            (Some("create"), Some("IAMPolicyChanges-trailwatch")),
+            "{mode}"
+        );
     }
     let (code, out, writes) = emu.apply(&[]);
     assert_eq!(code, 0, "{out:#}");
@@ -141,6 +147,27 @@ async fn a_narrower_filter_of_ours_is_repaired_and_the_narrowing_term_named() {
         vec!["logs:PutMetricFilter", "monitoring:PutMetricAlarm"]
     );
     assert_eq!(steps(&emu.check(&[]).1), "OOOOOOO");
+    let seed = Seed::new(&emu, REGION).await;
+    let patterns: Vec<(String, String)> = seed
+        .logs
+        .describe_metric_filters()
+        .log_group_name(LG)
+        .send()
+        .await
+        .unwrap()
+        .metric_filters()
+        .iter()
+        .map(|f| {
+            (
+                f.filter_name().unwrap_or_default().to_string(),
+                f.filter_pattern().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        patterns.contains(&("IAMPolicyChanges".to_string(), pattern.clone())),
+        "{patterns:?}"
+    );
 }
 
 #[tokio::test]

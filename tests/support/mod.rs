@@ -608,8 +608,49 @@ impl Seed {
             .unwrap();
     }
 
-    /// A good trail, trailwatch's canonical filter and the shared topic (with a confirmed
-    /// subscriber when `subscribed`); returns the topic ARN. No alarm.
+    /// Tag alarm `name` as trailwatch tags the alarms it creates for CIS 4.4, recording
+    /// `filter` on the good trail's log group as trailwatch's.
+    pub(crate) async fn own_alarm(&self, name: &str, filter: Option<&str>) {
+        let arn = format!(
+            "arn:aws:cloudwatch:{}:{}:alarm:{name}",
+            self.region, self.account
+        );
+        let tags = trailwatch::ownership::alarm_tags(
+            "cis-4.4",
+            filter.map(|f| ("aws-controltower/CloudTrailLogs-q7x2kd", f)),
+        );
+        let mut req = self.cloudwatch.tag_resource().resource_arn(arn);
+        for (k, v) in tags {
+            req = req.tags(
+                aws_sdk_cloudwatch::types::Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build(),
+            );
+        }
+        req.send().await.unwrap();
+    }
+
+    /// Tag topic `arn` as trailwatch tags the topic it creates.
+    pub(crate) async fn own_topic(&self, arn: &str) {
+        self.sns
+            .tag_resource()
+            .resource_arn(arn)
+            .tags(
+                aws_sdk_sns::types::Tag::builder()
+                    .key(trailwatch::ownership::MANAGED)
+                    .value("true")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// A good trail, trailwatch's canonical filter and the shared topic (trailwatch's, with a
+    /// confirmed subscriber when `subscribed`); returns the topic ARN. No alarm (so nothing
+    /// records the filter as trailwatch's yet).
     pub(crate) async fn filter_and_topic(&self, emu: &Emulator, subscribed: bool) -> String {
         self.good_trail(emu).await;
         let lg = "aws-controltower/CloudTrailLogs-q7x2kd";
@@ -622,13 +663,15 @@ impl Seed {
         )
         .await;
         let topic = self.topic("cis-benchmark-alarms").await;
+        self.own_topic(&topic).await;
         if subscribed {
             self.subscribe(&topic, "email", "secops@example.com").await;
         }
         topic
     }
 
-    /// A fully compliant account: canonical filter, alarm, shared topic with a subscriber.
+    /// A fully compliant account as trailwatch leaves it: canonical filter, alarm (tagged,
+    /// recording the filter), shared topic (tagged) with a subscriber.
     pub(crate) async fn compliant(&self, emu: &Emulator) {
         let topic = self.filter_and_topic(emu, true).await;
         self.alarm(
@@ -639,6 +682,8 @@ impl Seed {
             None,
         )
         .await;
+        self.own_alarm("IAMPolicyChanges", Some("IAMPolicyChanges"))
+            .await;
     }
 }
 
