@@ -81,9 +81,24 @@ pub struct Cli {
     /// --role-name.
     #[arg(long, global = true, value_name = "TEMPLATE", value_parser = checked(values::role_arn_template))]
     pub role_arn_template: Option<String>,
+    /// Fleet mode, `fix --apply`: assume this role for the writes (the reads keep --role-name,
+    /// so `check` and `fix --plan` never hold write permissions).
+    #[arg(long, global = true, value_name = "NAME", value_parser = checked(values::apply_role_name))]
+    pub apply_role_name: Option<String>,
+    /// As --apply-role-name, from a template with {account} (and {partition}).
+    #[arg(long, global = true, value_name = "TEMPLATE", value_parser = checked(values::apply_role_arn_template))]
+    pub apply_role_arn_template: Option<String>,
     /// An external id for the role assumption.
     #[arg(long, global = true, value_name = "ID")]
     pub external_id: Option<String>,
+    /// Fleet mode: the role session name CloudTrail records in each member (default trailwatch).
+    #[arg(long, global = true, value_name = "NAME", value_parser = checked(values::session_name))]
+    pub session_name: Option<String>,
+    /// Fleet mode: set this SourceIdentity on every assumed role (who ran trailwatch, kept by
+    /// CloudTrail across role chains). The member role must trust sts:SetSourceIdentity
+    /// (policies/member-roles.yaml does).
+    #[arg(long, global = true, value_name = "NAME", value_parser = checked(values::source_identity))]
+    pub source_identity: Option<String>,
     /// Fleet mode: these regions, comma-separated (default: the caller's region). The controls
     /// follow each trail's log group, so one multi-region trail needs one region per account.
     #[arg(long, global = true, value_name = "REGIONS")]

@@ -59,26 +59,25 @@ impl Target {
         }
     }
 
-    /// The same credentials' view of another account: assume `role_arn` (session name
-    /// `trailwatch`, optional external id) and aim at `region`. The credentials are fetched once
-    /// here, so a role that cannot be assumed fails now with its own error, and are refreshed by
-    /// the SDK if the run outlives them.
+    /// The same credentials' view of another account: assume `role_arn` (with `session`'s name
+    /// and source identity, and an optional external id) and aim at `region`. The credentials
+    /// are fetched once here, so a role that cannot be assumed fails now with its own error, and
+    /// are fetched again if the run outlives them.
     pub async fn assume(
         &self,
         role_arn: &str,
         external_id: Option<&str>,
         region: &str,
+        session: &Session,
     ) -> Result<Target, Error> {
         use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-        let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-            .session_name("trailwatch")
-            .configure(&self.config)
-            .region(Region::new(region.to_string()));
-        if let Some(id) = external_id {
-            builder = builder.external_id(id);
-        }
         let provider = Refreshing {
-            inner: builder.build().await,
+            inner: AssumeRole {
+                sts: aws_sdk_sts::Client::new(&self.config_in(region)),
+                role_arn: role_arn.to_string(),
+                external_id: external_id.map(str::to_string),
+                session: session.clone(),
+            },
             cached: std::sync::Arc::new(std::sync::Mutex::new(None)),
         };
         if let Err(e) = provider.provide_credentials().await {
@@ -207,12 +206,81 @@ async fn check_profile(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Who the sessions trailwatch opens in member accounts say they are, in CloudTrail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// `RoleSessionName` (`--session-name`, default `trailwatch`).
+    pub name: String,
+    /// `SourceIdentity` (`--source-identity`): needs `sts:SetSourceIdentity` in the role's trust.
+    pub source_identity: Option<String>,
+}
+
+impl Default for Session {
+    fn default() -> Session {
+        Session {
+            name: "trailwatch".into(),
+            source_identity: None,
+        }
+    }
+}
+
+/// `sts:AssumeRole` with a session name, an optional external id and an optional source
+/// identity (the SDK's own provider cannot set a source identity).
+#[derive(Debug)]
+struct AssumeRole {
+    sts: aws_sdk_sts::Client,
+    role_arn: String,
+    external_id: Option<String>,
+    session: Session,
+}
+
+impl AssumeRole {
+    async fn fetch(
+        &self,
+    ) -> Result<
+        aws_credential_types::Credentials,
+        aws_credential_types::provider::error::CredentialsError,
+    > {
+        use aws_credential_types::provider::error::CredentialsError;
+        let out = self
+            .sts
+            .assume_role()
+            .role_arn(&self.role_arn)
+            .role_session_name(&self.session.name)
+            .set_external_id(self.external_id.clone())
+            .set_source_identity(self.session.source_identity.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                let text = match (
+                    aws_sdk_sts::error::ProvideErrorMetadata::code(&e),
+                    aws_sdk_sts::error::ProvideErrorMetadata::message(&e),
+                ) {
+                    (Some(c), Some(m)) => format!("{c}: {m}"),
+                    _ => aws_sdk_sts::error::DisplayErrorContext(&e).to_string(),
+                };
+                CredentialsError::provider_error(text)
+            })?;
+        let c = out.credentials().ok_or_else(|| {
+            CredentialsError::provider_error("AssumeRole returned no credentials")
+        })?;
+        let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
+        Ok(aws_credential_types::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            expiry,
+            "trailwatch-assume-role",
+        ))
+    }
+}
+
 /// Assumed-role credentials fetched once and reused until five minutes before they expire, then
 /// fetched again: one `sts:AssumeRole` per account for a normal run, and a run that outlives the
 /// session keeps working.
 #[derive(Debug)]
 struct Refreshing {
-    inner: aws_config::sts::AssumeRoleProvider,
+    inner: AssumeRole,
     cached: std::sync::Arc<std::sync::Mutex<Option<aws_credential_types::Credentials>>>,
 }
 
@@ -234,7 +302,7 @@ impl aws_credential_types::provider::ProvideCredentials for Refreshing {
                     return Ok(c);
                 }
             }
-            let c = self.inner.provide_credentials().await?;
+            let c = self.inner.fetch().await?;
             if let Ok(mut g) = self.cached.lock() {
                 *g = Some(c.clone());
             }

@@ -59,23 +59,67 @@ fn accept(ok: bool, what: &'static str, value: &str, why: &str) -> Result<String
     }
 }
 
-/// `--role-name`: an IAM role name.
-pub(crate) fn role_name(n: &str) -> Result<String, Error> {
-    let ok = !n.is_empty()
-        && n.len() <= 64
-        && n.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+/// Letters, digits and `+ = , . @ _ -`: what IAM and STS accept in names.
+fn iam_chars(n: &str) -> bool {
+    n.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+fn iam_role_name(n: &str, what: &'static str) -> Result<String, Error> {
+    let ok = !n.is_empty() && n.len() <= 64 && iam_chars(n);
     accept(
         ok,
-        "--role-name",
+        what,
         n,
         "an IAM role name is 1-64 letters, digits and + = , . @ _ -",
+    )
+}
+
+/// `--role-name`: an IAM role name.
+pub(crate) fn role_name(n: &str) -> Result<String, Error> {
+    iam_role_name(n, "--role-name")
+}
+
+/// `--apply-role-name`: the role the writes of `fix --apply` assume.
+pub(crate) fn apply_role_name(n: &str) -> Result<String, Error> {
+    iam_role_name(n, "--apply-role-name")
+}
+
+/// `--session-name`: the role session name CloudTrail records for every call in a member.
+pub(crate) fn session_name(n: &str) -> Result<String, Error> {
+    let ok = (2..=64).contains(&n.len()) && iam_chars(n);
+    accept(
+        ok,
+        "--session-name",
+        n,
+        "a role session name is 2-64 letters, digits and + = , . @ _ -",
+    )
+}
+
+/// `--source-identity`: who ran trailwatch, carried by every session in CloudTrail.
+pub(crate) fn source_identity(n: &str) -> Result<String, Error> {
+    let ok =
+        (2..=64).contains(&n.len()) && iam_chars(n) && !n.to_ascii_lowercase().starts_with("aws:");
+    accept(
+        ok,
+        "--source-identity",
+        n,
+        "a source identity is 2-64 letters, digits and + = , . @ _ -, not starting with aws:",
     )
 }
 
 /// `--role-arn-template`: an IAM role ARN whose account field is `{account}`: a template naming
 /// one fixed account would send every target's writes there.
 pub(crate) fn role_arn_template(t: &str) -> Result<String, Error> {
+    arn_template(t, "--role-arn-template")
+}
+
+/// `--apply-role-arn-template`: as `--role-arn-template`, for the writes.
+pub(crate) fn apply_role_arn_template(t: &str) -> Result<String, Error> {
+    arn_template(t, "--apply-role-arn-template")
+}
+
+fn arn_template(t: &str, what: &'static str) -> Result<String, Error> {
     let parts: Vec<&str> = t.splitn(6, ':').collect();
     let shape_ok = parts.len() == 6
         && parts[0] == "arn"
@@ -86,7 +130,7 @@ pub(crate) fn role_arn_template(t: &str) -> Result<String, Error> {
         && parts[5].len() > "role/".len();
     accept(
         shape_ok,
-        "--role-arn-template",
+        what,
         t,
         "must be an IAM role ARN whose account is {account}, e.g. arn:{partition}:iam::{account}:role/NAME",
     )

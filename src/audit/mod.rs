@@ -135,6 +135,26 @@ pub struct FilterVerdict {
 }
 
 impl Audit {
+    /// The subscriptions awaiting their receiver's confirmation (`protocol:endpoint`, redacted),
+    /// when that is the audit's only gap: steps 1-6 pass and the topic of step 7 has
+    /// subscriptions, none confirmed. A tool can do no more there: the receiver must confirm.
+    pub fn awaiting_confirmation(&self, observed: &Observed) -> Option<Vec<String>> {
+        let failing: Vec<&Step> = self.steps.iter().filter(|s| !s.ok).collect();
+        let [last] = failing.as_slice() else {
+            return None;
+        };
+        if last.step != 7 || self.steps.len() < 7 {
+            return None;
+        }
+        let topic = self.log_group(observed)?.topic(last.resource.as_deref()?)?;
+        let subs = topic.subscriptions.as_deref()?;
+        (!subs.is_empty() && !subs.iter().any(|s| s.confirmed())).then(|| {
+            subs.iter()
+                .map(|s| format!("{}:{}", s.protocol, crate::redact::endpoint(&s.endpoint)))
+                .collect()
+        })
+    }
+
     /// The chosen trail's log group, as discovery read it (`None` when no trail was chosen or
     /// its group was not read).
     pub fn log_group<'a>(&self, observed: &'a Observed) -> Option<&'a LogGroup> {

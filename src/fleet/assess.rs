@@ -25,6 +25,9 @@ use crate::plan::{self, Options, Plan};
 #[serde(into = "&'static str")]
 pub enum Status {
     Compliant,
+    /// Converged as far as a tool can: the only gap is a subscription whose receiver has not
+    /// confirmed it yet (e-mail, http/https). Still counts against the exit code.
+    AwaitingConfirmation,
     Drift,
     Blocked,
     Excepted,
@@ -43,6 +46,7 @@ impl Status {
     pub fn word(self) -> &'static str {
         match self {
             Status::Compliant => "compliant",
+            Status::AwaitingConfirmation => "awaiting confirmation",
             Status::Drift => "drift",
             Status::Blocked => "blocked",
             Status::Excepted => "excepted",
@@ -51,8 +55,9 @@ impl Status {
         }
     }
 
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Compliant,
+        Status::AwaitingConfirmation,
         Status::Drift,
         Status::Blocked,
         Status::Excepted,
@@ -310,6 +315,29 @@ fn own(s: &Survey, plans: &[Plan], exceptions: &[Exception], today: Date) -> Ass
                 .and_then(|p| p.blocked.as_deref())
         })
         .collect();
+    // Only subscriptions awaiting their receiver: nothing more to write, never subscribed again.
+    let awaiting: Option<Vec<String>> = s
+        .observed
+        .as_ref()
+        .and_then(|o| {
+            bad.iter()
+                .map(|x| x.awaiting_confirmation(o))
+                .collect::<Option<Vec<Vec<String>>>>()
+        })
+        .map(|all| {
+            let mut eps: Vec<String> = all.into_iter().flatten().collect();
+            eps.sort();
+            eps.dedup();
+            eps
+        });
+    if let Some(endpoints) = awaiting {
+        a.status = Status::AwaitingConfirmation;
+        a.detail = format!(
+            "awaiting confirmation of {}: the receiver must confirm the subscription",
+            endpoints.join(", ")
+        );
+        return a;
+    }
     if !plans.is_empty() && blocked.len() == bad.len() {
         a.status = Status::Blocked;
         a.detail = blocked.first().copied().unwrap_or_default().to_string();
@@ -429,6 +457,49 @@ mod tests {
 
     const M: &str = "111111111111";
     const A: &str = "222222222222";
+
+    #[test]
+    fn a_subscription_awaiting_its_receiver_is_its_own_status_and_still_counts() {
+        let today = date("2026-11-25");
+        let topic = "arn:aws:sns:us-east-1:111111111111:cis-benchmark-alarms";
+        let mut s = survey(M, M, Some(7));
+        s.audits[0].steps[6].resource = Some(topic.into());
+        let lg = &mut s.observed.as_mut().unwrap().log_groups[0];
+        lg.topics = vec![crate::observed::Topic {
+            arn: topic.into(),
+            exists: true,
+            subscriptions: Some(vec![crate::observed::Subscription {
+                arn: "PendingConfirmation".into(),
+                protocol: "email".into(),
+                endpoint: "secops@example.com".into(),
+            }]),
+            ..Default::default()
+        }];
+        let plans = vec![Vec::new()];
+        let a = assess(std::slice::from_ref(&s), &plans, &[], today);
+        assert_eq!(a[0].status, Status::AwaitingConfirmation);
+        assert!(a[0].pending, "exit code stays 2");
+        assert!(
+            a[0].detail.contains("email:secops@example.com"),
+            "{}",
+            a[0].detail
+        );
+        // Another gap beside it: drift, not awaiting.
+        s.audits.push(audit(M, "cis-4.1", Some(5)));
+        s.audits[1].trail = s.audits[0].trail.clone();
+        let a = assess(std::slice::from_ref(&s), &[Vec::new()], &[], today);
+        assert_eq!(a[0].status, Status::Drift);
+        // Confirmed: compliant.
+        let lg = &mut s.observed.as_mut().unwrap().log_groups[0];
+        lg.topics[0].subscriptions.as_mut().unwrap()[0].arn = format!("{topic}:abc");
+        s.audits.pop();
+        let a = assess(std::slice::from_ref(&s), &[Vec::new()], &[], today);
+        assert_eq!(
+            a[0].status,
+            Status::Drift,
+            "step 7 still fails: not awaiting"
+        );
+    }
 
     #[test]
     fn a_member_follows_the_owner_of_the_organization_trails_group() {

@@ -3,7 +3,8 @@
 //! The caller's own account is reached with the caller's credentials, without assuming a role.
 //! Every other account is reached by assuming `arn:{partition}:iam::{account}:role/NAME`
 //! (`--role-name`, default `OrganizationAccountAccessRole`), or the ARN a `--role-arn-template`
-//! gives, with the session name `trailwatch` and an optional external id: once per account, for
+//! gives, with the session name `--session-name` (default `trailwatch`), an optional
+//! `--source-identity` and an optional external id: once per account, for
 //! all its regions and for the reads before and after an apply (the credentials are cached and
 //! refreshed if the run outlives them). One target's failure (a role that cannot be assumed,
 //! access denied, throttling) is recorded on that target alone; the others carry on.
@@ -67,7 +68,12 @@ pub(crate) struct Fleet {
     /// `--first`: labels whose accounts go first (default `production`).
     pub first: Vec<String>,
     pub regions: Vec<String>,
+    /// The role the reads assume (`--role-name`/`--role-arn-template`).
     pub role: Role,
+    /// The role the writes of `fix --apply` assume, when it is another one.
+    pub apply_role: Option<Role>,
+    /// The session name and source identity of every role assumed.
+    pub session: crate::target::Session,
     pub external_id: Option<String>,
     pub concurrency: usize,
     /// `--exceptions`.
@@ -200,8 +206,13 @@ pub(crate) async fn survey(
             let reached = match &role_arn {
                 None => Ok(base.in_region(&base.region)),
                 Some(arn) => {
-                    base.assume(arn, fleet.external_id.as_deref(), &base.region)
-                        .await
+                    base.assume(
+                        arn,
+                        fleet.external_id.as_deref(),
+                        &base.region,
+                        &fleet.session,
+                    )
+                    .await
                 }
             };
             let mut out = Vec::with_capacity(fleet.regions.len());

@@ -197,17 +197,38 @@ impl Ctx<'_> {
                 };
             }
         };
+        // A repair keeps what the filter's metric already carries (unit, default value,
+        // dimensions) unless it stops the alarm firing on one event.
+        let mut transformation = current
+            .and_then(|f| {
+                f.metrics
+                    .iter()
+                    .find(|m| m.metric_name == ours.metric_name && m.namespace == ours.namespace)
+                    .or(f.metrics.first())
+            })
+            .map(|m| MetricTransformation {
+                metric_name: ours.metric_name.clone(),
+                namespace: ours.namespace.clone(),
+                value: ours.value.clone(),
+                ..m.clone()
+            })
+            .unwrap_or_else(|| ours.clone());
+        type Drop = fn(&mut MetricTransformation);
+        let drops: [Drop; 3] = [
+            |m| m.default_value = None,
+            |m| m.dimensions.clear(),
+            |m| m.unit = None,
+        ];
+        for drop in drops {
+            if usable(&transformation) {
+                break;
+            }
+            drop(&mut transformation);
+        }
         let desired = MetricFilter {
             name,
             pattern: self.control.canonical_pattern(),
-            metrics: vec![MetricTransformation {
-                metric_name: spec.metric_name.clone(),
-                namespace: spec.namespace.clone(),
-                value: spec.metric_value.clone(),
-                default_value: None,
-                unit: None,
-                dimensions: Vec::new(),
-            }],
+            metrics: vec![transformation.clone()],
         };
         let request = WriteRequest::PutMetricFilter {
             region: self.region(),
@@ -273,7 +294,7 @@ impl Ctx<'_> {
         };
         FilterPlan {
             change,
-            metric: ours,
+            metric: transformation,
             owned: Some(desired.name),
         }
     }
@@ -410,6 +431,33 @@ mod tests {
                     a.metric_name, "IAMPolicyChanges",
                     "our own dimensionless metric"
                 )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_repair_of_our_filter_keeps_its_unit_and_a_harmless_default_value() {
+        let mut o = compliant();
+        let f = &mut lg(&mut o).filters[0];
+        f.pattern = "{$.eventName=PutUserPolicy}".into();
+        f.metrics[0].unit = Some("Count".into());
+        f.metrics[0].default_value = Some(0.0);
+        let p = plan_for(&o, &Options::default());
+        let c = change(&p, Resource::MetricFilter);
+        assert_eq!(c.action, Action::Update, "{c:#?}");
+        match c.request.as_ref() {
+            Some(WriteRequest::PutMetricFilter {
+                metric_transformations,
+                filter_pattern,
+                ..
+            }) => {
+                assert_eq!(*filter_pattern, control().canonical_pattern());
+                let m = &metric_transformations[0];
+                assert_eq!(
+                    (m.unit.as_deref(), m.default_value),
+                    (Some("Count"), Some(0.0))
+                );
             }
             other => panic!("{other:?}"),
         }

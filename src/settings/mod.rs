@@ -185,6 +185,13 @@ pub(crate) fn fleet(
                 "--role-name",
                 (cli.role_name != DEFAULT_ROLE).then(|| cli.role_name.clone()),
             ),
+            ("--apply-role-name", cli.apply_role_name.clone()),
+            (
+                "--apply-role-arn-template",
+                cli.apply_role_arn_template.clone(),
+            ),
+            ("--session-name", cli.session_name.clone()),
+            ("--source-identity", cli.source_identity.clone()),
         ];
         if let Some((flag, Some(value))) = fleet_only.into_iter().find(|(_, v)| v.is_some()) {
             return Err(bad(
@@ -230,6 +237,36 @@ pub(crate) fn fleet(
         }
         None => Role::Name(cli.role_name.clone()),
     };
+    let apply_role = match (&cli.apply_role_name, &cli.apply_role_arn_template) {
+        (Some(n), Some(_)) => {
+            return Err(bad(
+                "--apply-role-name",
+                n,
+                "give --apply-role-name or --apply-role-arn-template, not both",
+            ))
+        }
+        (Some(n), None) => Some(Role::Name(n.clone())),
+        (None, Some(t)) => Some(Role::Template(t.clone())),
+        (None, None) => None,
+    };
+    let applies = matches!(&cli.command, crate::cli::Command::Fix(f) if f.apply);
+    if let (Some(role), false) = (&apply_role, applies) {
+        let value = match role {
+            Role::Name(n) | Role::Template(n) => n,
+        };
+        return Err(bad(
+            "--apply-role-name",
+            value,
+            "is the role of fix --apply's writes: check and fix --plan only read, with --role-name",
+        ));
+    }
+    let session = crate::target::Session {
+        name: cli
+            .session_name
+            .clone()
+            .unwrap_or_else(|| "trailwatch".to_string()),
+        source_identity: cli.source_identity.clone(),
+    };
     let regions: Vec<String> = match &cli.regions {
         Some(list) => {
             let mut v: Vec<String> = Vec::new();
@@ -271,6 +308,8 @@ pub(crate) fn fleet(
         first,
         regions,
         role,
+        apply_role,
+        session,
         external_id: cli.external_id.clone(),
         concurrency: usize::from(cli.concurrency.unwrap_or(8)),
         exceptions,

@@ -61,6 +61,14 @@ impl Enforced {
     /// Also fleet members: each gets the role `OrganizationAccountAccessRole` holding only the
     /// policy files given with it, and a good trail (`iam_tool.py member`).
     async fn start_with_members(members: &[(&str, &[&str])]) -> Enforced {
+        Enforced::start_with_roles(members, None).await
+    }
+
+    /// As `start_with_members`, the last member also getting a write role (name, policy paths).
+    async fn start_with_roles(
+        members: &[(&str, &[&str])],
+        write_role: Option<(&str, &[String])>,
+    ) -> Enforced {
         // Requests go unchecked until this many were made: the bootstrap's 4, then per member
         // up to the CreateRole and PutRolePolicy no one can be allowed before the role exists
         // (AssumeRole, GetCallerIdentity, CreateRole, PutRolePolicy), and for every member but
@@ -77,6 +85,12 @@ impl Enforced {
             let files: Vec<String> = policies.iter().map(|p| policy_path(p)).collect();
             let mut args = vec!["--admin", &admin.0, &admin.1, "member", m];
             args.extend(files.iter().map(String::as_str));
+            if let Some((role, write)) = write_role.filter(|_| m == &members.last().unwrap().0) {
+                args.extend(["--write-role", role]);
+                for p in write {
+                    args.extend(["--write-policy", p]);
+                }
+            }
             emu.iam_tool(&args);
         }
         let seed = Seed::as_user(&emu, REGION, &admin.0, &admin.1).await;
@@ -457,4 +471,60 @@ fn write_permissions_are_scoped_to_trailwatchs_own_resources() {
             .iter()
             .all(|s| s["Effect"] == "Allow"));
     }
+}
+
+#[tokio::test]
+async fn fleet_apply_reads_through_the_read_role_and_writes_through_the_write_role() {
+    const B: &str = "111111111111";
+    let write = [policy_path(CHECK), policy_path(APPLY)];
+    // B's OrganizationAccountAccessRole holds check.json only; TrailwatchWrite check and apply.
+    let mut env =
+        Enforced::start_with_roles(&[(B, &[CHECK])], Some(("TrailwatchWrite", &write))).await;
+    let (k, s) = env.user(&[CHECK, FLEET], None);
+    let queue = format!("--subscribe=sqs:arn:aws:sqs:us-east-1:{B}:alerts");
+    let run = |rest: &[&str]| {
+        let mut argv = vec![
+            "--region",
+            REGION,
+            "--accounts",
+            B,
+            "--session-name",
+            "secops-rollout",
+            "--source-identity",
+            "alice@example.com",
+        ];
+        argv.extend_from_slice(rest);
+        env.emu.run_as(&k, &s, &argv)
+    };
+    // The write role is refused outside fix --apply: check and plan never hold it.
+    for cmd in [&["check"][..], &["fix", "--plan"]] {
+        let mut argv = vec!["--apply-role-name", "TrailwatchWrite"];
+        argv.extend_from_slice(cmd);
+        let r = run(&argv);
+        assert_eq!(r.code, 1, "{cmd:?}: {}", r.stderr);
+        assert_eq!(
+            r.stderr.trim(),
+            "trailwatch: invalid --apply-role-name \"TrailwatchWrite\": is the role of fix --apply's writes: check and fix --plan only read, with --role-name"
+        );
+    }
+    // Without a write role the writes go through the read role: denied at the first write.
+    let r = run(&["fix", "--apply", "--yes", &queue]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("sns:CreateTopic") && r.stdout.contains("not authorized"),
+        "{}",
+        r.stdout
+    );
+    // With it: the reads (check.json) and the writes (apply.json) each get what they need.
+    let r = run(&[
+        "--apply-role-name",
+        "TrailwatchWrite",
+        "fix",
+        "--apply",
+        "--yes",
+        &queue,
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let r = run(&["check"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }

@@ -14,6 +14,28 @@ fn options_that_do_not_go_together_are_refused_before_any_call() {
     Refusal::new(&["--role-name", "Audit", "check"]).names("--role-name");
     Refusal::new(&["--external-id", "s3cr3t-external", "check"]).names("--external-id");
     Refusal::new(&["--ou", "r-ab12", "--accounts", ACCOUNTS, "check"]).names("--ou");
+    Refusal::new(&["--apply-role-name", "W", "fix", "--apply", "--yes"]).names("--apply-role-name");
+    Refusal::new(&["--session-name", "me", "check"]).names("--session-name");
+    Refusal::new(&[
+        "--accounts",
+        ACCOUNTS,
+        "--apply-role-name",
+        "W",
+        "fix",
+        "--plan",
+    ])
+    .names("--apply-role-name");
+    Refusal::new(&[
+        "--accounts",
+        ACCOUNTS,
+        "--apply-role-name",
+        "W",
+        "--apply-role-arn-template",
+        "arn:aws:iam::{account}:role/W",
+        "fix",
+        "--apply",
+    ])
+    .names("--apply-role-name");
     Refusal::new(&["--accounts", ACCOUNTS, "--org", "check"]).names("--org");
     Refusal::new(&["fix", "--apply", "--yes", "--batch-size", "2"]).names("--batch-size");
     Refusal::new(&["--accounts", ACCOUNTS, "check", "--history"]).names("--history");
@@ -61,6 +83,24 @@ fn bad_values_are_refused_while_the_line_is_parsed() {
     ])
     .names("arn:aws:iam::111111111111:role/Fixed");
     Refusal::new(&["--role-name", "no spaces allowed", "check"]).names("no spaces allowed");
+    Refusal::new(&[
+        "--accounts",
+        ACCOUNTS,
+        "--apply-role-name",
+        "a b",
+        "fix",
+        "--apply",
+    ])
+    .names("a b");
+    Refusal::new(&["--accounts", ACCOUNTS, "--session-name", "x", "check"]).names("\"x\"");
+    Refusal::new(&[
+        "--accounts",
+        ACCOUNTS,
+        "--source-identity",
+        "aws:me",
+        "check",
+    ])
+    .names("aws:me");
     Refusal::new(&["fix", "--plan", "--topic-arn", "arn:aws:sns:us-east-1:1:t"])
         .names("arn:aws:sns:us-east-1:1:t");
     Refusal::new(&["fix", "--plan", "--subscribe", "sms:+15555550100"]).names("sms:+15555550100");

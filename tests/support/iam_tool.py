@@ -15,8 +15,9 @@
            ACCOUNT (trusting the admin's account) with a temporary allow-all policy, seeds a
            logging multi-region trail into a log group there, then leaves the role holding only
            the policies given. The assume, CreateRole and first PutRolePolicy must be free
-           requests (start the emulator with INITIAL_NO_AUTH_ACTION_COUNT = 4 + 3). Prints
-           `MEMBER <account>`.
+           requests (start the emulator with INITIAL_NO_AUTH_ACTION_COUNT = 4 + 3). With
+           `--write-role NAME --write-policy FILE...` it also creates role NAME holding those
+           policies (for separate read and write roles). Prints `MEMBER <account>`.
 
 Emulator-only adjustments, nothing else: moto names CloudWatch actions by the signing name
 (`monitoring:<Op>`), AWS by `cloudwatch:<Op>`, so every `cloudwatch:` action is granted under both
@@ -71,7 +72,10 @@ ROLE = "OrganizationAccountAccessRole"
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
-def member(endpoint: str, admin: list[str], account: str, policies: list[str]) -> int:
+def member(
+    endpoint: str, admin: list[str], account: str, policies: list[str],
+    write_role: str | None = None, write_policies: list[str] | None = None,
+) -> int:
     """The `member` command (see the module docstring)."""
     import boto3
 
@@ -106,6 +110,14 @@ def member(endpoint: str, admin: list[str], account: str, policies: list[str]) -
         CloudWatchLogsRoleArn=f"arn:aws:iam::{account}:role/CloudTrailToLogs",
     )
     cloudtrail.start_logging(Name="org-trail")
+    if write_role:
+        # A second role for the writes (made while the seed policy still allows it: 2 requests
+        # more, checked, so give this member last).
+        iam.create_role(RoleName=write_role, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.put_role_policy(
+            RoleName=write_role, PolicyName="trailwatch",
+            PolicyDocument=json.dumps(emulator_policy(write_policies or [], [])),
+        )
     iam.put_role_policy(
         RoleName=ROLE, PolicyName="trailwatch",
         PolicyDocument=json.dumps(emulator_policy(policies, [])),
@@ -128,9 +140,13 @@ def main() -> int:
     m = sub.add_parser("member")
     m.add_argument("account")
     m.add_argument("policies", nargs="+")
+    m.add_argument("--write-role", help="also create this role, holding --write-policy files")
+    m.add_argument("--write-policy", action="append", default=[])
     a = p.parse_args()
     if a.cmd == "member":
-        return member(a.endpoint, a.admin, a.account, a.policies)
+        return member(
+            a.endpoint, a.admin, a.account, a.policies, a.write_role, a.write_policy
+        )
     if a.cmd == "bootstrap":
         s3 = client("s3", a.endpoint, "testing", "testing")
         s3.create_bucket(Bucket=BUCKET)

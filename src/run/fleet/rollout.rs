@@ -47,15 +47,42 @@ async fn reread(s: &Survey, req: &Request) -> Result<(Observed, Vec<Audit>), Err
     .await
 }
 
-async fn apply_target(s: &Survey, plans: &[Plan], req: &Request) -> Outcome {
-    let Some(target) = &s.target else {
+async fn apply_target(
+    base: &Target,
+    f: &Fleet,
+    s: &Survey,
+    plans: &[Plan],
+    req: &Request,
+) -> Outcome {
+    let Some(reader) = &s.target else {
         return Outcome {
             done: Vec::new(),
             error: Some("not reached".into()),
             after: None,
         };
     };
-    let outcome = apply::apply_all(target, plans).await;
+    // The writes go through the write role when there is one (never for the caller's own
+    // account, reached with its own credentials); the reads before and after keep the read role.
+    let writer = match (&f.apply_role, &s.role_arn) {
+        (Some(role), Some(_)) => {
+            let arn = role.arn(crate::partition::of_region(&base.region), &s.account.id);
+            match base
+                .assume(&arn, f.external_id.as_deref(), &base.region, &f.session)
+                .await
+            {
+                Ok(t) => t.in_region(&s.region),
+                Err(e) => {
+                    return Outcome {
+                        done: Vec::new(),
+                        error: Some(e.to_string()),
+                        after: None,
+                    }
+                }
+            }
+        }
+        _ => reader.clone(),
+    };
+    let outcome = apply::apply_all(&writer, plans).await;
     if let Some(e) = outcome.error {
         return Outcome {
             done: outcome.done,
@@ -240,7 +267,7 @@ pub(in crate::run) async fn fix(
                 let (s, p) = (&surveys[i], &plans[i]);
                 let bar = &bar;
                 async move {
-                    let o = apply_target(s, p, req).await;
+                    let o = apply_target(base, f, s, p, req).await;
                     bar.inc(1);
                     (i, o)
                 }
@@ -283,7 +310,12 @@ pub(in crate::run) async fn fix(
         let now = assessed_after(&surveys, &plans, &errors, f, today);
         let unconverged: Vec<String> = batch
             .iter()
-            .filter(|&&i| now[i].pending || now[i].status == Status::Error)
+            // A subscription awaiting its receiver is as far as a tool can go: not a reason to
+            // stop the rollout.
+            .filter(|&&i| {
+                (now[i].pending && now[i].status != Status::AwaitingConfirmation)
+                    || now[i].status == Status::Error
+            })
             .map(|&i| surveys[i].name())
             .collect();
         if text {
