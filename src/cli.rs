@@ -156,6 +156,19 @@ pub enum Command {
     Drill(DrillArgs),
     /// List the embedded controls: id, CIS ids across versions, Security Hub id, title.
     Controls,
+    /// Print an IAM policy trailwatch needs (check, apply, history, drill, fleet, org) for a
+    /// partition: the files in policies/ name `arn:aws:`.
+    Policy(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// check, apply, history, drill, fleet or org.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// aws (default), aws-cn, aws-us-gov, ...
+    #[arg(long, value_name = "PARTITION", default_value = "aws")]
+    pub partition: String,
 }
 
 #[derive(Debug, Args)]

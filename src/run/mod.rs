@@ -33,6 +33,10 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
     if let Command::Controls = &cli.command {
         return Ok(controls(cli.output.into()));
     }
+    if let Command::Policy(p) = &cli.command {
+        print!("{}", crate::policies::render(&p.name, &p.partition)?);
+        return Ok(OK);
+    }
     let req = settings::resolve(&cli)?;
     let target = Target::load(cli.profile.as_deref(), cli.region.as_deref()).await?;
     values::validate_region(&target.region)?;
@@ -47,7 +51,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Check(args) => check::check(&target, &req, args).await,
         Command::Fix(args) => fix::fix(&target, &req, args).await,
         Command::Drill(args) => drill::drill(&target, &req, args).await,
-        Command::Controls => unreachable!("handled above"),
+        Command::Controls | Command::Policy(_) => unreachable!("handled above"),
     }
 }
 

@@ -528,3 +528,47 @@ async fn fleet_apply_reads_through_the_read_role_and_writes_through_the_write_ro
     let r = run(&["check"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }
+
+#[tokio::test]
+async fn history_runs_with_its_policy_and_fails_clearly_without_it() {
+    const HISTORY: &str = "policies/history.json";
+    let mut env = Enforced::start().await;
+    let queue = format!("--subscribe=sqs:arn:aws:sqs:{REGION}:{ACCOUNT}:security-alerts");
+    let (k, s) = env.user(&[CHECK, APPLY], None);
+    let r = env.emu.run_as(
+        &k,
+        &s,
+        &["--region", REGION, "fix", "--apply", "--yes", &queue],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+
+    // check --history: check.json + history.json; without it one line naming the action.
+    let (k, s) = env.user(&[CHECK, HISTORY], None);
+    let r = env
+        .emu
+        .run_as(&k, &s, &["--region", REGION, "check", "--history"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // Authorised: the call reaches moto, which has no alarm history (NotImplemented).
+    assert!(
+        r.stdout
+            .contains("DescribeAlarmHistory in us-east-1: InternalFailure")
+            && r.stdout
+                .contains("describe_alarm_history action has not been implemented")
+            && !r.stdout.contains("AccessDenied"),
+        "{}",
+        r.stdout
+    );
+    let (k, s) = env.user(&[CHECK], None);
+    let r = env
+        .emu
+        .run_as(&k, &s, &["--region", REGION, "check", "--history"]);
+    // The history is reported as unreadable, naming the action; the audit itself stands.
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "could not be read: cloudwatch:DescribeAlarmHistory in us-east-1: AccessDenied"
+        ),
+        "{}",
+        r.stdout
+    );
+}
