@@ -17,9 +17,15 @@ and as boto3 sees them, the same faults on a replay with the same seed, chaos/re
 (a held call waits ~1.5s before moto gets it while others go through; stall/reset wakes a
 held call, which then succeeds), the log fields `reached`, `fault` and `stalled`, and answer
 overrides (cloudtrail GetTrailStatus through boto3), organization trails listed and read in
-member accounts only, Organizations listings refused as AWS refuses them, unimplemented calls answered as HTTP 500 with a quiet stderr (and tracebacks with
-TRAILWATCH_EMULATOR_VERBOSE=1, on a second instance), then closes the emulator's stdin and
-checks it exits; another instance checks SIGTERM. Prints `N passed, M failed`; exits non-zero
+member accounts only, Organizations listings refused as AWS refuses them, SNS subscriptions
+pending confirmation (email/https `pending confirmation`, listed as `PendingConfirmation`,
+ReturnSubscriptionArn, no second subscription when subscribing again or concurrently, sqs
+confirmed at once, GetTopicAttributes counts, no Publish to a pending http receiver, another
+account, sns/confirm by endpoint, by topic and all, its bad bodies, sns/pending, and
+TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE=1 on a second instance), unimplemented calls answered as
+HTTP 500 with a quiet stderr (and tracebacks with TRAILWATCH_EMULATOR_VERBOSE=1, on a second
+instance), then closes the emulator's stdin and checks it exits; another instance checks
+SIGTERM. Prints `N passed, M failed`; exits non-zero
 on any failure.
 """
 
@@ -80,9 +86,12 @@ def decode(body: bytes) -> Any:
 class Emulator:
     def __init__(self, env: dict[str, str] | None = None) -> None:
         """Start an emulator; `env`: extra environment variables (on top of a default one
-        without TRAILWATCH_EMULATOR_VERBOSE)."""
+        without TRAILWATCH_EMULATOR_VERBOSE and TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE)."""
         self.stderr = tempfile.TemporaryFile()
-        environment = {k: v for k, v in os.environ.items() if k != "TRAILWATCH_EMULATOR_VERBOSE"}
+        environment = {
+            k: v for k, v in os.environ.items()
+            if k not in ("TRAILWATCH_EMULATOR_VERBOSE", "TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE")
+        }
         environment.update(env or {})
         started = time.monotonic()
         self.proc = subprocess.Popen(
@@ -1265,6 +1274,266 @@ def main() -> int:
             "without shadow trails only the account's own",
         )
 
+    # ---- SNS subscriptions pending confirmation ------------------------------------------
+
+    SNS_TOPIC = "trailwatch-check-pending"
+    MAIL = "secops@example.com"
+
+    def sns_pending(other: Emulator | None = None) -> list[dict[str, str]]:
+        status, headers, raw = (other or emu).request("GET", "/_trailwatch/sns/pending")
+        expect(status == 200 and headers.get("content-type") == "application/json",
+               f"sns/pending {status} {headers} {raw!r}")
+        return json.loads(raw)
+
+    def sns_confirm(payload: Any = None, other: Emulator | None = None) -> list[str]:
+        status, body = (other or emu).control("/_trailwatch/sns/confirm", payload)
+        expect(status == 200 and set(body) == {"confirmed"}, f"sns/confirm {payload}: {body}")
+        return body["confirmed"]
+
+    def sns_topic(name: str, client: Any = None) -> str:
+        return (client or emu.boto3("sns")).create_topic(Name=name)["TopicArn"]
+
+    def listed(topic: str, client: Any = None) -> list[tuple[str, str, str]]:
+        """ListSubscriptionsByTopic as (SubscriptionArn, Protocol, Endpoint), every page."""
+        sns = client or emu.boto3("sns")
+        pages = sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic)
+        return [
+            (s["SubscriptionArn"], s["Protocol"], s["Endpoint"])
+            for page in pages for s in page["Subscriptions"]
+        ]
+
+    def counts(topic: str) -> tuple[str, str]:
+        """GetTopicAttributes' (SubscriptionsPending, SubscriptionsConfirmed)."""
+        attrs = emu.boto3("sns").get_topic_attributes(TopicArn=topic)["Attributes"]
+        return attrs["SubscriptionsPending"], attrs["SubscriptionsConfirmed"]
+
+    def pending_arn(topic: str, endpoint: str) -> str:
+        """The real ARN of the pending subscription of `endpoint` to `topic` (sns/pending)."""
+        found = [p["subscription_arn"] for p in sns_pending()
+                 if p["topic_arn"] == topic and p["endpoint"] == endpoint]
+        expect(len(found) == 1, f"one pending {endpoint} on {topic}: {sns_pending()}")
+        return found[0]
+
+    def sns_subscribe_pending() -> None:
+        sns = emu.boto3("sns")
+        topic = sns_topic(SNS_TOPIC)
+        hook = "https://127.0.0.1:1/trailwatch-hook"
+        for protocol, endpoint in [("email", MAIL), ("https", hook)]:
+            arn = sns.subscribe(TopicArn=topic, Protocol=protocol, Endpoint=endpoint)[
+                "SubscriptionArn"]
+            expect(arn == "pending confirmation", f"{protocol}: {arn}")
+        want = [("PendingConfirmation", "email", MAIL), ("PendingConfirmation", "https", hook)]
+        expect(listed(topic) == want, f"ListSubscriptionsByTopic {listed(topic)}")
+        everywhere = [
+            (s["SubscriptionArn"], s["Protocol"], s["Endpoint"])
+            for s in sns.list_subscriptions()["Subscriptions"] if s["TopicArn"] == topic
+        ]
+        expect(everywhere == want, f"ListSubscriptions {everywhere}")
+        pending = [p for p in sns_pending() if p["topic_arn"] == topic]
+        expect(
+            [(p["protocol"], p["endpoint"]) for p in pending] == [("email", MAIL), ("https", hook)]
+            and all(set(p) == {"subscription_arn", "topic_arn", "protocol", "endpoint"}
+                    and p["subscription_arn"].startswith(topic + ":") for p in pending),
+            f"sns/pending {pending}",
+        )
+        expect(counts(topic) == ("2", "0"), f"counts {counts(topic)}")
+        # A pending https subscription gets nothing: moto would POST to port 1 and fail.
+        expect(bool(sns.publish(TopicArn=topic, Message="m")["MessageId"]), "Publish")
+
+    def sns_return_subscription_arn() -> None:
+        sns = emu.boto3("sns")
+        topic = sns_topic(SNS_TOPIC)
+        arn = sns.subscribe(
+            TopicArn=topic, Protocol="email-json", Endpoint="json@example.com",
+            ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
+        expect(arn.startswith(topic + ":"), f"ReturnSubscriptionArn: {arn}")
+        expect(("PendingConfirmation", "email-json", "json@example.com") in listed(topic),
+               f"still listed as pending: {listed(topic)}")
+        expect(pending_arn(topic, "json@example.com") == arn, "sns/pending has that ARN")
+        attrs = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+        expect(attrs["PendingConfirmation"] == "true", f"{attrs}")
+        expect(attrs["ConfirmationWasAuthenticated"] == "false", f"{attrs}")
+        expect(counts(topic) == ("3", "0"), f"counts {counts(topic)}")
+
+    def sns_resubscribe_while_pending() -> None:
+        sns = emu.boto3("sns")
+        topic = sns_topic(SNS_TOPIC)
+        before = listed(topic)
+        again = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=MAIL)["SubscriptionArn"]
+        expect(again == "pending confirmation", f"again: {again}")
+        arn = sns.subscribe(
+            TopicArn=topic, Protocol="email", Endpoint=MAIL, ReturnSubscriptionArn=True
+        )["SubscriptionArn"]
+        expect(arn == pending_arn(topic, MAIL), f"the same subscription: {arn}")
+        expect(listed(topic) == before, f"no second subscription: {listed(topic)}")
+        expect(counts(topic) == ("3", "0"), f"counts {counts(topic)}")
+
+    def sns_concurrent_subscribes() -> None:
+        topic = sns_topic("trailwatch-check-pending-race")
+        answers: list[str] = []
+
+        def subscribe() -> None:
+            answers.append(emu.boto3("sns").subscribe(
+                TopicArn=topic, Protocol="email", Endpoint="race@example.com")["SubscriptionArn"])
+
+        threads = [threading.Thread(target=subscribe) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        expect(answers == ["pending confirmation"] * 8, f"{answers}")
+        expect(listed(topic) == [("PendingConfirmation", "email", "race@example.com")],
+               f"one subscription: {listed(topic)}")
+        expect(len(sns_confirm({"topic_arn": topic})) == 1, "one to confirm")
+
+    def sns_sqs_confirmed_at_once() -> None:
+        sns = emu.boto3("sns")
+        topic = sns_topic(SNS_TOPIC)
+        queue_url = emu.boto3("sqs").create_queue(QueueName="trailwatch-check-pending")["QueueUrl"]
+        queue = emu.boto3("sqs").get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue)["SubscriptionArn"]
+        expect(arn.startswith(topic + ":"), f"sqs: {arn}")
+        expect((arn, "sqs", queue) in listed(topic), f"listed with its ARN: {listed(topic)}")
+        attrs = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+        expect(attrs["PendingConfirmation"] == "false", f"{attrs}")
+        expect(all(p["subscription_arn"] != arn for p in sns_pending()), "sqs is not pending")
+        expect(counts(topic) == ("3", "1"), f"counts {counts(topic)}")
+        sns.publish(TopicArn=topic, Message="to the queue")
+        got = emu.boto3("sqs").receive_message(QueueUrl=queue_url).get("Messages", [])
+        expect(len(got) == 1 and "to the queue" in got[0]["Body"], f"sqs delivery: {got}")
+
+    def sns_confirm_bad_bodies() -> None:
+        before = sns_pending()
+        expect(before, "pending subscriptions expected here")
+        for payload in [[1], "x", 1, {"endpont": MAIL}, {"endpoint": 1}, {"topic_arn": ""},
+                        {"endpoint": MAIL, "topic_arn": None}]:
+            status, body = emu.control("/_trailwatch/sns/confirm", payload)
+            expect(status == 400 and isinstance(body.get("message"), str), f"{payload}: {body}")
+        status, _, raw = emu.request("POST", "/_trailwatch/sns/confirm", b"{not json")
+        expect(status == 400 and isinstance(json.loads(raw).get("message"), str),
+               f"not JSON: {status} {raw!r}")
+        status, _, _ = emu.request("GET", "/_trailwatch/sns/confirm")
+        expect(status == 404, f"GET sns/confirm: {status}")
+        expect(sns_pending() == before, f"a bad body confirmed something: {sns_pending()}")
+
+    def sns_confirm_by_endpoint() -> None:
+        sns = emu.boto3("sns")
+        topic = sns_topic(SNS_TOPIC)
+        arn = pending_arn(topic, MAIL)
+        expect(emu.control("/_trailwatch/requests/reset")[0] == 200, "requests/reset")
+        expect(pending_arn(topic, MAIL) == arn, "requests/reset keeps the pending subscriptions")
+        expect(sns_confirm({"endpoint": MAIL}) == [arn], "confirm by endpoint")
+        expect(sns_confirm({"endpoint": MAIL}) == [], "nothing left to confirm")
+        expect((arn, "email", MAIL) in listed(topic), f"read back with its ARN: {listed(topic)}")
+        attrs = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+        expect(attrs["PendingConfirmation"] == "false", f"{attrs}")
+        again = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=MAIL)["SubscriptionArn"]
+        expect(again == arn, f"subscribing a confirmed endpoint answers its ARN: {again}")
+        expect(counts(topic) == ("2", "2"), f"counts {counts(topic)}")
+        expect(all(p["endpoint"] != MAIL for p in sns_pending()), f"{sns_pending()}")
+
+    def sns_confirm_by_topic_and_all() -> None:
+        sns = emu.boto3("sns")
+        topic = sns_topic(SNS_TOPIC)
+        other = sns_topic("trailwatch-check-pending-other")
+        sns.subscribe(TopicArn=other, Protocol="email", Endpoint=MAIL)
+        mine = {p["subscription_arn"] for p in sns_pending() if p["topic_arn"] == topic}
+        expect(len(mine) == 2, f"two pending on {topic}: {sns_pending()}")
+        expect(sns_confirm({"topic_arn": topic, "endpoint": "nobody@example.com"}) == [],
+               "members are ANDed")
+        expect(set(sns_confirm({"topic_arn": topic})) == mine, "confirm by topic")
+        expect(counts(topic) == ("0", "4"), f"counts {counts(topic)}")
+        expect([p["topic_arn"] for p in sns_pending()] == [other], f"{sns_pending()}")
+        expect(len(sns_confirm({})) == 1 and sns_pending() == [], "{} confirms every one")
+        expect(listed(other)[0][0].startswith(other + ":"), f"{listed(other)}")
+
+    def sns_http_delivery_after_confirm() -> None:
+        import http.server
+
+        received: list[bytes] = []
+
+        class Receiver(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                received.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+        try:
+            sns = emu.boto3("sns")
+            topic = sns_topic("trailwatch-check-pending-http")
+            hook = f"http://127.0.0.1:{server.server_address[1]}/hook"
+            expect(sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=hook)[
+                "SubscriptionArn"] == "pending confirmation", "http is pending")
+            sns.publish(TopicArn=topic, Message="while pending")
+            expect(received == [], f"a pending subscription got {received}")
+            expect(len(sns_confirm({"endpoint": hook})) == 1, "confirm the hook")
+            sns.publish(TopicArn=topic, Message="once confirmed")
+            expect(len(received) == 1 and b"once confirmed" in received[0], f"{received}")
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    def sns_pending_per_account_and_gone() -> None:
+        import boto3
+
+        creds = emu.boto3("sts").assume_role(
+            RoleArn="arn:aws:iam::210987654321:role/OrganizationAccountAccessRole",
+            RoleSessionName="check",
+        )["Credentials"]
+        sns = boto3.client(
+            "sns", region_name="us-east-1", endpoint_url=emu.url,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+        topic = sns_topic("trailwatch-check-pending", sns)
+        expect(":210987654321:" in topic, topic)
+        expect(sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=MAIL)[
+            "SubscriptionArn"] == "pending confirmation", "pending in another account")
+        expect(listed(topic, sns) == [("PendingConfirmation", "email", MAIL)], f"{listed(topic, sns)}")
+        arn = pending_arn(topic, MAIL)
+        # Unsubscribed while pending (by its real ARN): forgotten.
+        sns.unsubscribe(SubscriptionArn=arn)
+        expect(sns_pending() == [], f"unsubscribed: {sns_pending()}")
+        # A fault answers Subscribe without moto: nothing pending.
+        expect(emu.control("/_trailwatch/faults", {"operation": "Subscribe"})[0] == 200, "fault")
+        try:
+            code, status = boto3_error("sns", lambda c: c.subscribe(
+                TopicArn=sns_topic(SNS_TOPIC), Protocol="email", Endpoint="late@example.com"))
+            expect((code, status) == ("InternalFailure", 500), f"{code} {status}")
+        finally:
+            reset_faults()
+        expect(sns_pending() == [], f"a faulted Subscribe left {sns_pending()}")
+        expect(emu.log()[-2:] == [
+            {"service": "sns", "operation": "CreateTopic"},
+            {"service": "sns", "operation": "Subscribe", "fault": "injected"},
+        ], f"{emu.log()[-2:]}")
+
+    def sns_confirm_at_once_env() -> None:
+        other = Emulator({"TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE": "1"})
+        try:
+            sns = other.boto3("sns")
+            topic = sns.create_topic(Name="trailwatch-check-at-once")["TopicArn"]
+            arn = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=MAIL)[
+                "SubscriptionArn"]
+            expect(arn.startswith(topic + ":"), f"confirmed at once: {arn}")
+            subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+            expect([s["SubscriptionArn"] for s in subs] == [arn], f"{subs}")
+            attrs = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+            expect(attrs["PendingConfirmation"] == "false", f"{attrs}")
+            expect(sns_pending(other) == [], "nothing pending")
+            expect(sns_confirm({}, other) == [], "nothing to confirm")
+        finally:
+            other.proc.stdin.close()
+            other.proc.wait(timeout=10)
+
     def unimplemented_json_and_query() -> None:
         status, headers, body = emu.logs(
             "TestMetricFilter", {"filterPattern": "{ $.a = 1 }", "logEventMessages": ["{}"]}
@@ -1363,6 +1632,17 @@ def main() -> int:
             ("stall: chaos answers are not held", stall_not_for_faults),
             ("override: cloudtrail GetTrailStatus through boto3", override_trail_status),
             ("organization trail seen by members only; listings as AWS", organization_trail_in_members),
+            ("sns: email/https Subscribe -> pending confirmation, listed pending", sns_subscribe_pending),
+            ("sns: ReturnSubscriptionArn=true -> ARN, still pending", sns_return_subscription_arn),
+            ("sns: subscribing again while pending -> no second subscription", sns_resubscribe_while_pending),
+            ("sns: 8 concurrent Subscribes -> one pending subscription", sns_concurrent_subscribes),
+            ("sns: sqs confirmed at once, counts, delivered", sns_sqs_confirmed_at_once),
+            ("sns/confirm bad bodies -> 400, nothing confirmed", sns_confirm_bad_bodies),
+            ("sns/confirm by endpoint -> read back with its ARN", sns_confirm_by_endpoint),
+            ("sns/confirm by topic_arn, then {} confirms all", sns_confirm_by_topic_and_all),
+            ("sns: pending http gets no Publish, confirmed gets one", sns_http_delivery_after_confirm),
+            ("sns: another account, unsubscribed, faulted Subscribe", sns_pending_per_account_and_gone),
+            ("TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE=1 confirms at once", sns_confirm_at_once_env),
             ("unimplemented awsJson/awsQuery -> 500", unimplemented_json_and_query),
             ("quiet stderr by default (no Traceback)", quiet_stderr),
             ("TRAILWATCH_EMULATOR_VERBOSE=1 prints tracebacks", verbose_stderr),

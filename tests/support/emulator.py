@@ -59,8 +59,8 @@ c. Request log. Every request (other than the control endpoints below) is record
    still waiting (it turns true when the request goes on to moto). So an entry without
    ``"fault"`` reached moto once it has been answered. The middleware's own inner requests are
    not recorded. ``GET /_trailwatch/requests`` returns the log as a JSON array, in order;
-   ``POST /_trailwatch/requests/reset`` clears it (and nothing else: faults, overrides, chaos
-   and stalls stay). Credentials are never recorded or printed.
+   ``POST /_trailwatch/requests/reset`` clears it (and nothing else: faults, overrides, chaos,
+   stalls and pending SNS subscriptions, l., stay). Credentials are never recorded or printed.
 d. Injected faults, for states moto cannot produce (a throttled or failing call).
    ``POST /_trailwatch/faults`` with the JSON body
    ``{"operation": "DescribeTrails", "skip": 1, "status": 500, "code": "InternalFailure",
@@ -132,7 +132,7 @@ g. Stalls, for a request that is in flight and not yet processed (e.g. to kill t
    which then goes on to moto normally (``requests/reset`` does not).
 h. An exception escaping moto is answered as HTTP 500 ``InternalFailure`` in the request's
    protocol (CBOR map, awsJson ``{"__type", "message"}`` or awsQuery XML ``ErrorResponse``).
-i. Everything else passes through to moto unchanged, but for j. and k.
+i. Everything else passes through to moto unchanged, but for j., k. and l.
 k. Organizations listings as AWS answers them (moto lists nothing instead): ``ListAccounts``,
    ``ListAccountsForParent``, ``ListRoots`` and ``ListOrganizationalUnitsForParent`` from an
    account in no organization answer HTTP 400 ``AWSOrganizationsNotInUseException`` ("Your
@@ -147,9 +147,50 @@ j. Organization trails, as AWS shows them to member accounts (moto shows a trail
    accounts of O's moto organization (``organizations:CreateOrganization`` and
    ``CreateAccount`` by O); when O has no organization in moto, every account is taken as a
    member (a simplification: on AWS an organization trail needs an organization).
+l. SNS subscriptions that wait for the receiver's confirmation, as on AWS (moto confirms every
+   subscription at once). A new ``email``, ``email-json``, ``http`` or ``https`` subscription
+   (awsQuery ``Subscribe``, any account) is pending until confirmed through the control endpoint
+   below; every other protocol (``sqs``, ``lambda``, ``sms``, ...) is confirmed at once, as
+   before. moto still stores a pending subscription (under its real ARN); its answers are
+   rewritten, by subscription ARN, so for every account:
+
+   - ``Subscribe`` answers ``<SubscriptionArn>pending confirmation</SubscriptionArn>``, unless
+     the request has ``ReturnSubscriptionArn=true`` (then the real ARN, though still pending).
+     Subscribing the same topic, protocol and endpoint again while pending answers ``pending
+     confirmation`` again and creates nothing (moto keeps one subscription); once confirmed,
+     the ARN.
+   - ``ListSubscriptionsByTopic`` and ``ListSubscriptions`` list it with ``SubscriptionArn``
+     ``PendingConfirmation``.
+   - ``GetSubscriptionAttributes`` on its real ARN: ``PendingConfirmation`` ``true`` and
+     ``ConfirmationWasAuthenticated`` ``false``.
+   - ``GetTopicAttributes``: ``SubscriptionsPending`` counts the topic's pending subscriptions
+     and ``SubscriptionsConfirmed`` the others (moto answers 0 for both), over every account's
+     subscriptions to the topic. ``SubscriptionsDeleted`` stays moto's.
+   - ``Publish`` (and ``PublishBatch``) skip it: moto's in-process delivery is patched (moto
+     POSTs to http/https endpoints; it sends no e-mail anyway).
+
+   Faults, chaos, stalls and the request log apply to these calls as to any other (the
+   rewriting happens where the call would reach moto). ``ConfirmSubscription`` is still moto's
+   (no tokens exist: nothing is ever mailed or POSTed as a confirmation request).
+
+   ``POST /_trailwatch/sns/confirm`` with an optional JSON body ``{"endpoint":
+   "secops@example.com", "topic_arn": "arn:aws:sns:..."}`` (both members optional, each a
+   non-empty string, matched exactly; several are ANDed; an empty body or ``{}`` matches every
+   pending subscription) confirms the matching pending subscriptions of every account and
+   answers ``200 {"confirmed": [<subscription ARN>, ...]}`` (in subscription order; ``[]`` when
+   none matches); a body that is not a JSON object or has other members is ``400 {"message":
+   ...}``. ``GET /_trailwatch/sns/pending`` answers ``200 [{"subscription_arn", "topic_arn",
+   "protocol", "endpoint"}, ...]``, every pending subscription moto still holds, in subscription
+   order (an unsubscribed one, or one whose topic was deleted, is forgotten). The state is
+   thread-safe and kept for the emulator's life: ``requests/reset`` does not touch it.
+
+   The environment variable ``TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE=1`` switches all of l. off
+   (moto's own answers: every subscription confirmed at once, topic counts 0; for the demo
+   only): ``sns/pending`` then answers ``[]`` and ``sns/confirm`` ``{"confirmed": []}``.
 
 Order for one request: it is logged, then a fault (d.), else chaos (f.), may answer it; else a
-stall (g.) may hold it; then it goes to the adapters or moto, with any override (e.).
+stall (g.) may hold it; then it goes to the adapters (a., b., k., l.) or moto, with any
+override (e.).
 """
 
 from __future__ import annotations
@@ -844,6 +885,191 @@ class LogsAdapter:
 
 
 # --------------------------------------------------------------------------------------------
+# SNS subscriptions pending confirmation (l. of the module docstring)
+# --------------------------------------------------------------------------------------------
+
+# TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE=1: moto's instant confirmation of every subscription (for
+# the demo only).
+CONFIRM_AT_ONCE = os.environ.get("TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE") == "1"
+# Protocols whose subscriptions wait, on AWS, until the receiver confirms them.
+CONFIRMED_BY_RECEIVER = frozenset({"email", "email-json", "http", "https"})
+PENDING_ANSWER = "pending confirmation"  # Subscribe's SubscriptionArn while pending
+PENDING_LISTED = "PendingConfirmation"  # the listings' SubscriptionArn while pending
+SUBSCRIPTION_ARN_ELEMENT = re.compile(rb"<SubscriptionArn>([^<]*)</SubscriptionArn>")
+
+
+def query_params(environ: dict[str, Any]) -> dict[str, str]:
+    """An awsQuery call's parameters, from the query string and a form body (first values)."""
+    body = read_body(environ)
+    texts = [environ.get("QUERY_STRING", "")]
+    if (environ.get("CONTENT_TYPE") or "").startswith("application/x-www-form-urlencoded"):
+        texts.append(body.decode("utf-8", "replace"))
+    params: dict[str, str] = {}
+    for text in texts:
+        for key, values in urllib.parse.parse_qs(text, keep_blank_values=True).items():
+            params.setdefault(key, values[0])
+    return params
+
+
+def set_attribute_entry(answer: bytes, key: str, value: str) -> bytes:
+    """An awsQuery ``<Attributes>`` map's ``<entry>`` for `key` given `value` (if it is there)."""
+    pattern = re.compile(
+        rb"(<entry><key>" + re.escape(key.encode()) + rb"</key>)(?:<value>[^<]*</value>|<value/>)"
+        rb"(</entry>)"
+    )
+    text = value.encode("utf-8")
+    return pattern.sub(lambda m: m.group(1) + b"<value>" + text + b"</value>" + m.group(2), answer)
+
+
+def moto_subscriptions() -> list[Any]:
+    """Every subscription moto holds, in every account and region (moto's Subscription objects)."""
+    from moto.sns.models import sns_backends
+
+    found: list[Any] = []
+    for regions in list(sns_backends.values()):
+        for backend in list(regions.values()):
+            found.extend(list(backend.subscriptions.values()))
+    return found
+
+
+class SnsConfirmations:
+    """SNS subscriptions that wait for the receiver's confirmation, as on AWS (moto confirms
+    every subscription at once). See l. of the module docstring.
+
+    moto still holds every subscription; this keeps the set of pending ones (by subscription
+    ARN, so for every account at once) and rewrites moto's XML answers for them.
+    """
+
+    OPERATIONS = frozenset({
+        "Subscribe", "ListSubscriptions", "ListSubscriptionsByTopic", "GetTopicAttributes",
+        "GetSubscriptionAttributes",
+    })
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._lock = threading.Lock()  # guards _pending and _seen
+        # One Subscribe at a time: moto's check for an existing subscription and our
+        # registration of a new one are then one step for every other Subscribe.
+        self._subscribe_lock = threading.Lock()
+        # subscription ARN -> {"subscription_arn", "topic_arn", "protocol", "endpoint"}, in the
+        # order they were subscribed
+        self._pending: dict[str, dict[str, str]] = {}
+        # every ARN of a subscription that had to be confirmed (pending or confirmed since)
+        self._seen: set[str] = set()
+
+    def is_pending(self, arn: str) -> bool:
+        with self._lock:
+            return arn in self._pending
+
+    def __call__(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        operation: str,
+        moto: Callable,
+    ) -> list[bytes]:
+        """One SNS call of OPERATIONS: `moto` (a WSGI app) answers it, the answer is rewritten."""
+        params = query_params(environ)
+        if operation == "Subscribe":
+            with self._subscribe_lock:
+                status, headers, answer = call_app(moto, environ)
+                if 200 <= status_code(status) < 300:
+                    answer = self.subscribed(params, answer)
+        else:
+            status, headers, answer = call_app(moto, environ)
+            if 200 <= status_code(status) < 300:
+                answer = self.rewrite(operation, params, answer)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(answer))))
+        start_response(status, headers)
+        return [answer]
+
+    def subscribed(self, params: dict[str, str], answer: bytes) -> bytes:
+        """A successful Subscribe: a new subscription that needs confirming is pending."""
+        match = SUBSCRIPTION_ARN_ELEMENT.search(answer)
+        protocol = params.get("Protocol", "")
+        if match is None or protocol.lower() not in CONFIRMED_BY_RECEIVER:
+            return answer
+        arn = match.group(1).decode("utf-8")
+        with self._lock:
+            if arn not in self._seen:  # moto answers an existing one's ARN again
+                self._seen.add(arn)
+                self._pending[arn] = {
+                    "subscription_arn": arn,
+                    "topic_arn": params.get("TopicArn", ""),
+                    "protocol": protocol,
+                    "endpoint": params.get("Endpoint", ""),
+                }
+            pending = arn in self._pending
+        if not pending or params.get("ReturnSubscriptionArn", "").strip().lower() == "true":
+            return answer
+        return answer[: match.start(1)] + PENDING_ANSWER.encode() + answer[match.end(1):]
+
+    def rewrite(self, operation: str, params: dict[str, str], answer: bytes) -> bytes:
+        """A successful listing or attribute read, with pending subscriptions shown as such."""
+        with self._lock:
+            pending = set(self._pending)
+        if operation in ("ListSubscriptions", "ListSubscriptionsByTopic"):
+            def listed(match: re.Match) -> bytes:
+                if match.group(1).decode("utf-8") in pending:
+                    return f"<SubscriptionArn>{PENDING_LISTED}</SubscriptionArn>".encode()
+                return match.group(0)
+
+            return SUBSCRIPTION_ARN_ELEMENT.sub(listed, answer)
+        if operation == "GetSubscriptionAttributes":
+            if params.get("SubscriptionArn") in pending:
+                answer = set_attribute_entry(answer, "PendingConfirmation", "true")
+                answer = set_attribute_entry(answer, "ConfirmationWasAuthenticated", "false")
+            return answer
+        if operation == "GetTopicAttributes":
+            topic = params.get("TopicArn")
+            arns = [s.arn for s in moto_subscriptions() if s.topic_arn == topic]
+            waiting = sum(1 for arn in arns if arn in pending)
+            answer = set_attribute_entry(answer, "SubscriptionsPending", str(waiting))
+            return set_attribute_entry(answer, "SubscriptionsConfirmed", str(len(arns) - waiting))
+        return answer
+
+    def live_pending(self) -> list[dict[str, str]]:
+        """The pending subscriptions moto still holds (the caller holds _lock); forgets the rest
+        (unsubscribed, their topic deleted, moto reset)."""
+        held = {s.arn for s in moto_subscriptions()}
+        for arn in [arn for arn in self._pending if arn not in held]:
+            del self._pending[arn]
+        return [dict(p) for p in self._pending.values()]
+
+    def pending(self) -> list[dict[str, str]]:
+        """`GET /_trailwatch/sns/pending`."""
+        with self._lock:
+            return self.live_pending()
+
+    def confirm(self, filters: dict[str, str]) -> list[str]:
+        """`POST /_trailwatch/sns/confirm`: confirm the matching pending subscriptions."""
+        with self._lock:
+            confirmed = [
+                p["subscription_arn"] for p in self.live_pending()
+                if all(p[key] == value for key, value in filters.items())
+            ]
+            for arn in confirmed:
+                del self._pending[arn]
+        return confirmed
+
+
+def hold_pending_deliveries(confirmations: SnsConfirmations) -> None:
+    """l. of the module docstring: moto's Publish skips a pending subscription (moto POSTs to
+    http/https endpoints; it sends no e-mail anyway)."""
+    from moto.sns import models as sns
+
+    publish = sns.Subscription.publish
+
+    def publish_if_confirmed(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if confirmations.is_pending(self.arn):
+            return None
+        return publish(self, *args, **kwargs)
+
+    sns.Subscription.publish = publish_if_confirmed
+
+
+# --------------------------------------------------------------------------------------------
 # Faults, overrides, chaos and stalls (control endpoints d. to g. of the module docstring)
 # --------------------------------------------------------------------------------------------
 
@@ -962,6 +1188,18 @@ def parse_override(body: bytes) -> dict[str, Any]:
     return {"operation": control_operation(value), "merge": merge}
 
 
+def parse_sns_confirm(body: bytes) -> dict[str, str]:
+    """A `POST /_trailwatch/sns/confirm` body (may be empty) -> the filters it sets."""
+    value = control_body(body) if body.strip() else {}
+    unknown = sorted(set(value) - {"endpoint", "topic_arn"})
+    if unknown:
+        raise ControlError(f'unknown members {unknown} (known: "endpoint", "topic_arn")')
+    for key in ("endpoint", "topic_arn"):
+        if key in value and (not isinstance(value[key], str) or not value[key]):
+            raise ControlError(f'"{key}" must be a non-empty string')
+    return value
+
+
 def merge_answer(body: bytes, merge: dict[str, Any]) -> bytes | None:
     """`merge` applied to a JSON-object answer (null removes a key); None if not an object."""
     try:
@@ -984,13 +1222,15 @@ def merge_answer(body: bytes, merge: dict[str, Any]) -> bytes | None:
 
 
 class TrailwatchMiddleware:
-    """Request log + control endpoints (faults, overrides, chaos, stalls) + CloudWatch CBOR
-    adapter + Logs fixes in front of moto."""
+    """Request log + control endpoints (faults, overrides, chaos, stalls, SNS confirmations) +
+    CloudWatch CBOR adapter + Logs fixes + pending SNS subscriptions in front of moto."""
 
     def __init__(self, app: Callable) -> None:
         self.app = app
         self.cbor = CborAdapter(app)
         self.logs = LogsAdapter(app)
+        # Pending SNS subscriptions (l.); not touched by requests/reset.
+        self.sns = SnsConfirmations(enabled=not CONFIRM_AT_ONCE)
         self._log: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
         # operation -> fault (as parse_fault returns it, plus "seen": matching requests so far)
@@ -1202,13 +1442,30 @@ class TrailwatchMiddleware:
         operation: str,
         target: str | None,
     ) -> list[bytes]:
-        """A non-CBOR call: the Logs fixes, the Organizations answers (k.) or moto itself."""
+        """A non-CBOR call: the Logs fixes, the Organizations answers (k.), the pending SNS
+        subscriptions (l.) or moto itself."""
         if (target or "").startswith(f"{ORGANIZATIONS_TARGET}.") and operation in ORGANIZATION_LISTINGS:
             refusal = organization_refusal(environ)
             if refusal is not None:
                 return aws_json_error(start_response, "400 Bad Request", *refusal)
         if (target or "").startswith(f"{LOGS_TARGET}.") and operation in LogsAdapter.OPERATIONS:
             return self.logs(environ, start_response, operation, read_body(environ))
+        if (
+            self.sns.enabled
+            and not target
+            and operation in SnsConfirmations.OPERATIONS
+            and signing_service(environ) == "sns"
+        ):
+            return self.sns(
+                environ, start_response, operation,
+                lambda env, start: self.to_moto(env, start, target),
+            )
+        return self.to_moto(environ, start_response, target)
+
+    def to_moto(
+        self, environ: dict[str, Any], start_response: StartResponse, target: str | None
+    ) -> list[bytes]:
+        """moto's answer, with its IAM denials in AWS's shape when IAM is enforced."""
         if IAM_ENFORCED and not target:
             # An awsQuery call (SNS, STS) moto denies: answer in AWS's ErrorResponse shape (SNS
             # calls a denial AuthorizationError).
@@ -1291,6 +1548,14 @@ class TrailwatchMiddleware:
             with self._control_lock:
                 self._chaos, self._chaos_rng = None, None
             return json_response(start_response, "200 OK", {})
+        if path == "/_trailwatch/sns/pending" and method == "GET":
+            return json_response(start_response, "200 OK", self.sns.pending())
+        if path == "/_trailwatch/sns/confirm" and method == "POST":
+            try:
+                filters = parse_sns_confirm(read_body(environ))
+            except ControlError as exc:
+                return json_response(start_response, "400 Bad Request", {"message": str(exc)})
+            return json_response(start_response, "200 OK", {"confirmed": self.sns.confirm(filters)})
         if path == "/_trailwatch/stall/reset" and method == "POST":
             with self._control_lock:
                 self._stalls.clear()
@@ -1488,6 +1753,8 @@ def main(argv: list[str] | None = None) -> int:
             pass
 
     app = TrailwatchMiddleware(DomainDispatcherApplication(create_backend_app))
+    if app.sns.enabled:
+        hold_pending_deliveries(app.sns)
     server = make_server(
         args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler
     )
