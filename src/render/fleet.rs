@@ -36,6 +36,13 @@ pub(crate) fn table(
     plans: Option<&[Vec<Plan>]>,
 ) -> String {
     let mut out = String::new();
+    // The status column as wide as its widest word in this table.
+    let width = assessed
+        .iter()
+        .map(|a| a.status.word().len())
+        .max()
+        .unwrap_or(0)
+        .max(10);
     for (i, (s, a)) in surveys.iter().zip(assessed).enumerate() {
         let label = s
             .account
@@ -49,7 +56,7 @@ pub(crate) fn table(
             .map(|c| format!("; plan: {c}"))
             .unwrap_or_default();
         out.push_str(&format!(
-            "{}  {:<14} {:<10}  {label}{}{planned}\n",
+            "{}  {:<14} {:<width$}  {label}{}{planned}\n",
             s.account.id,
             s.region,
             a.status.word(),

@@ -6,7 +6,8 @@ use crate::support;
 use support::{change, steps, Emulator, Seed, REGION};
 use trailwatch::control::Control;
 
-const SUBSCRIBE: &str = "--subscribe=email:secops@example.com";
+/// An SQS queue of the account: confirmed at once, on AWS as in the emulator.
+const SUBSCRIBE: &str = "--subscribe=sqs:arn:aws:sqs:us-east-1:123456789012:secops-alerts";
 const LG: &str = "aws-controltower/CloudTrailLogs-q7x2kd";
 
 fn count(writes: &[String], op: &str) -> usize {

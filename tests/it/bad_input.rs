@@ -132,7 +132,7 @@ async fn credentials_never_appear_in_output_or_logs() {
             "fix",
             "--apply",
             "--yes",
-            "--subscribe=email:secops@example.com",
+            "--subscribe=sqs:arn:aws:sqs:us-east-1:123456789012:secops-alerts",
         ])
         .output()
         .unwrap();

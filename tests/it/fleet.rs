@@ -86,8 +86,8 @@ async fn a_mixed_fleet_is_checked_and_one_failure_stays_local() {
     assert!(e.contains("sts:AssumeRole") && e.contains(D), "{e}");
     assert_eq!(
         lines[4]["summary"],
-        serde_json::json!({"targets": 4, "compliant": 1, "drift": 1, "blocked": 1,
-            "excepted": 0, "covered-by": 0, "error": 1})
+        serde_json::json!({"targets": 4, "compliant": 1, "awaiting confirmation": 0, "drift": 1,
+            "blocked": 1, "excepted": 0, "covered-by": 0, "error": 1})
     );
     // check writes nothing; each other account costs exactly one AssumeRole.
     assert_eq!(
@@ -115,7 +115,7 @@ async fn a_mixed_fleet_is_checked_and_one_failure_stays_local() {
     );
     assert!(
         r.stdout.contains(
-            "Fleet: 2 target(s): 1 compliant, 1 drift, 0 blocked, 0 excepted, 0 covered-by, 0 error"
+            "Fleet: 2 target(s): 1 compliant, 0 awaiting confirmation, 1 drift, 0 blocked, 0 excepted, 0 covered-by, 0 error"
         ),
         "{}",
         r.stdout
@@ -375,16 +375,25 @@ async fn a_fleet_is_planned_once_confirmed_once_applied_and_converges() {
     assert_eq!(summary["summary"]["targets"], 4, "{shown}");
     assert!(real_writes(&emu.writes()).is_empty(), "{:?}", emu.writes());
 
-    // --yes: B and D are fixed alike; C stays blocked; the caller's account is untouched.
+    // --yes: B and D are fixed alike, their e-mail subscriptions awaiting the receiver; C stays
+    // blocked; the caller's account is untouched.
     let out = apply_json(&emu, &fleet, 2);
     assert_eq!(
         statuses(&out),
         s(&[
             (ACCOUNT, "compliant"),
-            (B, "compliant"),
+            (B, "awaiting confirmation"),
             (C, "blocked"),
-            (D, "compliant")
+            (D, "awaiting confirmation")
         ])
+    );
+    assert!(
+        out[1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("awaiting confirmation of email:secops@example.com"),
+        "{:#}",
+        out[1]
     );
     let writes = real_writes(&emu.writes());
     for op in [
@@ -407,7 +416,8 @@ async fn a_fleet_is_planned_once_confirmed_once_applied_and_converges() {
     );
     let summary = &out[4]["summary"];
     assert_eq!(summary["writes_sent"], writes.len(), "{summary}");
-    assert_eq!(summary["compliant"], 3);
+    assert_eq!(summary["compliant"], 1);
+    assert_eq!(summary["awaiting confirmation"], 2);
     assert_eq!(summary["blocked"], 1);
 
     // Converged: a second apply sends no write to any account (one AssumeRole each).
@@ -514,19 +524,25 @@ async fn batches_go_production_first_and_stop_on_a_target_that_did_not_converge(
         "B and C"
     );
 
-    // The fault gone, the batches converge (confirmed once, on a terminal, for both batches)
-    // and a second run writes nothing.
+    // The fault gone, the batches converge (confirmed once, on a terminal, for both batches):
+    // the e-mail subscriptions awaiting their receiver do not stop the next batch, exit 2.
     emu.control("/_trailwatch/faults/reset", "{}");
     let (code, shown, prompts) = emu.on_tty(
         "y",
         &join(&fleet, &["fix", "--apply", "--batch-size", "2", SUBSCRIBE]),
     );
-    assert_eq!((code, prompts), (0, 1), "{shown}");
+    assert_eq!((code, prompts), (2, 1), "{shown}");
     assert!(shown.contains("Batch 2 of 2"), "{shown}");
+    assert!(!shown.contains("Stopped after"), "{shown}");
+    assert!(shown.contains("3 awaiting confirmation"), "{shown}");
+    // Never subscribed again while pending; once confirmed, compliant, and nothing to write.
     emu.reset_requests();
     let r = emu.run(&join(&fleet, &["fix", "--apply", "--yes", SUBSCRIBE]));
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(real_writes(&emu.writes()).is_empty(), "{:?}", emu.writes());
+    assert_eq!(emu.confirm("secops@example.com").len(), 3);
+    let r = emu.run(&join(&fleet, &["fix", "--apply", "--yes", SUBSCRIBE]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }
 
 #[tokio::test]
@@ -709,7 +725,16 @@ async fn an_organization_trail_covers_members_and_is_fixed_once_in_its_owner() {
         "{}",
         r.stdout
     );
-    let out = apply_json(&emu, &fleet, 0);
+    let out = apply_json(&emu, &fleet, 2);
+    assert_eq!(
+        statuses(&out),
+        s(&[(ACCOUNT, "awaiting confirmation"), (B, "covered-by")])
+    );
+    // The receiver confirms: the owner is compliant, and the member with it.
+    assert_eq!(emu.confirm("secops@example.com").len(), 1);
+    let r = emu.run(&join(&fleet, &["--output", "json", "check"]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let out = lines(&r.stdout);
     assert_eq!(
         statuses(&out),
         s(&[(ACCOUNT, "compliant"), (B, "covered-by")])
@@ -850,10 +875,10 @@ async fn one_multi_region_trail_is_planned_and_written_once_across_regions() {
         "{}",
         r.stdout
     );
-    let out = apply_json(&emu, &fleet, 0);
+    let out = apply_json(&emu, &fleet, 2);
     assert_eq!(
         statuses(&out),
-        s(&[(B, "compliant"), (B, "compliant")]),
+        s(&[(B, "awaiting confirmation"), (B, "awaiting confirmation")]),
         "the second region is re-read after the first is written"
     );
     assert_eq!(out[1]["region"], "us-west-2");

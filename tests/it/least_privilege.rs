@@ -127,7 +127,8 @@ impl Enforced {
 #[tokio::test]
 async fn each_command_runs_with_its_policies_and_fails_clearly_without_any_one_action() {
     let mut env = Enforced::start().await;
-    let sub = "--subscribe=email:secops@example.com";
+    // An SQS queue of the account: confirmed at once, on AWS as in the emulator.
+    let sub = "--subscribe=sqs:arn:aws:sqs:us-east-1:123456789012:secops-alerts";
 
     // With exactly the shipped policies: check and plan read, apply converges.
     let (k, s) = env.user(&[CHECK], None);
@@ -232,7 +233,7 @@ async fn without_any_one_write_action_apply_stops_at_it_with_one_line() {
         let mut env = Enforced::start().await;
         let (k, s) = env.user(&[CHECK, APPLY], Some(&action));
         env.emu.reset_requests();
-        let sub = "--subscribe=email:secops@example.com";
+        let sub = "--subscribe=sqs:arn:aws:sqs:us-east-1:123456789012:secops-alerts";
         let r = env.emu.run_as(
             &k,
             &s,
@@ -338,10 +339,11 @@ async fn fleet_mode_needs_fleet_json_for_the_caller_and_check_json_in_each_role(
     assert_eq!(r.code, 1, "B is in error\n{}\n{}", r.stdout, r.stderr);
     assert_eq!(
         status(&r.stdout),
+        // Everything written; the e-mail receiver has not confirmed yet.
         [
-            (ACCOUNT.to_string(), "compliant".to_string()),
+            (ACCOUNT.to_string(), "awaiting confirmation".to_string()),
             (B.to_string(), "error".to_string()),
-            (C.to_string(), "compliant".to_string())
+            (C.to_string(), "awaiting confirmation".to_string())
         ]
     );
     assert!(

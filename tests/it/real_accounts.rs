@@ -218,7 +218,7 @@ async fn subscribe_adds_a_receiver_to_the_topic_the_working_alarm_notifies() {
 
     let (code, out, writes) = emu.apply(&["--subscribe=email:secops@example.com"]);
     assert_eq!(writes, ["sns:Subscribe"], "{out:#}");
-    assert_eq!(code, 0, "{out:#}");
+    assert_eq!(code, 2, "pending until the receiver confirms: {out:#}");
     let subs = seed
         .sns
         .list_subscriptions_by_topic()
@@ -227,6 +227,11 @@ async fn subscribe_adds_a_receiver_to_the_topic_the_working_alarm_notifies() {
         .await
         .unwrap();
     assert_eq!(subs.subscriptions().len(), 1);
+    assert_eq!(
+        subs.subscriptions()[0].subscription_arn(),
+        Some("PendingConfirmation")
+    );
+    emu.confirm("secops@example.com");
     let (code, _) = emu.check(&[]);
     assert_eq!(code, 0);
 }

@@ -90,7 +90,8 @@ async fn a_topic_policy_changed_since_the_plan_is_not_overwritten() {
     );
 }
 
-const SUBSCRIBE: &str = "--subscribe=email:secops@example.com";
+/// An SQS queue of the account: confirmed at once, on AWS as in the emulator.
+const SUBSCRIBE: &str = "--subscribe=sqs:arn:aws:sqs:us-east-1:123456789012:secops-alerts";
 
 /// After a fix of CIS 4.4 on an account with only a good trail: one of each, no duplicates.
 async fn one_of_each(seed: &Seed) {

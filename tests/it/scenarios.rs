@@ -7,6 +7,8 @@ use support::{change, reason, steps, Emulator, Seed, REGION};
 
 const LG: &str = "aws-controltower/CloudTrailLogs-q7x2kd";
 const SUBSCRIBE: &str = "--subscribe=email:secops@example.com";
+/// An SQS queue of the account: confirmed at once, on AWS as in the emulator.
+const QUEUE: &str = "--subscribe=sqs:arn:aws:sqs:us-east-1:123456789012:secops-alerts";
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
@@ -24,7 +26,6 @@ async fn good_trail_and_nothing_else_converges_in_one_apply() {
     assert_eq!(reason(&before, 4), "CLOUDTRAIL_METRIC_FILTERS_NOT_PRESENT");
 
     let (code, out, writes) = emu.apply(&[SUBSCRIBE]);
-    assert_eq!(code, 0, "{out:#}");
     assert_eq!(
         writes,
         vec![
@@ -35,12 +36,33 @@ async fn good_trail_and_nothing_else_converges_in_one_apply() {
         ],
         "dependency order, and no topic policy write: CreateTopic's default policy suffices"
     );
-    assert_eq!(steps(&out), "OOOOOOO");
+    // As on AWS, the e-mail subscription waits for its receiver: everything else is done.
+    assert_eq!((code, steps(&out).as_str()), (2, "OOOOOOX"), "{out:#}");
+    assert!(
+        out["steps"][6]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 pending confirmation"),
+        "{out:#}"
+    );
+    // Until then a run writes nothing: the receiver is never subscribed again.
+    let (code, again, writes) = emu.apply(&[SUBSCRIBE]);
+    assert_eq!((code, writes.len()), (2, 0), "{again:#}");
+    let sub = change(&again, "subscription");
+    assert_eq!(sub["action"], "blocked");
+    assert!(
+        sub["reason"]
+            .as_str()
+            .unwrap()
+            .contains("subscribing again would not help"),
+        "{sub:#}"
+    );
 
+    assert_eq!(emu.confirm("secops@example.com").len(), 1);
     let (code, after) = emu.check(&[]);
     assert_eq!((code, steps(&after).as_str()), (0, "OOOOOOO"));
 
-    // Idempotence: the second apply sends nothing and the plan is empty.
+    // Idempotence: the next apply sends nothing and the plan is empty.
     let (code, again, writes) = emu.apply(&[SUBSCRIBE]);
     assert_eq!((code, writes.len()), (0, 0), "{again:#}");
     let (code, plan) = emu.plan(&[]);
@@ -253,11 +275,16 @@ async fn a_topic_without_subscriber_needs_the_user_or_subscribe() {
     assert_eq!((code, writes.len()), (2, 0), "{out:#}");
     assert_eq!(steps(&emu.check(&[]).1), "OOOOOOX");
 
-    // With --subscribe: one Subscribe, and moto confirms at once.
+    // With --subscribe: one Subscribe; an e-mail subscriber must confirm before step 7 passes.
     let (code, out, writes) = emu.apply(&[SUBSCRIBE]);
-    assert_eq!(code, 0, "{out:#}");
+    assert_eq!(code, 2, "{out:#}");
     assert_eq!(writes, vec!["sns:Subscribe"]);
+    assert_eq!(steps(&emu.check(&[]).1), "OOOOOOX");
+    emu.confirm("secops@example.com");
     assert_eq!(steps(&emu.check(&[]).1), "OOOOOOO");
+    // An SQS queue of the account needs no confirmation (as on AWS).
+    let (code, out, writes) = emu.apply(&[QUEUE]);
+    assert_eq!((code, writes.len()), (0, 0), "{out:#}");
 }
 
 #[tokio::test]
@@ -358,7 +385,8 @@ async fn a_log_group_in_another_region_is_fixed_where_it_lives() {
 
     let (code, before) = emu.check(&[]);
     assert_eq!((code, steps(&before).as_str()), (2, "OOOXXXX"));
-    let (code, out, writes) = emu.apply(&[SUBSCRIBE]);
+    let queue = "--subscribe=sqs:arn:aws:sqs:eu-west-1:123456789012:secops-alerts";
+    let (code, out, writes) = emu.apply(&[queue]);
     assert_eq!(code, 0, "{out:#}");
     assert_eq!(writes.len(), 4, "{writes:?}");
     assert_eq!(out["write_region"], "eu-west-1");

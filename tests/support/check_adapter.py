@@ -1497,7 +1497,8 @@ def main() -> int:
         expect(":210987654321:" in topic, topic)
         expect(sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=MAIL)[
             "SubscriptionArn"] == "pending confirmation", "pending in another account")
-        expect(listed(topic, sns) == [("PendingConfirmation", "email", MAIL)], f"{listed(topic, sns)}")
+        expect(listed(topic, sns) == [("PendingConfirmation", "email", MAIL)],
+               f"{listed(topic, sns)}")
         arn = pending_arn(topic, MAIL)
         # Unsubscribed while pending (by its real ARN): forgotten.
         sns.unsubscribe(SubscriptionArn=arn)
@@ -1632,16 +1633,16 @@ def main() -> int:
             ("stall: chaos answers are not held", stall_not_for_faults),
             ("override: cloudtrail GetTrailStatus through boto3", override_trail_status),
             ("organization trail seen by members only; listings as AWS", organization_trail_in_members),
-            ("sns: email/https Subscribe -> pending confirmation, listed pending", sns_subscribe_pending),
-            ("sns: ReturnSubscriptionArn=true -> ARN, still pending", sns_return_subscription_arn),
-            ("sns: subscribing again while pending -> no second subscription", sns_resubscribe_while_pending),
-            ("sns: 8 concurrent Subscribes -> one pending subscription", sns_concurrent_subscribes),
+            ("sns: email/https -> pending confirmation, listed pending", sns_subscribe_pending),
+            ("sns: ReturnSubscriptionArn -> ARN, still pending", sns_return_subscription_arn),
+            ("sns: again while pending -> no 2nd subscription", sns_resubscribe_while_pending),
+            ("sns: 8 concurrent Subscribes -> one pending", sns_concurrent_subscribes),
             ("sns: sqs confirmed at once, counts, delivered", sns_sqs_confirmed_at_once),
             ("sns/confirm bad bodies -> 400, nothing confirmed", sns_confirm_bad_bodies),
             ("sns/confirm by endpoint -> read back with its ARN", sns_confirm_by_endpoint),
             ("sns/confirm by topic_arn, then {} confirms all", sns_confirm_by_topic_and_all),
-            ("sns: pending http gets no Publish, confirmed gets one", sns_http_delivery_after_confirm),
-            ("sns: another account, unsubscribed, faulted Subscribe", sns_pending_per_account_and_gone),
+            ("sns: Publish skips a pending http receiver", sns_http_delivery_after_confirm),
+            ("sns: other account, unsubscribed, faulted", sns_pending_per_account_and_gone),
             ("TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE=1 confirms at once", sns_confirm_at_once_env),
             ("unimplemented awsJson/awsQuery -> 500", unimplemented_json_and_query),
             ("quiet stderr by default (no Traceback)", quiet_stderr),

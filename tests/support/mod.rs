@@ -216,6 +216,21 @@ impl Emulator {
         assert_eq!(status, 200, "{path}: {answer}");
     }
 
+    /// The receiver confirms: every pending subscription to `endpoint` (e-mail, http/https stay
+    /// pending until then, as on AWS) is confirmed; returns their ARNs.
+    pub(crate) fn confirm(&self, endpoint: &str) -> Vec<String> {
+        let body = serde_json::json!({ "endpoint": endpoint }).to_string();
+        let (status, answer) = self.http("POST", "/_trailwatch/sns/confirm", &body);
+        assert_eq!(status, 200, "{answer}");
+        let v: Value = serde_json::from_str(&answer).unwrap();
+        v["confirmed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect()
+    }
+
     pub(crate) fn reset_requests(&self) {
         let (status, _) = self.http("POST", "/_trailwatch/requests/reset", "");
         assert_eq!(status, 200);
@@ -597,7 +612,33 @@ impl Seed {
         out.topic_arn().unwrap().to_string()
     }
 
+    /// Subscribe `endpoint` and, as its receiver, confirm it (e-mail and http/https
+    /// subscriptions stay pending until confirmed, as on AWS).
     pub(crate) async fn subscribe(&self, topic: &str, protocol: &str, endpoint: &str) {
+        self.subscribe_pending(topic, protocol, endpoint).await;
+        if matches!(protocol, "email" | "email-json" | "http" | "https") {
+            let url = self.config.endpoint_url().expect("the emulator's URL");
+            let addr = url.trim_start_matches("http://").trim_end_matches('/');
+            let body = serde_json::json!({ "endpoint": endpoint, "topic_arn": topic }).to_string();
+            let mut s = TcpStream::connect(addr).expect("connect to the emulator");
+            write!(
+                s,
+                "POST /_trailwatch/sns/confirm HTTP/1.0\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+            let _ = s.shutdown(std::net::Shutdown::Write);
+            let mut out = String::new();
+            s.read_to_string(&mut out).unwrap();
+            assert!(
+                out.starts_with("HTTP/1.0 200") || out.starts_with("HTTP/1.1 200"),
+                "confirm {endpoint}: {out}"
+            );
+        }
+    }
+
+    /// Subscribe `endpoint`; an e-mail or http/https subscription stays pending.
+    pub(crate) async fn subscribe_pending(&self, topic: &str, protocol: &str, endpoint: &str) {
         self.sns
             .subscribe()
             .topic_arn(topic)
