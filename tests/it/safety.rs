@@ -96,10 +96,9 @@ const SUBSCRIBE: &str = "--subscribe=sqs:arn:aws:sqs:us-east-1:123456789012:seco
 /// After a fix of CIS 4.4 on an account with only a good trail: one of each, no duplicates.
 async fn one_of_each(seed: &Seed) {
     let s = seed.snapshot().await;
-    assert_eq!(s.filters.len(), 1, "{s:#?}");
-    assert_eq!(s.alarms.len(), 1, "{s:#?}");
-    assert_eq!(s.topics.len(), 1, "{s:#?}");
-    assert_eq!(s.subscriptions.len(), 1, "{s:#?}");
+    for kind in ["filter", "alarm", "topic", "subscription"] {
+        assert_eq!(s.count(kind), 1, "{kind}: {s:#?}");
+    }
 }
 
 fn apply_args() -> Vec<&'static str> {
@@ -319,9 +318,96 @@ async fn an_apply_changes_exactly_what_its_plan_listed() {
     let (code, _, _) = emu.apply(&[SUBSCRIBE]);
     assert_eq!(code, 0);
     let after = seed.snapshot().await;
+    let kinds: Vec<String> = planned_writes(&plan)
+        .iter()
+        .map(|(r, _)| r.clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["topic", "subscription", "metric_filter", "alarm"],
+        "{plan:#}"
+    );
+    // Exactly the resources the plan listed changed, and every field of everything else is as
+    // it was (the vendor's filter and alarm, the ops topic and its subscriber).
+    assert_eq!(after.changed_since(&before), keys_of(&plan, &lg_name));
+}
 
-    // What the plan said it would create or update, and nothing else, differs.
-    let planned: Vec<(String, String)> = plan["changes"]
+/// The same whole-state comparison for repairs: trailwatch's own filter (a narrower pattern) and
+/// alarm (breaching on missing data, with a custom period, OK action and description) are
+/// updated in place, and nothing else changes: not the alarm's other fields, not the others'.
+#[tokio::test]
+async fn a_repair_changes_exactly_what_its_plan_listed() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.compliant(&emu).await;
+    let lg_name = "aws-controltower/CloudTrailLogs-q7x2kd";
+    seed.logs
+        .delete_metric_filter()
+        .log_group_name(lg_name)
+        .filter_name("IAMPolicyChanges")
+        .send()
+        .await
+        .unwrap();
+    let eleven: Vec<String> = Control::embedded().events[..11].to_vec();
+    seed.filter(
+        lg_name,
+        "IAMPolicyChanges",
+        &trailwatch::pattern::canonical_pattern(&eleven),
+        "IAMPolicyChanges",
+        "CISBenchmark",
+    )
+    .await;
+    {
+        use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
+        seed.cloudwatch
+            .put_metric_alarm()
+            .alarm_name("IAMPolicyChanges")
+            .alarm_description("paged to the SOC")
+            .metric_name("IAMPolicyChanges")
+            .namespace("CISBenchmark")
+            .statistic(Statistic::Sum)
+            .period(60)
+            .evaluation_periods(3)
+            .datapoints_to_alarm(1)
+            .threshold(1.0)
+            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+            .treat_missing_data("breaching")
+            .alarm_actions(TOPIC)
+            .ok_actions(TOPIC)
+            .send()
+            .await
+            .unwrap();
+    }
+    seed.alarm("vendor-iam-alarm", "VendorIam", "Vendor", &[], None)
+        .await;
+    let before = seed.snapshot().await;
+
+    let (code, plan) = emu.plan(&[]);
+    assert_eq!(code, 2);
+    let kinds: Vec<String> = planned_writes(&plan)
+        .iter()
+        .map(|(r, _)| r.clone())
+        .collect();
+    assert_eq!(kinds, ["metric_filter", "alarm"], "{plan:#}");
+    let (code, out, _) = emu.apply(&[]);
+    assert_eq!(code, 0, "{out:#}");
+    let after = seed.snapshot().await;
+    assert_eq!(after.changed_since(&before), keys_of(&plan, lg_name));
+    // The alarm: only TreatMissingData differs.
+    let (was, now) = (
+        &before.entries["alarm:IAMPolicyChanges"],
+        &after.entries["alarm:IAMPolicyChanges"],
+    );
+    assert_eq!(
+        now.replace("treat_missing_data: Some(\"notBreaching\")", "TMD"),
+        was.replace("treat_missing_data: Some(\"breaching\")", "TMD"),
+        "only TreatMissingData changes"
+    );
+}
+
+/// The (resource, name) of every create and update in a plan.
+fn planned_writes(plan: &serde_json::Value) -> Vec<(String, String)> {
+    plan["changes"]
         .as_array()
         .unwrap()
         .iter()
@@ -332,33 +418,29 @@ async fn an_apply_changes_exactly_what_its_plan_listed() {
                 c["name"].as_str().unwrap().to_string(),
             )
         })
-        .collect();
-    let kinds: Vec<&str> = planned.iter().map(|(r, _)| r.as_str()).collect();
-    assert_eq!(
-        kinds,
-        ["topic", "subscription", "metric_filter", "alarm"],
-        "{plan:#}"
-    );
-    assert_eq!(after.filters.len(), before.filters.len() + 1);
-    assert_eq!(after.alarms.len(), before.alarms.len() + 1);
-    assert_eq!(after.topics.len(), before.topics.len() + 1);
-    assert_eq!(after.subscriptions.len(), before.subscriptions.len() + 1);
-    // Everything that was there is there, unchanged, and the new ones are the plan's.
-    assert!(gone(&before.filters, &after.filters).is_empty());
-    assert!(gone(&before.alarms, &after.alarms).is_empty());
-    assert!(gone(&before.topics, &after.topics).is_empty());
-    assert!(gone(&before.subscriptions, &after.subscriptions).is_empty());
-    assert_eq!(
-        gone(&after.filters, &before.filters)[0].1,
-        "IAMPolicyChanges"
-    );
-    assert_eq!(gone(&after.alarms, &before.alarms)[0].0, "IAMPolicyChanges");
-    assert_eq!(gone(&after.topics, &before.topics)[0].0, TOPIC);
+        .collect()
 }
 
-/// What `from` has that `to` does not.
-fn gone<T: PartialEq + Clone>(from: &[T], to: &[T]) -> Vec<T> {
-    from.iter().filter(|x| !to.contains(x)).cloned().collect()
+/// The snapshot keys of the resources a plan writes.
+fn keys_of(plan: &serde_json::Value, lg_name: &str) -> Vec<String> {
+    let mut keys: Vec<String> = planned_writes(plan)
+        .into_iter()
+        .map(|(resource, name)| match resource.as_str() {
+            "topic" | "topic_policy" | "topic_tags" => format!("topic:{name}"),
+            "metric_filter" => format!("filter:{lg_name}:{name}"),
+            "alarm" | "alarm_tags" => format!("alarm:{name}"),
+            "subscription" => {
+                // `PROTOCOL:ENDPOINT on TOPIC`
+                let (ep, topic) = name.split_once(" on ").unwrap();
+                let (protocol, endpoint) = ep.split_once(':').unwrap();
+                format!("subscription:{topic}:{protocol}:{endpoint}")
+            }
+            other => panic!("unknown resource {other}"),
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// The shared topic's policy as it is now.

@@ -325,12 +325,49 @@ impl Emulator {
         (r.code, r.json(), writes)
     }
 
-    /// `fix --plan --output json` plus `extra`.
+    /// `fix --plan --output json` plus `extra`. Every plan is also checked against `check` on
+    /// the same account (the fix-only options left out): the two must judge every step alike,
+    /// so `check` never says compliant where the plan finds a gap, nor the other way round.
     pub(crate) fn plan(&self, extra: &[&str]) -> (i32, Value) {
         let mut args = vec!["--region", REGION, "--output", "json", "fix", "--plan"];
         args.extend_from_slice(extra);
         let r = self.run(&args);
-        (r.code, r.json())
+        let plan = r.json();
+        let mut check_args: Vec<&str> = Vec::new();
+        let mut skip_value = false;
+        for a in extra {
+            if std::mem::take(&mut skip_value) {
+                continue;
+            }
+            match *a {
+                "--adopt" => {}
+                "--subscribe" | "--topic-arn" => skip_value = true,
+                a if a.starts_with("--subscribe=") || a.starts_with("--topic-arn=") => {}
+                a => check_args.push(a),
+            }
+        }
+        let (_, check) = self.check(&check_args);
+        let judged = |v: &Value| -> Value {
+            assert!(
+                v["steps"].is_array() || v["controls"].is_array(),
+                "no steps to compare: {v:#}"
+            );
+            match v.get("controls") {
+                Some(cs) => cs
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| serde_json::json!([c["control"], c["steps"]]))
+                    .collect(),
+                None => serde_json::json!([v["control"], v["steps"]]),
+            }
+        };
+        assert_eq!(
+            judged(&plan),
+            judged(&check),
+            "fix --plan {extra:?} and check {check_args:?} disagree"
+        );
+        (r.code, plan)
     }
 }
 
@@ -728,23 +765,45 @@ impl Seed {
     }
 }
 
-/// Every filter, alarm, topic (with its policy) and subscription in a region: taken before and
-/// after a run, it shows what the run changed.
+/// The whole state of a region, as the APIs return it: every metric filter (all its fields), every
+/// alarm (its whole configuration and its tags; the state it is in left out), every topic (all its
+/// attributes but the subscription counts, and its tags) and every subscription (confirmed or
+/// pending). Taken before and after a run, it shows everything the run changed.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Snapshot {
-    /// (log group, filter name, pattern, metric).
-    pub filters: Vec<(String, String, String, String)>,
-    /// (alarm name, metric or "math", actions).
-    pub alarms: Vec<(String, String, Vec<String>)>,
-    /// (topic ARN, policy).
-    pub topics: Vec<(String, String)>,
-    /// (topic ARN, protocol, endpoint).
-    pub subscriptions: Vec<(String, String, String)>,
+    /// `filter:GROUP:NAME`, `alarm:NAME`, `topic:ARN`, `subscription:TOPIC:PROTOCOL:ENDPOINT` ->
+    /// the resource as read.
+    pub entries: std::collections::BTreeMap<String, String>,
+}
+
+impl Snapshot {
+    /// How many resources of a kind (`filter`, `alarm`, `topic`, `subscription`).
+    pub(crate) fn count(&self, kind: &str) -> usize {
+        let prefix = format!("{kind}:");
+        self.entries
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .count()
+    }
+
+    /// The keys whose resource was added, removed or changed from `before` to `self`.
+    pub(crate) fn changed_since(&self, before: &Snapshot) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .entries
+            .keys()
+            .chain(before.entries.keys())
+            .filter(|k| self.entries.get(*k) != before.entries.get(*k))
+            .cloned()
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
 }
 
 impl Seed {
     pub(crate) async fn snapshot(&self) -> Snapshot {
-        let mut filters = Vec::new();
+        let mut entries = std::collections::BTreeMap::new();
         let groups = self.logs.describe_log_groups().send().await.unwrap();
         for g in groups.log_groups() {
             let name = g.log_group_name().unwrap_or_default().to_string();
@@ -756,30 +815,31 @@ impl Seed {
                 .await
                 .unwrap();
             for f in out.metric_filters() {
-                let m = f.metric_transformations().first();
-                filters.push((
-                    name.clone(),
-                    f.filter_name().unwrap_or_default().to_string(),
-                    f.filter_pattern().unwrap_or_default().to_string(),
-                    m.map(|m| format!("{}/{}", m.metric_namespace(), m.metric_name()))
-                        .unwrap_or_default(),
-                ));
+                let key = format!("filter:{name}:{}", f.filter_name().unwrap_or_default());
+                let mut f = f.clone();
+                f.creation_time = None;
+                entries.insert(key, format!("{f:?}"));
             }
         }
         let out = self.cloudwatch.describe_alarms().send().await.unwrap();
-        let mut alarms: Vec<(String, String, Vec<String>)> = out
-            .metric_alarms()
-            .iter()
-            .map(|a| {
-                (
-                    a.alarm_name().unwrap_or_default().to_string(),
-                    a.metric_name().unwrap_or("math").to_string(),
-                    a.alarm_actions().to_vec(),
-                )
-            })
-            .collect();
-        let mut topics = Vec::new();
-        let mut subscriptions = Vec::new();
+        for a in out.metric_alarms() {
+            let tags = self
+                .cloudwatch
+                .list_tags_for_resource()
+                .resource_arn(a.alarm_arn().unwrap_or_default())
+                .send()
+                .await
+                .unwrap();
+            let mut a = a.clone();
+            a.state_value = None;
+            a.state_reason = None;
+            a.state_reason_data = None;
+            a.state_updated_timestamp = None;
+            a.state_transitioned_timestamp = None;
+            a.alarm_configuration_updated_timestamp = None;
+            let key = format!("alarm:{}", a.alarm_name().unwrap_or_default());
+            entries.insert(key, format!("{a:?} tags {:?}", tags.tags()));
+        }
         let listed = self.sns.list_topics().send().await.unwrap();
         for t in listed.topics() {
             let arn = t.topic_arn().unwrap_or_default().to_string();
@@ -790,12 +850,25 @@ impl Seed {
                 .send()
                 .await
                 .unwrap();
-            let policy = attrs
+            // Every attribute but the counts, which follow the subscriptions (kept below).
+            let attrs: std::collections::BTreeMap<String, String> = attrs
                 .attributes()
-                .and_then(|a| a.get("Policy"))
                 .cloned()
-                .unwrap_or_default();
-            topics.push((arn.clone(), policy));
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with("Subscriptions"))
+                .collect();
+            let tags = self
+                .sns
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .unwrap();
+            entries.insert(
+                format!("topic:{arn}"),
+                format!("{attrs:?} tags {:?}", tags.tags()),
+            );
             let subs = self
                 .sns
                 .list_subscriptions_by_topic()
@@ -804,23 +877,17 @@ impl Seed {
                 .await
                 .unwrap();
             for s in subs.subscriptions() {
-                subscriptions.push((
-                    arn.clone(),
-                    s.protocol().unwrap_or_default().to_string(),
-                    s.endpoint().unwrap_or_default().to_string(),
-                ));
+                entries.insert(
+                    format!(
+                        "subscription:{arn}:{}:{}",
+                        s.protocol().unwrap_or_default(),
+                        s.endpoint().unwrap_or_default()
+                    ),
+                    format!("{s:?}"),
+                );
             }
         }
-        filters.sort();
-        alarms.sort();
-        topics.sort();
-        subscriptions.sort();
-        Snapshot {
-            filters,
-            alarms,
-            topics,
-            subscriptions,
-        }
+        Snapshot { entries }
     }
 }
 
