@@ -87,7 +87,10 @@ fn a_log_group_in_another_account_is_reported_not_touched() {
     g.readable = false;
     let p = plan_for(&o, &Options::default());
     assert!(p.changes.is_empty());
-    assert!(p.blocked.as_deref().unwrap().contains("999999999999"));
+    assert_eq!(
+        p.blocked.as_deref().unwrap(),
+        "the trail's log group aws-controltower/CloudTrailLogs-abc123 is in account 999999999999 (us-east-1): the filter and alarm must be created there; run trailwatch with credentials for account 999999999999 and --region us-east-1"
+    );
 }
 
 #[test]
@@ -423,4 +426,117 @@ fn a_foreign_shared_topic_is_used_but_written_only_when_adopted() {
     assert!(matches!(t.request, Some(WriteRequest::TagTopic { .. })));
     let ops: Vec<&str> = p.writes().map(|w| w.operation()).collect();
     assert_eq!(ops, ["sns:TagResource", "sns:SetTopicAttributes"]);
+}
+
+/// Someone else's topic (no tags) with a policy that lets no alarm publish.
+fn foreign_topic(arn: &str) -> crate::observed::Topic {
+    let mut t = topic(&[(&format!("{arn}:s"), "secops@example.com")]);
+    t.arn = arn.into();
+    t.tags = Some(Vec::new());
+    t.policy = Some(serde_json::json!({"Version": "2012-10-17", "Statement": []}).to_string());
+    t
+}
+
+#[test]
+fn topic_arn_is_the_instruction_to_manage_that_topic_without_tagging_it() {
+    for arn in ["arn:aws:sns:us-east-1:123456789012:ops-alerts", TOPIC] {
+        let mut o = compliant();
+        lg(&mut o).alarms[0].alarm_actions = vec![arn.into()];
+        lg(&mut o).topics = vec![foreign_topic(arn)];
+        let opts = Options {
+            topic_arn: Some(arn.into()),
+            ..Default::default()
+        };
+        let p = plan_for(&o, &opts);
+        let policy = change(&p, Resource::TopicPolicy);
+        assert_eq!(policy.action, Action::Update, "{arn}: {policy:#?}");
+        // The statement merged is conditioned on this account's alarms.
+        let stmt = &policy.desired.as_ref().unwrap()["Statement"][0];
+        assert_eq!(
+            stmt["Condition"]["ArnLike"]["aws:SourceArn"],
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*"
+        );
+        assert_eq!(
+            stmt["Condition"]["StringEquals"]["aws:SourceAccount"],
+            ACCOUNT
+        );
+        assert!(
+            !p.changes.iter().any(|c| c.resource == Resource::TopicTags),
+            "{arn}: no tag"
+        );
+        let ops: Vec<&str> = p.writes().map(|w| w.operation()).collect();
+        assert_eq!(ops, ["sns:SetTopicAttributes"], "{arn}");
+    }
+}
+
+#[test]
+fn both_names_held_by_foreign_alarms_block_until_one_is_adopted() {
+    let mut o = foreign_broken_alarm();
+    let mut beside = good_alarm("IAMPolicyChanges-trailwatch", "IAMPolicyChanges");
+    beside.actions_enabled = false;
+    lg(&mut o).alarms.push(beside);
+    let p = plan_for(&o, &Options::default());
+    let c = change(&p, Resource::Alarm);
+    assert_eq!(c.action, Action::Blocked, "{c:#?}");
+    assert!(
+        c.reason.contains("the names IAMPolicyChanges and IAMPolicyChanges-trailwatch are held by alarms trailwatch did not create"),
+        "{}",
+        c.reason
+    );
+    assert_eq!(p.writes().count(), 0);
+    let p = plan_for(&o, &adopt());
+    assert_eq!(alarm_names_written(&p), ["IAMPolicyChanges"]);
+}
+
+#[test]
+fn a_composite_alarm_holding_the_name_is_not_replaced_even_with_adopt() {
+    let mut o = observed();
+    lg(&mut o).composite_alarms = vec!["IAMPolicyChanges".into()];
+    let p = plan_for(&o, &adopt());
+    assert_eq!(alarm_names_written(&p), ["IAMPolicyChanges-trailwatch"]);
+}
+
+#[test]
+fn a_repair_carries_unit_threshold_operator_and_every_action_over() {
+    let mut o = compliant();
+    let unit_metric = &mut lg(&mut o).filters[0].metrics[0];
+    unit_metric.unit = Some("Count".into());
+    let a = &mut lg(&mut o).alarms[0];
+    a.unit = Some("Count".into());
+    a.threshold = Some(0.5);
+    a.comparison_operator = Some("GreaterThanThreshold".into());
+    a.period = Some(120);
+    a.ok_actions = vec!["arn:aws:sns:us-east-1:123456789012:ok".into()];
+    a.insufficient_data_actions = vec!["arn:aws:sns:us-east-1:123456789012:gaps".into()];
+    a.alarm_actions = vec![
+        TOPIC.into(),
+        "arn:aws:ssm:us-east-1:123456789012:opsitem:3".into(),
+    ];
+    a.description = Some("SOC runbook 12".into());
+    a.treat_missing_data = Some("ignore".into());
+    let p = plan_for(&o, &Options::default());
+    let Some(WriteRequest::PutMetricAlarm(r)) = change(&p, Resource::Alarm).request.as_ref() else {
+        panic!("{p:#?}")
+    };
+    assert_eq!(r.unit.as_deref(), Some("Count"));
+    assert_eq!(
+        (r.threshold, r.comparison_operator.as_str()),
+        (0.5, "GreaterThanThreshold")
+    );
+    assert_eq!(
+        (r.statistic.as_str(), r.period, r.evaluation_periods),
+        ("Sum", 120, 1)
+    );
+    assert_eq!(r.ok_actions, ["arn:aws:sns:us-east-1:123456789012:ok"]);
+    assert_eq!(
+        r.insufficient_data_actions,
+        ["arn:aws:sns:us-east-1:123456789012:gaps"]
+    );
+    assert_eq!(
+        r.alarm_actions,
+        [TOPIC, "arn:aws:ssm:us-east-1:123456789012:opsitem:3"]
+    );
+    assert_eq!(r.alarm_description.as_deref(), Some("SOC runbook 12"));
+    // The one field that stopped it.
+    assert_eq!(r.treat_missing_data.as_deref(), Some("notBreaching"));
 }

@@ -15,6 +15,7 @@ use crate::render::{self, Format};
 use crate::report::{ControlReport, TargetReport};
 use crate::target::Target;
 use crate::write::Applied;
+use std::io::IsTerminal;
 
 fn exit(audits: &[Audit], plans: &[Plan]) -> Exit {
     if audits.iter().all(|a| a.compliant) && plans.iter().all(Plan::is_empty) {
@@ -115,13 +116,21 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
         return Ok(exit(&befores, &plans));
     }
     if !args.yes {
-        // With JSON on stdout, the plan the question is about goes to the terminal (stderr).
-        if !text {
+        // The plan the question is about goes to the terminal (stderr) whenever stdout does
+        // not reach it (JSON, or text redirected to a file or a pipe): nobody approves what
+        // they cannot see.
+        if !text || !std::io::stdout().is_terminal() {
             eprint!("{}", plan_text());
         }
         let account = &observed.account;
+        let requests = if writes == 1 {
+            "this write request".to_string()
+        } else {
+            format!("these {writes} write requests")
+        };
         if !super::confirm(&format!(
-            "Send these {writes} write request(s) to account {account}?"
+            "Send {requests} to account {account} ({})?",
+            observed.region
         ))? {
             eprintln!("trailwatch: not confirmed, nothing was written");
             return Ok(DRIFT);

@@ -106,11 +106,37 @@ pub(super) fn confirm(prompt: &str) -> Result<bool, Error> {
                 .into(),
         ));
     }
-    dialoguer::Confirm::new()
-        .with_prompt(prompt)
-        .default(false)
-        .interact()
-        .map_err(|e| Error::Refused(format!("confirmation failed: {e}")))
+    // As Terraform asks: the word `yes` and Enter approve; anything else (`y`, nothing) declines.
+    let answer: String = dialoguer::Input::new()
+        .with_prompt(format!(
+            "{prompt}\n  Only 'yes' will be accepted to approve.\n  {APPROVE_PROMPT}"
+        ))
+        .allow_empty(true)
+        .report(false)
+        .interact_text()
+        .map_err(|e| Error::Refused(format!("confirmation failed: {e}")))?;
+    Ok(approves(&answer))
+}
+
+/// What the confirmation question ends with (the pseudo-terminal tests wait for it).
+pub const APPROVE_PROMPT: &str = "Enter a value";
+
+/// Only the word `yes` approves (surrounding spaces aside).
+fn approves(answer: &str) -> bool {
+    answer.trim() == "yes"
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_word_yes_approves() {
+        for yes in ["yes", " yes ", "yes\n"] {
+            assert!(super::approves(yes), "{yes:?}");
+        }
+        for no in ["y", "Y", "YES", "yes please", "", "no", "ye"] {
+            assert!(!super::approves(no), "{no:?}");
+        }
+    }
 }
 
 /// `--topic-arn` must be in the region the alarm goes to (the trail's log group's): CloudWatch

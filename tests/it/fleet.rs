@@ -528,7 +528,7 @@ async fn batches_go_production_first_and_stop_on_a_target_that_did_not_converge(
     // the e-mail subscriptions awaiting their receiver do not stop the next batch, exit 2.
     emu.control("/_trailwatch/faults/reset", "{}");
     let (code, shown, prompts) = emu.on_tty(
-        "y",
+        "yes",
         &join(&fleet, &["fix", "--apply", "--batch-size", "2", SUBSCRIBE]),
     );
     assert_eq!((code, prompts), (2, 1), "{shown}");

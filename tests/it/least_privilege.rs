@@ -574,3 +574,56 @@ async fn history_runs_with_its_policy_and_fails_clearly_without_it() {
         r.stdout
     );
 }
+
+#[tokio::test]
+async fn an_encrypted_topics_key_is_read_with_check_json_and_missing_reads_are_named() {
+    let mut env = Enforced::start().await;
+    let sub = "--subscribe=sqs:arn:aws:sqs:us-east-1:123456789012:secops-alerts";
+    let (k, s) = env.user(&[CHECK, APPLY], None);
+    let r = env.emu.run_as(
+        &k,
+        &s,
+        &["--region", REGION, "fix", "--apply", "--yes", sub],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // The topic gets encrypted with a customer-managed key whose policy does not grant CloudWatch.
+    let admin = Seed::as_user(&env.emu, REGION, &env.admin.0, &env.admin.1).await;
+    let key = admin.kms.create_key().send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_string();
+    admin
+        .sns
+        .set_topic_attributes()
+        .topic_arn(format!(
+            "arn:aws:sns:{REGION}:{ACCOUNT}:cis-benchmark-alarms"
+        ))
+        .attribute_name("KmsMasterKeyId")
+        .attribute_value(&key_id)
+        .send()
+        .await
+        .unwrap();
+
+    // check.json reads the key and its policy: step 6 fails, CloudWatch cannot use the key.
+    let (k, s) = env.user(&[CHECK], None);
+    let r = env.emu.run_as(&k, &s, &["--region", REGION, "check"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("CloudWatch cannot use the key that encrypts it"),
+        "{}",
+        r.stdout
+    );
+    // Without either KMS read, the plan names the action it could not make.
+    for action in ["kms:DescribeKey", "kms:GetKeyPolicy"] {
+        let (k, s) = env.user(&[CHECK], Some(action));
+        let r = env
+            .emu
+            .run_as(&k, &s, &["--region", REGION, "fix", "--plan"]);
+        assert_eq!(r.code, 2, "{action}: {}\n{}", r.stdout, r.stderr);
+        let op = action.split(':').nth(1).unwrap();
+        assert!(
+            r.stdout.contains(op) && r.stdout.contains("not authorized"),
+            "without {action}: {}",
+            r.stdout
+        );
+    }
+}

@@ -546,3 +546,30 @@ async fn among_several_good_trails_the_one_closest_to_compliant_is_audited() {
         "no duplicate filter or alarm on the other group: {writes:?}"
     );
 }
+
+#[tokio::test]
+async fn on_a_terminal_only_a_typed_yes_applies() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    let fix = ["--region", REGION, "fix", "--apply", QUEUE];
+    // `y` and Enter declines: nothing is written (and no stray `es` reaches a shell).
+    for answer in ["y", "", "no"] {
+        emu.reset_requests();
+        let (code, shown, prompts) = emu.on_tty(answer, &fix);
+        assert_eq!((code, prompts), (2, 1), "{answer:?}: {shown}");
+        assert!(
+            shown.contains("Only 'yes' will be accepted to approve."),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("not confirmed, nothing was written"),
+            "{shown}"
+        );
+        assert!(emu.writes().is_empty(), "{answer:?}: {:?}", emu.writes());
+    }
+    emu.reset_requests();
+    let (code, shown, prompts) = emu.on_tty("yes", &fix);
+    assert_eq!((code, prompts), (0, 1), "{shown}");
+    assert_eq!(emu.writes().len(), 4, "{:?}", emu.writes());
+}

@@ -7,30 +7,41 @@ Run with the emulator virtualenv (scripts/setup-emulator):
 
 It starts emulator.py as a subprocess, waits for its READY line, sends hand-built CBOR requests
 with a dummy SigV4-shaped Authorization header, checks statuses, headers and CBOR typing
-(timestamps as tag 1, doubles as floats), the request log, a pass-through awsQuery call, a
-boto3 (botocore speaks CBOR to CloudWatch too) round trip, the CloudWatch Logs fixes (awsJson1_1
+(timestamps as tag 1, doubles as floats), the request log, a pass-through awsQuery call, a boto3
+(botocore speaks CBOR to CloudWatch too) round trip, the CloudWatch Logs fixes (awsJson1_1
 requests: a re-put filter replaces the old one, ResourceNotFoundException for a missing log
 group, DeleteLogGroup takes its filters along, inner requests stay out of the request log),
-injected faults (awsJson, awsQuery XML and CBOR errors after `skip` passing calls, still
-logged, cleared by faults/reset only), seeded chaos (throttle/500/503 in each protocol's form
-and as boto3 sees them, the same faults on a replay with the same seed, chaos/reset), stalls
-(a held call waits ~1.5s before moto gets it while others go through; stall/reset wakes a
+injected faults (awsJson, awsQuery XML and CBOR errors after `skip` passing calls, for `times`
+calls, still logged, cleared by faults/reset only), lost answers (`"lost": true`: sns
+CreateTopic, SetTopicAttributes, Subscribe, TagResource, logs PutMetricFilter and CloudWatch
+CBOR PutMetricAlarm, TagResource land in moto while the caller gets the fault's error, seen by
+boto3 without retries, and with retries the retry succeeds; `lost_status` for a write moto
+refused; a stall holds such a request first), seeded chaos (throttle/500/503 in each protocol's
+form and as boto3 sees them, the same faults on a replay with the same seed, chaos/reset),
+stalls (a held call waits ~1.5s before moto gets it while others go through; stall/reset wakes a
 held call, which then succeeds), the log fields `reached`, `fault` and `stalled`, and answer
 overrides (cloudtrail GetTrailStatus through boto3), organization trails listed and read in
-member accounts only, Organizations listings refused as AWS refuses them, SNS subscriptions
-pending confirmation (email/https `pending confirmation`, listed as `PendingConfirmation`,
-ReturnSubscriptionArn, no second subscription when subscribing again or concurrently, sqs
-confirmed at once, GetTopicAttributes counts, no Publish to a pending http receiver, another
-account, sns/confirm by endpoint, by topic and all, its bad bodies, sns/pending, and
-TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE=1 on a second instance), unimplemented calls answered as
-HTTP 500 with a quiet stderr (and tracebacks with TRAILWATCH_EMULATOR_VERBOSE=1, on a second
-instance), then closes the emulator's stdin and checks it exits; another instance checks
-SIGTERM. Prints `N passed, M failed`; exits non-zero
-on any failure.
+member accounts only, Organizations listings refused as AWS refuses them, sts AssumeRole's
+RoleArn, RoleSessionName, SourceIdentity and whether an ExternalId was sent in the request log
+(never its value), SNS subscriptions pending confirmation (email/https `pending confirmation`,
+listed as `PendingConfirmation`, ReturnSubscriptionArn, no second subscription when subscribing
+again or concurrently, sqs confirmed at once, GetTopicAttributes counts, no Publish to a pending
+http receiver, another account, sns/confirm by endpoint, by topic and all, its bad bodies,
+sns/pending, and TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE=1 on a second instance), under IAM
+enforcement (an instance started with INITIAL_NO_AUTH_ACTION_COUNT=4, users made by iam_tool.py)
+an sns Publish whose Subject and Message hold spaces, brackets, newlines and non-ASCII, encoded
+as the Rust SDK encodes it (`%20`) and signed with botocore, passes and is delivered as sent,
+while a wrong secret, a body changed after signing, a signature over moto's `+` encoding, a bad
+session token and a call the policy does not allow are still refused, unimplemented calls
+answered as HTTP 500 with a quiet stderr (and tracebacks with TRAILWATCH_EMULATOR_VERBOSE=1, on
+a second instance), then closes the emulator's stdin and checks it exits; another instance
+checks SIGTERM. Prints `N passed, M failed`; exits non-zero on any failure.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import random
@@ -42,6 +53,7 @@ import threading
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 import xml.etree.ElementTree as ET
@@ -184,18 +196,23 @@ class Emulator:
         expect(headers.get("content-type") == "application/json", f"{path}: {headers}")
         return status, json.loads(raw)
 
-    def boto3(self, service: str) -> Any:
-        """A boto3 client on this emulator that never retries (a fault answers every attempt)."""
+    def boto3(self, service: str, attempts: int = 1) -> Any:
+        """A boto3 client on this emulator that never retries (a fault answers every attempt),
+        or, with `attempts` > 1, one that retries as botocore's standard mode does (5xx
+        included)."""
         import boto3
         from botocore.config import Config
 
+        retries: dict[str, Any] = {"total_max_attempts": attempts}
+        if attempts > 1:
+            retries["mode"] = "standard"
         return boto3.client(
             service,
             region_name="us-east-1",
             endpoint_url=self.url,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
-            config=Config(retries={"total_max_attempts": 1}),
+            config=Config(retries=retries),
         )
 
     def reset_log(self) -> None:
@@ -218,9 +235,10 @@ class Emulator:
             assert isinstance(at, float) and at >= previous, entries
             previous = at
             # The server-side time `ms` (a number, for scripts/bench) and `reached`: whether
-            # moto got the request, false exactly for a fault or chaos answer.
+            # moto got the request, false exactly for a fault or chaos answer (a lost answer's
+            # request reached moto).
             assert isinstance(entry.pop("ms"), (int, float)), entries
-            assert entry.pop("reached") is ("fault" not in entry), entries
+            assert entry.pop("reached") is (entry.get("fault") in (None, "lost")), entries
         return entries
 
     def wait_stalled(self, operation: str, timeout: float = 5.0) -> dict[str, Any]:
@@ -627,7 +645,8 @@ def main() -> int:
             "operation": "DescribeLogGroups", "skip": 1, "status": 500,
             "code": "InternalFailure", "message": "injected",
         }
-        expect(emu.control("/_trailwatch/faults", fault) == (200, fault), "register fault")
+        stored = emu.control("/_trailwatch/faults", fault)
+        expect(stored == (200, dict(fault, times=None, lost=False)), f"register fault: {stored}")
         try:
             status, _, body = emu.logs("DescribeLogGroups", {})
             expect(status == 200 and "logGroups" in body, f"first call passes: {status} {body}")
@@ -666,7 +685,10 @@ def main() -> int:
         fault = {"operation": "DescribeTrails", "status": 400, "code": "ThrottlingException",
                  "message": "Rate exceeded"}
         status, stored = emu.control("/_trailwatch/faults", fault)
-        expect(status == 200 and stored == dict(fault, skip=0), f"{status} {stored}")
+        expect(
+            status == 200 and stored == dict(fault, skip=0, times=None, lost=False),
+            f"{status} {stored}",
+        )
         try:
             client = emu.boto3("cloudtrail")
             try:
@@ -779,6 +801,12 @@ def main() -> int:
             ("/_trailwatch/faults", {"operation": "X", "status": 200}),
             ("/_trailwatch/faults", {"operation": "X", "skip": -1}),
             ("/_trailwatch/faults", {"operation": "X", "sttaus": 500}),
+            ("/_trailwatch/faults", {"operation": "X", "times": 0}),
+            ("/_trailwatch/faults", {"operation": "X", "times": 1.5}),
+            ("/_trailwatch/faults", {"operation": "X", "times": True}),
+            ("/_trailwatch/faults", {"operation": "X", "lost": 1}),
+            ("/_trailwatch/faults", {"operation": "X", "lost": "true"}),
+            ("/_trailwatch/faults", {"operation": "X", "lots": True}),
             ("/_trailwatch/override", {"operation": "X"}),
             ("/_trailwatch/override", {"operation": "X", "merge": [1]}),
             ("/_trailwatch/override", [1]),
@@ -809,6 +837,279 @@ def main() -> int:
         started = time.monotonic()
         expect(emu.logs("DescribeLogGroups", {})[0] == 200, "a bad body registers nothing")
         expect(time.monotonic() - started < 2.0, "a bad stall body registered a stall")
+
+    # ---- faults with `times`, lost answers ------------------------------------------------
+
+    def fault_times() -> None:
+        fault = {"operation": "DescribeLogGroups", "skip": 1, "times": 2, "status": 503,
+                 "code": "ServiceUnavailable"}
+        status, stored = emu.control("/_trailwatch/faults", fault)
+        expect(
+            status == 200 and stored == dict(fault, message="injected by the trailwatch emulator",
+                                             lost=False),
+            f"{status} {stored}",
+        )
+        emu.reset_log()
+        try:
+            got = [emu.logs("DescribeLogGroups", {})[0] for _ in range(5)]
+            expect(got == [200, 503, 503, 200, 200], f"skip 1, times 2: {got}")
+            expect(
+                [e.get("fault") for e in emu.log()] == [None, "injected", "injected", None, None],
+                f"log {emu.raw_log()}",
+            )
+            # Registering again restarts the count.
+            expect(emu.control("/_trailwatch/faults", fault)[0] == 200, "register again")
+            got = [emu.logs("DescribeLogGroups", {})[0] for _ in range(4)]
+            expect(got == [200, 503, 503, 200], f"count restarted: {got}")
+        finally:
+            reset_faults()
+
+    LOST_TOPIC = "trailwatch-check-lost"
+    LOST_MAIL = "lost@example.com"
+
+    def lose(operation: str, status: int = 500, code: str = "InternalFailure",
+             **more: Any) -> None:
+        """Register a lost-answer fault for `operation` (every later request unless `times`)."""
+        fault = dict({"operation": operation, "status": status, "code": code,
+                      "message": "answer lost by the emulator", "lost": True}, **more)
+        got = emu.control("/_trailwatch/faults", fault)
+        want = dict({"skip": 0, "times": None}, **fault)
+        expect(got == (200, want), f"register lost {operation}: {got}")
+
+    def lost_entry(service: str, operation: str, lost_status: int = 200) -> dict[str, Any]:
+        return {"service": service, "operation": operation, "fault": "lost",
+                "lost_status": lost_status}
+
+    def lost_then_retried(
+        service: str,
+        operation: str,
+        call: Callable[[Any], Any],
+        landed: Callable[[], bool],
+        status: int,
+        code: str,
+    ) -> Any:
+        """A lost `operation` as a boto3 client without retries sees it (the fault's error, the
+        write landed), then with retries (times 1: the retry succeeds). Returns that answer."""
+        lose(operation, status, code)
+        emu.reset_log()
+        try:
+            got = boto3_error(service, call)
+            expect(got == (code, status), f"{operation}: the caller sees {got}")
+            expect(landed(), f"{operation}: the write did not land")
+            wire = {"sns": "sns", "logs": "logs", "cloudwatch": "monitoring"}[service]
+            entries = [e for e in emu.log() if e["operation"] == operation]
+            expect(entries == [lost_entry(wire, operation)], f"log {emu.raw_log()}")
+            lose(operation, status, code, times=1)
+            emu.reset_log()
+            answer = call(emu.boto3(service, attempts=3))
+            entries = emu.log()
+            expect(entries == [lost_entry(wire, operation), {"service": wire,
+                                                             "operation": operation}],
+                   f"{operation}: one lost answer, then the retry: {emu.raw_log()}")
+            return answer
+        finally:
+            reset_faults()
+
+    def lost_sns_writes() -> None:
+        sns = emu.boto3("sns")
+        arn = f"arn:aws:sns:us-east-1:123456789012:{LOST_TOPIC}"
+
+        def topics() -> list[str]:
+            return [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+
+        expect(arn not in topics(), f"{arn} exists already")
+        created = lost_then_retried(
+            "sns", "CreateTopic", lambda c: c.create_topic(Name=LOST_TOPIC),
+            lambda: arn in topics(), 500, "InternalFailure",
+        )
+        expect(created["TopicArn"] == arn and topics().count(arn) == 1, f"{created}")
+
+        def display_name() -> str:
+            return sns.get_topic_attributes(TopicArn=arn)["Attributes"].get("DisplayName", "")
+
+        lost_then_retried(
+            "sns", "SetTopicAttributes",
+            lambda c: c.set_topic_attributes(
+                TopicArn=arn, AttributeName="DisplayName", AttributeValue="lost answers"),
+            lambda: display_name() == "lost answers", 503, "ServiceUnavailable",
+        )
+
+        def pending_mail() -> list[dict[str, str]]:
+            return [p for p in sns_pending() if p["endpoint"] == LOST_MAIL]
+
+        subscribed = lost_then_retried(
+            "sns", "Subscribe",
+            lambda c: c.subscribe(TopicArn=arn, Protocol="email", Endpoint=LOST_MAIL),
+            lambda: len(pending_mail()) == 1, 500, "InternalFailure",
+        )
+        expect(subscribed["SubscriptionArn"] == "pending confirmation", f"{subscribed}")
+        expect(len(pending_mail()) == 1, f"one subscription: {sns_pending()}")
+        expect(len(sns_confirm({"topic_arn": arn})) == 1, "confirm it (later checks count)")
+
+        def tagged() -> bool:
+            tags = sns.list_tags_for_resource(ResourceArn=arn)["Tags"]
+            return {"Key": "lost", "Value": "yes"} in tags
+
+        lost_then_retried(
+            "sns", "TagResource",
+            lambda c: c.tag_resource(ResourceArn=arn, Tags=[{"Key": "lost", "Value": "yes"}]),
+            tagged, 503, "ServiceUnavailable",
+        )
+
+    def lost_sns_query_xml() -> None:
+        # The raw answer: awsQuery XML ErrorResponse, Type Receiver, while moto created it.
+        lose("CreateTopic", 503, "ServiceUnavailable")
+        try:
+            status, headers, raw = emu.request(
+                "POST", "/", b"Action=CreateTopic&Version=2010-03-31&Name=trailwatch-check-lost-2",
+                sns_form,
+            )
+        finally:
+            reset_faults()
+        expect(status == 503 and headers.get("content-type") == "text/xml", f"{status} {raw!r}")
+        expect(int(headers["content-length"]) == len(raw), "Content-Length")
+        expect(
+            query_error(raw) == {"Type": "Receiver", "Code": "ServiceUnavailable",
+                                 "Message": "answer lost by the emulator"},
+            f"{raw!r}",
+        )
+        topics = [t["TopicArn"] for t in emu.boto3("sns").list_topics()["Topics"]]
+        expect(any(t.endswith(":trailwatch-check-lost-2") for t in topics), f"{topics}")
+
+    def lost_logs_put_metric_filter() -> None:
+        def patterns() -> list[str]:
+            return [f["filterPattern"] for f in emu.metric_filters(LOG_GROUP)
+                    if f["filterName"] == "Lost"]
+
+        # The raw awsJson answer; skip 1: the first put is answered, the second lost.
+        lose("PutMetricFilter", skip=1)
+        emu.reset_log()
+        try:
+            expect(emu.put_filter(LOG_GROUP, "Lost", "{ $.lost = 1 }")[0] == 200, "skip 1")
+            status, headers, raw = emu.request(
+                "POST", "/",
+                json.dumps({"logGroupName": LOG_GROUP, "filterName": "Lost",
+                            "filterPattern": "{ $.lost = 2 }",
+                            "metricTransformations": TRANSFORMATIONS}).encode(),
+                {"Authorization": LOGS_AUTH, "Content-Type": "application/x-amz-json-1.1",
+                 "X-Amz-Target": "Logs_20140328.PutMetricFilter"},
+            )
+            expect(status == 500, f"status {status} {raw!r}")
+            expect(headers.get("content-type") == "application/x-amz-json-1.1", f"{headers}")
+            expect(int(headers["content-length"]) == len(raw), "Content-Length")
+            expect(json.loads(raw) == {"__type": "InternalFailure",
+                                       "message": "answer lost by the emulator"}, f"{raw!r}")
+            expect(patterns() == ["{ $.lost = 2 }"], f"the lost put replaced: {patterns()}")
+            # A write moto refuses is lost too: lost_status says it did not land.
+            status, _, body = emu.logs("PutMetricFilter", {
+                "logGroupName": MISSING_GROUP, "filterName": "Lost", "filterPattern": "{ $.x = 1 }",
+                "metricTransformations": TRANSFORMATIONS,
+            })
+            expect(status == 500 and body["__type"] == "InternalFailure", f"{status} {body}")
+            expect(
+                [e for e in emu.log() if e["operation"] == "PutMetricFilter"]
+                == logs_calls(["PutMetricFilter"]) + [
+                    lost_entry("logs", "PutMetricFilter"),
+                    lost_entry("logs", "PutMetricFilter", 400),
+                ],
+                f"log {emu.raw_log()}",
+            )
+        finally:
+            reset_faults()
+        lost_then_retried(
+            "logs", "PutMetricFilter",
+            lambda c: c.put_metric_filter(
+                logGroupName=LOG_GROUP, filterName="Lost", filterPattern="{ $.lost = 3 }",
+                metricTransformations=TRANSFORMATIONS),
+            lambda: patterns() == ["{ $.lost = 3 }"], 503, "ServiceUnavailable",
+        )
+        expect(patterns() == ["{ $.lost = 3 }"], f"one filter after the retry: {patterns()}")
+        emu.logs("DeleteMetricFilter", {"logGroupName": LOG_GROUP, "filterName": "Lost"})
+
+    def lost_cloudwatch_cbor() -> None:
+        name = "trailwatch-check-lost"
+
+        def alarms() -> list[dict[str, Any]]:
+            status, _, body = emu.cbor("DescribeAlarms", {"AlarmNames": [name]})
+            expect(status == 200, f"DescribeAlarms {status} {body}")
+            return body["MetricAlarms"]
+
+        def tags(arn: str) -> list[dict[str, str]]:
+            status, _, body = emu.cbor("ListTagsForResource", {"ResourceARN": arn})
+            expect(status == 200, f"ListTagsForResource {status} {body}")
+            return body.get("Tags", [])
+
+        lose("PutMetricAlarm")
+        lose("TagResource", 503, "ServiceUnavailable")
+        emu.reset_log()
+        try:
+            status, headers, body = emu.cbor("PutMetricAlarm", dict(alarm_params, AlarmName=name))
+            expect(status == 500, f"status {status} {body}")
+            check_cbor_headers(headers)
+            expect(headers.get("x-amzn-query-error") == "InternalFailure;Receiver", f"{headers}")
+            expect(body == {"__type": "com.amazonaws.cloudwatch#InternalFailure",
+                            "message": "answer lost by the emulator"}, f"{body}")
+            found = alarms()
+            expect(len(found) == 1 and found[0]["Threshold"] == 1.0, f"landed: {found}")
+            arn = found[0]["AlarmArn"]
+            status, headers, body = emu.cbor(
+                "TagResource", {"ResourceARN": arn, "Tags": [{"Key": "lost", "Value": "yes"}]})
+            expect(status == 503, f"status {status} {body}")
+            expect(headers.get("x-amzn-query-error") == "ServiceUnavailable;Receiver",
+                   f"{headers}")
+            expect(body["__type"] == "com.amazonaws.cloudwatch#ServiceUnavailable", f"{body}")
+            expect({"Key": "lost", "Value": "yes"} in tags(arn), f"landed: {tags(arn)}")
+            expect(
+                emu.log() == [
+                    lost_entry("monitoring", "PutMetricAlarm"),
+                    {"service": "monitoring", "operation": "DescribeAlarms"},
+                    lost_entry("monitoring", "TagResource"),
+                    {"service": "monitoring", "operation": "ListTagsForResource"},
+                    {"service": "monitoring", "operation": "ListTagsForResource"},
+                ],
+                f"log {emu.raw_log()}",
+            )
+        finally:
+            reset_faults()
+        # boto3 (what botocore sends CloudWatch), without and with retries.
+        lost_then_retried(
+            "cloudwatch", "PutMetricAlarm",
+            lambda c: c.put_metric_alarm(**dict(alarm_params, AlarmName=name, Threshold=2.0)),
+            lambda: alarms()[0]["Threshold"] == 2.0, 500, "InternalFailure",
+        )
+        lost_then_retried(
+            "cloudwatch", "TagResource",
+            lambda c: c.tag_resource(ResourceARN=arn, Tags=[{"Key": "again", "Value": "1"}]),
+            lambda: {"Key": "again", "Value": "1"} in tags(arn), 503, "ServiceUnavailable",
+        )
+        expect(emu.cbor("DeleteAlarms", {"AlarmNames": [name]})[0] == 200, "clean up")
+
+    def lost_held_by_stall() -> None:
+        # A lost answer's request reaches moto, so a stall holds it first.
+        lose("CreateLogGroup", times=1)
+        stall = {"operation": "CreateLogGroup", "seconds": 30}
+        expect(emu.control("/_trailwatch/stall", stall)[0] == 200, "register stall")
+        emu.reset_log()
+        group = "trailwatch-check/lost-stalled"
+        try:
+            thread, out = in_thread(lambda: emu.logs("CreateLogGroup", {"logGroupName": group}))
+            entry = emu.wait_stalled("CreateLogGroup")
+            expect(entry["fault"] == "lost" and entry["reached"] is False, f"waiting: {entry}")
+            expect(group_names(group) == [], "moto got the held call")
+        finally:
+            reset_stalls()
+            reset_faults()
+        thread.join(timeout=10)
+        status, _, body = out["value"]
+        expect(status == 500 and body["__type"] == "InternalFailure", f"{out}")
+        expect(group_names(group) == [group], "the held, lost call landed")
+        entry = emu.raw_log()[0]
+        expect(
+            (entry["fault"], entry["stalled"], entry["reached"], entry["lost_status"])
+            == ("lost", True, True, 200),
+            f"log {emu.raw_log()}",
+        )
+        emu.logs("DeleteLogGroup", {"logGroupName": group})
 
     # ---- chaos (seeded random faults) and stalls ------------------------------------------
 
@@ -1274,6 +1575,58 @@ def main() -> int:
             "without shadow trails only the account's own",
         )
 
+    # ---- AssumeRole parameters in the request log -----------------------------------------
+
+    def assume_role_logged() -> None:
+        role = "arn:aws:iam::210987654321:role/TrailwatchAudit"
+        sts = emu.boto3("sts")
+        emu.reset_log()
+        sts.assume_role(
+            RoleArn=role, RoleSessionName="trailwatch-check", SourceIdentity="alice+ops@example.com",
+            ExternalId="ext-secret-4711",
+        )
+        sts.assume_role(RoleArn=role, RoleSessionName="plain")
+        sts.get_caller_identity()
+        # By hand: a query string, percent-encoded, an empty ExternalId (sent, so true).
+        status, _, raw = emu.request(
+            "POST",
+            "/?Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A210987654321"
+            "%3Arole%2FTrailwatchAudit&RoleSessionName=by%20hand&ExternalId=",
+            b"",
+            {"Authorization": AUTH.replace("/monitoring/", "/sts/")},
+        )
+        expect(status == 200 and b"AssumeRoleResponse" in raw, f"{status} {raw[:300]!r}")
+        # A faulted AssumeRole has them too (logged when it arrives).
+        fault = {"operation": "AssumeRole", "status": 403, "code": "AccessDenied"}
+        expect(emu.control("/_trailwatch/faults", fault)[0] == 200, "register fault")
+        try:
+            got = boto3_error("sts", lambda c: c.assume_role(
+                RoleArn=role, RoleSessionName="refused", SourceIdentity="bob"))
+            expect(got == ("AccessDenied", 403), f"{got}")
+        finally:
+            reset_faults()
+
+        def assumed(session: str, external_id: bool, **source: str) -> dict[str, Any]:
+            fields: dict[str, Any] = {"role_arn": role, "session_name": session}
+            fields.update(source)
+            fields["external_id"] = external_id
+            return {"service": "sts", "operation": "AssumeRole", "assume": fields}
+
+        entries = emu.log()
+        expect(
+            entries == [
+                assumed("trailwatch-check", True, source_identity="alice+ops@example.com"),
+                assumed("plain", False),
+                {"service": "sts", "operation": "GetCallerIdentity"},
+                assumed("by hand", True),
+                dict(assumed("refused", False, source_identity="bob"), fault="injected"),
+            ],
+            f"log {entries}",
+        )
+        expect("ext-secret-4711" not in json.dumps(emu.raw_log()), "ExternalId's value logged")
+        expect(list(entries[0]["assume"]) == ["role_arn", "session_name", "source_identity",
+                                              "external_id"], f"{entries[0]}")
+
     # ---- SNS subscriptions pending confirmation ------------------------------------------
 
     SNS_TOPIC = "trailwatch-check-pending"
@@ -1535,6 +1888,163 @@ def main() -> int:
             other.proc.stdin.close()
             other.proc.wait(timeout=10)
 
+    # ---- awsQuery form signatures under IAM enforcement (m.) ------------------------------
+
+    def iam_form_signatures() -> None:
+        """sns:Publish encoded as the Rust SDK encodes it (``%20`` for a space), signed by a
+        user made through iam_tool.py, on an emulator enforcing IAM."""
+        import boto3
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        # bootstrap's 4 requests are the free ones (iam_tool.FREE_REQUESTS).
+        other = Emulator({"INITIAL_NO_AUTH_ACTION_COUNT": "4"})
+        try:
+            def iam_tool(*args: str) -> list[str]:
+                """iam_tool.py's command line, run in this process (boto3 is loaded already)."""
+                sys.path.insert(0, str(HERE))
+                try:
+                    import iam_tool as tool
+                finally:
+                    sys.path.remove(str(HERE))
+                argv, out = sys.argv, io.StringIO()
+                sys.argv = ["iam_tool.py", "--endpoint", other.url, *args]
+                try:
+                    with contextlib.redirect_stdout(out):
+                        code = tool.main()
+                finally:
+                    sys.argv = argv
+                expect(code == 0, f"iam_tool {args}: exit {code}")
+                return out.getvalue().split()
+
+            admin = iam_tool("bootstrap")[1:]
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as policy:
+                json.dump({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Action": ["sns:Publish"],
+                    "Resource": "arn:aws:sns:*:*:cis-benchmark-alarms",
+                }]}, policy)
+            try:
+                user = iam_tool("--admin", *admin, "user", "drill", policy.name)[1:]
+            finally:
+                os.unlink(policy.name)
+
+            def client(service: str, key: str, secret: str, token: str | None = None) -> Any:
+                return boto3.client(
+                    service, region_name="us-east-1", endpoint_url=other.url,
+                    aws_access_key_id=key, aws_secret_access_key=secret,
+                    aws_session_token=token,
+                )
+
+            sns, sqs = client("sns", *admin), client("sqs", *admin)
+            topic = sns.create_topic(Name="cis-benchmark-alarms")["TopicArn"]
+            queue_url = sqs.create_queue(QueueName="drill")["QueueUrl"]
+            queue = sqs.get_queue_attributes(
+                QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue)
+
+            subject = ("[trailwatch drill] TEST of IAMPolicyChanges alarm IAMPolicyChanges "
+                       "(not a real alarm)")
+            message = (
+                "TEST NOTIFICATION from `trailwatch drill`: no action is needed.\n\n"
+                "It proves that the alarm (CIS 4.4) reaches people: ünïcode – ✓, "
+                "~*'!$&+=;,/?#@[]{}|^\\\"<>%\r\nend"
+            )
+
+            def rust_style(
+                params: list[tuple[str, str]],
+                creds: Credentials,
+                tamper: Callable[[bytes], bytes] | None = None,
+            ) -> tuple[int, bytes]:
+                """An awsQuery POST encoded as aws-smithy-query does (every byte but
+                A-Za-z0-9-_.~ percent-encoded, ``%20`` for a space), SigV4-signed; `tamper`
+                changes the body after signing."""
+                body = "&".join(
+                    f"{urllib.parse.quote(k, safe='')}={urllib.parse.quote(v, safe='')}"
+                    for k, v in params
+                ).encode()
+                request = AWSRequest(
+                    method="POST", url=other.url + "/", data=body,
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                )
+                SigV4Auth(creds, "sns", "us-east-1").add_auth(request)
+                # Content-Length (not signed) is the sent body's: urllib sets it.
+                headers = {k: v for k, v in request.prepare().headers.items()
+                           if k.lower() != "content-length"}
+                status, _, raw = other.request(
+                    "POST", "/", tamper(body) if tamper else body, headers)
+                return status, raw
+
+            publish = [("Action", "Publish"), ("Version", "2010-03-31"), ("TopicArn", topic),
+                       ("Message", message), ("Subject", subject)]
+            expect(b"%20" in urllib.parse.quote(subject, safe="").encode(), "a space in Subject")
+            as_user = Credentials(*user)
+            status, raw = rust_style(publish, as_user)
+            expect(status == 200 and b"<MessageId>" in raw, f"Rust-style Publish {status} {raw!r}")
+            got = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=0).get("Messages", [])
+            expect(len(got) == 1, f"delivered: {got}")
+            delivered = json.loads(got[0]["Body"])
+            expect(delivered["Subject"] == subject and delivered["Message"] == message,
+                   f"decoded as sent: {delivered}")
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=got[0]["ReceiptHandle"])
+            # boto3 (``+`` for a space, moto's own encoding) as before.
+            expect(bool(client("sns", *user).publish(
+                TopicArn=topic, Subject=subject, Message=message)["MessageId"]), "boto3")
+
+            def refused(status: int, raw: bytes, code: str) -> None:
+                expect(status == 403 and query_error(raw)["Code"] == code,
+                       f"want {code}: {status} {raw!r}")
+
+            # The check is not weakened: a wrong secret, a body changed after signing.
+            refused(*rust_style(publish, Credentials(user[0], "wrong" + user[1])),
+                    "SignatureDoesNotMatch")
+            refused(*rust_style(publish, as_user, lambda b: b.replace(b"TEST%20of", b"TEST%20on")),
+                    "SignatureDoesNotMatch")
+            refused(*rust_style(publish, as_user, lambda b: b.replace(b"%20", b"+")),
+                    "SignatureDoesNotMatch")
+            # Signed in moto's encoding (``+``), sent in another: AWS refuses that, so does
+            # the emulator (moto alone would accept it: it hashes its re-encoding).
+            plus = urllib.parse.urlencode(publish).encode()
+            expect(b"+" in plus and b"%20" not in plus, f"{plus!r}")
+            request = AWSRequest(method="POST", url=other.url + "/", data=plus, headers={
+                "Content-Type": "application/x-www-form-urlencoded"})
+            SigV4Auth(as_user, "sns", "us-east-1").add_auth(request)
+            headers = {k: v for k, v in request.prepare().headers.items()
+                       if k.lower() != "content-length"}
+            status, _, raw = other.request("POST", "/", plus.replace(b"+", b"%20"), headers)
+            refused(status, raw, "SignatureDoesNotMatch")
+            # Nor are the permissions: a right signature on a call the user may not make.
+            refused(*rust_style([("Action", "SetTopicAttributes"), ("Version", "2010-03-31"),
+                                 ("TopicArn", topic), ("AttributeName", "DisplayName"),
+                                 ("AttributeValue", "not allowed")], as_user),
+                    "AuthorizationError")
+            # Temporary credentials (an assumed role, its session token signed).
+            iam = client("iam", *admin)
+            me = client("sts", *admin).get_caller_identity()
+            account = me["Account"]
+            iam.create_role(RoleName="drill", AssumeRolePolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"AWS": me["Arn"]},
+                    "Action": "sts:AssumeRole"}]}))
+            iam.put_role_policy(RoleName="drill", PolicyName="publish", PolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]}))
+            creds = client("sts", *admin).assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/drill", RoleSessionName="drill",
+            )["Credentials"]
+            session = Credentials(creds["AccessKeyId"], creds["SecretAccessKey"],
+                                  creds["SessionToken"])
+            status, raw = rust_style(publish, session)
+            expect(status == 200 and b"<MessageId>" in raw, f"as a role: {status} {raw!r}")
+            refused(*rust_style(publish, Credentials(session.access_key, session.secret_key,
+                                                     session.token[:-1] + "x")),
+                    "InvalidClientTokenId")
+            entries = [(e["operation"], e["service"]) for e in other.log()]
+            expect(entries.count(("Publish", "sns")) == 8, f"log {entries}")
+        finally:
+            other.proc.stdin.close()
+            other.proc.wait(timeout=10)
+
     def unimplemented_json_and_query() -> None:
         status, headers, body = emu.logs(
             "TestMetricFilter", {"filterPattern": "{ $.a = 1 }", "logEventMessages": ["{}"]}
@@ -1624,6 +2134,15 @@ def main() -> int:
             ("fault: CloudWatch CBOR -> CBOR error + x-amzn-query-error", fault_cbor),
             ("faults/reset clears every fault", faults_reset),
             ("faults/override/chaos/stall bad bodies -> 400", control_bad_bodies),
+            ("fault: times 2 after skip 1, then passes again", fault_times),
+            ("lost: sns CreateTopic/SetTopicAttributes/Subscribe/TagResource land; "
+             "boto3 sees the error, its retry succeeds", lost_sns_writes),
+            ("lost: sns awsQuery XML error, the topic created", lost_sns_query_xml),
+            ("lost: logs PutMetricFilter (skip, refused write, boto3 retry)",
+             lost_logs_put_metric_filter),
+            ("lost: cloudwatch CBOR PutMetricAlarm/TagResource + boto3 retry",
+             lost_cloudwatch_cbor),
+            ("lost: a stall holds the request first", lost_held_by_stall),
             ("chaos rate 1: throttle in awsJson, awsQuery, CBOR, boto3", chaos_throttle),
             ("chaos rate 1: 500 and 503, other operations untouched", chaos_500_503),
             ("chaos rate 0.3, seed 7: same faults on replay", chaos_seeded_replay),
@@ -1633,6 +2152,7 @@ def main() -> int:
             ("stall: chaos answers are not held", stall_not_for_faults),
             ("override: cloudtrail GetTrailStatus through boto3", override_trail_status),
             ("organization trail seen by members only; listings as AWS", organization_trail_in_members),
+            ("sts AssumeRole parameters in the request log", assume_role_logged),
             ("sns: email/https -> pending confirmation, listed pending", sns_subscribe_pending),
             ("sns: ReturnSubscriptionArn -> ARN, still pending", sns_return_subscription_arn),
             ("sns: again while pending -> no 2nd subscription", sns_resubscribe_while_pending),
@@ -1644,6 +2164,8 @@ def main() -> int:
             ("sns: Publish skips a pending http receiver", sns_http_delivery_after_confirm),
             ("sns: other account, unsubscribed, faulted", sns_pending_per_account_and_gone),
             ("TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE=1 confirms at once", sns_confirm_at_once_env),
+            ("IAM enforced: sns Publish encoded as the Rust SDK does, signature still checked",
+             iam_form_signatures),
             ("unimplemented awsJson/awsQuery -> 500", unimplemented_json_and_query),
             ("quiet stderr by default (no Traceback)", quiet_stderr),
             ("TRAILWATCH_EMULATOR_VERBOSE=1 prints tracebacks", verbose_stderr),

@@ -52,32 +52,53 @@ c. Request log. Every request (other than the control endpoints below) is record
    "at": <arrival time in seconds on the emulator's monotonic clock (only differences mean
    anything)>}``
    plus, only when they apply, ``"fault": <kind>`` (answered by an injected fault, d., kind
-   ``"injected"``, or by chaos, f., kind ``"throttle"``, ``"500"`` or ``"503"``) and
-   ``"stalled": true`` (held by a stall, g.; set when it starts waiting). ``reached`` tells
-   whether the request was passed on to moto (through the adapters a. and b. where they
-   apply): false for an answer by a fault or chaos, and false while a stalled request is
-   still waiting (it turns true when the request goes on to moto). So an entry without
-   ``"fault"`` reached moto once it has been answered. The middleware's own inner requests are
-   not recorded. ``GET /_trailwatch/requests`` returns the log as a JSON array, in order;
-   ``POST /_trailwatch/requests/reset`` clears it (and nothing else: faults, overrides, chaos,
-   stalls and pending SNS subscriptions, l., stay). Credentials are never recorded or printed.
+   ``"injected"``, or ``"lost"`` for a fault whose answer is lost, or by chaos, f., kind
+   ``"throttle"``, ``"500"`` or ``"503"``), ``"lost_status": <HTTP status of moto's answer,
+   which the caller never got>`` (a lost answer, set once moto has answered), ``"stalled":
+   true`` (held by a stall, g.; set when it starts waiting) and, for an sts ``AssumeRole``
+   (awsQuery, form body or query string), ``"assume": {"role_arn": <RoleArn>, "session_name":
+   <RoleSessionName>, "source_identity": <SourceIdentity>, "external_id": <bool>}``
+   (``role_arn`` and ``session_name`` null when not sent, ``source_identity`` only when sent,
+   ``external_id`` whether an ExternalId was sent: its value is never recorded; set when the
+   request arrives, so a faulted AssumeRole has it too). ``reached`` tells whether the request
+   was passed on to moto (through the adapters a. and b. where they apply): false for an
+   answer by an ``"injected"`` fault or chaos, and false while a stalled request is still
+   waiting (it turns true when the request goes on to moto); true for a lost answer. So an
+   entry without ``"fault"``, or with ``"fault": "lost"``, reached moto once it has been
+   answered. The middleware's own inner requests are not recorded. ``GET
+   /_trailwatch/requests`` returns the log as a JSON array, in order; ``POST
+   /_trailwatch/requests/reset`` clears it (and nothing else: faults, overrides, chaos, stalls
+   and pending SNS subscriptions, l., stay). Credentials are never recorded or printed.
 d. Injected faults, for states moto cannot produce (a throttled or failing call).
    ``POST /_trailwatch/faults`` with the JSON body
-   ``{"operation": "DescribeTrails", "skip": 1, "status": 500, "code": "InternalFailure",
-   "message": "injected"}`` (only ``operation`` is required; defaults: skip 0, status 500, code
-   ``InternalFailure``, message ``injected by the trailwatch emulator``) lets the first ``skip``
-   requests whose operation (as in the request log, any service) is ``operation`` through and
-   answers every later one, without calling moto, with HTTP ``status`` in the request's protocol:
+   ``{"operation": "DescribeTrails", "skip": 1, "times": 2, "status": 500, "code":
+   "InternalFailure", "message": "injected", "lost": false}`` (only ``operation`` is required;
+   defaults: skip 0, times null, status 500, code ``InternalFailure``, message ``injected by
+   the trailwatch emulator``, lost false) lets the first ``skip`` requests whose operation (as
+   in the request log, any service) is ``operation`` through and answers the next ``times``
+   ones (every later one when ``times`` is null; an integer >= 1 otherwise, after which the
+   operation's requests pass again), without calling moto, with HTTP ``status`` in the
+   request's protocol:
    awsJson ``{"__type": code, "message": message}`` (Content-Type
    ``application/x-amz-json-1.0`` or ``-1.1`` as the request's; CloudWatch's awsJson1_0 also
    with ``x-amzn-query-error: <code>;<Sender|Receiver>``), CBOR through the CBOR adapter's
    error map and ``x-amzn-query-error`` header, anything else awsQuery XML ``ErrorResponse``
    (``Type`` Receiver for 5xx, Sender otherwise). It answers ``200`` with the stored fault
-   ``{"operation", "skip", "status", "code", "message"}``, and ``400 {"message": ...}`` for a
-   bad body. One fault per operation (registering one again replaces it and restarts its
-   count); several operations may have one at once. Faulted requests are still in the request
-   log, with ``"fault": "injected"`` and ``"reached": false``. ``POST
+   ``{"operation", "skip", "times", "status", "code", "message", "lost"}``, and ``400
+   {"message": ...}`` for a bad body. One fault per operation (registering one again replaces
+   it and restarts its count); several operations may have one at once. Faulted requests are
+   still in the request log, with ``"fault": "injected"`` and ``"reached": false``. ``POST
    /_trailwatch/faults/reset`` clears every fault (``requests/reset`` does not).
+
+   Lost answers (``"lost": true``), for a write that lands although its caller sees it fail
+   (a timeout or 5xx after the service acted): the request the fault answers is passed on to
+   moto as usual (adapters, overrides, pending SNS subscriptions and any stall, g., apply),
+   so the write lands; moto's answer is then dropped and the caller gets the fault's error,
+   in the same shapes as above (typically ``"status": 500`` ``InternalFailure`` or ``503``
+   ``ServiceUnavailable``). ``skip`` and ``times`` count as for any fault; a client that
+   retries with ``"times": 1`` sees its retry succeed. Logged with ``"fault": "lost"``,
+   ``"reached": true`` and ``"lost_status"`` (moto's status: a write moto refused did not
+   land). If moto fails with an exception, the caller still gets the fault's error.
 e. Answer overrides, for fields moto never reports (e.g. a CloudTrail delivery error).
    ``POST /_trailwatch/override`` with the JSON body ``{"operation": "GetTrailStatus",
    "merge": {"LatestCloudWatchLogsDeliveryError": "AccessDeniedException"}}`` merges ``merge``
@@ -124,7 +145,8 @@ g. Stalls, for a request that is in flight and not yet processed (e.g. to kill t
    name) is ``operation`` for ``seconds`` BEFORE it is passed to moto; it is marked ``"stalled":
    true`` (``"reached": false``) in the request log when it starts waiting, and goes on to moto
    normally when the time is up. Only requests that would reach moto count and wait: one
-   answered by a fault or chaos is answered at once. A held request blocks no other request
+   answered by a fault or chaos is answered at once (a lost answer's request, d., reaches
+   moto, so it counts and waits). A held request blocks no other request
    (the server is threaded). It answers ``200`` with ``{"operation", "skip", "seconds"}``, and
    ``400 {"message": ...}`` for a bad body. One stall per operation (registering one again
    replaces it and restarts its count; requests already waiting keep waiting). ``POST
@@ -132,7 +154,7 @@ g. Stalls, for a request that is in flight and not yet processed (e.g. to kill t
    which then goes on to moto normally (``requests/reset`` does not).
 h. An exception escaping moto is answered as HTTP 500 ``InternalFailure`` in the request's
    protocol (CBOR map, awsJson ``{"__type", "message"}`` or awsQuery XML ``ErrorResponse``).
-i. Everything else passes through to moto unchanged, but for j., k. and l.
+i. Everything else passes through to moto unchanged, but for j., k., l. and m.
 k. Organizations listings as AWS answers them (moto lists nothing instead): ``ListAccounts``,
    ``ListAccountsForParent``, ``ListRoots`` and ``ListOrganizationalUnitsForParent`` from an
    account in no organization answer HTTP 400 ``AWSOrganizationsNotInUseException`` ("Your
@@ -188,9 +210,26 @@ l. SNS subscriptions that wait for the receiver's confirmation, as on AWS (moto 
    (moto's own answers: every subscription confirmed at once, topic counts 0; for the demo
    only): ``sns/pending`` then answers ``[]`` and ``sns/confirm`` ``{"confirmed": []}``.
 
-Order for one request: it is logged, then a fault (d.), else chaos (f.), may answer it; else a
-stall (g.) may hold it; then it goes to the adapters (a., b., k., l.) or moto, with any
-override (e.).
+m. Form-body signatures under IAM enforcement. moto checks the SigV4 signature of an awsQuery
+   form body (SNS, STS) not over the bytes received but over its own re-encoding of the
+   parsed form (botocore's ``urlencode``: ``+`` for a space). The Rust SDK encodes a space as
+   ``%20`` (aws-smithy-query), as AWS accepts, so any of its awsQuery calls with a space in a
+   value (e.g. ``sns:Publish`` with a ``Subject``) got ``SignatureDoesNotMatch`` from moto,
+   while boto3 (which sends ``+``) passed. With IAM enforcement on, such a request (a
+   ``Content-Type: application/x-www-form-urlencoded`` body whose re-encoding differs from
+   the bytes received, signed with a key moto knows) is checked first against the caller's
+   signature over the exact bytes received, as AWS checks it (an ``X-Amz-Content-SHA256``
+   header must then be the body's hash); only if that signature is right is it replaced, in
+   the ``Authorization`` header moto reads, by the one moto computes from its re-encoding; if
+   it is wrong, by one that never matches, so moto answers ``SignatureDoesNotMatch`` as AWS
+   would (moto alone accepted a signature over its re-encoding instead of the bytes sent).
+   An unknown key or session token and a body moto re-encodes to the same bytes are left as
+   they are, and moto's own checks (key, token, signature, permissions) still decide. Without
+   enforcement nothing changes.
+
+Order for one request: it is logged, then a fault (d.), else chaos (f.), may answer it; else
+(or for a lost answer) a stall (g.) may hold it; then it goes to the adapters (a., b., k., l.,
+m.) or moto, with any override (e.), and a lost answer is then replaced by the fault's error.
 """
 
 from __future__ import annotations
@@ -199,6 +238,7 @@ import argparse
 import base64
 import datetime as dt
 import faulthandler
+import hashlib
 import http
 import io
 import json
@@ -446,6 +486,108 @@ def resign(inner: dict[str, Any], payload: bytes) -> None:
     for name in list(inner):
         if name in ("HTTP_X_AMZ_CONTENT_SHA256", "HTTP_AMZ_SDK_INVOCATION_ID", "HTTP_AMZ_SDK_REQUEST"):
             inner.pop(name, None)
+
+
+SIGV4_HEADER = re.compile(
+    r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/,\s]+)/[^/,\s]*/(?P<region>[^/,\s]*)/"
+    r"(?P<service>[^/,\s]*)/aws4_request,\s*SignedHeaders=(?P<headers>[^,\s]+),\s*"
+    r"Signature=(?P<signature>[0-9a-fA-F]+)\s*$"
+)
+
+
+def moto_form(body: bytes) -> dict[str, list[str]] | None:
+    """A form body as moto keeps it (the first value of each key, in order), or None."""
+    try:
+        pairs = urllib.parse.parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, errors="strict"
+        )
+    except (UnicodeDecodeError, ValueError):
+        return None
+    form: dict[str, list[str]] = {}
+    for key, value in pairs:
+        form.setdefault(key, [value])
+    return form
+
+
+def form_signature(
+    environ: dict[str, Any], credentials: Any, match: re.Match, data: bytes | dict
+) -> str:
+    """The SigV4 signature of this request with `data` as its body, computed as moto computes
+    it (botocore over the signed headers only); raw bytes are hashed as they are, a dict is
+    hashed as botocore urlencodes it (``+`` for a space)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    headers: dict[str, str] = {}
+    for name in match.group("headers").split(";"):
+        key = name.upper().replace("-", "_")
+        key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"
+        if key in environ:
+            headers[name] = environ[key]
+    raw = environ.get("RAW_URI") or environ.get("PATH_INFO") or "/"
+    parsed = urllib.parse.urlparse(raw)
+    path = parsed.path if parsed.scheme else raw.split("?", 1)[0]
+    query = environ.get("QUERY_STRING", "")
+    request = AWSRequest(
+        method=environ.get("REQUEST_METHOD", "POST"),
+        url=(path or "/") + (f"?{query}" if query else ""),
+        data=data,
+        headers=headers,
+    )
+    request.context["timestamp"] = headers.get("x-amz-date", "")
+    auth = SigV4Auth(credentials, match.group("service"), match.group("region"))
+    canonical = auth.canonical_request(request)
+    return auth.signature(auth.string_to_sign(request, canonical), request)
+
+
+def resign_form(environ: dict[str, Any]) -> None:
+    """m. of the module docstring: with IAM enforcement on, an awsQuery form body that moto
+    would re-encode differently (e.g. ``%20`` for a space, as the Rust SDK sends it, where
+    moto's botocore writes ``+``) is checked against the caller's signature over the exact
+    bytes received; if that signature is right, it is replaced by the one moto will compute
+    from its re-encoding, so moto's own check passes; if it is wrong, by one that cannot
+    match, so moto refuses it. Every body moto re-encodes to the same bytes, an unknown key
+    or session token are left alone (moto decides)."""
+    if not IAM_ENFORCED:
+        return
+    if not (environ.get("CONTENT_TYPE") or "").startswith("application/x-www-form-urlencoded"):
+        return
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    match = SIGV4_HEADER.match(auth)
+    if match is None:
+        return
+    body = read_body(environ)
+    form = moto_form(body)
+    if form is None or urllib.parse.urlencode(list(form.items()), doseq=True).encode() == body:
+        return  # moto hashes the same bytes the caller signed
+    from moto.iam.access_control import CreateAccessKeyFailure, create_access_key
+    from moto.iam.models import get_account_id_from
+    from moto.utilities.utils import get_partition
+
+    headers = {}
+    if "HTTP_X_AMZ_SECURITY_TOKEN" in environ:
+        headers["X-Amz-Security-Token"] = environ["HTTP_X_AMZ_SECURITY_TOKEN"]
+    key, region = match.group("key"), match.group("region")
+    try:
+        access = create_access_key(
+            get_account_id_from(key), get_partition(region), key, headers
+        )
+    except CreateAccessKeyFailure:
+        return  # unknown key or token: moto answers for it itself
+    credentials = access.create_credentials()
+    declared = environ.get("HTTP_X_AMZ_CONTENT_SHA256")
+    if (declared is None or declared == hashlib.sha256(body).hexdigest()) and form_signature(
+        environ, credentials, match, body
+    ) == match.group("signature").lower():
+        signature = form_signature(environ, credentials, match, form)
+    else:
+        # Wrong over the bytes received (or a declared payload hash that is not theirs):
+        # refused, as AWS refuses it (moto alone accepts a signature over its own
+        # re-encoding of them).
+        signature = "0" * 64
+    environ["HTTP_AUTHORIZATION"] = auth[: match.start("signature")] + signature + auth[
+        match.end("signature"):
+    ]
 
 
 def aws_json_error(
@@ -911,6 +1053,19 @@ def query_params(environ: dict[str, Any]) -> dict[str, str]:
     return params
 
 
+def assume_role_fields(params: dict[str, str]) -> dict[str, Any]:
+    """The request log's ``"assume"`` member of an sts AssumeRole call (c.): never the value of
+    ExternalId, only whether it was sent."""
+    fields: dict[str, Any] = {
+        "role_arn": params.get("RoleArn"),
+        "session_name": params.get("RoleSessionName"),
+    }
+    if "SourceIdentity" in params:
+        fields["source_identity"] = params["SourceIdentity"]
+    fields["external_id"] = "ExternalId" in params
+    return fields
+
+
 def set_attribute_entry(answer: bytes, key: str, value: str) -> bytes:
     """An awsQuery ``<Attributes>`` map's ``<entry>`` for `key` given `value` (if it is there)."""
     pattern = re.compile(
@@ -1098,18 +1253,26 @@ def control_operation(value: dict[str, Any]) -> str:
 def parse_fault(body: bytes) -> dict[str, Any]:
     """A `POST /_trailwatch/faults` body -> the stored fault (every member filled in)."""
     value = control_body(body)
-    unknown = sorted(set(value) - {"operation", "skip", "status", "code", "message"})
+    unknown = sorted(
+        set(value) - {"operation", "skip", "times", "status", "code", "message", "lost"}
+    )
     if unknown:
         raise ControlError(f"unknown members {unknown}")
     fault = {
         "operation": control_operation(value),
         "skip": value.get("skip", 0),
+        "times": value.get("times"),
         "status": value.get("status", 500),
         "code": value.get("code", "InternalFailure"),
         "message": value.get("message", FAULT_MESSAGE),
+        "lost": value.get("lost", False),
     }
     if type(fault["skip"]) is not int or fault["skip"] < 0:
         raise ControlError('"skip" must be an integer >= 0')
+    if fault["times"] is not None and (type(fault["times"]) is not int or fault["times"] < 1):
+        raise ControlError('"times" must be an integer >= 1, or null for every later request')
+    if type(fault["lost"]) is not bool:
+        raise ControlError('"lost" must be true or false')
     if type(fault["status"]) is not int or not 400 <= fault["status"] <= 599:
         raise ControlError('"status" must be an integer HTTP error status (400-599)')
     if not isinstance(fault["code"], str) or not fault["code"]:
@@ -1247,11 +1410,14 @@ class TrailwatchMiddleware:
         # Taken before _log_lock when both are needed (never the other way round).
         self._control_lock = threading.Lock()
 
-    def record(self, service: str | None, operation: str) -> dict[str, Any]:
+    def record(
+        self, service: str | None, operation: str, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "service": service, "operation": operation, "ms": None, "reached": False,
             "at": round(time.perf_counter(), 6),
         }
+        entry.update(extra or {})
         with self._log_lock:
             self._log.append(entry)
         return entry
@@ -1262,7 +1428,8 @@ class TrailwatchMiddleware:
             entry.update(fields)
 
     def take_fault(self, operation: str) -> dict[str, Any] | None:
-        """The fault to answer this request with, if any (counts the request against `skip`).
+        """The fault to answer this request with, if any (counts the request against `skip`
+        and `times`).
 
         The caller holds _control_lock.
         """
@@ -1270,7 +1437,10 @@ class TrailwatchMiddleware:
         if fault is None:
             return None
         fault["seen"] += 1
-        return dict(fault) if fault["seen"] > fault["skip"] else None
+        turn = fault["seen"] - fault["skip"]  # 1 for the first request the fault answers
+        if turn < 1 or (fault["times"] is not None and turn > fault["times"]):
+            return None
+        return dict(fault)
 
     def take_chaos(self, operation: str) -> str | None:
         """The chaos kind to answer this request with, if any (one draw per matching request).
@@ -1300,14 +1470,16 @@ class TrailwatchMiddleware:
         return stall["seconds"], stall["event"]
 
     def decide(
-        self, service: str | None, operation: str
+        self, service: str | None, operation: str, extra: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], dict[str, Any] | None, str | None, tuple | None]:
-        """Log the request and decide, in log order, its fault, chaos kind or stall."""
+        """Log the request and decide, in log order, its fault, chaos kind or stall (a request
+        whose answer a fault loses reaches moto, so a stall may hold it)."""
         with self._control_lock:
-            entry = self.record(service, operation)
+            entry = self.record(service, operation, extra)
             fault = self.take_fault(operation)
             kind = self.take_chaos(operation) if fault is None else None
-            stall = self.take_stall(operation) if fault is None and kind is None else None
+            reaches = kind is None and (fault is None or fault["lost"])
+            stall = self.take_stall(operation) if reaches else None
         return entry, fault, kind, stall
 
     def override_for(self, operation: str) -> dict[str, Any] | None:
@@ -1406,34 +1578,82 @@ class TrailwatchMiddleware:
                 operation = form_action(read_body(environ))
             if not operation:
                 operation = f"{method} {path}"
-        entry, fault, kind, stall = self.decide(service, operation)
+        extra = None
+        if operation == "AssumeRole" and not cbor_call and not target:
+            extra = {"assume": assume_role_fields(query_params(environ))}
+        entry, fault, kind, stall = self.decide(service, operation, extra)
         started = time.perf_counter()
         try:
             cbor_service = cbor_call.group("service") if cbor_call else None
-            if fault is not None:
+            if fault is not None and not fault["lost"]:
                 self.update_entry(entry, fault="injected")
                 return self.answer_fault(environ, start_response, fault, cbor_service, target)
             if kind is not None:
                 self.update_entry(entry, fault=kind)
                 return self.answer_chaos(environ, start_response, kind, cbor_service, target)
+            if fault is not None:
+                self.update_entry(entry, fault="lost")
             if stall is not None:
                 seconds, event = stall
                 self.update_entry(entry, stalled=True)
                 event.wait(seconds)  # stall/reset sets it: go on at once
             self.update_entry(entry, reached=True)
-            if cbor_service in CBOR_SERVICES:
-                body = read_body(environ)
-                return self.cbor(environ, start_response, cbor_service, operation, body)
-            merge = self.override_for(operation) if target and not cbor_call else None
-            if merge is not None:
-                return self.overridden(environ, start_response, operation, target, merge)
-            return self.dispatch(environ, start_response, operation, target)
+            if fault is not None:
+                return self.lose(
+                    environ, start_response, entry, fault, operation, cbor_call, target
+                )
+            return self.forward(environ, start_response, operation, cbor_call, target)
         except Exception as exc:  # moto lets e.g. NotImplementedError escape Flask
             print_traceback()
             return internal_error(environ, start_response, exc)
         finally:
             # Server-side time of this request, for scripts/bench (not used by any assertion).
             self.update_entry(entry, ms=round((time.perf_counter() - started) * 1000, 3))
+
+    def forward(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        operation: str,
+        cbor_call: re.Match | None,
+        target: str | None,
+    ) -> list[bytes]:
+        """A request that reaches moto: through the CBOR adapter, an override or dispatch."""
+        cbor_service = cbor_call.group("service") if cbor_call else None
+        if cbor_service in CBOR_SERVICES:
+            body = read_body(environ)
+            return self.cbor(environ, start_response, cbor_service, operation, body)
+        merge = self.override_for(operation) if target and not cbor_call else None
+        if merge is not None:
+            return self.overridden(environ, start_response, operation, target, merge)
+        return self.dispatch(environ, start_response, operation, target)
+
+    def lose(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        entry: dict[str, Any],
+        fault: dict[str, Any],
+        operation: str,
+        cbor_call: re.Match | None,
+        target: str | None,
+    ) -> list[bytes]:
+        """A lost answer (d., ``"lost": true``): moto gets the request and answers it as
+        usual, that answer is dropped (its status goes into the log as ``lost_status``) and
+        the caller gets the fault's error instead."""
+        read_body(environ)  # buffered: the fault's answer must not read the socket again
+        try:
+            status, _, _ = call_app(
+                lambda env, start: self.forward(env, start, operation, cbor_call, target),
+                environ,
+            )
+            lost_status = status_code(status)
+        except Exception:  # moto failed: the caller gets the fault's error all the same
+            print_traceback()
+            lost_status = 500
+        self.update_entry(entry, lost_status=lost_status)
+        cbor_service = cbor_call.group("service") if cbor_call else None
+        return self.answer_fault(environ, start_response, fault, cbor_service, target)
 
     def dispatch(
         self,
@@ -1468,7 +1688,9 @@ class TrailwatchMiddleware:
         """moto's answer, with its IAM denials in AWS's shape when IAM is enforced."""
         if IAM_ENFORCED and not target:
             # An awsQuery call (SNS, STS) moto denies: answer in AWS's ErrorResponse shape (SNS
-            # calls a denial AuthorizationError).
+            # calls a denial AuthorizationError). A form body signed as sent, though moto
+            # re-encodes it otherwise, passes moto's signature check (m.).
+            resign_form(environ)
             status, headers, answer = call_app(self.app, environ)
             if status_code(status) >= 400:
                 code, message, _ = parse_moto_error(answer)

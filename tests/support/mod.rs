@@ -180,7 +180,7 @@ impl Emulator {
     }
 
     /// Run trailwatch on a pseudo-terminal (`tests/support/tty_run.py`), typing `answer` at each
-    /// `[y/N]` prompt: (exit code, what the terminal showed, how many prompts it showed).
+    /// confirmation prompt: (exit code, what the terminal showed, how many prompts it showed).
     pub(crate) fn on_tty(&self, answer: &str, args: &[&str]) -> (i32, String, usize) {
         let tw = self.trailwatch();
         let mut cmd = Command::new(python());

@@ -3,7 +3,8 @@ trailwatch's interactive confirmation (which it asks only on a terminal).
 
     <venv>/bin/python tests/support/tty_run.py --answer y -- <program> [args...]
 
-Every time the output shows a new `[y/N]` prompt it types the answer and Enter. Prints one JSON
+Every time the output shows a new confirmation prompt (ending `Enter a value:`) it types the
+answer and Enter. Prints one JSON
 object: {"code": <exit code>, "output": <what the terminal showed>, "prompts": <prompts seen>}.
 Gives up (code -1) if the program shows nothing for 60 s.
 """
@@ -16,6 +17,8 @@ import os
 import pty
 import select
 import sys
+
+PROMPT = b"Enter a value:"
 
 
 def main() -> int:
@@ -43,13 +46,13 @@ def main() -> int:
         if not data:
             break
         out += data
-        if out.count(b"[y/N]") > answered:
+        if out.count(PROMPT) > answered:
             answered += 1
             os.write(fd, args.answer.encode() + b"\r")
     _, status = os.waitpid(pid, 0)
     code = -1 if timed_out else os.waitstatus_to_exitcode(status)
     text = out.decode("utf-8", errors="replace")
-    print(json.dumps({"code": code, "output": text, "prompts": text.count("[y/N]")}))
+    print(json.dumps({"code": code, "output": text, "prompts": out.count(PROMPT)}))
     return 0
 
 
