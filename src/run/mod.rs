@@ -126,18 +126,6 @@ fn approves(answer: &str) -> bool {
     answer.trim() == "yes"
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_the_word_yes_approves() {
-        for yes in ["yes", " yes ", "yes\n"] {
-            assert!(super::approves(yes), "{yes:?}");
-        }
-        for no in ["y", "Y", "YES", "yes please", "", "no", "ye"] {
-            assert!(!super::approves(no), "{no:?}");
-        }
-    }
-}
 
 /// `--topic-arn` must be in the region the alarm goes to (the trail's log group's): CloudWatch
 /// can notify only a topic in its own region, so apply would fail part-way. Refused before any
@@ -161,4 +149,17 @@ pub(super) fn check_topic_region(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_word_yes_approves() {
+        for yes in ["yes", " yes ", "yes\n"] {
+            assert!(super::approves(yes), "{yes:?}");
+        }
+        for no in ["y", "Y", "YES", "yes please", "", "no", "ye"] {
+            assert!(!super::approves(no), "{no:?}");
+        }
+    }
 }
