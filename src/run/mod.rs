@@ -126,7 +126,6 @@ fn approves(answer: &str) -> bool {
     answer.trim() == "yes"
 }
 
-
 /// `--topic-arn` must be in the region the alarm goes to (the trail's log group's): CloudWatch
 /// can notify only a topic in its own region, so apply would fail part-way. Refused before any
 /// write, naming both regions.

@@ -518,6 +518,7 @@ async fn fleet_apply_reads_through_the_read_role_and_writes_through_the_write_ro
         r.stdout
     );
     // With it: the reads (check.json) and the writes (apply.json) each get what they need.
+    env.emu.reset_requests();
     let r = run(&[
         "--apply-role-name",
         "TrailwatchWrite",
@@ -527,6 +528,29 @@ async fn fleet_apply_reads_through_the_read_role_and_writes_through_the_write_ro
         &queue,
     ]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // Every role was assumed with the session name and the source identity asked for; the
+    // write role only for the writes.
+    let assumed: Vec<serde_json::Value> = env
+        .emu
+        .log()
+        .into_iter()
+        .filter_map(|e| e.get("assume").cloned())
+        .collect();
+    let roles: Vec<&str> = assumed
+        .iter()
+        .map(|a| a["role_arn"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            format!("arn:aws:iam::{B}:role/OrganizationAccountAccessRole"),
+            format!("arn:aws:iam::{B}:role/TrailwatchWrite"),
+        ]
+    );
+    for a in &assumed {
+        assert_eq!(a["session_name"], "secops-rollout", "{a}");
+        assert_eq!(a["source_identity"], "alice@example.com", "{a}");
+    }
     let r = run(&["check"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }
@@ -626,4 +650,44 @@ async fn an_encrypted_topics_key_is_read_with_check_json_and_missing_reads_are_n
             r.stdout
         );
     }
+}
+
+#[tokio::test]
+async fn drill_runs_with_drill_json_and_fails_clearly_without_publish() {
+    const DRILL: &str = "policies/drill.json";
+    let mut env = Enforced::start().await;
+    let arn = env.emu.sqs_as(
+        Some((env.admin.0.as_str(), env.admin.1.as_str())),
+        "create",
+        "security-alerts",
+    );
+    let queue = format!("--subscribe=sqs:{arn}");
+    let (k, s) = env.user(&[CHECK, APPLY], None);
+    let r = env.emu.run_as(
+        &k,
+        &s,
+        &["--region", REGION, "fix", "--apply", "--yes", &queue],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+
+    // check.json + drill.json publish the test notification to the shared topic.
+    let (k, s) = env.user(&[CHECK, DRILL], None);
+    let r = env
+        .emu
+        .run_as(&k, &s, &["--region", REGION, "drill", "--yes"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Result: DELIVERED"), "{}", r.stdout);
+    // Without sns:Publish: not delivered, naming the action.
+    let (k, s) = env.user(&[CHECK, DRILL], Some("sns:Publish"));
+    let r = env
+        .emu
+        .run_as(&k, &s, &["--region", REGION, "drill", "--yes"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("could not publish")
+            && r.stdout
+                .contains("sns:Publish in us-east-1: AuthorizationError"),
+        "{}",
+        r.stdout
+    );
 }

@@ -454,3 +454,110 @@ async fn topic_policy(seed: &Seed) -> serde_json::Value {
         .unwrap();
     serde_json::from_str(now.attributes().unwrap().get("Policy").unwrap()).unwrap()
 }
+
+/// Lost answers: the write lands, then the caller gets a 500. Whether the SDK's retry resends it
+/// (one lost answer) or the run fails and is run again (every attempt lost), nothing is
+/// duplicated: one topic, one subscription, one filter, one alarm, and the account converges.
+#[tokio::test]
+async fn a_write_whose_answer_is_lost_is_never_duplicated() {
+    for op in [
+        "CreateTopic",
+        "Subscribe",
+        "PutMetricFilter",
+        "PutMetricAlarm",
+    ] {
+        for times in [1, 4] {
+            let emu = Emulator::start();
+            let seed = Seed::new(&emu, REGION).await;
+            seed.good_trail(&emu).await;
+            emu.control(
+                "/_trailwatch/faults",
+                &format!(
+                    r#"{{"operation": "{op}", "status": 500, "code": "InternalFailure", "message": "lost", "lost": true, "times": {times}}}"#
+                ),
+            );
+            let r = emu.run(&apply_args());
+            let lost = emu
+                .log()
+                .iter()
+                .filter(|e| e["fault"] == "lost" && e["reached"] == true)
+                .count();
+            assert_eq!(lost, times, "{op} x{times}: the write landed each time");
+            if times == 1 {
+                // The retry resent the write that had landed.
+                assert_eq!(r.code, 0, "{op} x1: {}\n{}", r.stdout, r.stderr);
+            } else {
+                // Every attempt lost: the run fails naming the call; the next run converges.
+                assert_eq!(r.code, 1, "{op} x4: {}\n{}", r.stdout, r.stderr);
+                assert!(r.stderr.contains(op), "{op}: {}", r.stderr);
+                let r = emu.run(&apply_args());
+                assert_eq!(r.code, 0, "{op} again: {}\n{}", r.stdout, r.stderr);
+            }
+            one_of_each(&seed).await;
+            let (code, _) = emu.check(&[]);
+            assert_eq!(code, 0, "{op} x{times}");
+        }
+    }
+}
+
+/// The policy statement and the adopted tags, lost the same way: merged once, tagged once.
+#[tokio::test]
+async fn a_lost_policy_write_or_tag_write_is_not_repeated_on_the_next_run() {
+    for op in ["SetTopicAttributes", "TagResource"] {
+        let emu = Emulator::start();
+        let seed = Seed::new(&emu, REGION).await;
+        seed.compliant(&emu).await;
+        // Someone else's narrowed policy on an untagged shared topic: --adopt merges and tags.
+        let untag = seed
+            .sns
+            .untag_resource()
+            .resource_arn(TOPIC)
+            .tag_keys(trailwatch::ownership::MANAGED);
+        untag.send().await.unwrap();
+        let narrowed = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Sid": "OwnerOnly", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "SNS:Publish", "Resource": TOPIC}]});
+        seed.sns
+            .set_topic_attributes()
+            .topic_arn(TOPIC)
+            .attribute_name("Policy")
+            .attribute_value(narrowed.to_string())
+            .send()
+            .await
+            .unwrap();
+        emu.control(
+            "/_trailwatch/faults",
+            &format!(
+                r#"{{"operation": "{op}", "status": 500, "code": "InternalFailure", "message": "lost", "lost": true, "times": 4}}"#
+            ),
+        );
+        let adopt = ["--region", REGION, "fix", "--apply", "--yes", "--adopt"];
+        let r = emu.run(&adopt);
+        assert_eq!(r.code, 1, "{op}: {}\n{}", r.stdout, r.stderr);
+        emu.reset_requests();
+        let r = emu.run(&adopt);
+        assert_eq!(r.code, 0, "{op} again: {}\n{}", r.stdout, r.stderr);
+        let policy = topic_policy(&seed).await;
+        let sids: Vec<&str> = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["Sid"].as_str())
+            .collect();
+        assert_eq!(
+            sids,
+            ["OwnerOnly", "TrailwatchAllowCloudWatchAlarms"],
+            "{op}: merged once"
+        );
+        let tags = seed
+            .sns
+            .list_tags_for_resource()
+            .resource_arn(TOPIC)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(tags.tags().len(), 1, "{op}: tagged once: {:?}", tags.tags());
+        let (code, _) = emu.check(&[]);
+        assert_eq!(code, 0, "{op}");
+    }
+}

@@ -130,7 +130,17 @@ impl Emulator {
 
     /// Run `tests/support/sqs_tool.py` against this emulator; returns its stdout.
     pub(crate) fn sqs(&self, command: &str, queue: &str) -> String {
-        let out = Command::new(python())
+        self.sqs_as(None, command, queue)
+    }
+
+    /// `sqs` with an IAM user's keys (an emulator that enforces IAM).
+    pub(crate) fn sqs_as(&self, keys: Option<(&str, &str)>, command: &str, queue: &str) -> String {
+        let mut cmd = Command::new(python());
+        if let Some((k, s)) = keys {
+            cmd.env("TRAILWATCH_SQS_KEY", k)
+                .env("TRAILWATCH_SQS_SECRET", s);
+        }
+        let out = cmd
             .arg(repo().join("tests/support/sqs_tool.py"))
             .args(["--endpoint", &self.url, command, queue])
             .output()

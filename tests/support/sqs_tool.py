@@ -30,8 +30,9 @@ def main() -> int:
         "sqs",
         endpoint_url=args.endpoint,
         region_name=args.region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        # TRAILWATCH_SQS_KEY/SECRET: an IAM user's keys (an emulator that enforces IAM).
+        aws_access_key_id=os.environ.get("TRAILWATCH_SQS_KEY", "testing"),
+        aws_secret_access_key=os.environ.get("TRAILWATCH_SQS_SECRET", "testing"),
     )
     if args.command == "create":
         url = sqs.create_queue(QueueName=args.name)["QueueUrl"]
