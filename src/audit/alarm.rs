@@ -568,6 +568,14 @@ mod tests {
         assert!(p.contains("not judged"), "{p}");
         let p = alarm_problems_on(&math(vec![stat("Sum"), expr("m1"), expr("m1")]), &m).join(";");
         assert!(p.contains("no single query"), "{p}");
+        // Another account's metric (cross-account metric math) does not count.
+        let mut theirs = stat("Sum");
+        theirs.metric_stat.as_mut().unwrap().account_id = Some("210987654321".into());
+        let p = alarm_problems_on(&math(vec![theirs, expr("m1")]), &m).join(";");
+        assert!(
+            p.contains("of account 210987654321, not this account's metric"),
+            "{p}"
+        );
         let p = alarm_problems_on(
             &math(vec![stat("Average"), expr("m1")]),
             &metric("1", Some(0.0)),

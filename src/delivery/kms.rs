@@ -233,6 +233,38 @@ mod tests {
     }
 
     #[test]
+    fn a_grant_conditioned_on_this_accounts_alarms_counts_and_another_accounts_does_not() {
+        for (condition, usable) in [
+            (
+                json!({"StringEquals": {"aws:SourceAccount": "123456789012"}}),
+                true,
+            ),
+            (
+                json!({"ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*"}}),
+                true,
+            ),
+            (
+                json!({"StringEquals": {"aws:SourceAccount": "999999999999"}}),
+                false,
+            ),
+            (
+                json!({"ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:Other"}}),
+                false,
+            ),
+        ] {
+            let mut p = root_only();
+            let mut s = statement();
+            s["Condition"] = condition.clone();
+            p["Statement"].as_array_mut().unwrap().push(s);
+            assert_eq!(
+                matches!(judge(&customer(p)), KeyUse::Usable(_)),
+                usable,
+                "{condition}"
+            );
+        }
+    }
+
+    #[test]
     fn a_deny_to_cloudwatch_wins_and_unreadable_keys_are_said() {
         let mut p = root_only();
         let list = p["Statement"].as_array_mut().unwrap();

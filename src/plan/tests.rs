@@ -540,3 +540,59 @@ fn a_repair_carries_unit_threshold_operator_and_every_action_over() {
     // The one field that stopped it.
     assert_eq!(r.treat_missing_data.as_deref(), Some("notBreaching"));
 }
+
+#[test]
+fn a_deny_trailwatch_cannot_judge_blocks_the_topic_policy_even_adopted_and_writes_nothing() {
+    for deny in [
+        serde_json::json!({"Sid": "OnlyOurOrg", "Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "SNS:Publish", "Resource": TOPIC}),
+        serde_json::json!({"Sid": "OnlyOurOrg", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish",
+            "Resource": TOPIC, "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}}),
+    ] {
+        for adopt in [false, true] {
+            let mut o = compliant();
+            let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [deny.clone()]});
+            lg(&mut o).topics[0].policy = Some(policy.to_string());
+            let p = plan_for(
+                &o,
+                &Options {
+                    adopt,
+                    ..Default::default()
+                },
+            );
+            let c = change(&p, Resource::TopicPolicy);
+            assert_eq!(c.action, Action::Blocked, "{deny} adopt={adopt}: {c:#?}");
+            assert!(c.reason.contains("OnlyOurOrg"), "{}", c.reason);
+            assert_eq!(p.writes().count(), 0, "{deny} adopt={adopt}");
+        }
+    }
+}
+
+#[test]
+fn both_filter_names_held_by_foreign_filters_block_until_one_is_adopted() {
+    let mut o = observed();
+    lg(&mut o).filters = vec![
+        filter(
+            "IAMPolicyChanges",
+            "{$.eventName=PutUserPolicy}",
+            "IAMPolicyChanges",
+        ),
+        filter(
+            "IAMPolicyChanges-trailwatch",
+            "{$.eventName=PutRolePolicy}",
+            "IAMPolicyChanges",
+        ),
+    ];
+    let p = plan_for(&o, &Options::default());
+    let f = change(&p, Resource::MetricFilter);
+    assert_eq!(f.action, Action::Blocked, "{f:#?}");
+    assert!(!p
+        .writes()
+        .any(|w| matches!(w, WriteRequest::PutMetricFilter { .. })));
+    let p = plan_for(&o, &adopt());
+    let f = change(&p, Resource::MetricFilter);
+    assert_eq!(
+        (f.action, f.name.as_str()),
+        (Action::Update, "IAMPolicyChanges")
+    );
+}

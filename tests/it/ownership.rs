@@ -209,3 +209,36 @@ async fn a_foreign_shared_topic_gets_no_policy_statement_without_adopt() {
     let (code, _, writes) = emu.apply(&[]);
     assert_eq!((code, writes.len()), (0, 0), "{writes:?}");
 }
+
+#[tokio::test]
+async fn fix_reads_the_tags_of_what_holds_a_controls_name_only_and_check_reads_none() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.compliant(&emu).await;
+    // Other people's alarm on the same metric, and their topic it notifies.
+    let ops = seed.topic("ops-alerts").await;
+    seed.alarm(
+        "vendor-iam-alarm",
+        "IAMPolicyChanges",
+        "CISBenchmark",
+        &[&ops],
+        None,
+    )
+    .await;
+    let tag_reads = |emu: &Emulator| -> Vec<String> {
+        emu.requests()
+            .into_iter()
+            .filter(|(_, op)| op == "ListTagsForResource")
+            .map(|(svc, _)| svc)
+            .collect()
+    };
+    emu.reset_requests();
+    let (code, _) = emu.plan(&[]);
+    assert_eq!(code, 0);
+    // The plan's own reads (Emulator::plan also runs check, which reads none).
+    assert_eq!(tag_reads(&emu), ["monitoring", "sns"]);
+    emu.reset_requests();
+    let (code, _) = emu.check(&[]);
+    assert_eq!(code, 0);
+    assert!(tag_reads(&emu).is_empty());
+}
