@@ -897,3 +897,75 @@ async fn one_multi_region_trail_is_planned_and_written_once_across_regions() {
         "one AssumeRole for both regions"
     );
 }
+
+/// The member roles as code: `policies/member-roles.yaml` deployed in a member (a CloudFormation
+/// stack, as a StackSet would), then a fleet run through its roles: the reads assume the read
+/// role, the writes the write role, each with the external id, the session name and the source
+/// identity. (moto does not evaluate trust policies or role policies here; the separation of
+/// permissions is shown under IAM enforcement in `least_privilege.rs`.)
+#[tokio::test]
+async fn a_fleet_runs_through_the_member_roles_the_template_deploys() {
+    let emu = Emulator::start();
+    Seed::in_account(&emu, REGION, B)
+        .await
+        .good_trail(&emu)
+        .await;
+    let principal = format!("arn:aws:iam::{ACCOUNT}:role/trailwatch-runner");
+    let roles = emu.tool(
+        "member_roles_tool.py",
+        &[
+            "--account",
+            B,
+            "--principal",
+            &principal,
+            "--external-id",
+            "s3cr3t-ext",
+        ],
+    );
+    assert_eq!(
+        roles,
+        [
+            format!("arn:aws:iam::{B}:role/TrailwatchRead"),
+            format!("arn:aws:iam::{B}:role/TrailwatchWrite"),
+        ]
+    );
+    emu.reset_requests();
+    let queue = format!("--subscribe=sqs:arn:aws:sqs:{REGION}:{B}:alerts");
+    let r = emu.run(&[
+        "--region",
+        REGION,
+        "--accounts",
+        B,
+        "--role-name",
+        "TrailwatchRead",
+        "--apply-role-name",
+        "TrailwatchWrite",
+        "--external-id",
+        "s3cr3t-ext",
+        "--session-name",
+        "cis-rollout",
+        "--source-identity",
+        "alice",
+        "fix",
+        "--apply",
+        "--yes",
+        &queue,
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        !r.stdout.contains("s3cr3t-ext"),
+        "the external id is never printed"
+    );
+    let assumed: Vec<serde_json::Value> = emu
+        .log()
+        .into_iter()
+        .filter_map(|e| e.get("assume").cloned())
+        .collect();
+    assert_eq!(
+        assumed,
+        [roles[0].as_str(), roles[1].as_str()].map(|role| serde_json::json!({
+            "role_arn": role, "session_name": "cis-rollout", "source_identity": "alice",
+            "external_id": true
+        }))
+    );
+}

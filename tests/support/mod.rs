@@ -155,15 +155,21 @@ impl Emulator {
 
     /// `tests/support/iam_tool.py` against this emulator: the words it printed after its tag.
     pub(crate) fn iam_tool(&self, args: &[&str]) -> Vec<String> {
+        self.tool("iam_tool.py", args)
+    }
+
+    /// A Python tool of `tests/support` against this emulator: the words it printed after its
+    /// tag (`ROLES a b` -> `[a, b]`).
+    pub(crate) fn tool(&self, script: &str, args: &[&str]) -> Vec<String> {
         let out = Command::new(python())
-            .arg(repo().join("tests/support/iam_tool.py"))
+            .arg(repo().join("tests/support").join(script))
             .args(["--endpoint", &self.url])
             .args(args)
             .output()
             .expect("run iam_tool.py");
         assert!(
             out.status.success(),
-            "iam_tool {args:?}: {}",
+            "{script} {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout)
