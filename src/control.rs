@@ -171,6 +171,13 @@ pub struct TopicSpec {
 }
 
 impl Control {
+    /// The title without the CIS wording around it: `IAM policy changes`.
+    pub fn short_title(&self) -> &str {
+        self.title
+            .strip_prefix("A log metric filter and alarm exist for ")
+            .unwrap_or(&self.title)
+    }
+
     /// The embedded default control (CIS 4.4).
     pub fn embedded() -> Control {
         Control::builtin(DEFAULT_ID).expect("the default control is embedded")

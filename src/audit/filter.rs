@@ -2,7 +2,7 @@
 
 use crate::control::Control;
 use crate::observed::MetricFilter;
-use crate::pattern::Judgement;
+use crate::pattern::{Judgement, Verdict};
 
 use super::{FilterVerdict, MatchMode};
 
@@ -16,11 +16,23 @@ pub fn judge_filters(
         .iter()
         .map(|f| {
             let j: Judgement = control.judge(&f.pattern);
+            let compliant = mode.accepts(j.verdict) && !f.metrics.is_empty();
+            let spec = &control.filter;
+            let relevant = compliant
+                || matches!(
+                    j.verdict,
+                    Verdict::Exact | Verdict::Equivalent | Verdict::Broader
+                )
+                || crate::ownership::holds(&f.name, &spec.name)
+                || f.metrics
+                    .iter()
+                    .any(|m| m.metric_name == spec.metric_name && m.namespace == spec.namespace);
             FilterVerdict {
+                relevant,
                 name: f.name.clone(),
                 pattern: f.pattern.clone(),
                 verdict: j.verdict,
-                compliant: mode.accepts(j.verdict) && !f.metrics.is_empty(),
+                compliant,
                 missing_events: j.missing_events,
                 narrowing_terms: j.narrowing_terms,
                 extra_matches: j.extra_matches,

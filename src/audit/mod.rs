@@ -132,6 +132,11 @@ pub struct FilterVerdict {
     /// Why the pattern did not parse, for the text output's caret (JSON has it in `detail`).
     #[serde(skip)]
     pub parse_error: Option<pattern::ParseError>,
+    /// Whether the filter bears on this control: it is compliant, matches every required event
+    /// or more, holds the control's filter name (or the name beside it) or publishes the
+    /// control's metric. Text output shows only these unless `-v`.
+    #[serde(skip)]
+    pub relevant: bool,
 }
 
 impl Audit {

@@ -71,24 +71,25 @@ impl Ctx<'_> {
         };
         let judged: Vec<(&MetricFilter, &crate::audit::FilterVerdict)> =
             self.lg.filters.iter().zip(&audit.filters).collect();
-        // Notes on filters that are not reused, so the plan says why.
-        let others: Vec<String> = judged
+        // Notes on the filters that bear on the control but are not reused, so the plan says
+        // why (once, briefly: the audit above gives each verdict's reasons).
+        let near: Vec<String> = judged
             .iter()
-            .filter(|(_, v)| !v.compliant)
+            .filter(|(f, v)| !v.compliant && v.relevant && !ownership::holds(&f.name, &spec.name))
             .map(|(f, v)| {
                 let why = match v.verdict {
-                    Verdict::Equivalent => " but --match strict (the default, what Security Hub checks) accepts only the exact CIS pattern".to_string(),
-                    Verdict::Exact => " but publishes no metric".to_string(),
-                    _ if !v.detail.is_empty() => format!(" ({})", v.detail),
-                    _ => String::new(),
+                    Verdict::Equivalent => " but --match strict (the default, what Security Hub checks) accepts only the exact CIS pattern",
+                    Verdict::Exact => " but publishes no metric",
+                    _ => "",
                 };
                 format!("filter {} is {}{why}", f.name, v.verdict.as_str())
             })
             .collect();
-        let notes = if others.is_empty() {
-            String::new()
-        } else {
-            format!("; {}", others.join("; "))
+        let notes = match near.as_slice() {
+            [] => String::new(),
+            [a] => format!("; {a}"),
+            [a, b] => format!("; {a}; {b}"),
+            [a, b, rest @ ..] => format!("; {a}; {b}; and {} more", rest.len()),
         };
         let compliant = || judged.iter().filter(|(_, v)| v.compliant).map(|(f, _)| *f);
         // A compliant filter whose metric already has a working alarm is the one the audit
@@ -166,10 +167,18 @@ impl Ctx<'_> {
         let named = |n: &str| self.lg.filters.iter().find(|f| f.name == n);
         let beside_name = ownership::beside(&spec.name);
         let (held, beside) = (named(&spec.name), named(&beside_name));
+        let verdict_of = |f: &MetricFilter| {
+            judged
+                .iter()
+                .find(|(g, _)| std::ptr::eq(*g, f))
+                .map(|(_, v)| v.verdict.as_str())
+                .unwrap_or("not valid")
+        };
         let foreign_note = |f: &MetricFilter| {
             format!(
-                "; filter {} holds the control's name but was not created by trailwatch: left unchanged (pass --adopt to let trailwatch manage it)",
-                f.name
+                "; filter {} ({}) holds the control's name but was not created by trailwatch: left unchanged (pass --adopt to let trailwatch manage it)",
+                f.name,
+                verdict_of(f)
             )
         };
         let (name, current, adopted, left) = match (held, beside) {

@@ -9,10 +9,12 @@ use crate::plan::{resource_label, summary_text, Action, Change, Plan, Summary};
 use crate::report::{ControlReport, DrillReport, PlanPart, TargetReport};
 use crate::write::{Applied, WriteRequest};
 
-/// Colours, on or off (off when output is not a terminal).
+/// How text is drawn: colours on or off (off when output is not a terminal), and the detail
+/// (`-v`: every filter on the group, every witness, every control's steps).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Palette {
     pub color: bool,
+    pub verbose: bool,
 }
 
 impl Palette {
@@ -45,6 +47,25 @@ impl Palette {
 pub(crate) fn check(r: &TargetReport, p: Palette) -> String {
     let controls = r.controls();
     let mut out = String::new();
+    if controls.len() > 1 && !p.verbose {
+        // Several controls: one line each; the steps of each with -v (or --control ID).
+        out.push_str(&format!(
+            "{} in account {}, region {} ({} controls; each control's steps with -v)\n",
+            p.bold("Audit"),
+            controls[0].account,
+            controls[0].region,
+            controls.len()
+        ));
+        for c in &controls {
+            out.push_str(&brief(c, p));
+            if let Some(Some(h)) = &c.history {
+                out.push_str(&crate::history::text(h));
+            }
+        }
+        out.push_str(&total(&controls));
+        out.push('\n');
+        return out;
+    }
     for c in &controls {
         out.push_str(&audit(c, p));
         match &c.history {
@@ -66,7 +87,19 @@ pub(crate) fn check(r: &TargetReport, p: Palette) -> String {
 pub(crate) fn planned(r: &TargetReport, p: Palette) -> String {
     let controls = r.controls();
     let mut out = String::new();
+    let brief_form = controls.len() > 1 && !p.verbose;
     for c in &controls {
+        if brief_form {
+            // One line per control; its plan only when it changes something.
+            out.push_str(&brief(c, p));
+            let changes = c.plan.as_ref().is_some_and(|pl| {
+                pl.blocked.is_some() || pl.changes.iter().any(|x| x.action != Action::Keep)
+            });
+            if changes {
+                out.push_str(&plan_of(c, p));
+            }
+            continue;
+        }
         out.push_str(&audit(c, p));
         out.push_str(&plan_of(c, p));
     }
@@ -129,7 +162,64 @@ pub(crate) fn drill(r: &DrillReport, p: Palette) -> String {
     }
 }
 
-/// The audit: a header, one line per step, the filter verdicts, a result line.
+/// One control in one line: `ok   cis-4.4 IAM policy changes`, or the first failing step.
+fn brief(a: &ControlReport, p: Palette) -> String {
+    let title = crate::control::Control::builtin(&a.control)
+        .map(|c| c.short_title().to_string())
+        .unwrap_or_default();
+    if a.compliant {
+        return format!("  {} {:<9} {title}\n", p.green("ok  "), a.control);
+    }
+    let first = a.steps.iter().find(|s| !s.ok);
+    let why = first
+        .map(|s| format!("step {}: {}", s.step, s.detail))
+        .unwrap_or_default();
+    format!("  {} {:<9} {title}: {why}\n", p.red("FAIL"), a.control)
+}
+
+/// A filter's verdict for a person, in a few words: `narrower: misses DetachRolePolicy and 4
+/// more`. The full reasons (every term, every witness) are in `-v` and in JSON.
+fn short_verdict(f: &crate::audit::FilterVerdict) -> String {
+    use crate::pattern::Verdict;
+    let verdict = f.verdict.as_str();
+    let more = |list: &[String]| match list {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+    };
+    let why = match f.verdict {
+        Verdict::Exact | Verdict::Equivalent => String::new(),
+        Verdict::Narrower if !f.missing_events.is_empty() => {
+            format!("misses {}", more(&f.missing_events))
+        }
+        Verdict::Narrower if !f.missing_cases.is_empty() => {
+            format!("misses {}", more(&f.missing_cases))
+        }
+        Verdict::Narrower if !f.narrowing_terms.is_empty() => {
+            "matches required events only when other fields agree".to_string()
+        }
+        Verdict::Broader if !f.extra_matches.is_empty() => {
+            format!("also matches {}", more(&f.extra_matches))
+        }
+        _ => f.detail.lines().next().unwrap_or_default().to_string(),
+    };
+    let metric = if f.compliant || !matches!(f.verdict, Verdict::Exact | Verdict::Equivalent) {
+        String::new()
+    } else {
+        " (not accepted: see -v)".to_string()
+    };
+    if why.is_empty() {
+        format!("{verdict}{metric}")
+    } else {
+        format!("{verdict}: {why}{metric}")
+    }
+}
+
+/// At most this many filters are named per control without `-v`.
+const FILTERS_SHOWN: usize = 3;
+
+/// The audit: a header, one line per step (a step not reached is marked `-`, not failed), the
+/// filters that bear on the control (every filter with `-v`), a result line.
 pub(crate) fn audit(a: &ControlReport, p: Palette) -> String {
     let mut out = format!(
         "{} {} in account {}, region {}\n",
@@ -139,14 +229,44 @@ pub(crate) fn audit(a: &ControlReport, p: Palette) -> String {
         a.region
     );
     for s in &a.steps {
-        let mark = if s.ok { p.green("ok  ") } else { p.red("FAIL") };
+        let skipped = !s.ok && s.reason.is_none() && s.detail.starts_with("not checked");
+        let mark = if s.ok {
+            p.green("ok  ")
+        } else if skipped {
+            p.dim("-   ")
+        } else {
+            p.red("FAIL")
+        };
         out.push_str(&format!("  {mark} step {}: {}", s.step, s.detail));
         if let Some(r) = s.reason {
             out.push_str(&format!(" [{}]", p.yellow(r.code())));
         }
         out.push('\n');
     }
-    if !a.filters.is_empty() {
+    if !p.verbose && !a.filters.is_empty() {
+        let relevant: Vec<&crate::audit::FilterVerdict> =
+            a.filters.iter().filter(|f| f.relevant).collect();
+        let shown = &relevant[..relevant.len().min(FILTERS_SHOWN)];
+        let others = a.filters.len() - shown.len();
+        if !shown.is_empty() {
+            out.push_str("  filters that bear on it:\n");
+        }
+        for f in shown {
+            out.push_str(&format!("    {}: {}\n", f.name, short_verdict(f)));
+            if let Some(e) = &f.parse_error {
+                for line in e.snippet(&f.pattern).lines() {
+                    out.push_str(&format!("      {line}\n"));
+                }
+            }
+        }
+        if others > 0 {
+            let and = if shown.is_empty() { "" } else { "and " };
+            out.push_str(&format!(
+                "  {and}{others} other filter(s) on the group (-v)\n"
+            ));
+        }
+    }
+    if p.verbose && !a.filters.is_empty() {
         out.push_str("  filters on the trail's log group:\n");
         for f in &a.filters {
             out.push_str(&format!("    {}: {}", f.name, f.verdict.as_str()));
@@ -301,7 +421,18 @@ pub(crate) fn plan(control: &str, account: &str, plan: &PlanPart, p: Palette) ->
     if let Some(lg) = &plan.log_group {
         out.push_str(&format!("  log group: {lg}\n"));
     }
-    for c in &plan.changes {
+    // Without -v what is kept is folded into one line: the changes are what a reviewer reads.
+    let kept: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Keep && !p.verbose)
+        .map(|c| resource_label(c.resource))
+        .collect();
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| p.verbose || c.action != Action::Keep)
+    {
         let (sym, word) = match c.action {
             Action::Create => (p.green("+"), p.green("create")),
             Action::Update => (p.yellow("~"), p.yellow("update")),
@@ -317,6 +448,14 @@ pub(crate) fn plan(control: &str, account: &str, plan: &PlanPart, p: Palette) ->
         if matches!(c.action, Action::Create | Action::Update) {
             out.push_str(&diff(c, p));
         }
+    }
+    if !kept.is_empty() {
+        out.push_str(&format!(
+            "  {} {} {} (unchanged; reasons with -v)\n",
+            p.dim("="),
+            p.dim("keep"),
+            kept.join(", ")
+        ));
     }
     out.push_str(&summary_text(&plan.changes, plan.blocked.as_deref()));
     out.push('\n');
@@ -408,7 +547,13 @@ mod tests {
                 "filterPattern": "{($.eventName=A)||($.eventName=B)||($.eventName=C)||($.eventName = \"x||y\")}"})),
             request: None,
         };
-        let d = diff(&change, Palette { color: false });
+        let d = diff(
+            &change,
+            Palette {
+                color: false,
+                verbose: false,
+            },
+        );
         let added: Vec<String> = d
             .lines()
             .map(str::trim)

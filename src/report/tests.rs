@@ -17,7 +17,14 @@ use crate::render::fleet::{grouped_plans, summary_line, table};
 use crate::render::text::{self, Palette};
 use crate::write::{Applied, Endpoint};
 
-const PLAIN: Palette = Palette { color: false };
+const PLAIN: Palette = Palette {
+    color: false,
+    verbose: false,
+};
+const VERBOSE: Palette = Palette {
+    color: false,
+    verbose: true,
+};
 
 /// Pretty JSON with keys sorted, as `to_line` prints them (one line each in real output).
 fn json(report: &impl Serialize) -> String {
@@ -149,6 +156,35 @@ fn all_fifteen_controls_compliant_check_text_total() {
         text::audit(last, PLAIN),
         text::total(&reports.iter().collect::<Vec<_>>())
     ));
+}
+
+/// A compliant account with all fifteen controls applied reads in a few lines: `check` of one
+/// control at most 15, `--all-controls check` at most 20 (each control's steps with -v).
+#[test]
+fn a_compliant_account_reads_in_a_few_lines() {
+    let all = Control::all();
+    let audits = audit_all(&all, &all_compliant(), MatchMode::Strict);
+    let one = TargetReport::of(
+        ACCOUNT,
+        "us-east-1",
+        vec![ControlReport::audit(&audits[3])],
+        true,
+    );
+    let text_one = text::check(&one, PLAIN);
+    assert!(text_one.lines().count() <= 15, "{text_one}");
+    assert_snapshot!("compliant_check_one_control", text_one);
+    let every = TargetReport::of(
+        ACCOUNT,
+        "us-east-1",
+        audits.iter().map(ControlReport::audit).collect(),
+        true,
+    );
+    let text_all = text::check(&every, PLAIN);
+    assert!(text_all.lines().count() <= 20, "{text_all}");
+    assert_snapshot!("compliant_check_all_controls", text_all);
+    // With -v every filter and every step is there.
+    let verbose = text::check(&every, VERBOSE);
+    assert!(verbose.lines().count() > 200, "{verbose}");
 }
 
 #[test]
@@ -314,5 +350,5 @@ fn a_parse_error_shows_a_caret_under_the_place() {
         "Broken",
     ));
     let a = &audit_all(&[Control::embedded()], &o, MatchMode::Strict)[0];
-    assert_snapshot!(text::audit(&ControlReport::audit(a), PLAIN));
+    assert_snapshot!(text::audit(&ControlReport::audit(a), VERBOSE));
 }

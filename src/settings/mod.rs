@@ -134,6 +134,7 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
         format: cli.output.into(),
         palette: Palette {
             color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            verbose: cli.verbose > 0,
         },
     })
 }
