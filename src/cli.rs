@@ -42,6 +42,10 @@ pub struct Cli {
     /// Every embedded CIS monitoring control (4.1 to 4.15).
     #[arg(long, global = true)]
     pub all_controls: bool,
+    /// Refuse to read or write unless the credentials belong to this account (for runbooks:
+    /// the wrong profile stops right after the caller identity). One account only.
+    #[arg(long, global = true, value_name = "ID", value_parser = checked(values::expect_account))]
+    pub expect_account: Option<String>,
     /// Fleet mode: these accounts, comma-separated 12-digit ids. The caller's own account is read
     /// with its own credentials; others through an assumed role.
     #[arg(long, global = true, value_name = "IDS", value_parser = checked(values::account_ids))]
@@ -156,9 +160,18 @@ pub enum Command {
     Drill(DrillArgs),
     /// List the embedded controls: id, CIS ids across versions, Security Hub id, title.
     Controls,
+    /// Print a shell completion script: `trailwatch completions bash > /etc/bash_completion.d/trailwatch`.
+    Completions(CompletionsArgs),
     /// Print an IAM policy trailwatch needs (check, apply, history, drill, fleet, org) for a
     /// partition: the files in policies/ name `arn:aws:`.
     Policy(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, powershell or elvish.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

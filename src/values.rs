@@ -59,6 +59,16 @@ fn accept(ok: bool, what: &'static str, value: &str, why: &str) -> Result<String
     }
 }
 
+/// `--expect-account`: a 12-digit account id.
+pub(crate) fn expect_account(id: &str) -> Result<String, Error> {
+    accept(
+        validate_account(id),
+        "--expect-account",
+        id,
+        "an AWS account id is 12 digits",
+    )
+}
+
 /// Letters, digits and `+ = , . @ _ -`: what IAM and STS accept in names.
 fn iam_chars(n: &str) -> bool {
     n.chars()

@@ -21,7 +21,15 @@ pub(crate) fn changes(plans: &[Plan]) -> String {
         parts.push(format!("{} to update", t.update));
     }
     if t.blocked > 0 {
-        parts.push(format!("{} need you", t.blocked));
+        parts.push(format!(
+            "{} {}",
+            t.blocked,
+            if t.blocked == 1 {
+                "needs you"
+            } else {
+                "need you"
+            }
+        ));
     }
     if parts.is_empty() {
         return String::new();

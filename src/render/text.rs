@@ -101,6 +101,7 @@ pub(crate) fn planned(r: &TargetReport, p: Palette) -> String {
             continue;
         }
         out.push_str(&audit(c, p));
+        out.push('\n');
         out.push_str(&plan_of(c, p));
     }
     out.push_str(&total_plan(&controls));
@@ -521,6 +522,9 @@ pub(crate) fn requests(plans: &[Plan]) -> String {
 
 /// What apply did.
 pub(crate) fn applied(done: &[Applied]) -> String {
+    if done.is_empty() {
+        return "Applied no write.\n".to_string();
+    }
     let mut out = format!("Applied {} write(s):\n", done.len());
     for a in done {
         out.push_str(&format!("  {} {}: {}\n", a.operation, a.name, a.result));

@@ -33,6 +33,11 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
     if let Command::Controls = &cli.command {
         return Ok(controls(cli.output.into()));
     }
+    if let Command::Completions(c) = &cli.command {
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        clap_complete::generate(c.shell, &mut cmd, "trailwatch", &mut std::io::stdout());
+        return Ok(OK);
+    }
     if let Command::Policy(p) = &cli.command {
         print!("{}", crate::policies::render(&p.name, &p.partition)?);
         return Ok(OK);
@@ -51,7 +56,9 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Check(args) => check::check(&target, &req, args).await,
         Command::Fix(args) => fix::fix(&target, &req, args).await,
         Command::Drill(args) => drill::drill(&target, &req, args).await,
-        Command::Controls | Command::Policy(_) => unreachable!("handled above"),
+        Command::Controls | Command::Policy(_) | Command::Completions(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 
@@ -85,7 +92,7 @@ async fn read(
     let opts = DiscoverOptions {
         depth,
         topic_arn: req.options.topic_arn.clone(),
-        expect_account: None,
+        expect_account: req.expect_account.clone(),
     };
     let observed = discover::discover(target, &req.controls, &opts).await?;
     let audits = audit::audit_all(&req.controls, &observed, req.mode);

@@ -29,6 +29,8 @@ pub(crate) struct Settings {
     pub options: Options,
     pub format: Format,
     pub palette: Palette,
+    /// `--expect-account`: the account the credentials must belong to.
+    pub expect_account: Option<String>,
 }
 
 impl Settings {
@@ -136,6 +138,7 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
             color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             verbose: cli.verbose > 0,
         },
+        expect_account: cli.expect_account.clone(),
     })
 }
 
@@ -202,6 +205,13 @@ pub(crate) fn fleet(
             ));
         }
         return Ok(None);
+    }
+    if let Some(id) = &cli.expect_account {
+        return Err(bad(
+            "--expect-account",
+            id,
+            "is for one account: a fleet checks each target's account itself",
+        ));
     }
     if let (Some(ou), false) = (&cli.ou, cli.org) {
         return Err(bad("--ou", ou, "narrows --org: add --org"));

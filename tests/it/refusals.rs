@@ -164,3 +164,38 @@ fn files_and_the_environment_are_checked_before_any_call() {
         );
     }
 }
+
+#[test]
+fn completions_are_generated_for_bash_zsh_and_fish() {
+    for (shell, marker) in [
+        ("bash", "complete -F _trailwatch"),
+        ("zsh", "#compdef trailwatch"),
+        ("fish", "complete -c trailwatch"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_trailwatch"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(marker), "{shell}: {text:.300}");
+        // The subcommands and their options are offered.
+        for word in ["check", "fix", "drill", "adopt", "apply-role-name"] {
+            assert!(text.contains(word), "{shell} offers {word}");
+        }
+    }
+    Refusal::new(&["completions", "tcsh"]).names("tcsh");
+}
+
+#[test]
+fn expect_account_is_checked_as_typed_and_is_for_one_account() {
+    Refusal::new(&["--expect-account", "12345", "check"]).names("12345");
+    Refusal::new(&[
+        "--accounts",
+        ACCOUNTS,
+        "--expect-account",
+        "111111111111",
+        "check",
+    ])
+    .names("--expect-account");
+}

@@ -561,3 +561,32 @@ async fn a_lost_policy_write_or_tag_write_is_not_repeated_on_the_next_run() {
         assert_eq!(code, 0, "{op}");
     }
 }
+
+/// `--expect-account`: credentials of another account stop the run right after the caller
+/// identity, in one line, with nothing else read and nothing written.
+#[tokio::test]
+async fn expect_account_refuses_credentials_of_another_account() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    emu.reset_requests();
+    let r = emu.run(&[
+        "--region",
+        REGION,
+        "--expect-account",
+        "999999999999",
+        "fix",
+        "--apply",
+        "--yes",
+        SUBSCRIBE,
+    ]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stderr.trim(),
+        "trailwatch: refused: the credentials for account 999999999999 belong to account 123456789012: nothing else was read and nothing written"
+    );
+    let ops: Vec<String> = emu.requests().into_iter().map(|(_, op)| op).collect();
+    assert_eq!(ops, ["GetCallerIdentity"]);
+    let (code, _, writes) = emu.apply(&["--expect-account", ACCOUNT, SUBSCRIBE]);
+    assert_eq!((code, writes.len()), (0, 4));
+}
