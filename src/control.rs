@@ -200,22 +200,61 @@ impl Control {
             .collect()
     }
 
-    /// `--control` values: embedded ids (comma-separated) or a spec file path.
-    pub fn select(value: &str) -> Result<Vec<Control>, Error> {
-        let path = Path::new(value);
-        if value.ends_with(".toml") || path.exists() {
-            return Ok(vec![Control::from_file(path)?]);
-        }
-        let mut out: Vec<Control> = Vec::new();
-        for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let c = Control::builtin(id).ok_or_else(|| Error::BadInput {
+    /// An embedded control by any id `trailwatch controls` shows: `cis-4.4`, `CIS-4.4`, `4.4`,
+    /// `CloudWatch.4` (Security Hub), `5.4` (CIS v6/v7), `3.4` (CIS v1.2). An id that names
+    /// several controls is refused, naming them.
+    pub fn find(id: &str) -> Result<Control, Error> {
+        let want = id.trim().to_ascii_lowercase();
+        let names = |c: &Control| -> Vec<String> {
+            let mut n = vec![c.id.to_ascii_lowercase()];
+            n.extend(c.security_hub.iter().map(|s| s.to_ascii_lowercase()));
+            // `4.4`, `3.4 (v1.2)`, `5.4 (v6, v7)`: the number before any parenthesis.
+            n.extend(
+                c.cis
+                    .iter()
+                    .map(|x| x.split('(').next().unwrap_or_default().trim().to_string()),
+            );
+            n
+        };
+        let found: Vec<Control> = Control::all()
+            .into_iter()
+            .filter(|c| names(c).contains(&want))
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(Error::BadInput {
                 what: "--control",
                 value: id.to_string(),
                 why: format!(
                     "no such control (see `trailwatch controls`: {}) and no such spec file",
                     SPECS.iter().map(|(i, _)| *i).collect::<Vec<_>>().join(", ")
                 ),
-            })?;
+            }),
+            many => Err(Error::BadInput {
+                what: "--control",
+                value: id.to_string(),
+                why: format!(
+                    "names several controls: {}",
+                    many.iter()
+                        .map(|c| c.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// `--control` values: comma-separated embedded ids ([`Control::find`]) and control spec
+    /// files (a path ending `.toml`, or one that exists).
+    pub fn select(value: &str) -> Result<Vec<Control>, Error> {
+        let mut out: Vec<Control> = Vec::new();
+        for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let path = Path::new(id);
+            let c = if id.ends_with(".toml") || path.exists() {
+                Control::from_file(path)?
+            } else {
+                Control::find(id)?
+            };
             if !out.iter().any(|x| x.id == c.id) {
                 out.push(c);
             }
@@ -523,6 +562,42 @@ pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_id_controls_shows_finds_its_control() {
+        for id in [
+            "cis-4.4",
+            "CIS-4.4",
+            "4.4",
+            "CloudWatch.4",
+            "cloudwatch.4",
+            "5.4",
+            "3.4",
+        ] {
+            assert_eq!(Control::find(id).unwrap().id, "cis-4.4", "{id}");
+        }
+        assert_eq!(Control::find("CloudWatch.1").unwrap().id, "cis-4.3");
+        let e = Control::find("4.99").unwrap_err().to_string();
+        assert!(
+            e.starts_with("invalid --control \"4.99\": no such control"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_list_may_mix_ids_and_spec_files() {
+        let dir = std::env::temp_dir().join(format!("tw-select-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("mine.toml");
+        std::fs::write(&file, SPECS[0].1).unwrap();
+        let value = format!("{},CloudWatch.4", file.display());
+        let ids: Vec<String> = Control::select(&value)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, ["cis-4.1", "cis-4.4"]);
+    }
+
     use super::*;
 
     #[test]

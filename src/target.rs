@@ -33,7 +33,14 @@ impl Target {
             .retry_config(retry_config())
             .timeout_config(timeout_config());
         if let Some(p) = profile {
-            check_profile(p).await?;
+            // Named as the user gave it: the flag, or the environment variable.
+            let given_as =
+                if std::env::args().any(|a| a == "--profile" || a.starts_with("--profile=")) {
+                    "--profile"
+                } else {
+                    "AWS_PROFILE"
+                };
+            check_profile(p, given_as).await?;
             loader = loader.profile_name(p);
         }
         if let Some(r) = region {
@@ -186,10 +193,10 @@ pub fn timeout_config() -> aws_config::timeout::TimeoutConfig {
 
 /// A named profile must exist in the shared config or credentials files; otherwise the SDK
 /// silently falls back to no region and no credentials, and the user is told the wrong thing.
-async fn check_profile(name: &str) -> Result<(), Error> {
+async fn check_profile(name: &str, given_as: &'static str) -> Result<(), Error> {
     use aws_types::os_shim_internal::{Env, Fs};
     let bad = |why: String| Error::BadInput {
-        what: "--profile",
+        what: given_as,
         value: name.to_string(),
         why,
     };

@@ -86,13 +86,44 @@ struct Raw {
     account: Option<String>,
     control: Option<String>,
     owner: Option<String>,
-    expires: Option<String>,
+    expires: Option<Expires>,
     reason: Option<String>,
+}
+
+/// `expires = "2027-01-31"` or the TOML date `expires = 2027-01-31`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Expires {
+    Date(toml::value::Datetime),
+    Text(String),
+}
+
+impl Expires {
+    fn text(self) -> String {
+        match self {
+            Expires::Date(d) => d.to_string(),
+            Expires::Text(t) => t,
+        }
+    }
 }
 
 /// Parse and check the text of an exceptions file. `known` are the control ids an entry may
 /// name (besides `*`).
 pub(crate) fn parse(path: &str, text: &str, known: &[Control]) -> Result<Vec<Exception>, Error> {
+    // `[exception]` is one table, not a list of them: say what to write instead.
+    if let Some(n) = text
+        .lines()
+        .position(|l| l.trim().split('#').next().unwrap_or_default().trim() == "[exception]")
+    {
+        return Err(Error::BadInput {
+            what: "exceptions file",
+            value: path.to_string(),
+            why: format!(
+                "line {}: write [[exception]] (one per exception, a list), not [exception]",
+                n + 1
+            ),
+        });
+    }
     let file: File = toml::from_str(text).map_err(|e| Error::BadInput {
         what: "exceptions file",
         value: path.to_string(),
@@ -138,7 +169,7 @@ pub(crate) fn parse(path: &str, text: &str, known: &[Control]) -> Result<Vec<Exc
                 "no owner: every exception needs someone who answers for it".into(),
             ));
         }
-        let expires = raw.expires.unwrap_or_default();
+        let expires = raw.expires.map(Expires::text).unwrap_or_default();
         let expires = Date::parse(&expires, &format).map_err(|_| {
             bad(if expires.is_empty() {
                 "no expiry date: give expires = \"YYYY-MM-DD\"".into()
@@ -214,6 +245,29 @@ owner = "platform team"
 expires = "2026-01-01"
 reason = "migrating"
 "#;
+
+    #[test]
+    fn a_toml_date_is_accepted_and_a_single_table_is_explained() {
+        let all = Control::all();
+        let ok = parse(
+            "x.toml",
+            "[[exception]]\naccount = \"222222222222\"\ncontrol = \"*\"\nowner = \"a\"\nexpires = 2027-02-01\nreason = \"r\"\n",
+            &all,
+        )
+        .unwrap();
+        assert_eq!(format_date(ok[0].expires), "2027-02-01");
+        let err = parse(
+            "x.toml",
+            "# ours\n[exception]\naccount = \"222222222222\"\n",
+            &all,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "invalid exceptions file \"x.toml\": line 2: write [[exception]] (one per exception, a list), not [exception]"
+        );
+    }
 
     #[test]
     fn an_exception_holds_through_its_expiry_day_then_expires() {

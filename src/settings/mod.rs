@@ -120,6 +120,18 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
                 });
             }
         }
+        Command::Drill(_) if controls.len() != 1 => {
+            // Named as the user typed it.
+            let (what, value) = match &cli.control {
+                Some(v) => ("--control", v.clone()),
+                None => ("option", "--all-controls".to_string()),
+            };
+            return Err(Error::BadInput {
+                what,
+                value,
+                why: "drill takes one control at a time: give --control ID".into(),
+            });
+        }
         Command::Drill(_) if fleet => {
             return Err(Error::BadInput {
                 what: "command",

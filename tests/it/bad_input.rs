@@ -88,7 +88,11 @@ async fn bad_values_and_usage_errors_exit_1_with_one_line_and_write_nothing() {
         &["--region", REGION, "fix", "--plan", "--yes"],
         "--yes",
     );
-    assert_refused(&emu, &["--profile", "nosuch", "check"], "\"nosuch\"");
+    assert_refused(
+        &emu,
+        &["--profile", "nosuch", "check"],
+        "invalid --profile \"nosuch\"",
+    );
     assert_refused(
         &emu,
         &[
@@ -372,7 +376,7 @@ async fn a_table_of_bad_inputs_each_gets_one_line_and_writes_nothing() {
         (
             args(&["--region", r, "check"]),
             vec![("AWS_PROFILE", "no-such-profile".into())],
-            "no-such-profile".into(),
+            "invalid AWS_PROFILE \"no-such-profile\"".into(),
         ),
         // Control specs.
         (

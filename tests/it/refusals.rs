@@ -40,6 +40,9 @@ fn options_that_do_not_go_together_are_refused_before_any_call() {
     Refusal::new(&["fix", "--apply", "--yes", "--batch-size", "2"]).names("--batch-size");
     Refusal::new(&["--accounts", ACCOUNTS, "check", "--history"]).names("--history");
     Refusal::new(&["--accounts", ACCOUNTS, "drill", "--yes"]).names("drill");
+    let r = Refusal::new(&["--all-controls", "drill", "--yes"]).names("--all-controls");
+    assert!(r.stderr.contains("give --control ID"), "{}", r.stderr);
+    Refusal::new(&["--control", "cis-4.1,4.4", "drill", "--yes"]).names("cis-4.1,4.4");
     Refusal::new(&[
         "--accounts",
         ACCOUNTS,
