@@ -130,7 +130,7 @@ pub(crate) fn parse(path: &str, text: &str, known: &[Control]) -> Result<Vec<Exc
         why: crate::control::toml_error(text, &e),
     })?;
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let mut out = Vec::with_capacity(file.exception.len());
+    let mut out: Vec<Exception> = Vec::with_capacity(file.exception.len());
     for (i, raw) in file.exception.into_iter().enumerate() {
         let account = raw.account.unwrap_or_default();
         let bad = |why: String| Error::BadInput {
@@ -180,6 +180,17 @@ pub(crate) fn parse(path: &str, text: &str, known: &[Control]) -> Result<Vec<Exc
         let reason = raw.reason.unwrap_or_default().trim().to_string();
         if reason.is_empty() {
             return Err(bad("no reason: say why the account is excepted".into()));
+        }
+        // Two entries for one account and control (or one with `*`) would leave which holds to
+        // the file's order: refused, naming the earlier one.
+        if let Some(j) = out.iter().position(|e: &Exception| {
+            e.account == account && (e.control == control || e.control == "*" || control == "*")
+        }) {
+            return Err(bad(format!(
+                "overlaps #{} (account {account}, control {}): give one exception per account and control",
+                j + 1,
+                out[j].control
+            )));
         }
         out.push(Exception {
             account,
@@ -245,6 +256,24 @@ owner = "platform team"
 expires = "2026-01-01"
 reason = "migrating"
 "#;
+
+    #[test]
+    fn overlapping_exceptions_are_refused_naming_the_earlier_one() {
+        let all = Control::all();
+        let entry = |control: &str| {
+            format!("[[exception]]\naccount = \"222222222222\"\ncontrol = \"{control}\"\nowner = \"a\"\nexpires = \"2027-02-01\"\nreason = \"r\"\n")
+        };
+        for (a, b) in [("cis-4.4", "cis-4.4"), ("*", "cis-4.1"), ("cis-4.1", "*")] {
+            let text = format!("{}{}", entry(a), entry(b));
+            let e = parse("x.toml", &text, &all).unwrap_err().to_string();
+            assert!(
+                e.contains("#2 in x.toml") && e.contains("overlaps #1"),
+                "{a} {b}: {e}"
+            );
+        }
+        let text = format!("{}{}", entry("cis-4.1"), entry("cis-4.4"));
+        assert_eq!(parse("x.toml", &text, &all).unwrap().len(), 2);
+    }
 
     #[test]
     fn a_toml_date_is_accepted_and_a_single_table_is_explained() {

@@ -325,6 +325,32 @@ pub(crate) fn fleet(
         }
         None => Vec::new(),
     };
+    // A label given with --first that no listed account carries is a typo, not a preference.
+    if cli.first.is_some() {
+        let label = |l: &str| match &source {
+            Source::Listed(list) => list.iter().any(|a| a.label.as_deref() == Some(l)),
+            Source::Organization { .. } => false,
+        };
+        if let Some(l) = first.iter().find(|l| !label(l)) {
+            return Err(bad(
+                "--first",
+                l,
+                "no account of the fleet carries this label (labels come from the accounts file)",
+            ));
+        }
+    }
+    // An exception for an account outside a listed fleet holds nothing: said, it may be a typo.
+    if let Source::Listed(list) = &source {
+        for e in exceptions
+            .iter()
+            .filter(|e| !list.iter().any(|a| a.id == e.account))
+        {
+            eprintln!(
+                "trailwatch: warning: the exception for account {} ({}) names an account that is not in the fleet",
+                e.account, e.control
+            );
+        }
+    }
     Ok(Some(Fleet {
         source,
         exclude,

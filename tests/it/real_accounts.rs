@@ -403,20 +403,34 @@ async fn drill_delivers_a_labelled_test_notification_to_an_sqs_subscriber() {
         .unwrap()
         .contains("TEST NOTIFICATION"));
 
-    // --alarm: SetAlarmState is sent; moto keeps no alarm history, which is said, not fatal.
+    // --alarm: SetAlarmState runs the alarm's action (the emulator publishes the alarm's
+    // notification to its topic, as AWS does) and the action shows in the alarm's history.
     emu.reset_requests();
     let r = emu.run(&[
-        "--region", REGION, "--output", "json", "drill", "--yes", "--alarm", "--wait", "0",
+        "--region", REGION, "--output", "json", "drill", "--yes", "--alarm", "--wait", "10",
     ]);
     let v = r.json();
+    assert_eq!(r.code, 0, "{}\n{v:#}", r.stderr);
     assert_eq!(v["alarm_drill"]["state_set"], true, "{v:#}");
-    assert!(v["alarm_drill"]["confirmed"].is_null());
-    assert!(v["alarm_drill"]["error"]
-        .as_str()
-        .unwrap()
-        .contains("DescribeAlarmHistory"));
+    assert_eq!(v["alarm_drill"]["confirmed"], true, "{v:#}");
+    assert!(v["alarm_drill"]["error"].is_null(), "{v:#}");
     assert!(emu.requests().iter().any(|(_, op)| op == "SetAlarmState"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let got: serde_json::Value =
+        serde_json::from_str(&emu.sqs("receive", "security-alerts")).unwrap();
+    assert!(
+        got.as_array().unwrap().iter().any(|m| m["Subject"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("ALARM: \"IAMPolicyChanges\"")),
+        "the alarm's own notification reached the queue: {got:#}"
+    );
+    // check --history reads that action back: nothing failed.
+    let (code, h) = emu.check(&["--history"]);
+    assert_eq!(code, 0, "{h:#}");
+    assert!(h["history"]["error"].is_null(), "{h:#}");
+    assert_eq!(h["history"]["actions"], 1, "{h:#}");
+    assert_eq!(h["history"]["failures"], serde_json::json!([]), "{h:#}");
+    assert_eq!(h["history"]["latest_failed"], false, "{h:#}");
 }
 
 #[tokio::test]
@@ -446,6 +460,10 @@ async fn check_history_says_when_the_backend_cannot_answer_and_the_audit_stands(
     let emu = Emulator::start();
     let seed = Seed::new(&emu, REGION).await;
     seed.compliant(&emu).await;
+    emu.control(
+        "/_trailwatch/faults",
+        r#"{"operation": "DescribeAlarmHistory", "status": 400, "code": "InvalidNextToken", "message": "injected"}"#,
+    );
     let (code, v) = emu.check(&["--history"]);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(steps(&v), "OOOOOOO");

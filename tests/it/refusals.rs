@@ -202,3 +202,19 @@ fn expect_account_is_checked_as_typed_and_is_for_one_account() {
     ])
     .names("--expect-account");
 }
+
+#[test]
+fn a_first_label_no_account_carries_is_refused() {
+    Refusal::new(&[
+        "--accounts-file",
+        "{dir}/accounts.txt",
+        "--first",
+        "prodution",
+        "check",
+    ])
+    .file(
+        "accounts.txt",
+        "111111111111 production\n222222222222 staging\n",
+    )
+    .names("prodution");
+}

@@ -302,7 +302,8 @@ async fn test_metric_filter_results_map_back_to_the_samples_sent() {
     assert_eq!(matched, [true, false, true]);
 }
 
-/// Alarm history exists only on AWS (moto answers DescribeAlarmHistory with HTTP 500).
+/// Alarm history across pages and failed actions, at the SDK boundary (the emulator keeps a
+/// history of its own, without pagination beyond what a test seeds).
 fn history_item(secs: i64, failed: bool) -> aws_sdk_cloudwatch::types::AlarmHistoryItem {
     use aws_sdk_cloudwatch::primitives::DateTime;
     use aws_sdk_cloudwatch::types::{AlarmHistoryItem, HistoryItemType};

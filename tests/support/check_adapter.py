@@ -27,7 +27,17 @@ RoleArn, RoleSessionName, SourceIdentity and whether an ExternalId was sent in t
 listed as `PendingConfirmation`, ReturnSubscriptionArn, no second subscription when subscribing
 again or concurrently, sqs confirmed at once, GetTopicAttributes counts, no Publish to a pending
 http receiver, another account, sns/confirm by endpoint, by topic and all, its bad bodies,
-sns/pending, and TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE=1 on a second instance), under IAM
+sns/pending, and TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE=1 on a second instance), CloudWatch alarm
+actions and history (SetAlarmState to ALARM publishes the alarm notification to the alarm's SNS
+topic, received by an SQS subscriber, and DescribeAlarmHistory lists the Action item (Succeeded,
+notificationResource, publishedMessage) and the StateUpdate item newest first; HistoryItemType,
+AlarmName, AlarmTypes, StartDate/EndDate and ScanBy; the same state again runs nothing, OK runs
+OKActions, a Lambda action is recorded only; a topic that does not exist gives a Failed item with
+its error; ActionsEnabled=false gives the StateUpdate item only; MaxRecords 1 pages through every
+item, also with newer items arriving, the boto3 paginator, bad MaxRecords/NextToken -> 400;
+per account and region; awsJson1_0 and awsQuery; requests/reset keeps it, alarm-history/reset
+clears it; 8 concurrent SetAlarmState calls record one change; a lost SetAlarmState lands with
+its actions; under IAM enforcement DescribeAlarmHistory still needs its permission), under IAM
 enforcement (an instance started with INITIAL_NO_AUTH_ACTION_COUNT=4, users made by iam_tool.py)
 an sns Publish whose Subject and Message hold spaces, brackets, newlines and non-ASCII, encoded
 as the Rust SDK encodes it (`%20`) and signed with botocore, passes and is delivered as sent,
@@ -45,6 +55,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -374,7 +385,7 @@ def main() -> int:
         expect("ExtendedStatistic" in body["message"], f"{body}")
 
     def error_not_implemented() -> None:
-        status, headers, body = emu.cbor("DescribeAlarmHistory", {})
+        status, headers, body = emu.cbor("DescribeAnomalyDetectors", {})
         expect(status == 500, f"status {status} {body}")
         check_cbor_headers(headers)
         expect(headers.get("x-amzn-query-error", "").endswith(";Receiver"), f"{headers}")
@@ -396,7 +407,7 @@ def main() -> int:
         cw = [e["operation"] for e in entries if e["service"] == "monitoring"]
         expected = [
             "PutMetricAlarm", "DescribeAlarms", "DescribeAlarms", "DescribeAlarmsForMetric",
-            "GetDashboard", "PutMetricAlarm", "DescribeAlarmHistory",
+            "GetDashboard", "PutMetricAlarm", "DescribeAnomalyDetectors",
         ]
         expect(entries[-1] == {"service": None, "operation": "DescribeAlarms"}, f"{entries}")
         expect(cw == expected, f"logged {entries}")
@@ -1888,7 +1899,398 @@ def main() -> int:
             other.proc.stdin.close()
             other.proc.wait(timeout=10)
 
+    # ---- CloudWatch alarm actions and history (n.) ----------------------------------------
+
+    HISTORY_TOPIC = "trailwatch-check-alarm-topic"
+    MISSING_TOPIC = "arn:aws:sns:us-east-1:123456789012:trailwatch-check-no-such-topic"
+    LAMBDA_ACTION = "arn:aws:lambda:us-east-1:123456789012:function:trailwatch-check-page"
+    DRILL_REASON = "trailwatch check: set by hand (SetAlarmState)"
+    REGION_NAME = "US East (N. Virginia)"
+    NOTIFICATION_TIME = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$"
+
+    def cbor_as(
+        operation: str, params: dict[str, Any], region: str = "us-east-1",
+        account: str | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        """A CBOR call signed for another region, or for another account (moto's
+        x-moto-account-id header)."""
+        headers = {
+            "Authorization": AUTH.replace("/us-east-1/", f"/{region}/"),
+            "smithy-protocol": "rpc-v2-cbor",
+            "Accept": "application/cbor",
+            "Content-Type": "application/cbor",
+            "X-Amz-Date": "20260101T000000Z",
+        }
+        if account is not None:
+            headers["x-moto-account-id"] = account
+        status, resp_headers, raw = emu.request(
+            "POST", f"/service/{SERVICE_ID}/operation/{operation}", cbor2.dumps(params), headers
+        )
+        return status, resp_headers, decode(raw) if raw else None
+
+    def history_page(
+        params: dict[str, Any] | None = None, **where: Any
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One CBOR DescribeAlarmHistory page: (items, Timestamp as epoch seconds, NextToken)."""
+        status, headers, body = cbor_as("DescribeAlarmHistory", params or {}, **where)
+        expect(status == 200, f"DescribeAlarmHistory {params}: {status} {body}")
+        check_cbor_headers(headers)
+        expect(set(body) <= {"AlarmHistoryItems", "NextToken"}, f"{body}")
+        items = body.get("AlarmHistoryItems", [])
+        for item in items:
+            expect(isinstance(item["Timestamp"], Tag1)
+                   and isinstance(item["Timestamp"].value, (int, float)), f"tag 1: {item}")
+            item["Timestamp"] = item["Timestamp"].value
+            expect(set(item) == {"AlarmName", "AlarmType", "Timestamp", "HistoryItemType",
+                                 "HistorySummary", "HistoryData"}, f"members: {item}")
+        return items, body.get("NextToken")
+
+    def history_of(name: str, **params: Any) -> list[dict[str, Any]]:
+        items, token = history_page(dict(params, AlarmName=name))
+        expect(token is None, f"one page: {token}")
+        return items
+
+    def kinds(items: list[dict[str, Any]]) -> list[str]:
+        return [i["HistoryItemType"] for i in items]
+
+    def history_data(item: dict[str, Any]) -> dict[str, Any]:
+        return json.loads(item["HistoryData"])
+
+    def put_alarm(name: str, actions: list[str], **extra: Any) -> None:
+        status, _, body = emu.cbor(
+            "PutMetricAlarm", dict(alarm_params, AlarmName=name, AlarmActions=actions, **extra)
+        )
+        expect(status == 200, f"PutMetricAlarm {name}: {status} {body}")
+
+    def set_state(name: str, value: str, reason: str = DRILL_REASON, **extra: Any) -> None:
+        status, headers, body = emu.cbor(
+            "SetAlarmState", dict(extra, AlarmName=name, StateValue=value, StateReason=reason)
+        )
+        expect(status == 200 and body == {}, f"SetAlarmState {name} {value}: {status} {body}")
+
+    def topic_with_queue(queue_name: str) -> tuple[str, str]:
+        """The check topic (created once) with a new SQS queue subscribed: (topic, queue URL)."""
+        topic = emu.boto3("sns").create_topic(Name=HISTORY_TOPIC)["TopicArn"]
+        sqs = emu.boto3("sqs")
+        queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+        queue = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        emu.boto3("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue)
+        return topic, queue_url
+
+    def drain(queue_url: str) -> list[dict[str, Any]]:
+        """Every message in the queue (deleted), as the SNS envelopes delivered."""
+        sqs = emu.boto3("sqs")
+        found: list[dict[str, Any]] = []
+        while True:
+            got = sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not got:
+                return found
+            for message in got:
+                found.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    HISTORY = {"alarm": "trailwatch-check-history", "queue": ""}
+
+    def history_sns_action() -> None:
+        name = HISTORY["alarm"]
+        topic, queue_url = topic_with_queue("trailwatch-check-history")
+        HISTORY["queue"] = queue_url
+        put_alarm(name, [topic], OKActions=[LAMBDA_ACTION], AlarmDescription="CIS 4.4")
+        expect(history_of(name) == [], "no history before a state change")
+        emu.reset_log()
+        before = time.time()
+        set_state(name, "ALARM", StateReasonData='{"drill":true}')
+        after = time.time()
+        expect(emu.log() == [{"service": "monitoring", "operation": "SetAlarmState"}],
+               f"the publish is no request: {emu.log()}")
+        got = drain(queue_url)
+        expect(len(got) == 1, f"one notification: {got}")
+        envelope = got[0]
+        expect(envelope["Type"] == "Notification" and envelope["TopicArn"] == topic, f"{envelope}")
+        expect(envelope["Subject"] == f'ALARM: "{name}" in {REGION_NAME}', f"{envelope}")
+        note = json.loads(envelope["Message"])
+        expect(list(note) == [
+            "AlarmName", "AlarmDescription", "AWSAccountId", "AlarmConfigurationUpdatedTimestamp",
+            "NewStateValue", "NewStateReason", "StateChangeTime", "Region", "AlarmArn",
+            "OldStateValue", "OKActions", "AlarmActions", "InsufficientDataActions", "Trigger",
+        ], f"notification members: {list(note)}")
+        expect(note["AlarmName"] == name and note["AlarmDescription"] == "CIS 4.4"
+               and note["AWSAccountId"] == "123456789012" and note["Region"] == REGION_NAME
+               and note["AlarmArn"] == f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"
+               and note["NewStateValue"] == "ALARM" and note["OldStateValue"] == "OK"
+               and note["NewStateReason"] == DRILL_REASON, f"{note}")
+        expect(note["AlarmActions"] == [topic] and note["OKActions"] == [LAMBDA_ACTION]
+               and note["InsufficientDataActions"] == [], f"{note}")
+        for key in ("StateChangeTime", "AlarmConfigurationUpdatedTimestamp"):
+            expect(bool(re.match(NOTIFICATION_TIME, note[key])), f"{key}: {note[key]}")
+        expect(note["Trigger"] == {
+            "MetricName": "IAMPolicyChanges", "Namespace": "CISBenchmark",
+            "StatisticType": "Statistic", "Statistic": "SUM", "Unit": None, "Dimensions": [],
+            "Period": 300, "EvaluationPeriods": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold", "Threshold": 1.0,
+            "TreatMissingData": "notBreaching", "EvaluateLowSampleCountPercentile": "",
+        }, f"Trigger {note['Trigger']}")
+
+        items = history_of(name)
+        expect(kinds(items) == ["Action", "StateUpdate"], f"newest first: {items}")
+        action, state = items
+        expect(all(i["AlarmName"] == name and i["AlarmType"] == "MetricAlarm" for i in items),
+               f"{items}")
+        expect(before - 1 <= state["Timestamp"] <= action["Timestamp"] <= after + 1,
+               f"times {before} {items} {after}")
+        expect(state["HistorySummary"] == "Alarm updated from OK to ALARM", f"{state}")
+        expect(history_data(state) == {
+            "version": "1.0",
+            "oldState": {"stateValue": "OK", "stateReason": "Unchecked: Initial alarm creation"},
+            "newState": {"stateValue": "ALARM", "stateReason": DRILL_REASON,
+                         "stateReasonData": {"drill": True}},
+        }, f"StateUpdate data {state['HistoryData']}")
+        expect(action["HistorySummary"] == f"Successfully executed action {topic}", f"{action}")
+        data = history_data(action)
+        expect(list(data) == ["actionState", "stateUpdateTimestamp", "notificationResource",
+                              "publishedMessage"], f"{data}")
+        expect(data["actionState"] == "Succeeded" and data["notificationResource"] == topic,
+               f"{data}")
+        expect(data["stateUpdateTimestamp"] == round(state["Timestamp"] * 1000), f"{data}")
+        expect(json.loads(data["publishedMessage"]) == {"default": envelope["Message"]},
+               f"publishedMessage {data['publishedMessage']}")
+        # The StateUpdate item's time is the alarm's StateUpdatedTimestamp.
+        status, _, body = emu.cbor("DescribeAlarms", {"AlarmNames": [name]})
+        alarm = body["MetricAlarms"][0]
+        expect(alarm["StateValue"] == "ALARM"
+               and alarm["StateUpdatedTimestamp"].value == state["Timestamp"], f"{alarm}")
+        # Oldest first on request.
+        expect(history_of(name, ScanBy="TimestampAscending") == items[::-1], "ascending")
+
+    def history_filters_and_transitions() -> None:
+        name, queue_url = HISTORY["alarm"], HISTORY["queue"]
+        first = history_of(name)
+        expect(kinds(history_of(name, HistoryItemType="Action")) == ["Action"], "Action only")
+        expect(kinds(history_of(name, HistoryItemType="StateUpdate")) == ["StateUpdate"],
+               "StateUpdate only")
+        expect(history_of(name, HistoryItemType="ConfigurationUpdate") == [], "no config items")
+        expect(history_of(name, AlarmTypes=["CompositeAlarm"]) == [], "metric alarms only")
+        expect(history_of(name, AlarmTypes=["MetricAlarm", "CompositeAlarm"]) == first, "both")
+        expect(history_of("trailwatch-check-no-such-alarm") == [], "other name")
+        # The state it has already: nothing recorded, nothing published (as AWS).
+        set_state(name, "ALARM", reason="again")
+        expect(history_of(name) == first, f"same state: {history_of(name)}")
+        expect(drain(queue_url) == [], "same state: no notification")
+        # OK runs OKActions: a Lambda action is recorded, not run.
+        time.sleep(0.01)
+        set_state(name, "OK", reason="back to normal")
+        items = history_of(name)
+        expect(kinds(items) == ["Action", "StateUpdate", "Action", "StateUpdate"], f"{items}")
+        expect(items[1]["HistorySummary"] == "Alarm updated from ALARM to OK", f"{items[1]}")
+        expect(history_data(items[1])["oldState"] == {"stateValue": "ALARM",
+                                                      "stateReason": "again"},
+               f"moto's reason of the unchanged set: {items[1]}")
+        expect(items[0]["HistorySummary"] == f"Successfully executed action {LAMBDA_ACTION}"
+               and history_data(items[0]) == {
+                   "actionState": "Succeeded",
+                   "stateUpdateTimestamp": round(items[1]["Timestamp"] * 1000)},
+               f"lambda action: {items[0]}")
+        expect(items[2:] == first, "older items unchanged")
+        expect(drain(queue_url) == [], "no notification for OK (no SNS OK action)")
+        # Dates, inclusive, in epoch seconds as the Rust SDK sends them.
+        newest_change = items[1]["Timestamp"]
+        expect(history_of(name, StartDate=cbor2.CBORTag(1, newest_change)) == items[:2],
+               "StartDate inclusive")
+        expect(history_of(name, EndDate=cbor2.CBORTag(1, first[0]["Timestamp"])) == first,
+               "EndDate inclusive")
+        expect(history_of(name, StartDate=cbor2.CBORTag(1, time.time() + 60)) == [], "future")
+        expect(history_of(name, EndDate=cbor2.CBORTag(1, 1_000_000_000)) == [], "past")
+
+    def history_failed_action() -> None:
+        name = "trailwatch-check-history-missing-topic"
+        topic, queue_url = topic_with_queue("trailwatch-check-history-missing")
+        put_alarm(name, [MISSING_TOPIC, topic])
+        set_state(name, "ALARM")
+        items = history_of(name)
+        expect(kinds(items) == ["Action", "Action", "StateUpdate"], f"{items}")
+        succeeded, failed = items[0], items[1]
+        expect(failed["HistorySummary"] == f"Failed to execute action {MISSING_TOPIC}. "
+               'Received error: "Topic does not exist"', f"{failed}")
+        expect(history_data(failed) == {
+            "actionState": "Failed",
+            "stateUpdateTimestamp": round(items[2]["Timestamp"] * 1000),
+            "notificationResource": MISSING_TOPIC, "error": "Topic does not exist",
+        }, f"{failed}")
+        expect(history_data(succeeded)["actionState"] == "Succeeded"
+               and history_data(succeeded)["notificationResource"] == topic, f"{succeeded}")
+        got = drain(queue_url)
+        expect(len(got) == 1 and json.loads(got[0]["Message"])["AlarmName"] == name,
+               f"the other action still ran: {got}")
+
+    def history_actions_disabled() -> None:
+        name = "trailwatch-check-history-disabled"
+        topic, queue_url = topic_with_queue("trailwatch-check-history-disabled")
+        put_alarm(name, [topic], ActionsEnabled=False)
+        set_state(name, "ALARM")
+        items = history_of(name)
+        expect(kinds(items) == ["StateUpdate"], f"StateUpdate only: {items}")
+        expect(drain(queue_url) == [], "nothing published")
+        # EnableAlarmActions: the next change runs them.
+        status, _, body = emu.cbor("EnableAlarmActions", {"AlarmNames": [name]})
+        expect(status == 200, f"{status} {body}")
+        set_state(name, "OK")
+        set_state(name, "ALARM")
+        expect(kinds(history_of(name)) == ["Action", "StateUpdate", "StateUpdate",
+                                           "StateUpdate"], f"{history_of(name)}")
+        expect(len(drain(queue_url)) == 1, "published once enabled")
+
+    def history_pagination() -> None:
+        everything, token = history_page({})
+        expect(token is None and len(everything) >= 10, f"{len(everything)} items, {token}")
+        expect(len({i["AlarmName"] for i in everything}) >= 3, "several alarms")
+        paged: list[dict[str, Any]] = []
+        token = None
+        while True:
+            params: dict[str, Any] = {"MaxRecords": 1}
+            if token:
+                params["NextToken"] = token
+            page, token = history_page(params)
+            expect(len(page) == 1, f"one per page: {page}")
+            paged.extend(page)
+            if len(paged) == 2:
+                # Newer items arriving meanwhile never show up again in a descending walk.
+                set_state(HISTORY["alarm"], "ALARM")
+            if token is None:
+                break
+        expect(paged == everything, f"paged {len(paged)} vs {len(everything)}")
+        expect(len(history_page({})[0]) == len(everything) + 2, "the two newer items")
+        ascending, _ = history_page({"ScanBy": "TimestampAscending", "MaxRecords": 100})
+        pages = emu.boto3("cloudwatch").get_paginator("describe_alarm_history").paginate(
+            ScanBy="TimestampAscending", PaginationConfig={"PageSize": 3})
+        via_boto3 = [(i["AlarmName"], i["HistorySummary"], i["HistoryData"])
+                     for page in pages for i in page["AlarmHistoryItems"]]
+        expect(via_boto3 == [(i["AlarmName"], i["HistorySummary"], i["HistoryData"])
+                             for i in ascending], "boto3 paginator, page size 3")
+        for bad in (0, 101):
+            status, headers, body = emu.cbor("DescribeAlarmHistory", {"MaxRecords": bad})
+            expect(status == 400 and headers.get("x-amzn-query-error") == "ValidationError;Sender"
+                   and "maxRecords" in body["message"], f"MaxRecords {bad}: {status} {body}")
+        status, headers, body = emu.cbor("DescribeAlarmHistory", {"NextToken": "not-a-token"})
+        expect(status == 400 and headers.get("x-amzn-query-error") == "InvalidNextToken;Sender"
+               and body["__type"] == "com.amazonaws.cloudwatch#InvalidNextToken", f"{body}")
+        status, headers, body = emu.cbor("DescribeAlarmHistory", {"HistoryItemType": "Nope"})
+        expect(status == 400 and headers.get("x-amzn-query-error") == "ValidationError;Sender",
+               f"{status} {body}")
+
+    def history_accounts_regions_protocols() -> None:
+        name = HISTORY["alarm"]
+        ours = history_of(name)
+        # Another region and another account have their own (empty) history.
+        expect(history_page({}, region="eu-west-1")[0] == [], "eu-west-1")
+        expect(history_page({}, account="111111111111")[0] == [], "account 111111111111")
+        status, _, body = cbor_as("PutMetricAlarm", dict(alarm_params, AlarmName=name,
+                                                         AlarmActions=[]), region="eu-west-1")
+        expect(status == 200, f"{status} {body}")
+        status, _, body = cbor_as("SetAlarmState", {"AlarmName": name, "StateValue": "ALARM",
+                                                    "StateReason": "eu"}, region="eu-west-1")
+        expect(status == 200, f"{status} {body}")
+        eu, _ = history_page({}, region="eu-west-1")
+        expect(kinds(eu) == ["StateUpdate"] and history_of(name) == ours, f"eu: {eu}")
+        # awsJson1_0 (X-Amz-Target), as boto3 may send it.
+        status, headers, raw = emu.request("POST", "/", json.dumps(
+            {"AlarmName": name, "MaxRecords": 1}).encode(), {
+                "Authorization": AUTH, "Content-Type": "application/x-amz-json-1.0",
+                "X-Amz-Target": f"{SERVICE_ID}.DescribeAlarmHistory"})
+        body = json.loads(raw)
+        expect(status == 200 and headers.get("content-type") == "application/x-amz-json-1.0",
+               f"awsJson {status} {headers} {body}")
+        expect(len(body["AlarmHistoryItems"]) == 1 and body["NextToken"]
+               and body["AlarmHistoryItems"][0]["Timestamp"] == ours[0]["Timestamp"]
+               and body["AlarmHistoryItems"][0]["HistoryData"] == ours[0]["HistoryData"],
+               f"awsJson {body}")
+        # awsQuery: SetAlarmState runs the actions, DescribeAlarmHistory answers XML.
+        query_alarm = "trailwatch-check-history-query"
+        topic, queue_url = topic_with_queue("trailwatch-check-history-query")
+        put_alarm(query_alarm, [topic])
+
+        def query(params: dict[str, str]) -> tuple[int, ET.Element]:
+            status, _, raw = emu.request(
+                "POST", "/", urllib.parse.urlencode(dict(params, Version="2010-08-01")).encode(),
+                {"Authorization": AUTH, "Content-Type": "application/x-www-form-urlencoded"})
+            return status, ET.fromstring(raw)
+
+        status, root = query({"Action": "SetAlarmState", "AlarmName": query_alarm,
+                              "StateValue": "ALARM", "StateReason": "by awsQuery"})
+        expect(status == 200, f"awsQuery SetAlarmState {status} {ET.tostring(root)!r}")
+        expect(len(drain(queue_url)) == 1, "awsQuery SetAlarmState published")
+        status, root = query({"Action": "DescribeAlarmHistory", "AlarmName": query_alarm,
+                              "AlarmTypes.member.1": "MetricAlarm"})
+        ns = "{http://monitoring.amazonaws.com/doc/2010-08-01/}"
+        members = root.findall(f"{ns}DescribeAlarmHistoryResult/{ns}AlarmHistoryItems/{ns}member")
+        got = [{child.tag[len(ns):]: child.text for child in m} for m in members]
+        expect(status == 200 and [g["HistoryItemType"] for g in got] == ["Action", "StateUpdate"],
+               f"awsQuery {status} {ET.tostring(root)!r}")
+        expect(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", got[0]["Timestamp"])
+               and got[1]["HistorySummary"] == "Alarm updated from OK to ALARM", f"{got}")
+        status, root = query({"Action": "DescribeAlarmHistory", "NextToken": "bad"})
+        expect(status == 400 and query_error(ET.tostring(root))["Code"] == "InvalidNextToken",
+               f"{status} {ET.tostring(root)!r}")
+        # requests/reset keeps the history, alarm-history/reset clears it (every region).
+        emu.reset_log()
+        expect(history_of(name) == ours, "requests/reset keeps it")
+        expect(emu.control("/_trailwatch/alarm-history/reset") == (200, {}), "reset")
+        expect(history_page({})[0] == [] and history_page({}, region="eu-west-1")[0] == [],
+               "cleared")
+
+    def history_concurrent_and_lost() -> None:
+        name = "trailwatch-check-history-race"
+        topic, queue_url = topic_with_queue("trailwatch-check-history-race")
+        put_alarm(name, [topic])
+        statuses: list[int] = []
+
+        def fire() -> None:
+            statuses.append(emu.cbor("SetAlarmState", {
+                "AlarmName": name, "StateValue": "ALARM", "StateReason": "race"})[0])
+
+        threads = [threading.Thread(target=fire) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        expect(statuses == [200] * 8, f"{statuses}")
+        expect(kinds(history_of(name)) == ["Action", "StateUpdate"], f"{history_of(name)}")
+        expect(len(drain(queue_url)) == 1, "one notification")
+        # A lost answer: the caller sees 500, the change lands and its actions run.
+        status, body = emu.control("/_trailwatch/faults", {
+            "operation": "SetAlarmState", "lost": True, "times": 1})
+        expect(status == 200, f"{body}")
+        try:
+            status, _, body = emu.cbor("SetAlarmState", {
+                "AlarmName": name, "StateValue": "OK", "StateReason": "lost"})
+            expect(status == 500, f"lost: {status} {body}")
+        finally:
+            emu.control("/_trailwatch/faults/reset")
+        expect(kinds(history_of(name)) == ["StateUpdate", "Action", "StateUpdate"],
+               f"{history_of(name)}")
+        set_state(name, "ALARM")
+        expect(len(drain(queue_url)) == 1, "ALARM again: published")
+
     # ---- awsQuery form signatures under IAM enforcement (m.) ------------------------------
+
+    def run_iam_tool(target: Emulator, *args: str) -> list[str]:
+        """iam_tool.py's command line on `target`, run in this process (boto3 is loaded)."""
+        sys.path.insert(0, str(HERE))
+        try:
+            import iam_tool as tool
+        finally:
+            sys.path.remove(str(HERE))
+        argv, out = sys.argv, io.StringIO()
+        sys.argv = ["iam_tool.py", "--endpoint", target.url, *args]
+        try:
+            with contextlib.redirect_stdout(out):
+                code = tool.main()
+        finally:
+            sys.argv = argv
+        expect(code == 0, f"iam_tool {args}: exit {code}")
+        return out.getvalue().split()
 
     def iam_form_signatures() -> None:
         """sns:Publish encoded as the Rust SDK encodes it (``%20`` for a space), signed by a
@@ -1902,21 +2304,7 @@ def main() -> int:
         other = Emulator({"INITIAL_NO_AUTH_ACTION_COUNT": "4"})
         try:
             def iam_tool(*args: str) -> list[str]:
-                """iam_tool.py's command line, run in this process (boto3 is loaded already)."""
-                sys.path.insert(0, str(HERE))
-                try:
-                    import iam_tool as tool
-                finally:
-                    sys.path.remove(str(HERE))
-                argv, out = sys.argv, io.StringIO()
-                sys.argv = ["iam_tool.py", "--endpoint", other.url, *args]
-                try:
-                    with contextlib.redirect_stdout(out):
-                        code = tool.main()
-                finally:
-                    sys.argv = argv
-                expect(code == 0, f"iam_tool {args}: exit {code}")
-                return out.getvalue().split()
+                return run_iam_tool(other, *args)
 
             admin = iam_tool("bootstrap")[1:]
             with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as policy:
@@ -2045,6 +2433,82 @@ def main() -> int:
             other.proc.stdin.close()
             other.proc.wait(timeout=10)
 
+    def iam_alarm_history() -> None:
+        """DescribeAlarmHistory under IAM enforcement: moto still checks the permission; the
+        alarm's SNS action does not need the caller's sns:Publish."""
+        import boto3
+
+        other = Emulator({"INITIAL_NO_AUTH_ACTION_COUNT": "4"})
+        try:
+            admin = run_iam_tool(other, "bootstrap")[1:]
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as policy:
+                json.dump({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Action": ["cloudwatch:SetAlarmState"],
+                    "Resource": "*"}]}, policy)
+            try:
+                history_policy = str(HERE.parent.parent / "policies" / "history.json")
+                reader = run_iam_tool(other, "--admin", *admin, "user", "reader",
+                                      policy.name, history_policy)[1:]
+                setter = run_iam_tool(other, "--admin", *admin, "user", "setter",
+                                      policy.name)[1:]
+            finally:
+                os.unlink(policy.name)
+
+            def client(service: str, key: str, secret: str) -> Any:
+                return boto3.client(
+                    service, region_name="us-east-1", endpoint_url=other.url,
+                    aws_access_key_id=key, aws_secret_access_key=secret,
+                )
+
+            sns, sqs = client("sns", *admin), client("sqs", *admin)
+            topic = sns.create_topic(Name="cis-benchmark-alarms")["TopicArn"]
+            queue_url = sqs.create_queue(QueueName="alarms")["QueueUrl"]
+            queue = sqs.get_queue_attributes(
+                QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue)
+            client("cloudwatch", *admin).put_metric_alarm(**dict(
+                alarm_params, AlarmName="IAMPolicyChanges", AlarmActions=[topic]))
+            # The setter may not publish to the topic itself: CloudWatch does.
+            client("cloudwatch", *setter).set_alarm_state(
+                AlarmName="IAMPolicyChanges", StateValue="ALARM", StateReason="drill")
+            got = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=0).get("Messages", [])
+            expect(len(got) == 1, f"published: {got}")
+            items = client("cloudwatch", *reader).describe_alarm_history(
+                AlarmName="IAMPolicyChanges", HistoryItemType="Action")["AlarmHistoryItems"]
+            expect(len(items) == 1 and json.loads(items[0]["HistoryData"])["actionState"]
+                   == "Succeeded", f"reader: {items}")
+            try:
+                client("cloudwatch", *setter).describe_alarm_history(AlarmName="IAMPolicyChanges")
+            except client("cloudwatch", *setter).exceptions.ClientError as err:
+                expect(err.response["Error"]["Code"] == "AccessDeniedException"
+                       and err.response["ResponseMetadata"]["HTTPStatusCode"] == 403,
+                       f"{err.response}")
+            else:
+                raise AssertionError("DescribeAlarmHistory without the permission must fail")
+            # The Rust SDK's CBOR call (the adapter signs the inner call for the caller).
+            for key, allowed in ((reader[0], True), (setter[0], False)):
+                status, headers, raw = other.request(
+                    "POST", f"/service/{SERVICE_ID}/operation/DescribeAlarmHistory",
+                    cbor2.dumps({"AlarmName": "IAMPolicyChanges"}), {
+                        "Authorization": AUTH.replace("testing/", f"{key}/"),
+                        "smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor",
+                        "X-Amz-Date": "20260101T000000Z"})
+                body = decode(raw)
+                if allowed:
+                    expect(status == 200 and len(body["AlarmHistoryItems"]) == 2,
+                           f"CBOR reader: {status} {body}")
+                else:
+                    expect(status == 403
+                           and body["__type"] == "com.amazonaws.cloudwatch#AccessDenied"
+                           and headers.get("x-amzn-query-error") == "AccessDenied;Sender",
+                           f"CBOR setter: {status} {headers} {body}")
+            # moto's NotImplementedError behind an allowed call stays quiet.
+            text = other.stderr_text()
+            expect("Traceback" not in text and "Error on request" not in text, text[:1000])
+        finally:
+            other.proc.stdin.close()
+            other.proc.wait(timeout=10)
+
     def unimplemented_json_and_query() -> None:
         status, headers, body = emu.logs(
             "TestMetricFilter", {"filterPattern": "{ $.a = 1 }", "logEventMessages": ["{}"]}
@@ -2164,8 +2628,22 @@ def main() -> int:
             ("sns: Publish skips a pending http receiver", sns_http_delivery_after_confirm),
             ("sns: other account, unsubscribed, faulted", sns_pending_per_account_and_gone),
             ("TRAILWATCH_EMULATOR_CONFIRM_AT_ONCE=1 confirms at once", sns_confirm_at_once_env),
+            ("alarm history: SetAlarmState ALARM -> SNS notification in the queue, "
+             "Action + StateUpdate newest first", history_sns_action),
+            ("alarm history: filters, same state runs nothing, OK -> OKActions (lambda: "
+             "recorded only), dates", history_filters_and_transitions),
+            ("alarm history: missing topic -> Failed item with an error", history_failed_action),
+            ("alarm history: ActionsEnabled=false -> StateUpdate only", history_actions_disabled),
+            ("alarm history: MaxRecords 1 pages, boto3 paginator, bad MaxRecords/NextToken",
+             history_pagination),
+            ("alarm history: per account and region, awsJson, awsQuery, resets",
+             history_accounts_regions_protocols),
+            ("alarm history: 8 concurrent SetAlarmState -> one change; a lost one lands",
+             history_concurrent_and_lost),
             ("IAM enforced: sns Publish encoded as the Rust SDK does, signature still checked",
              iam_form_signatures),
+            ("IAM enforced: DescribeAlarmHistory needs its permission; actions need no "
+             "sns:Publish of the caller", iam_alarm_history),
             ("unimplemented awsJson/awsQuery -> 500", unimplemented_json_and_query),
             ("quiet stderr by default (no Traceback)", quiet_stderr),
             ("TRAILWATCH_EMULATOR_VERBOSE=1 prints tracebacks", verbose_stderr),

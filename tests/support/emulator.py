@@ -15,7 +15,7 @@ log). It exits by itself when its stdin reaches EOF, so a test process that dies
 behind (pass ``--no-stdin-watch`` to run it by hand in the background), and on SIGTERM/SIGINT.
 
 Quiet by default: an error inside moto (e.g. an operation moto does not implement, such as logs
-TestMetricFilter or cloudwatch DescribeAlarmHistory) is answered as an HTTP 500 error response
+TestMetricFilter or cloudwatch DescribeAnomalyDetectors) is answered as an HTTP 500 error response
 but prints nothing, and werkzeug's error log is silenced, so a passing test run leaves stderr
 clean. Set the environment variable ``TRAILWATCH_EMULATOR_VERBOSE=1`` to get the Python
 tracebacks and werkzeug's error log on stderr again.
@@ -67,8 +67,9 @@ c. Request log. Every request (other than the control endpoints below) is record
    entry without ``"fault"``, or with ``"fault": "lost"``, reached moto once it has been
    answered. The middleware's own inner requests are not recorded. ``GET
    /_trailwatch/requests`` returns the log as a JSON array, in order; ``POST
-   /_trailwatch/requests/reset`` clears it (and nothing else: faults, overrides, chaos, stalls
-   and pending SNS subscriptions, l., stay). Credentials are never recorded or printed.
+   /_trailwatch/requests/reset`` clears it (and nothing else: faults, overrides, chaos, stalls,
+   pending SNS subscriptions, l., and the alarm history, n., stay). Credentials are never
+   recorded or printed.
 d. Injected faults, for states moto cannot produce (a throttled or failing call).
    ``POST /_trailwatch/faults`` with the JSON body
    ``{"operation": "DescribeTrails", "skip": 1, "times": 2, "status": 500, "code":
@@ -154,7 +155,7 @@ g. Stalls, for a request that is in flight and not yet processed (e.g. to kill t
    which then goes on to moto normally (``requests/reset`` does not).
 h. An exception escaping moto is answered as HTTP 500 ``InternalFailure`` in the request's
    protocol (CBOR map, awsJson ``{"__type", "message"}`` or awsQuery XML ``ErrorResponse``).
-i. Everything else passes through to moto unchanged, but for j., k., l. and m.
+i. Everything else passes through to moto unchanged, but for j., k., l., m. and n.
 k. Organizations listings as AWS answers them (moto lists nothing instead): ``ListAccounts``,
    ``ListAccountsForParent``, ``ListRoots`` and ``ListOrganizationalUnitsForParent`` from an
    account in no organization answer HTTP 400 ``AWSOrganizationsNotInUseException`` ("Your
@@ -226,10 +227,87 @@ m. Form-body signatures under IAM enforcement. moto checks the SigV4 signature o
    An unknown key or session token and a body moto re-encodes to the same bytes are left as
    they are, and moto's own checks (key, token, signature, permissions) still decide. Without
    enforcement nothing changes.
+n. CloudWatch alarm actions and alarm history (moto runs no alarm action and has no history:
+   ``DescribeAlarmHistory`` is NotImplemented in moto 5.2.5). For every protocol CloudWatch is
+   called in (CBOR through a., awsJson1_0 ``X-Amz-Target: GraniteServiceVersion20100801.<Op>``
+   and awsQuery form bodies signed for ``monitoring``):
+
+   - ``SetAlarmState`` goes to moto first. When moto accepts it (2xx) and the alarm's state
+     CHANGED (from the state moto held just before; moto starts an alarm in ``OK``, where AWS
+     starts it in ``INSUFFICIENT_DATA``), the emulator records a ``StateUpdate`` history item
+     (``HistorySummary`` ``Alarm updated from OK to ALARM``, ``Timestamp`` moto's new
+     ``StateUpdatedTimestamp``, ``HistoryData`` ``{"version": "1.0", "oldState":
+     {"stateValue", "stateReason"[, "stateReasonData"]}, "newState": {...}}``) and then, if the
+     alarm's ``ActionsEnabled`` is true, runs the actions of the new state in order
+     (``AlarmActions`` for ``ALARM``, ``OKActions`` for ``OK``, ``InsufficientDataActions`` for
+     ``INSUFFICIENT_DATA``), each recorded as one ``Action`` item, newer than the
+     ``StateUpdate`` one, before the caller gets its answer:
+
+     * an SNS topic ARN (``arn:<partition>:sns:<region>:<account>:<name>``): the CloudWatch
+       alarm notification is published to that topic (moto's SNS backend of the topic's
+       account and region, so every confirmed subscriber, e.g. an SQS queue, gets it as from any
+       Publish; pending subscribers, l., do not). Subject ``<new state>: "<name>" in <region
+       description>`` (e.g. ``ALARM: "IAMPolicyChanges" in US East (N. Virginia)``, botocore's
+       region name; cut to 100 characters), message structure json ``{"default":
+       <notification>}``, the notification being the JSON object AWS sends: ``AlarmName``,
+       ``AlarmDescription``, ``AWSAccountId``, ``AlarmConfigurationUpdatedTimestamp``,
+       ``NewStateValue``, ``NewStateReason``, ``StateChangeTime``
+       (``2026-01-01T00:00:00.000+0000``), ``Region``, ``AlarmArn``, ``OldStateValue``,
+       ``OKActions``, ``AlarmActions``, ``InsufficientDataActions`` and
+       ``Trigger`` (``MetricName``, ``Namespace``, ``StatisticType``, ``Statistic`` as
+       ``SUM``/``AVERAGE``/... or ``ExtendedStatistic``, ``Unit``, ``Dimensions`` as ``[{"value",
+       "name"}]``, ``Period``, ``EvaluationPeriods``, ``DatapointsToAlarm``,
+       ``ComparisonOperator``, ``Threshold``, ``TreatMissingData``,
+       ``EvaluateLowSampleCountPercentile``; ``Metrics`` instead of the metric's members for a
+       metric-math alarm; a composite alarm's has ``AlarmRule`` and no ``Trigger``). The item:
+       ``Successfully executed action <arn>`` with ``HistoryData`` ``{"actionState":
+       "Succeeded", "stateUpdateTimestamp": <ms>, "notificationResource": <arn>,
+       "publishedMessage": <the published message>}`` (``publishedMessage`` left out if the
+       whole would exceed 4095 characters); when the topic does not exist or moto's publish
+       fails (e.g. a FIFO topic), ``Failed to execute action <arn>. Received error:
+       "<message>"`` (cut to 255 characters) with ``{"actionState": "Failed",
+       "stateUpdateTimestamp", "notificationResource", "error": <message>}``; a topic that does
+       not exist gives ``Topic does not exist``.
+     * any other action (Lambda, Systems Manager, EC2 ``arn:aws:automate:...``, Auto Scaling,
+       ...): NOT run, nothing else happens; only an item ``Successfully executed action <arn>``
+       with ``{"actionState": "Succeeded", "stateUpdateTimestamp": <ms>}`` is recorded.
+
+     Not reproduced: topic policies and KMS key policies are not evaluated (on AWS a topic
+     whose policy or encryption key does not let ``cloudwatch.amazonaws.com`` publish gives a
+     Failed action), nor is the publish subject to the caller's own permissions (CloudWatch
+     publishes as itself, as on AWS). Setting the state an alarm already has records and runs
+     nothing (AWS invokes actions only when the state differs); moto never evaluates an alarm,
+     so one set to ``ALARM`` stays there until ``SetAlarmState`` (or a re-put, which moto
+     resets to ``OK``) changes it. ``PutMetricAlarm`` and ``DeleteAlarms`` record no
+     ``ConfigurationUpdate`` items. Concurrent ``SetAlarmState`` calls are serialised with the
+     state read before and after them, so each change is recorded once.
+   - ``DescribeAlarmHistory`` is answered from the emulator's store, per account (moto's: the
+     ``MOTO_ACCOUNT_ID`` environment variable, an ``x-moto-account-id`` header or the access
+     key's account) and region (the SigV4 credential scope's): ``AlarmHistoryItems``
+     ``[{"AlarmName", "AlarmType" (``MetricAlarm``; ``CompositeAlarm`` for an alarm with a
+     rule, which moto 5.2.5 cannot create), "Timestamp", "HistoryItemType", "HistorySummary",
+     "HistoryData"}]``, newest first (``ScanBy`` ``TimestampDescending``, the default) or
+     oldest first (``TimestampAscending``); filtered by ``AlarmName`` (exact), ``HistoryItemType``,
+     ``AlarmTypes`` (default ``["MetricAlarm"]``, as on AWS), ``StartDate`` and ``EndDate``
+     (both inclusive); ``MaxRecords`` 1 to 100 (default 100) with an opaque ``NextToken`` (the
+     position after the page's last item, so items added meanwhile never repeat one). History
+     outlives the alarm (``DeleteAlarms`` keeps it, as on AWS). Timestamps are epoch seconds
+     with milliseconds in awsJson, CBOR tag 1 through a., ISO 8601 in awsQuery XML. A bad
+     ``NextToken`` is HTTP 400 ``InvalidNextToken``; ``MaxRecords`` out of range, an unknown
+     ``HistoryItemType``, ``ScanBy`` or ``AlarmTypes`` member or a date that is not one is HTTP
+     400 ``ValidationError``. With IAM enforcement on, the call goes to moto first so moto
+     checks the caller's ``DescribeAlarmHistory`` permission; a denial (any 4xx) is moto's
+     answer.
+
+   Faults, chaos, stalls, lost answers (a lost ``SetAlarmState`` lands and runs its actions) and
+   the request log apply as to any call; the emulator's own SNS publishes are not requests and
+   are not logged. The store is thread-safe and kept for the emulator's life:
+   ``requests/reset`` does not touch it; ``POST /_trailwatch/alarm-history/reset`` clears it
+   (every account and region) and answers ``200 {}``.
 
 Order for one request: it is logged, then a fault (d.), else chaos (f.), may answer it; else
 (or for a lost answer) a stall (g.) may hold it; then it goes to the adapters (a., b., k., l.,
-m.) or moto, with any override (e.), and a lost answer is then replaced by the fault's error.
+m., n.) or moto, with any override (e.), and a lost answer is then replaced by the fault's error.
 """
 
 from __future__ import annotations
@@ -1225,6 +1303,591 @@ def hold_pending_deliveries(confirmations: SnsConfirmations) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# CloudWatch alarm actions and alarm history (n. of the module docstring)
+# --------------------------------------------------------------------------------------------
+
+CLOUDWATCH_TARGET = "GraniteServiceVersion20100801"
+ALARM_OPERATIONS = frozenset({"SetAlarmState", "DescribeAlarmHistory"})
+CLOUDWATCH_XMLNS = "http://monitoring.amazonaws.com/doc/2010-08-01/"
+HISTORY_ITEM_TYPES = (
+    "ConfigurationUpdate", "StateUpdate", "Action", "AlarmContributorStateUpdate",
+    "AlarmContributorAction",
+)
+ALARM_TYPES = ("CompositeAlarm", "MetricAlarm", "LogAlarm")
+SCAN_BY = ("TimestampDescending", "TimestampAscending")
+MAX_HISTORY_RECORDS = 100  # also the default: AWS documents none
+MAX_HISTORY_DATA = 4095  # AlarmHistoryItem.HistoryData's length limit
+MAX_HISTORY_SUMMARY = 255
+MAX_SUBJECT = 100  # SNS Publish Subject limit
+# arn:<partition>:sns:<region>:<account>:<topic name>
+SNS_TOPIC_ARN = re.compile(r"^arn:[a-z0-9-]+:sns:(?P<region>[^:]+):(?P<account>\d{12}):[^:]+$")
+TOPIC_MISSING = "Topic does not exist"
+# The action list run on entering each state.
+STATE_ACTIONS = {
+    "ALARM": "alarm_actions",
+    "OK": "ok_actions",
+    "INSUFFICIENT_DATA": "insufficient_data_actions",
+}
+
+
+class HistoryError(Exception):
+    """A DescribeAlarmHistory request the emulator refuses (HTTP 400 with this code)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def request_account(environ: dict[str, Any]) -> str:
+    """The account moto serves this request for (moto's own order: the MOTO_ACCOUNT_ID
+    environment variable, an x-moto-account-id header, the access key's account)."""
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    if environ.get("HTTP_X_MOTO_ACCOUNT_ID"):
+        return environ["HTTP_X_MOTO_ACCOUNT_ID"]
+    from moto.iam.models import get_account_id_from
+
+    match = re.search(r"Credential=([^/,\s]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    return get_account_id_from(match.group(1) if match else "AKIAEXAMPLE")
+
+
+def request_region(environ: dict[str, Any]) -> str:
+    match = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match and match.group(1) else "us-east-1"
+
+
+_REGION_NAMES: dict[str, str] = {}
+_REGION_NAMES_LOCK = threading.Lock()
+
+
+def region_description(region: str) -> str:
+    """`us-east-1` -> `US East (N. Virginia)` (botocore's endpoints.json, read once; the code
+    itself for a region it does not name)."""
+    with _REGION_NAMES_LOCK:
+        if not _REGION_NAMES:
+            _REGION_NAMES[""] = ""  # read once, even if reading fails
+            try:
+                import botocore
+
+                path = os.path.join(os.path.dirname(botocore.__file__), "data", "endpoints.json")
+                with open(path, encoding="utf-8") as f:
+                    partitions = json.load(f)["partitions"]
+                for partition in partitions:
+                    for code, info in partition.get("regions", {}).items():
+                        _REGION_NAMES[code] = info.get("description") or code
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                print_traceback()
+        return _REGION_NAMES.get(region) or region
+
+
+def as_utc(value: Any) -> dt.datetime:
+    """moto's naive-UTC datetime (or an aware one) -> an aware UTC datetime."""
+    if not isinstance(value, dt.datetime):
+        return dt.datetime.now(dt.timezone.utc)
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+
+
+def epoch_ms(value: Any) -> int:
+    """Epoch milliseconds, truncated as moto writes its timestamps (so the StateUpdate item's
+    time is DescribeAlarms' StateUpdatedTimestamp)."""
+    delta = as_utc(value) - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    return (delta.days * 86400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def notification_time(value: Any) -> str:
+    """A time as CloudWatch writes it in a notification: ``2026-01-01T00:00:00.000+0000``."""
+    moment = as_utc(value).astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def iso_time(seconds: float) -> str:
+    """Epoch seconds -> ISO 8601 with milliseconds (awsQuery XML)."""
+    moment = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def reason_data(text: Any) -> Any:
+    """A state's reason data as a JSON value, or None when there is none worth showing."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if value not in ({}, [], None) else None
+
+
+def enabled(value: Any) -> bool:
+    """moto's ActionsEnabled (a bool, or a string from some protocols)."""
+    if isinstance(value, str):
+        return value.strip().lower() != "false"
+    return value is None or bool(value)
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def alarm_trigger(alarm: Any) -> dict[str, Any]:
+    """A metric alarm's ``Trigger`` member of the notification, as CloudWatch writes it."""
+    trigger: dict[str, Any] = {}
+    queries = list(getattr(alarm, "metric_data_queries", None) or [])
+    if not queries:
+        trigger["MetricName"] = alarm.metric_name
+        trigger["Namespace"] = alarm.namespace
+        if getattr(alarm, "extended_statistic", None):
+            trigger["StatisticType"] = "ExtendedStatistic"
+            trigger["ExtendedStatistic"] = alarm.extended_statistic
+        else:
+            trigger["StatisticType"] = "Statistic"
+            statistic = alarm.statistic or ""
+            trigger["Statistic"] = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", statistic).upper()
+        trigger["Unit"] = getattr(alarm, "unit", None)
+        trigger["Dimensions"] = [
+            {"value": d.value, "name": d.name} for d in getattr(alarm, "dimensions", []) or []
+        ]
+        trigger["Period"] = alarm.period
+    trigger["EvaluationPeriods"] = alarm.evaluation_periods
+    if getattr(alarm, "datapoints_to_alarm", None) is not None:
+        trigger["DatapointsToAlarm"] = alarm.datapoints_to_alarm
+    trigger["ComparisonOperator"] = alarm.comparison_operator
+    if getattr(alarm, "threshold_metric_id", None):
+        trigger["ThresholdMetricId"] = alarm.threshold_metric_id
+    else:
+        trigger["Threshold"] = float(alarm.threshold) if alarm.threshold is not None else None
+    trigger["TreatMissingData"] = getattr(alarm, "treat_missing_data", None) or "missing"
+    trigger["EvaluateLowSampleCountPercentile"] = (
+        getattr(alarm, "evaluate_low_sample_count_percentile", None) or ""
+    )
+    if queries:
+        metrics = []
+        for q in queries:
+            entry: dict[str, Any] = {"Id": q.id}
+            if getattr(q, "expression", None):
+                entry["Expression"] = q.expression
+            if getattr(q, "label", None):
+                entry["Label"] = q.label
+            stat = getattr(q, "metric_stat", None)
+            if stat is not None:
+                metric = stat.metric
+                entry["MetricStat"] = {
+                    "Metric": {
+                        "Dimensions": [
+                            {"value": d.value, "name": d.name}
+                            for d in getattr(metric, "dimensions", []) or []
+                        ],
+                        "MetricName": metric.metric_name,
+                        "Namespace": metric.namespace,
+                    },
+                    "Period": int(stat.period) if str(stat.period).isdigit() else stat.period,
+                    "Stat": stat.stat,
+                }
+                if getattr(stat, "unit", None):
+                    entry["MetricStat"]["Unit"] = stat.unit
+            if getattr(q, "period", None):
+                entry["Period"] = q.period
+            entry["ReturnData"] = q.return_data in (None, True, "true", "True")
+            metrics.append(entry)
+        trigger["Metrics"] = metrics
+    return trigger
+
+
+class AlarmChange:
+    """One alarm state change moto accepted, snapshotted under the SetAlarmState lock."""
+
+    def __init__(
+        self, account: str, region: str, alarm: Any, old: tuple[str, str, str]
+    ) -> None:
+        self.account, self.region = account, region
+        self.name: str = alarm.name
+        self.composite = getattr(alarm, "rule", None) is not None
+        self.old_value, self.old_reason, self.old_data = old
+        self.new_value: str = alarm.state_value
+        self.new_reason: str = alarm.state_reason
+        self.new_data: str = alarm.state_reason_data
+        self.when = as_utc(alarm.state_updated_timestamp)
+        self.ms = epoch_ms(self.when)
+        self.actions_enabled = enabled(getattr(alarm, "actions_enabled", True))
+        self.lists = {
+            key: list(getattr(alarm, attr, None) or [])
+            for key, attr in (
+                ("OKActions", "ok_actions"), ("AlarmActions", "alarm_actions"),
+                ("InsufficientDataActions", "insufficient_data_actions"),
+            )
+        }
+        self.actions = list(getattr(alarm, STATE_ACTIONS.get(self.new_value, ""), None) or [])
+        self.notification = self.build_notification(alarm)
+
+    def build_notification(self, alarm: Any) -> dict[str, Any]:
+        note: dict[str, Any] = {
+            "AlarmName": self.name,
+            "AlarmDescription": getattr(alarm, "description", None) or None,
+            "AWSAccountId": self.account,
+            "AlarmConfigurationUpdatedTimestamp": notification_time(
+                getattr(alarm, "configuration_updated_timestamp", None)
+            ),
+            "NewStateValue": self.new_value,
+            "NewStateReason": self.new_reason,
+            "StateChangeTime": notification_time(self.when),
+            "Region": region_description(self.region),
+            "AlarmArn": alarm.alarm_arn,
+            "OldStateValue": self.old_value,
+        }
+        if self.composite:
+            note["AlarmRule"] = alarm.rule
+        note.update(self.lists)
+        if not self.composite:
+            note["Trigger"] = alarm_trigger(alarm)
+        return note
+
+    def subject(self) -> str:
+        text = f'{self.new_value}: "{self.name}" in {region_description(self.region)}'
+        return cut(text, MAX_SUBJECT)
+
+    def state_update_data(self) -> str:
+        """HistoryData of the StateUpdate item (reason data dropped if it would not fit)."""
+        old = {"stateValue": self.old_value, "stateReason": self.old_reason}
+        new = {"stateValue": self.new_value, "stateReason": self.new_reason}
+        old_data, new_data = reason_data(self.old_data), reason_data(self.new_data)
+        if old_data is not None:
+            old["stateReasonData"] = old_data
+        if new_data is not None:
+            new["stateReasonData"] = new_data
+        for drop in (None, old, new):
+            if drop is not None:
+                drop.pop("stateReasonData", None)
+            text = compact({"version": "1.0", "oldState": old, "newState": new})
+            if len(text) <= MAX_HISTORY_DATA:
+                return text
+        return cut(text, MAX_HISTORY_DATA)
+
+
+class AlarmHistory:
+    """The alarm history items of every account and region (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._seq = 0
+
+    def add(
+        self,
+        account: str,
+        region: str,
+        alarm: str,
+        alarm_type: str,
+        kind: str,
+        summary: str,
+        data: str,
+        ms: int,
+    ) -> None:
+        with self._lock:
+            self._seq += 1
+            items = self._items.setdefault((account, region), [])
+            items.append({
+                "seq": self._seq, "ms": ms, "AlarmName": alarm, "AlarmType": alarm_type,
+                "HistoryItemType": kind, "HistorySummary": cut(summary, MAX_HISTORY_SUMMARY),
+                "HistoryData": data,
+            })
+
+    def reset(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def query(self, account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A DescribeAlarmHistory answer (awsJson members; Timestamp in epoch seconds)."""
+        name = params.get("AlarmName")
+        kind = params.get("HistoryItemType")
+        if kind is not None and kind not in HISTORY_ITEM_TYPES:
+            raise HistoryError("ValidationError", validation(
+                kind, "historyItemType", f"Member must satisfy enum value set: "
+                f"[{', '.join(HISTORY_ITEM_TYPES)}]"))
+        types = params.get("AlarmTypes") or ["MetricAlarm"]
+        if not isinstance(types, list) or any(t not in ALARM_TYPES for t in types):
+            raise HistoryError("ValidationError", validation(
+                types, "alarmTypes", f"Member must satisfy constraint: [Member must satisfy "
+                f"enum value set: [{', '.join(ALARM_TYPES)}]]"))
+        scan = params.get("ScanBy") or "TimestampDescending"
+        if scan not in SCAN_BY:
+            raise HistoryError("ValidationError", validation(
+                scan, "scanBy", f"Member must satisfy enum value set: [{', '.join(SCAN_BY)}]"))
+        limit = params.get("MaxRecords")
+        if limit is None:
+            limit = MAX_HISTORY_RECORDS
+        try:
+            limit = int(limit)
+        except (TypeError, ValueError):
+            raise HistoryError("ValidationError", validation(
+                limit, "maxRecords", "Member must be an integer")) from None
+        if not 1 <= limit <= MAX_HISTORY_RECORDS:
+            bound = ("greater than or equal to 1" if limit < 1
+                     else f"less than or equal to {MAX_HISTORY_RECORDS}")
+            raise HistoryError("ValidationError", validation(
+                limit, "maxRecords", f"Member must have value {bound}"))
+        start = history_date(params.get("StartDate"), "startDate")
+        end = history_date(params.get("EndDate"), "endDate")
+        after = decode_history_token(params.get("NextToken"))
+        descending = scan == "TimestampDescending"
+        with self._lock:
+            items = [dict(i) for i in self._items.get((account, region), [])]
+        chosen = [
+            i for i in items
+            if (name is None or i["AlarmName"] == name)
+            and (kind is None or i["HistoryItemType"] == kind)
+            and i["AlarmType"] in types
+            and (start is None or i["ms"] >= start)
+            and (end is None or i["ms"] <= end)
+        ]
+        chosen.sort(key=lambda i: (i["ms"], i["seq"]), reverse=descending)
+        if after is not None:
+            chosen = [
+                i for i in chosen
+                if ((i["ms"], i["seq"]) < after if descending else (i["ms"], i["seq"]) > after)
+            ]
+        page, rest = chosen[:limit], chosen[limit:]
+        answer: dict[str, Any] = {"AlarmHistoryItems": [
+            {
+                "AlarmName": i["AlarmName"], "AlarmType": i["AlarmType"],
+                "Timestamp": i["ms"] / 1000, "HistoryItemType": i["HistoryItemType"],
+                "HistorySummary": i["HistorySummary"], "HistoryData": i["HistoryData"],
+            }
+            for i in page
+        ]}
+        if rest:
+            last = page[-1]
+            token = f"{last['ms']}:{last['seq']}".encode()
+            answer["NextToken"] = base64.urlsafe_b64encode(token).decode("ascii")
+        return answer
+
+
+def validation(value: Any, member: str, constraint: str) -> str:
+    return (f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+            f"constraint: {constraint}")
+
+
+def history_date(value: Any, member: str) -> int | None:
+    """A StartDate/EndDate (epoch seconds from awsJson, ISO 8601 from awsQuery) -> epoch ms."""
+    if value is None or value == "":
+        return None
+    try:
+        return int(round(float(epoch_seconds(value)) * 1000))
+    except (TypeError, ValueError, OverflowError):
+        raise HistoryError("ValidationError", validation(
+            value, member, "Member must be a timestamp")) from None
+
+
+def decode_history_token(token: Any) -> tuple[int, int] | None:
+    if token is None or token == "":
+        return None
+    try:
+        text = base64.urlsafe_b64decode(str(token).encode("ascii")).decode("ascii")
+        ms, seq = text.split(":")
+        return int(ms), int(seq)
+    except (ValueError, UnicodeError, TypeError):
+        raise HistoryError("InvalidNextToken", "The next token specified is invalid.") from None
+
+
+class CloudWatchAlarms:
+    """n. of the module docstring: a WSGI layer right in front of moto that runs alarm actions
+    after moto's SetAlarmState and answers DescribeAlarmHistory from its own store. Every other
+    request passes straight through."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self.history = AlarmHistory()
+        # SetAlarmState: the state before, moto's change and the state after, one call at a time.
+        self._state_lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET") or ""
+        protocol, operation, params = None, None, None
+        if target.startswith(f"{CLOUDWATCH_TARGET}."):
+            operation = target.split(".", 1)[1]
+            if operation in ALARM_OPERATIONS:
+                protocol = "json"
+                try:
+                    body = read_body(environ)
+                    params = json.loads(body) if body.strip() else {}
+                except ValueError:
+                    params = None  # moto reports what is wrong
+        elif not target and signing_service(environ) == "monitoring":
+            query = query_params(environ)
+            operation = query.get("Action")
+            if operation in ALARM_OPERATIONS:
+                protocol, params = "query", query_members(query)
+        if protocol is None or not isinstance(params, dict):
+            return list(self.app(environ, start_response))
+        if operation == "SetAlarmState":
+            return self.set_alarm_state(environ, start_response, params)
+        return self.describe_alarm_history(environ, start_response, protocol, params)
+
+    # ---- SetAlarmState ---------------------------------------------------------------------
+
+    def set_alarm_state(
+        self, environ: dict[str, Any], start_response: StartResponse, params: dict[str, Any]
+    ) -> list[bytes]:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        account, region = request_account(environ), request_region(environ)
+        name = params.get("AlarmName")
+        change = None
+        with self._state_lock:
+            try:
+                backend = cloudwatch_backends[account][region]
+            except Exception:  # a region moto does not know: moto answers for it
+                backend = None
+            alarm = backend.alarms.get(name) if backend is not None and isinstance(name, str) \
+                else None
+            old = (
+                (alarm.state_value, alarm.state_reason, alarm.state_reason_data)
+                if alarm is not None else None
+            )
+            status, headers, answer = call_app(self.app, environ)
+            if (
+                200 <= status_code(status) < 300
+                and alarm is not None
+                and backend.alarms.get(name) is alarm
+                and alarm.state_value != old[0]
+            ):
+                change = AlarmChange(account, region, alarm, old)
+                self.history.add(
+                    account, region, change.name,
+                    "CompositeAlarm" if change.composite else "MetricAlarm", "StateUpdate",
+                    f"Alarm updated from {change.old_value} to {change.new_value}",
+                    change.state_update_data(), change.ms,
+                )
+        if change is not None and change.actions_enabled:
+            for action in change.actions:
+                self.run_action(change, action)
+        start_response(status, headers)
+        return [answer]
+
+    def run_action(self, change: AlarmChange, action: str) -> None:
+        """Run one alarm action (an SNS publish, or nothing) and record its Action item."""
+        data: dict[str, Any] = {"actionState": "Succeeded", "stateUpdateTimestamp": change.ms}
+        summary = f"Successfully executed action {action}"
+        if isinstance(action, str) and SNS_TOPIC_ARN.match(action):
+            data["notificationResource"] = action
+            published = compact({"default": compact(change.notification)})
+            error = self.publish(action, change.subject(), published)
+            if error is None:
+                data["publishedMessage"] = published
+                if len(compact(data)) > MAX_HISTORY_DATA:
+                    del data["publishedMessage"]
+            else:
+                data["actionState"] = "Failed"
+                data["error"] = error
+                summary = f'Failed to execute action {action}. Received error: "{error}"'
+        self.history.add(
+            change.account, change.region, change.name,
+            "CompositeAlarm" if change.composite else "MetricAlarm", "Action", summary,
+            cut(compact(data), MAX_HISTORY_DATA), max(int(time.time() * 1000), change.ms),
+        )
+
+    @staticmethod
+    def publish(topic: str, subject: str, message: str) -> str | None:
+        """Publish to an SNS topic through moto's backend: None, or the error's message."""
+        from moto.sns.models import sns_backends
+
+        match = SNS_TOPIC_ARN.match(topic)
+        assert match is not None
+        try:
+            backend = sns_backends[match.group("account")][match.group("region")]
+            if topic not in backend.topics:
+                return TOPIC_MISSING
+            backend.publish(message, arn=topic, subject=subject, message_structure="json")
+        except Exception as exc:
+            print_traceback()
+            text = getattr(exc, "message", None) or getattr(exc, "description", None)
+            if not isinstance(text, str) or not text.strip() or text.lstrip().startswith("<"):
+                text = str(exc) or type(exc).__name__
+            return text.strip()
+        return None
+
+    # ---- DescribeAlarmHistory --------------------------------------------------------------
+
+    def describe_alarm_history(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        protocol: str,
+        params: dict[str, Any],
+    ) -> list[bytes]:
+        if IAM_ENFORCED:
+            # moto checks the caller's permission before it finds it has no such operation.
+            try:
+                status, headers, answer = call_app(self.app, environ)
+            except Exception:  # NotImplementedError: allowed
+                pass
+            else:
+                if 400 <= status_code(status) < 500:
+                    start_response(status, headers)
+                    return [answer]
+        try:
+            result = self.history.query(request_account(environ), request_region(environ), params)
+        except HistoryError as exc:
+            if protocol == "json":
+                return aws_json_error(
+                    start_response, "400 Bad Request", exc.code, exc.message,
+                    "application/x-amz-json-1.0",
+                    extra=[("x-amzn-query-error", f"{exc.code};Sender")],
+                )
+            return aws_query_error(start_response, "400 Bad Request", exc.code, exc.message)
+        request_id = str(uuid.uuid4())
+        if protocol == "json":
+            data = json.dumps(result).encode("utf-8")
+            content_type = "application/x-amz-json-1.0"
+        else:
+            data = history_xml(result, request_id)
+            content_type = "text/xml"
+        start_response("200 OK", [
+            ("x-amzn-RequestId", request_id),
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(data))),
+        ])
+        return [data]
+
+
+def query_members(query: dict[str, str]) -> dict[str, Any]:
+    """awsQuery parameters -> the awsJson members DescribeAlarmHistory/SetAlarmState take
+    (``AlarmTypes.member.N`` as a list, the rest as strings)."""
+    params: dict[str, Any] = {}
+    types: list[tuple[int, str]] = []
+    for key, value in query.items():
+        match = re.fullmatch(r"AlarmTypes\.member\.(\d+)", key)
+        if match:
+            types.append((int(match.group(1)), value))
+        elif key not in ("Action", "Version"):
+            params[key] = value
+    if types:
+        params["AlarmTypes"] = [value for _, value in sorted(types)]
+    return params
+
+
+def history_xml(result: dict[str, Any], request_id: str) -> bytes:
+    """A DescribeAlarmHistory answer in awsQuery XML."""
+    root = ET.Element("DescribeAlarmHistoryResponse", xmlns=CLOUDWATCH_XMLNS)
+    body = ET.SubElement(root, "DescribeAlarmHistoryResult")
+    items = ET.SubElement(body, "AlarmHistoryItems")
+    for item in result["AlarmHistoryItems"]:
+        member = ET.SubElement(items, "member")
+        for key in ("AlarmName", "AlarmType", "Timestamp", "HistoryItemType", "HistorySummary",
+                    "HistoryData"):
+            value = item[key]
+            ET.SubElement(member, key).text = iso_time(value) if key == "Timestamp" else value
+    if "NextToken" in result:
+        ET.SubElement(body, "NextToken").text = result["NextToken"]
+    metadata = ET.SubElement(root, "ResponseMetadata")
+    ET.SubElement(metadata, "RequestId").text = request_id
+    return ET.tostring(root, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
 # Faults, overrides, chaos and stalls (control endpoints d. to g. of the module docstring)
 # --------------------------------------------------------------------------------------------
 
@@ -1385,12 +2048,16 @@ def merge_answer(body: bytes, merge: dict[str, Any]) -> bytes | None:
 
 
 class TrailwatchMiddleware:
-    """Request log + control endpoints (faults, overrides, chaos, stalls, SNS confirmations) +
-    CloudWatch CBOR adapter + Logs fixes + pending SNS subscriptions in front of moto."""
+    """Request log + control endpoints (faults, overrides, chaos, stalls, SNS confirmations,
+    alarm history) + CloudWatch CBOR adapter + Logs fixes + pending SNS subscriptions + alarm
+    actions and history in front of moto."""
 
     def __init__(self, app: Callable) -> None:
-        self.app = app
-        self.cbor = CborAdapter(app)
+        # Alarm actions and history (n.) sit right in front of moto, under the CBOR adapter
+        # and every other path to moto; not touched by requests/reset.
+        self.alarms = CloudWatchAlarms(app)
+        self.app = self.alarms
+        self.cbor = CborAdapter(self.alarms)
         self.logs = LogsAdapter(app)
         # Pending SNS subscriptions (l.); not touched by requests/reset.
         self.sns = SnsConfirmations(enabled=not CONFIRM_AT_ONCE)
@@ -1778,6 +2445,9 @@ class TrailwatchMiddleware:
             except ControlError as exc:
                 return json_response(start_response, "400 Bad Request", {"message": str(exc)})
             return json_response(start_response, "200 OK", {"confirmed": self.sns.confirm(filters)})
+        if path == "/_trailwatch/alarm-history/reset" and method == "POST":
+            self.alarms.history.reset()
+            return json_response(start_response, "200 OK", {})
         if path == "/_trailwatch/stall/reset" and method == "POST":
             with self._control_lock:
                 self._stalls.clear()
