@@ -27,8 +27,20 @@ pub fn judge_filters(
                 || f.metrics
                     .iter()
                     .any(|m| m.metric_name == spec.metric_name && m.namespace == spec.namespace);
+            // An accepted text (exact by the letter) that by its meaning is broader than the
+            // required pattern matches almost everything.
+            let warning = (j.verdict == Verdict::Exact && control.events.is_empty())
+                .then(|| crate::pattern::judge_pattern(&f.pattern, &control.canonical_pattern(), &[]))
+                .filter(|m| m.verdict == Verdict::Broader)
+                .map(|_| {
+                    format!(
+                        "this published text matches almost every event (its exclusions are joined with ||), so an alarm on it fires on nearly all API traffic; use {} instead",
+                        control.canonical_pattern()
+                    )
+                });
             FilterVerdict {
                 relevant,
+                warning,
                 name: f.name.clone(),
                 pattern: f.pattern.clone(),
                 verdict: j.verdict,

@@ -137,6 +137,11 @@ pub struct FilterVerdict {
     /// control's metric. Text output shows only these unless `-v`.
     #[serde(skip)]
     pub relevant: bool,
+    /// A published text accepted as exact that, read by its meaning, matches far more than the
+    /// control asks (CIS v1.3-v1.5 4.1 joins its exclusions with `||`): an alarm on it fires on
+    /// almost every event. Said, and trailwatch never points its own alarm at it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 impl Audit {

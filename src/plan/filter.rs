@@ -92,6 +92,14 @@ impl Ctx<'_> {
             [a, b, rest @ ..] => format!("; {a}; {b}; and {} more", rest.len()),
         };
         let compliant = || judged.iter().filter(|(_, v)| v.compliant).map(|(f, _)| *f);
+        // What trailwatch's own alarm may be pointed at: never a text that matches almost
+        // every event (it is compliant by the letter, so another's working alarm on it stays).
+        let quiet = |f: &&MetricFilter| {
+            judged
+                .iter()
+                .find(|(g, _)| std::ptr::eq(*g, *f))
+                .is_none_or(|(_, v)| v.warning.is_none())
+        };
         // A compliant filter whose metric already has a working alarm is the one the audit
         // follows: keep it, whatever its name or metric, so a compliant account gets no write.
         let working = compliant()
@@ -113,6 +121,7 @@ impl Ctx<'_> {
         let chosen = working
             .or_else(|| {
                 compliant()
+                    .filter(quiet)
                     .filter_map(|f| {
                         f.metrics
                             .iter()
@@ -130,6 +139,7 @@ impl Ctx<'_> {
                 // dimensions gives an alarm nothing (or only one dimension value) to see.
                 // Not trailwatch's own: that one is repaired to publish the control's metric.
                 compliant()
+                    .filter(quiet)
                     .filter(|f| !self.filter_is_ours(f))
                     .find_map(|f| f.metrics.iter().find(|m| usable(m)).map(|m| (f, m.clone())))
             });

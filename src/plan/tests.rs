@@ -596,3 +596,41 @@ fn both_filter_names_held_by_foreign_filters_block_until_one_is_adopted() {
         (Action::Update, "IAMPolicyChanges")
     );
 }
+
+#[test]
+fn a_published_text_that_matches_almost_everything_is_warned_about_and_never_alarmed_on() {
+    let c = Control::builtin("cis-4.1").unwrap();
+    let noisy = r#"{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") || ($.sourceIPAddress!="delivery.logs.amazonaws.com") || ($.eventName!="HeadBucket") }"#;
+    let mut o = observed();
+    lg(&mut o).filters = vec![filter(
+        "cis-v15-unauthorized",
+        noisy,
+        "UnauthorizedAPICalls",
+    )];
+    lg(&mut o).topics = vec![topic(&[(&format!("{TOPIC}:s"), "secops@example.com")])];
+    let a = audit(&c, &o, MatchMode::Strict);
+    // Exact by the letter (Security Hub accepts it), with the warning.
+    assert!(a.steps[3].ok, "{:#?}", a.steps[3]);
+    let w = a.filters[0].warning.as_deref().unwrap();
+    assert!(w.contains("matches almost every event"), "{w}");
+    // trailwatch's alarm is not pointed at it: the canonical filter is created beside it.
+    let p = plan(&c, &o, &a, &Options::default());
+    let f = change(&p, Resource::MetricFilter);
+    assert_eq!(
+        (f.action, f.name.as_str()),
+        (Action::Create, "UnauthorizedAPICalls")
+    );
+    assert_eq!(
+        f.desired.as_ref().unwrap()["filterPattern"],
+        c.canonical_pattern()
+    );
+    // The canonical text and the v2+ text get no warning.
+    for text in [
+        c.canonical_pattern(),
+        r#"{ ($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*") && ($.sourceIPAddress!="delivery.logs.amazonaws.com") && ($.eventName!="HeadBucket") }"#.to_string(),
+    ] {
+        lg(&mut o).filters = vec![filter("f", &text, "UnauthorizedAPICalls")];
+        let a = audit(&c, &o, MatchMode::Strict);
+        assert!(a.filters[0].warning.is_none(), "{text}");
+    }
+}

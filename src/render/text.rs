@@ -254,6 +254,9 @@ pub(crate) fn audit(a: &ControlReport, p: Palette) -> String {
         }
         for f in shown {
             out.push_str(&format!("    {}: {}\n", f.name, short_verdict(f)));
+            if let Some(w) = &f.warning {
+                out.push_str(&format!("      {} {w}\n", p.yellow("warning:")));
+            }
             if let Some(e) = &f.parse_error {
                 for line in e.snippet(&f.pattern).lines() {
                     out.push_str(&format!("      {line}\n"));
@@ -275,6 +278,9 @@ pub(crate) fn audit(a: &ControlReport, p: Palette) -> String {
                 out.push_str(&format!(" ({})", f.detail));
             }
             out.push('\n');
+            if let Some(w) = &f.warning {
+                out.push_str(&format!("      {} {w}\n", p.yellow("warning:")));
+            }
             if let Some(e) = &f.parse_error {
                 for line in e.snippet(&f.pattern).lines() {
                     out.push_str(&format!("      {line}\n"));
