@@ -158,13 +158,30 @@ pub enum Command {
     /// control's working alarm notifies (asks first, or --yes); with --alarm also set the alarm
     /// to ALARM and confirm from its history that its action ran.
     Drill(DrillArgs),
-    /// List the embedded controls: id, CIS ids across versions, Security Hub id, title.
-    Controls,
+    /// List the embedded controls: id, CIS ids across versions, Security Hub id, title;
+    /// `controls show ID` prints one control's spec (TOML), the start of a custom one.
+    Controls(ControlsArgs),
     /// Print a shell completion script: `trailwatch completions bash > /etc/bash_completion.d/trailwatch`.
     Completions(CompletionsArgs),
     /// Print an IAM policy trailwatch needs (check, apply, history, drill, fleet, org) for a
     /// partition: the files in policies/ name `arn:aws:`.
     Policy(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ControlsArgs {
+    #[command(subcommand)]
+    pub show: Option<ControlsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ControlsCommand {
+    /// Print a control's spec as TOML (with --output json, as JSON): the pattern, the alarm
+    /// settings, the samples; what trailwatch creates for it.
+    Show {
+        /// Any id `trailwatch controls` shows: cis-4.4, 4.4, CloudWatch.4, ...
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -102,9 +102,21 @@ pub fn prepare(audit: &Audit, observed: &Observed) -> Result<Drill, String> {
 /// The question asked before a drill: the topics it publishes to and, with `--alarm`, every
 /// action setting the alarm to ALARM sets off, not only its SNS topics.
 pub fn prompt(d: &Drill, alarm: bool) -> String {
+    let reach: Vec<String> = d
+        .topics
+        .iter()
+        .map(|t| {
+            let subs = if t.subscribers.is_empty() {
+                "no confirmed subscriber".to_string()
+            } else {
+                t.subscribers.join(", ")
+            };
+            format!("{} ({subs})", t.topic_arn)
+        })
+        .collect();
     let mut q = format!(
-        "Publish a labelled test notification to {} topic(s)",
-        d.topics.len()
+        "Publish a labelled test notification to {}",
+        reach.join("; ")
     );
     if alarm {
         q.push_str(&format!(
@@ -331,12 +343,12 @@ mod tests {
         assert_eq!(
             prompt(&d, true),
             format!(
-                "Publish a labelled test notification to 1 topic(s) and set alarm IAMPolicyChanges to ALARM, which runs all its 3 action(s): {TOPIC}, {lambda}, {ssm}?"
+                "Publish a labelled test notification to {TOPIC} (email:secops@example.com) and set alarm IAMPolicyChanges to ALARM, which runs all its 3 action(s): {TOPIC}, {lambda}, {ssm}?"
             )
         );
         assert_eq!(
             prompt(&d, false),
-            "Publish a labelled test notification to 1 topic(s)?"
+            format!("Publish a labelled test notification to {TOPIC} (email:secops@example.com)?")
         );
     }
 }

@@ -40,7 +40,9 @@ pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> R
     if !args.yes {
         let what = drill::prompt(&d, args.alarm);
         if !confirm(&what)? {
-            return Err(Error::Refused("not confirmed, nothing was sent".into()));
+            // Declining exits as in every command: 2, nothing was done.
+            eprintln!("trailwatch: not confirmed, nothing was sent");
+            return Ok(DRIFT);
         }
     }
     drill::publish(target, &mut d).await;

@@ -30,7 +30,40 @@ const DRIFT: Exit = Exit::Drift;
 
 /// Run the command line; returns the exit code.
 pub async fn run(cli: Cli) -> Result<Exit, Error> {
-    if let Command::Controls = &cli.command {
+    if let Command::Controls(args) = &cli.command {
+        // It lists what is embedded: an option meant for an account is a mistake, said.
+        let ignored = [
+            ("--region", cli.region.is_some()),
+            ("--control", cli.control.is_some()),
+            ("--all-controls", cli.all_controls),
+            ("--accounts", cli.accounts.is_some()),
+            ("--accounts-file", cli.accounts_file.is_some()),
+            ("--org", cli.org),
+            ("--expect-account", cli.expect_account.is_some()),
+        ];
+        if let Some((flag, _)) = ignored.iter().find(|(_, given)| *given) {
+            return Err(Error::BadInput {
+                what: "option",
+                value: flag.to_string(),
+                why: "`trailwatch controls` lists the embedded controls and takes only --output"
+                    .into(),
+            });
+        }
+        if let Some(crate::cli::ControlsCommand::Show { id }) = &args.show {
+            let c = Control::find(id)?;
+            match Format::from(cli.output) {
+                Format::Text => {
+                    let text = crate::control::SPECS
+                        .iter()
+                        .find(|(i, _)| *i == c.id)
+                        .map(|(_, t)| *t)
+                        .unwrap_or_default();
+                    print!("{text}");
+                }
+                Format::Json => print_json(&c),
+            }
+            return Ok(OK);
+        }
         return Ok(controls(cli.output.into()));
     }
     if let Command::Completions(c) = &cli.command {
@@ -56,7 +89,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Check(args) => check::check(&target, &req, args).await,
         Command::Fix(args) => fix::fix(&target, &req, args).await,
         Command::Drill(args) => drill::drill(&target, &req, args).await,
-        Command::Controls | Command::Policy(_) | Command::Completions(_) => {
+        Command::Controls(_) | Command::Policy(_) | Command::Completions(_) => {
             unreachable!("handled above")
         }
     }

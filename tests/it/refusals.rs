@@ -40,6 +40,7 @@ fn options_that_do_not_go_together_are_refused_before_any_call() {
     Refusal::new(&["fix", "--apply", "--yes", "--batch-size", "2"]).names("--batch-size");
     Refusal::new(&["--accounts", ACCOUNTS, "check", "--history"]).names("--history");
     Refusal::new(&["--accounts", ACCOUNTS, "drill", "--yes"]).names("drill");
+    Refusal::new(&["controls", "--region", "eu-west-1"]).names("--region");
     let r = Refusal::new(&["--all-controls", "drill", "--yes"]).names("--all-controls");
     assert!(r.stderr.contains("give --control ID"), "{}", r.stderr);
     Refusal::new(&["--control", "cis-4.1,4.4", "drill", "--yes"]).names("cis-4.1,4.4");
@@ -217,4 +218,17 @@ fn a_first_label_no_account_carries_is_refused() {
         "111111111111 production\n222222222222 staging\n",
     )
     .names("prodution");
+}
+
+#[test]
+fn controls_show_prints_a_spec_that_loads_as_a_custom_control() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trailwatch"))
+        .args(["controls", "show", "CloudWatch.4"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let shown = trailwatch::control::Control::from_toml(&text, "shown").unwrap();
+    assert_eq!(shown, trailwatch::control::Control::embedded());
+    Refusal::new(&["controls", "show", "9.9"]).names("9.9");
 }

@@ -211,7 +211,8 @@ pub(in crate::run) async fn fix(
         return Ok(assess::exit_code(&before));
     }
     if !args.yes {
-        if !text {
+        // The plan goes to the terminal whenever stdout does not reach it.
+        if !text || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
             eprint!("{}", table(&surveys, &before, Some(&plans)));
             eprint!("{}", grouped_plans(&surveys, &plans, req.palette));
         }
