@@ -46,7 +46,7 @@ impl Error {
             // One line, whatever AWS sent.
             (Some(m), _) if !m.is_empty() => m.split_whitespace().collect::<Vec<_>>().join(" "),
             (_, Some(_)) => "(no message)".to_string(),
-            (_, None) => root_cause(&err),
+            (_, None) => not_aws(&format!("{err:?}")).unwrap_or_else(|| root_cause(&err)),
         };
         Error::Aws {
             operation,
@@ -102,6 +102,28 @@ fn shown(value: &str) -> String {
 
 /// Why a call got no answer, in a few words: the innermost cause of the error chain, with the
 /// SDK's wording for the common cases made plain.
+/// An answer that is not an AWS API answer (no error code, an HTML page, a proxy's error): what
+/// came back, from the SDK's debug form of the raw response (`StatusCode(501)`, its content type).
+fn not_aws(debug: &str) -> Option<String> {
+    let status: String = debug
+        .split("status: StatusCode(")
+        .nth(1)?
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    if status.is_empty() {
+        return None;
+    }
+    let content_type = debug
+        .split("\"content-type\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("no content type");
+    Some(format!(
+        "the endpoint answered HTTP {status} ({content_type}), which is not an AWS API answer: check the endpoint (AWS_ENDPOINT_URL, a proxy)"
+    ))
+}
+
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut chain: Vec<String> = Vec::new();
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
@@ -138,5 +160,18 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         format!("{}...", line.chars().take(200).collect::<String>())
     } else {
         line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_answer_that_is_not_aws_says_what_came_back() {
+        let debug = r#"ServiceError { raw: Response { status: StatusCode(501), headers: {"server": "x", "content-type": "text/html;charset=utf-8"} } }"#;
+        assert_eq!(
+            super::not_aws(debug).unwrap(),
+            "the endpoint answered HTTP 501 (text/html;charset=utf-8), which is not an AWS API answer: check the endpoint (AWS_ENDPOINT_URL, a proxy)"
+        );
+        assert_eq!(super::not_aws("DispatchFailure { timeout }"), None);
     }
 }

@@ -32,6 +32,7 @@ impl Target {
             .http_client(http_client())
             .retry_config(retry_config())
             .timeout_config(timeout_config());
+        let mut sso: Option<(String, &'static str)> = None;
         if let Some(p) = profile {
             // Named as the user gave it: the flag, or the environment variable.
             let given_as =
@@ -40,13 +41,36 @@ impl Target {
                 } else {
                     "AWS_PROFILE"
                 };
-            check_profile(p, given_as).await?;
+            sso = check_profile(p, given_as)
+                .await?
+                .then(|| (p.to_string(), given_as));
             loader = loader.profile_name(p);
         }
         if let Some(r) = region {
             loader = loader.region(Region::new(r.to_string()));
         }
         let config = loader.load().await;
+        // An SSO profile without a valid token fails at the first call with a cause that does
+        // not say what to do (`No such file or directory`, `failed to load the cached SSO
+        // token`): ask for its credentials now and say it.
+        if let Some((p, given_as)) = sso {
+            use aws_credential_types::provider::ProvideCredentials;
+            if let Some(provider) = config.credentials_provider() {
+                if let Err(e) = provider.provide_credentials().await {
+                    let mut cause: &dyn std::error::Error = &e;
+                    while let Some(next) = cause.source() {
+                        cause = next;
+                    }
+                    return Err(Error::BadInput {
+                        what: given_as,
+                        value: p.clone(),
+                        why: format!(
+                            "signs in with AWS SSO and has no valid session ({cause}): run `aws sso login --profile {p}`"
+                        ),
+                    });
+                }
+            }
+        }
         let region = config
             .region()
             .map(|r| r.to_string())
@@ -193,7 +217,8 @@ pub fn timeout_config() -> aws_config::timeout::TimeoutConfig {
 
 /// A named profile must exist in the shared config or credentials files; otherwise the SDK
 /// silently falls back to no region and no credentials, and the user is told the wrong thing.
-async fn check_profile(name: &str, given_as: &'static str) -> Result<(), Error> {
+/// Whether the profile signs in with AWS SSO (IAM Identity Center): `Ok(true)` then.
+async fn check_profile(name: &str, given_as: &'static str) -> Result<bool, Error> {
     use aws_types::os_shim_internal::{Env, Fs};
     let bad = |why: String| Error::BadInput {
         what: given_as,
@@ -204,13 +229,13 @@ async fn check_profile(name: &str, given_as: &'static str) -> Result<(), Error> 
     let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None)
         .await
         .map_err(|e| bad(format!("the AWS config files cannot be read: {e}")))?;
-    if set.get_profile(name).is_none() {
+    let Some(profile) = set.get_profile(name) else {
         return Err(bad(
             "no such profile in the AWS config or credentials files (see `aws configure list-profiles`)"
                 .into(),
         ));
-    }
-    Ok(())
+    };
+    Ok(profile.get("sso_start_url").is_some() || profile.get("sso_session").is_some())
 }
 
 /// Who the sessions trailwatch opens in member accounts say they are, in CloudTrail.

@@ -15,7 +15,6 @@ use crate::render::{self, Format};
 use crate::report::{ControlReport, TargetReport};
 use crate::target::Target;
 use crate::write::Applied;
-use std::io::IsTerminal;
 
 fn exit(audits: &[Audit], plans: &[Plan]) -> Exit {
     if audits.iter().all(|a| a.compliant) && plans.iter().all(Plan::is_empty) {
@@ -119,9 +118,7 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
         // The plan the question is about goes to the terminal (stderr) whenever stdout does
         // not reach it (JSON, or text redirected to a file or a pipe): nobody approves what
         // they cannot see.
-        if !text || !std::io::stdout().is_terminal() {
-            eprint!("{}", plan_text());
-        }
+        super::show_before_asking(&plan_text(), text);
         let account = &observed.account;
         let requests = if writes == 1 {
             "this write request".to_string()

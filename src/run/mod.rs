@@ -139,8 +139,22 @@ fn print_json(report: &impl serde::Serialize) {
 
 /// Ask on the terminal: `Ok(false)` when the user says no. Without a terminal, refuse (the
 /// caller passes --yes in automation).
+/// Whether a question can be asked: a terminal to read the answer from and to ask on.
+pub(super) fn can_ask() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Before a question: the plan goes to the terminal (stderr) when stdout does not reach it (JSON,
+/// or text redirected), so nobody approves what they cannot see; nothing when no question can
+/// be asked.
+pub(super) fn show_before_asking(plan: &str, stdout_has_it: bool) {
+    if can_ask() && !(stdout_has_it && std::io::stdout().is_terminal()) {
+        eprint!("{plan}");
+    }
+}
+
 pub(super) fn confirm(prompt: &str) -> Result<bool, Error> {
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+    if !can_ask() {
         return Err(Error::Refused(
             "no terminal to confirm on: pass --yes to go ahead without asking (nothing was sent)"
                 .into(),

@@ -232,3 +232,49 @@ fn controls_show_prints_a_spec_that_loads_as_a_custom_control() {
     assert_eq!(shown, trailwatch::control::Control::embedded());
     Refusal::new(&["controls", "show", "9.9"]).names("9.9");
 }
+
+#[test]
+fn an_sso_profile_without_a_session_says_to_log_in() {
+    let config = "[profile legacy]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\n\n[profile modern]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\n\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n";
+    for profile in ["legacy", "modern"] {
+        Refusal::new(&["--profile", profile, "check"])
+            .file("config", config)
+            .env("AWS_CONFIG_FILE", "{dir}/config")
+            .env("HOME", "{dir}")
+            .unset("AWS_ACCESS_KEY_ID")
+            .unset("AWS_SECRET_ACCESS_KEY")
+            .names(&format!("run `aws sso login --profile {profile}`"));
+    }
+}
+
+#[test]
+fn an_endpoint_that_is_not_aws_is_named_by_what_it_answered() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // A web server, not AWS: every request gets an HTML error page.
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut s = stream;
+            let mut buf = [0u8; 8192];
+            let _ = s.read(&mut buf);
+            let body = "<!DOCTYPE HTML><html><body><h1>Error response</h1></body></html>";
+            let _ = write!(
+                s,
+                "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let out = crate::support::trailwatch_at(&format!("http://{addr}"))
+        .env("AWS_REGION", "us-east-1")
+        .arg("check")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "trailwatch: sts:GetCallerIdentity in us-east-1: the endpoint answered HTTP 501 (text/html;charset=utf-8), which is not an AWS API answer: check the endpoint (AWS_ENDPOINT_URL, a proxy)"
+    );
+}

@@ -11,6 +11,7 @@ use super::{trailwatch_at, Run};
 pub(crate) struct Refusal {
     args: Vec<String>,
     env: Vec<(String, String)>,
+    unset: Vec<String>,
     files: Vec<(String, String)>,
 }
 
@@ -19,6 +20,7 @@ impl Refusal {
         Refusal {
             args: args.iter().map(|a| a.to_string()).collect(),
             env: Vec::new(),
+            unset: Vec::new(),
             files: Vec::new(),
         }
     }
@@ -26,6 +28,12 @@ impl Refusal {
     /// Set an environment variable for the run.
     pub(crate) fn env(mut self, key: &str, value: &str) -> Refusal {
         self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Run without this environment variable (e.g. the dummy credentials).
+    pub(crate) fn unset(mut self, key: &str) -> Refusal {
+        self.unset.push(key.into());
         self
     }
 
@@ -57,7 +65,10 @@ impl Refusal {
         let mut cmd = trailwatch_at(&endpoint);
         cmd.env("AWS_REGION", "us-east-1");
         for (k, v) in &self.env {
-            cmd.env(k, v);
+            cmd.env(k, v.replace("{dir}", &dir_text));
+        }
+        for k in &self.unset {
+            cmd.env_remove(k);
         }
         let out = cmd.args(&args).output().expect("run trailwatch");
         let _ = std::fs::remove_dir_all(&dir);

@@ -211,11 +211,14 @@ pub(in crate::run) async fn fix(
         return Ok(assess::exit_code(&before));
     }
     if !args.yes {
-        // The plan goes to the terminal whenever stdout does not reach it.
-        if !text || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-            eprint!("{}", table(&surveys, &before, Some(&plans)));
-            eprint!("{}", grouped_plans(&surveys, &plans, req.palette));
-        }
+        super::super::show_before_asking(
+            &format!(
+                "{}{}",
+                table(&surveys, &before, Some(&plans)),
+                grouped_plans(&surveys, &plans, req.palette)
+            ),
+            text,
+        );
         let accounts = {
             let mut a: Vec<&str> = to_apply
                 .iter()
