@@ -20,7 +20,7 @@ use crate::write::Endpoint;
 ///
 /// Exit codes: 0 compliant / nothing to do, 2 drift found or changes pending, 1 error.
 #[derive(Debug, Parser)]
-#[command(name = "trailwatch", version, about, long_about = None)]
+#[command(name = "trailwatch", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// AWS profile from the shared config files.
     #[arg(long, global = true, env = "AWS_PROFILE")]
@@ -272,6 +272,16 @@ impl Cli {
         self.accounts.is_some() || self.accounts_file.is_some() || self.org
     }
 }
+
+/// `--version`: the release, the commit built and the date of the control specs.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("TRAILWATCH_COMMIT"),
+    ", control specs of ",
+    env!("TRAILWATCH_SPECS_DATE"),
+    ")"
+);
 
 /// The role fleet mode assumes by default.
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";

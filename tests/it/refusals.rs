@@ -278,3 +278,19 @@ fn an_endpoint_that_is_not_aws_is_named_by_what_it_answered() {
         "trailwatch: sts:GetCallerIdentity in us-east-1: the endpoint answered HTTP 501 (text/html;charset=utf-8), which is not an AWS API answer: check the endpoint (AWS_ENDPOINT_URL, a proxy)"
     );
 }
+
+#[test]
+fn version_names_the_commit_and_the_date_of_the_control_specs() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trailwatch"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(&format!(
+            "trailwatch {} (commit ",
+            env!("CARGO_PKG_VERSION")
+        )) && text.contains(", control specs of "),
+        "{text}"
+    );
+}
