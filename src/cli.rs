@@ -249,9 +249,10 @@ pub struct FixArgs {
     #[arg(long, value_name = "ARN", value_parser = checked(values::topic_arn))]
     pub topic_arn: Option<String>,
     /// Subscribe PROTOCOL:ENDPOINT when the topic has no confirmed subscriber
-    /// (email:ops@example.com, https:https://..., sqs:arn:..., lambda:arn:...).
+    /// (email:ops@example.com, https:https://..., sqs:arn:..., lambda:arn:...); give it again
+    /// for more than one (e-mail and a pager).
     #[arg(long, value_name = "PROTOCOL:ENDPOINT", value_parser = checked(values::parse_subscribe))]
-    pub subscribe: Option<Endpoint>,
+    pub subscribe: Vec<Endpoint>,
     /// Let trailwatch manage resources that hold a control's name but carry no trailwatch tag
     /// (made by other tooling, or by an earlier trailwatch that did not tag): the plan shows each repair and the
     /// tag it adds. Without it they are reported and never changed.

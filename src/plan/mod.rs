@@ -27,8 +27,9 @@ pub struct Options {
     pub mode: MatchMode,
     /// Use this topic instead of the control's shared topic.
     pub topic_arn: Option<String>,
-    /// Subscribe this endpoint when the topic has no confirmed subscriber.
-    pub subscribe: Option<Endpoint>,
+    /// Subscribe these endpoints (`--subscribe`, once or more: e-mail and a pager) when the
+    /// topic has no confirmed subscriber.
+    pub subscribe: Vec<Endpoint>,
     /// `--adopt`: a resource that holds a control's name but was not created by trailwatch may
     /// be repaired, and is tagged as trailwatch's when it is.
     pub adopt: bool,
@@ -194,7 +195,7 @@ pub fn plan(control: &Control, observed: &Observed, audit: &Audit, opts: &Option
     let (filter_change, mut alarm_change, mut alarm_tags, topic_arn) =
         (filter.change, alarm.change, alarm.tags, alarm.topic);
     let (topic_change, topic_created) = ctx.topic(&topic_arn);
-    let (mut policy_change, mut subscription_change) = if ctx.told_to_use(&topic_arn) {
+    let (mut policy_change, mut subscription_changes) = if ctx.told_to_use(&topic_arn) {
         (
             ctx.topic_policy(&topic_arn, &alarm_change.name, topic_created),
             ctx.subscription(&topic_arn),
@@ -204,21 +205,22 @@ pub fn plan(control: &Control, observed: &Observed, audit: &Audit, opts: &Option
         ctx.foreign_topic(&topic_arn, &alarm_change.name)
     };
     // An adopted topic is tagged when trailwatch writes to it.
-    let mut topic_tags = (policy_change.request.is_some() || subscription_change.request.is_some())
-        .then(|| ctx.adopted_topic_tags(&topic_arn))
-        .flatten();
+    let mut topic_tags = (policy_change.request.is_some()
+        || subscription_changes.iter().any(|c| c.request.is_some()))
+    .then(|| ctx.adopted_topic_tags(&topic_arn))
+    .flatten();
     if topic_change.action == Action::Blocked {
         // Nothing that needs the topic may be written while the topic cannot be had.
         let why = format!("the topic {topic_arn} must exist first (see the topic change)");
         for c in [
             Some(&mut alarm_change),
             Some(&mut policy_change),
-            Some(&mut subscription_change),
             alarm_tags.as_mut(),
             topic_tags.as_mut(),
         ]
         .into_iter()
         .flatten()
+        .chain(subscription_changes.iter_mut())
         {
             needs_you(c, &why);
         }
@@ -229,13 +231,15 @@ pub fn plan(control: &Control, observed: &Observed, audit: &Audit, opts: &Option
         topic_tags,
         Some(policy_change),
         key_change,
-        Some(subscription_change),
-        Some(filter_change),
-        Some(alarm_change),
-        alarm_tags,
     ]
     .into_iter()
     .flatten()
+    .chain(subscription_changes)
+    .chain(
+        [Some(filter_change), Some(alarm_change), alarm_tags]
+            .into_iter()
+            .flatten(),
+    )
     .collect();
     plan
 }

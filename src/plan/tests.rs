@@ -397,10 +397,10 @@ fn a_foreign_shared_topic_is_used_but_written_only_when_adopted() {
     lg(&mut o).topics = vec![topic(&[])];
     lg(&mut o).topics[0].tags = Some(Vec::new());
     let opts = Options {
-        subscribe: Some(Endpoint {
+        subscribe: vec![Endpoint {
             protocol: "lambda".into(),
             endpoint: "arn:aws:lambda:us-east-1:123456789012:function:pager".into(),
-        }),
+        }],
         ..Default::default()
     };
     let p = plan_for(&o, &opts);
@@ -633,4 +633,58 @@ fn a_published_text_that_matches_almost_everything_is_warned_about_and_never_ala
         let a = audit(&c, &o, MatchMode::Strict);
         assert!(a.filters[0].warning.is_none(), "{text}");
     }
+}
+
+#[test]
+fn several_subscribers_are_each_subscribed_and_a_pending_one_is_not_again() {
+    let opts = Options {
+        subscribe: vec![
+            Endpoint {
+                protocol: "email".into(),
+                endpoint: "secops@example.com".into(),
+            },
+            Endpoint {
+                protocol: "https".into(),
+                endpoint: "https://events.pagerduty.com/integration/abc/enqueue".into(),
+            },
+        ],
+        ..Default::default()
+    };
+    let p = plan_for(&observed(), &opts);
+    let subs: Vec<(Action, String)> = p
+        .changes
+        .iter()
+        .filter(|c| c.resource == Resource::Subscription)
+        .map(|c| (c.action, c.name.clone()))
+        .collect();
+    assert_eq!(
+        subs,
+        [
+            (
+                Action::Create,
+                format!("email:secops@example.com on {TOPIC}")
+            ),
+            (
+                Action::Create,
+                format!("https:https://events.pagerduty.com/*** on {TOPIC}")
+            ),
+        ]
+    );
+    assert_eq!(
+        p.writes()
+            .filter(|w| matches!(w, WriteRequest::Subscribe { .. }))
+            .count(),
+        2
+    );
+    // The e-mail subscription is pending: only the pager is subscribed.
+    let mut o = compliant();
+    lg(&mut o).topics = vec![topic(&[("PendingConfirmation", "secops@example.com")])];
+    let p = plan_for(&o, &opts);
+    let actions: Vec<Action> = p
+        .changes
+        .iter()
+        .filter(|c| c.resource == Resource::Subscription)
+        .map(|c| c.action)
+        .collect();
+    assert_eq!(actions, [Action::Blocked, Action::Create]);
 }

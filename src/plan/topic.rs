@@ -134,30 +134,32 @@ impl Ctx<'_> {
     /// never written, with one exception: `--subscribe` adds the receiver the user named to a
     /// topic in this account (subscribing adds, it changes nothing that is there). Passing the
     /// topic as `--topic-arn` lets trailwatch manage it.
-    pub(super) fn foreign_topic(&self, arn: &str, alarm_name: &str) -> (Change, Change) {
+    pub(super) fn foreign_topic(&self, arn: &str, alarm_name: &str) -> (Change, Vec<Change>) {
         let advice = if arn == self.shared_topic_arn() {
             format!("topic {arn} holds the shared topic's name but was not created by trailwatch: pass --adopt to let trailwatch manage it, or fix it yourself")
         } else {
             format!("the topic is not trailwatch's: fix it yourself, or pass --topic-arn {arn} to let trailwatch manage it")
         };
         let mut policy = self.topic_policy(arn, alarm_name, false);
-        let mut subscription = self.subscription(arn);
+        let mut subscriptions = self.subscription(arn);
         needs_you(&mut policy, &advice);
         let same_account = Arn::parse(arn).is_some_and(|a| a.account == self.observed.account);
-        if same_account && self.opts.subscribe.is_some() && subscription.request.is_some() {
-            subscription.reason = format!(
-                "{}; the working alarm notifies topic {arn}, which has no confirmed subscriber: --subscribe adds one to it and changes nothing else",
-                subscription.reason
-            );
-        } else {
-            let advice = if same_account {
-                format!("{advice}, or pass --subscribe to add a subscriber to it")
+        for subscription in &mut subscriptions {
+            if same_account && !self.opts.subscribe.is_empty() && subscription.request.is_some() {
+                subscription.reason = format!(
+                    "{}; the working alarm notifies topic {arn}, which has no confirmed subscriber: --subscribe adds one to it and changes nothing else",
+                    subscription.reason
+                );
             } else {
-                format!("the topic is in another account: its owner must add a subscriber, or pass --topic-arn with a topic of account {}", self.observed.account)
-            };
-            needs_you(&mut subscription, &advice);
+                let advice = if same_account {
+                    format!("{advice}, or pass --subscribe to add a subscriber to it")
+                } else {
+                    format!("the topic is in another account: its owner must add a subscriber, or pass --topic-arn with a topic of account {}", self.observed.account)
+                };
+                needs_you(subscription, &advice);
+            }
         }
-        (policy, subscription)
+        (policy, subscriptions)
     }
 
     /// The KMS key of an encrypted topic: CloudWatch must be able to use it. Never written;
@@ -285,32 +287,55 @@ impl Ctx<'_> {
 
     /// The subscription: a confirmed one is enough; else `--subscribe`; else the user must act.
     /// Its name says which topic it is on (several controls' alarms may notify different topics).
-    pub(super) fn subscription(&self, arn: &str) -> Change {
-        let mut c = self.subscription_of(arn);
-        c.name = format!("{} on {arn}", c.name);
-        c
+    pub(super) fn subscription(&self, arn: &str) -> Vec<Change> {
+        let mut changes = self.subscriptions_of(arn);
+        for c in &mut changes {
+            c.name = format!("{} on {arn}", c.name);
+        }
+        changes
     }
 
-    fn subscription_of(&self, arn: &str) -> Change {
+    /// One change per `--subscribe` endpoint when the topic has no confirmed subscriber (one
+    /// keep, or one that needs the user, otherwise).
+    fn subscriptions_of(&self, arn: &str) -> Vec<Change> {
         let topic = self.lg.topic(arn).filter(|t| t.exists);
         let subs = topic
             .and_then(|t| t.subscriptions.as_deref())
             .unwrap_or(&[]);
         if let Some(s) = subs.iter().find(|s| s.confirmed()) {
             let doc = json!({ "Protocol": s.protocol, "Endpoint": redact::endpoint(&s.endpoint), "SubscriptionArn": s.arn });
-            return keep(
+            return vec![keep(
                 Resource::Subscription,
                 format!("{}:{}", s.protocol, redact::endpoint(&s.endpoint)),
                 "the topic has a confirmed subscriber",
                 Some(doc),
-            );
+            )];
         }
         let pending: Vec<String> = subs
             .iter()
             .map(|s| format!("{}:{}", s.protocol, redact::endpoint(&s.endpoint)))
             .collect();
-        match &self.opts.subscribe {
-            Some(ep) => {
+        if self.opts.subscribe.is_empty() {
+            return vec![if pending.is_empty() {
+                blocked(
+                    Resource::Subscription,
+                    "(none)",
+                    "the topic has no confirmed subscriber: pass --subscribe PROTOCOL:ENDPOINT (email, https, sqs or lambda)",
+                    None,
+                )
+            } else {
+                blocked(
+                    Resource::Subscription,
+                    pending.join(", "),
+                    "subscription pending confirmation: the receiver must confirm it",
+                    None,
+                )
+            }];
+        }
+        self.opts
+            .subscribe
+            .iter()
+            .map(|ep| {
                 let name = format!("{}:{}", ep.protocol, redact::endpoint(&ep.endpoint));
                 if pending.contains(&name) {
                     return blocked(
@@ -340,20 +365,8 @@ impl Ctx<'_> {
                         endpoint: ep.endpoint.clone(),
                     }),
                 }
-            }
-            None if !pending.is_empty() => blocked(
-                Resource::Subscription,
-                pending.join(", "),
-                "subscription pending confirmation: the receiver must confirm it",
-                None,
-            ),
-            None => blocked(
-                Resource::Subscription,
-                "(none)",
-                "the topic has no confirmed subscriber: pass --subscribe PROTOCOL:ENDPOINT (email, https, sqs or lambda)",
-                None,
-            ),
-        }
+            })
+            .collect()
     }
 }
 
@@ -367,10 +380,10 @@ mod tests {
     #[test]
     fn subscribe_creates_the_subscription_on_the_planned_topic() {
         let opts = Options {
-            subscribe: Some(Endpoint {
+            subscribe: vec![Endpoint {
                 protocol: "email".into(),
                 endpoint: "secops@example.com".into(),
-            }),
+            }],
             ..Default::default()
         };
         let p = plan_for(&observed(), &opts);
@@ -397,10 +410,10 @@ mod tests {
         assert_eq!(s.action, Action::Blocked);
         assert!(s.reason.contains("pending confirmation"));
         let opts = Options {
-            subscribe: Some(Endpoint {
+            subscribe: vec![Endpoint {
                 protocol: "email".into(),
                 endpoint: "secops@example.com".into(),
-            }),
+            }],
             ..Default::default()
         };
         let p = plan_for(&o, &opts);
@@ -453,10 +466,10 @@ mod tests {
         lg(&mut o).alarms = vec![alarm];
         lg(&mut o).topics = vec![t];
         let opts = Options {
-            subscribe: Some(Endpoint {
+            subscribe: vec![Endpoint {
                 protocol: "email".into(),
                 endpoint: "secops@example.com".into(),
-            }),
+            }],
             ..Default::default()
         };
         // Without --subscribe nothing is written to it.
@@ -499,10 +512,10 @@ mod tests {
         }];
         let opts = Options {
             topic_arn: Some("arn:aws:sns:eu-west-1:123456789012:alerts".into()),
-            subscribe: Some(Endpoint {
+            subscribe: vec![Endpoint {
                 protocol: "email".into(),
                 endpoint: "secops@example.com".into(),
-            }),
+            }],
             ..Default::default()
         };
         let p = plan_for(&o, &opts);
@@ -574,10 +587,10 @@ mod tests {
         lg(&mut o).topics = vec![t];
         let opts = Options {
             topic_arn: Some(away.into()),
-            subscribe: Some(Endpoint {
+            subscribe: vec![Endpoint {
                 protocol: "email".into(),
                 endpoint: "secops@example.com".into(),
-            }),
+            }],
             ..Default::default()
         };
         let p = plan_for(&o, &opts);
@@ -639,10 +652,10 @@ mod tests {
         lg(&mut o).alarms = vec![alarm];
         lg(&mut o).topics = vec![t];
         let opts = Options {
-            subscribe: Some(Endpoint {
+            subscribe: vec![Endpoint {
                 protocol: "email".into(),
                 endpoint: "secops@example.com".into(),
-            }),
+            }],
             ..Default::default()
         };
         let p = plan_for(&o, &opts);
@@ -734,10 +747,10 @@ mod tests {
         tb.arn = b_topic.into();
         lg(&mut o).topics = vec![ta, tb];
         let opts = Options {
-            subscribe: Some(Endpoint {
+            subscribe: vec![Endpoint {
                 protocol: "email".into(),
                 endpoint: "secops@example.com".into(),
-            }),
+            }],
             ..Default::default()
         };
         let mut plans: Vec<Plan> = [&c44, &c43]

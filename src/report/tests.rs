@@ -36,10 +36,10 @@ fn opts() -> Options {
     Options {
         mode: MatchMode::Strict,
         topic_arn: None,
-        subscribe: Some(Endpoint {
+        subscribe: vec![Endpoint {
             protocol: "email".into(),
             endpoint: "secops@example.com".into(),
-        }),
+        }],
         adopt: false,
     }
 }
