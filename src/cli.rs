@@ -42,6 +42,9 @@ pub struct Cli {
     /// Every embedded CIS monitoring control (4.1 to 4.15).
     #[arg(long, global = true)]
     pub all_controls: bool,
+    /// The shared topic's name (default cis-benchmark-alarms), in one account and in fleet mode.
+    #[arg(long, global = true, value_name = "NAME", value_parser = checked(values::topic_name))]
+    pub topic_name: Option<String>,
     /// Refuse to read or write unless the credentials belong to this account (for runbooks:
     /// the wrong profile stops right after the caller identity). One account only.
     #[arg(long, global = true, value_name = "ID", value_parser = checked(values::expect_account))]

@@ -59,6 +59,21 @@ fn accept(ok: bool, what: &'static str, value: &str, why: &str) -> Result<String
     }
 }
 
+/// `--topic-name`: an SNS topic name (1-256 letters, digits, `-` and `_`; not FIFO: CloudWatch
+/// alarms notify standard topics only).
+pub(crate) fn topic_name(n: &str) -> Result<String, Error> {
+    let ok = !n.is_empty()
+        && n.len() <= 256
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    accept(
+        ok,
+        "--topic-name",
+        n,
+        "an SNS topic name is 1-256 letters, digits, - and _ (a standard topic: CloudWatch alarms cannot notify a FIFO topic)",
+    )
+}
+
 /// `--expect-account`: a 12-digit account id.
 pub(crate) fn expect_account(id: &str) -> Result<String, Error> {
     accept(

@@ -80,6 +80,17 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
         (None, true) => Control::all(),
         (None, false) => vec![Control::embedded()],
     };
+    // --topic-name: every control's shared topic takes that name (read, planned and created).
+    let controls = match &cli.topic_name {
+        Some(name) => controls
+            .into_iter()
+            .map(|mut c| {
+                c.topic.name = name.clone();
+                c
+            })
+            .collect(),
+        None => controls,
+    };
     let mode: MatchMode = cli.match_mode.into();
     let mut options = Options {
         mode,
@@ -101,6 +112,13 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
                     what: "--batch-size",
                     value: n.to_string(),
                     why: "batches are for fleet mode (--accounts, --accounts-file or --org)".into(),
+                });
+            }
+            if let (Some(name), Some(_)) = (&cli.topic_name, &fix.topic_arn) {
+                return Err(Error::BadInput {
+                    what: "--topic-name",
+                    value: name.clone(),
+                    why: "give --topic-name (the shared topic's name) or --topic-arn (a topic to use), not both".into(),
                 });
             }
             options.topic_arn = fix.topic_arn.clone();

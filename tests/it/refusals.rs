@@ -41,6 +41,16 @@ fn options_that_do_not_go_together_are_refused_before_any_call() {
     Refusal::new(&["--accounts", ACCOUNTS, "check", "--history"]).names("--history");
     Refusal::new(&["--accounts", ACCOUNTS, "drill", "--yes"]).names("drill");
     Refusal::new(&["controls", "--region", "eu-west-1"]).names("--region");
+    Refusal::new(&["--topic-name", "alerts.fifo", "check"]).names("alerts.fifo");
+    Refusal::new(&[
+        "--topic-name",
+        "alerts",
+        "fix",
+        "--plan",
+        "--topic-arn",
+        "arn:aws:sns:us-east-1:123456789012:t",
+    ])
+    .names("--topic-name");
     let r = Refusal::new(&["--all-controls", "drill", "--yes"]).names("--all-controls");
     assert!(r.stderr.contains("give --control ID"), "{}", r.stderr);
     Refusal::new(&["--control", "cis-4.1,4.4", "drill", "--yes"]).names("cis-4.1,4.4");

@@ -573,3 +573,27 @@ async fn on_a_terminal_only_a_typed_yes_applies() {
     assert_eq!((code, prompts), (0, 1), "{shown}");
     assert_eq!(emu.writes().len(), 4, "{:?}", emu.writes());
 }
+
+#[tokio::test]
+async fn topic_name_chooses_the_shared_topics_name() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    let (code, out, writes) = emu.apply(&["--topic-name", "secops-cis", QUEUE]);
+    assert_eq!(code, 0, "{out:#}");
+    assert_eq!(writes.len(), 4, "{writes:?}");
+    assert_eq!(
+        change(&out, "topic")["name"],
+        "arn:aws:sns:us-east-1:123456789012:secops-cis"
+    );
+    let topics = seed.sns.list_topics().send().await.unwrap();
+    let arns: Vec<&str> = topics
+        .topics()
+        .iter()
+        .filter_map(|t| t.topic_arn())
+        .collect();
+    assert_eq!(arns, ["arn:aws:sns:us-east-1:123456789012:secops-cis"]);
+    assert_eq!(steps(&emu.check(&[]).1), "OOOOOOO");
+    let (code, _, writes) = emu.apply(&["--topic-name", "secops-cis", QUEUE]);
+    assert_eq!((code, writes.len()), (0, 0));
+}
