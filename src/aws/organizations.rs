@@ -17,14 +17,17 @@ fn active(a: &Account) -> bool {
 
 /// The ACTIVE account ids of the organization, or of `ou` and every unit below it, in the order
 /// Organizations lists them (duplicates dropped).
-pub async fn active_accounts(client: &Client, ou: Option<&str>) -> Result<Vec<String>, Error> {
+pub async fn active_accounts(
+    client: &Client,
+    ou: Option<&str>,
+) -> Result<Vec<(String, Option<String>)>, Error> {
     let region = super::region_name(client.config().region());
-    let mut out: Vec<String> = Vec::new();
-    let keep = |accounts: &[Account], out: &mut Vec<String>| {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let keep = |accounts: &[Account], out: &mut Vec<(String, Option<String>)>| {
         for a in accounts.iter().filter(|a| active(a)) {
             if let Some(id) = a.id() {
-                if !out.iter().any(|x| x == id) {
-                    out.push(id.to_string());
+                if !out.iter().any(|(x, _)| x == id) {
+                    out.push((id.to_string(), a.name().map(str::to_string)));
                 }
             }
         }

@@ -14,6 +14,9 @@ pub struct Account {
     /// The label after the id in the accounts file (e.g. `production`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The account's name in AWS Organizations (`--org`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Account {
@@ -21,6 +24,7 @@ impl Account {
         Account {
             id: id.to_string(),
             label: None,
+            name: None,
         }
     }
 }
@@ -90,6 +94,7 @@ pub(crate) fn parse_file(path: &str, text: &str) -> Result<Vec<Account>, Error> 
         out.push(Account {
             id: id.to_string(),
             label: label.first().map(|l| l.to_string()),
+            name: None,
         });
     }
     if out.is_empty() {

@@ -129,7 +129,10 @@ pub(crate) async fn accounts(base: &Target, fleet: &Fleet) -> Result<Vec<Account
             crate::aws::organizations::active_accounts(&base.organizations(), ou.as_deref())
                 .await?
                 .into_iter()
-                .map(|id| Account::new(&id))
+                .map(|(id, name)| Account {
+                    name,
+                    ..Account::new(&id)
+                })
                 .collect()
         }
     };

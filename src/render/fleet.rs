@@ -57,7 +57,12 @@ pub(crate) fn table(
             .label
             .as_deref()
             .map(|l| format!("[{l}] "))
-            .unwrap_or_default();
+            .unwrap_or_default()
+            + &s.account
+                .name
+                .as_deref()
+                .map(|n| format!("({n}) "))
+                .unwrap_or_default();
         let planned = plans
             .map(|p| changes(&p[i]))
             .filter(|c| !c.is_empty())

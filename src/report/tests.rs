@@ -219,6 +219,7 @@ fn survey(id: &str, label: Option<&str>, o: Observed) -> Survey {
         account: Account {
             id: id.into(),
             label: label.map(str::to_string),
+            name: None,
         },
         region: "us-east-1".into(),
         role_arn: Some(format!(

@@ -845,6 +845,15 @@ async fn the_organization_is_listed_once_narrowed_by_unit_and_exclusions() {
         .map(|(a, _)| a)
         .collect();
     assert_eq!(got, [ids[2].clone()], "only the unit's account");
+    // The table names each account as Organizations does.
+    let r = emu.run(&["--region", REGION, "--org", "--ou", &ou, "check"]);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with(ids[2].as_str()) && l.contains("(three)")),
+        "{}",
+        r.stdout
+    );
 }
 
 #[tokio::test]

@@ -434,7 +434,13 @@ async fn the_organization_is_read_across_pages_and_units_keeping_active_accounts
     use aws_sdk_organizations::operation::list_accounts_for_parent::ListAccountsForParentOutput;
     use aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput;
     use aws_sdk_organizations::types::{Account, AccountState, OrganizationalUnit};
-    let account = |id: &str, state: AccountState| Account::builder().id(id).state(state).build();
+    let account = |id: &str, state: AccountState| {
+        Account::builder()
+            .id(id)
+            .name(format!("acct-{id}"))
+            .state(state)
+            .build()
+    };
     // --org: two pages; a suspended account is left out.
     let page1 = mock!(aws_sdk_organizations::Client::list_accounts)
         .match_requests(|r| r.next_token().is_none())
@@ -454,7 +460,20 @@ async fn the_organization_is_read_across_pages_and_units_keeping_active_accounts
         });
     let c = client!(aws_sdk_organizations, [&page1, &page2]);
     let ids = aws::organizations::active_accounts(&c, None).await.unwrap();
-    assert_eq!(ids, ["111111111111", "333333333333"]);
+    // Each with its name, for the fleet table.
+    assert_eq!(
+        ids,
+        [
+            (
+                "111111111111".to_string(),
+                Some("acct-111111111111".to_string())
+            ),
+            (
+                "333333333333".to_string(),
+                Some("acct-333333333333".to_string())
+            ),
+        ]
+    );
     assert_eq!((page1.num_calls(), page2.num_calls()), (1, 1));
 
     // --ou: the unit's accounts, then those of the unit below it (and below that: none).
@@ -489,6 +508,7 @@ async fn the_organization_is_read_across_pages_and_units_keeping_active_accounts
     let ids = aws::organizations::active_accounts(&c, Some("ou-ab12-top00000"))
         .await
         .unwrap();
+    let ids: Vec<&str> = ids.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids, ["444444444444", "555555555555"]);
 }
 
