@@ -81,6 +81,9 @@ impl ExceptionReport {
 pub(crate) struct FleetFields {
     /// The label from the accounts file.
     pub label: Option<String>,
+    /// The account's name in AWS Organizations (`--org`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The role assumed (`null` for the caller's own account).
     pub role_arn: Option<String>,
     pub status: Status,
@@ -151,6 +154,7 @@ impl FleetFields {
     pub(crate) fn new(s: &Survey, a: &Assessment) -> FleetFields {
         FleetFields {
             label: s.account.label.clone(),
+            name: s.account.name.clone(),
             role_arn: s.role_arn.clone(),
             status: a.status,
             detail: a.detail.clone(),

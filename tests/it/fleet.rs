@@ -845,6 +845,7 @@ async fn the_organization_is_listed_once_narrowed_by_unit_and_exclusions() {
         .map(|(a, _)| a)
         .collect();
     assert_eq!(got, [ids[2].clone()], "only the unit's account");
+    assert_eq!(lines(&r.stdout)[0]["name"], "three");
     // The table names each account as Organizations does.
     let r = emu.run(&["--region", REGION, "--org", "--ou", &ou, "check"]);
     assert!(
