@@ -43,8 +43,13 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub all_controls: bool,
     /// The shared topic's name (default cis-benchmark-alarms), in one account and in fleet mode.
-    #[arg(long, global = true, value_name = "NAME", value_parser = checked(values::topic_name))]
+    #[arg(long, global = true, value_name = "NAME", env = "TRAILWATCH_TOPIC_NAME", value_parser = checked(values::topic_name))]
     pub topic_name: Option<String>,
+    /// Defaults for this team (TOML: role_name, role_arn_template, subscribe, accounts_file,
+    /// exceptions_file, topic_name); default ./trailwatch.toml when present. Flags and their
+    /// TRAILWATCH_* variables win.
+    #[arg(long, global = true, value_name = "FILE", env = "TRAILWATCH_CONFIG")]
+    pub config: Option<String>,
     /// Refuse to read or write unless the credentials belong to this account (for runbooks:
     /// the wrong profile stops right after the caller identity). One account only.
     #[arg(long, global = true, value_name = "ID", value_parser = checked(values::expect_account))]
@@ -54,7 +59,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "IDS", value_parser = checked(values::account_ids))]
     pub accounts: Option<AccountIds>,
     /// Fleet mode: the accounts listed in FILE, one per line: `ID [LABEL]`, `#` comments.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "TRAILWATCH_ACCOUNTS_FILE"
+    )]
     pub accounts_file: Option<String>,
     /// Fleet mode: the organization's ACTIVE accounts (AWS Organizations, from the management
     /// or a delegated administrator account).
@@ -73,7 +83,12 @@ pub struct Cli {
     /// Fleet mode: exceptions (TOML: account, control or "*", owner, expires, reason). An
     /// excepted control is reported, counts as compliant until its expiry date, and is never
     /// written.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "TRAILWATCH_EXCEPTIONS_FILE"
+    )]
     pub exceptions: Option<String>,
     /// The role to assume in each account.
     #[arg(
@@ -81,12 +96,13 @@ pub struct Cli {
         global = true,
         value_name = "NAME",
         default_value = DEFAULT_ROLE,
+        env = "TRAILWATCH_ROLE_NAME",
         value_parser = checked(values::role_name)
     )]
     pub role_name: String,
     /// The role ARN to assume, from a template with {account} (and {partition}), instead of
     /// --role-name.
-    #[arg(long, global = true, value_name = "TEMPLATE", value_parser = checked(values::role_arn_template))]
+    #[arg(long, global = true, value_name = "TEMPLATE", env = "TRAILWATCH_ROLE_ARN_TEMPLATE", value_parser = checked(values::role_arn_template))]
     pub role_arn_template: Option<String>,
     /// Fleet mode, `fix --apply`: assume this role for the writes (the reads keep --role-name,
     /// so `check` and `fix --plan` never hold write permissions).
@@ -254,7 +270,7 @@ pub struct FixArgs {
     /// Subscribe PROTOCOL:ENDPOINT when the topic has no confirmed subscriber
     /// (email:ops@example.com, https:https://..., sqs:arn:..., lambda:arn:...); give it again
     /// for more than one (e-mail and a pager).
-    #[arg(long, value_name = "PROTOCOL:ENDPOINT", value_parser = checked(values::parse_subscribe))]
+    #[arg(long, value_name = "PROTOCOL:ENDPOINT", env = "TRAILWATCH_SUBSCRIBE", value_parser = checked(values::parse_subscribe))]
     pub subscribe: Vec<Endpoint>,
     /// Let trailwatch manage resources that hold a control's name but carry no trailwatch tag
     /// (made by other tooling, or by an earlier trailwatch that did not tag): the plan shows each repair and the

@@ -75,6 +75,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         print!("{}", crate::policies::render(&p.name, &p.partition)?);
         return Ok(OK);
     }
+    let cli = settings::file::apply(cli)?;
     let req = settings::resolve(&cli)?;
     let target = Target::load(cli.profile.as_deref(), cli.region.as_deref()).await?;
     values::validate_region(&target.region)?;

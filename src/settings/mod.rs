@@ -5,6 +5,8 @@
 //! date for exceptions), and options that do not go together are refused, each in one line
 //! naming the value, before anything is read from AWS.
 
+pub(crate) mod file;
+
 use std::io::IsTerminal;
 
 use time::Date;

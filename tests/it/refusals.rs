@@ -304,3 +304,17 @@ fn version_names_the_commit_and_the_date_of_the_control_specs() {
         "{text}"
     );
 }
+
+#[test]
+fn a_config_file_is_checked_whole_naming_the_key() {
+    Refusal::new(&["--config", "{dir}/t.toml", "check"])
+        .file("t.toml", "topic_name = \"alerts\"\nrole = \"Audit\"\n")
+        .names("role");
+    Refusal::new(&["--config", "{dir}/t.toml", "check"])
+        .file("t.toml", "role_name = \"no spaces\"\n")
+        .names("role_name: invalid --role-name \"no spaces\"");
+    Refusal::new(&["--config", "{dir}/t.toml", "check"])
+        .file("t.toml", "subscribe = [\"sms:+15555550100\"]\n")
+        .names("subscribe:");
+    Refusal::new(&["--config", "{dir}/missing.toml", "check"]).names("missing.toml");
+}

@@ -597,3 +597,33 @@ async fn topic_name_chooses_the_shared_topics_name() {
     let (code, _, writes) = emu.apply(&["--topic-name", "secops-cis", QUEUE]);
     assert_eq!((code, writes.len()), (0, 0));
 }
+
+#[tokio::test]
+async fn a_config_file_sets_the_teams_defaults_and_flags_win() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    let dir = std::env::temp_dir().join(format!("trailwatch-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("trailwatch.toml");
+    std::fs::write(
+        &file,
+        "topic_name = \"team-cis\"\nsubscribe = [\"sqs:arn:aws:sqs:us-east-1:123456789012:secops-alerts\"]\n",
+    )
+    .unwrap();
+    let config = file.to_str().unwrap();
+    // A flag wins over the file.
+    let (_, plan) = emu.plan(&["--config", config, "--topic-name", "other"]);
+    assert_eq!(
+        change(&plan, "topic")["name"],
+        "arn:aws:sns:us-east-1:123456789012:other"
+    );
+    // The file's topic name and subscriber.
+    let (code, out, writes) = emu.apply(&["--config", config]);
+    assert_eq!(code, 0, "{out:#}");
+    assert_eq!(writes.len(), 4, "{writes:?}");
+    assert_eq!(
+        change(&out, "topic")["name"],
+        "arn:aws:sns:us-east-1:123456789012:team-cis"
+    );
+}
