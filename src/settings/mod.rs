@@ -67,11 +67,22 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
                 .map(|c| (c, crate::audit::spec_problems(c)))
                 .find(|(_, p)| !p.is_empty())
             {
+                // In a spec file, name the line and key the first problem comes from.
+                let place = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| v.ends_with(".toml") || std::path::Path::new(v).exists())
+                    .find_map(|v| {
+                        let text = std::fs::read_to_string(v).ok()?;
+                        spec_key_line(&text, &problems[0])
+                            .map(|(line, key)| format!("{v}:{line}: {key}: "))
+                    })
+                    .unwrap_or_default();
                 return Err(Error::BadInput {
                     what: "--control",
                     value: value.clone(),
                     why: format!(
-                        "control {}: its alarm would not notify on one event: {}",
+                        "{place}control {}: its alarm would not notify on one event: {}",
                         c.id,
                         problems.join(", ")
                     ),
@@ -384,4 +395,50 @@ pub(crate) fn fleet(
         exceptions,
         today,
     }))
+}
+
+/// The spec key an audit problem is about (`treats missing data as breaching` ->
+/// `alarm.treat_missing_data`), and the line of `text` that sets it.
+fn spec_key_line(text: &str, problem: &str) -> Option<(usize, &'static str)> {
+    let (table, key) = [
+        ("missing data", ("alarm", "treat_missing_data")),
+        ("breaching periods", ("alarm", "evaluation_periods")),
+        ("metric value", ("filter", "metric_value")),
+        ("LessThan", ("alarm", "comparison_operator")),
+        ("does not fire on one event", ("alarm", "threshold")),
+        ("comparison", ("alarm", "comparison_operator")),
+        ("SampleCount", ("alarm", "statistic")),
+        ("diluted", ("alarm", "statistic")),
+        ("statistic", ("alarm", "statistic")),
+    ]
+    .into_iter()
+    .find(|(needle, _)| problem.contains(needle))
+    .map(|(_, place)| place)?;
+    let mut in_table = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_table = t == format!("[{table}]");
+        } else if in_table && t.split('=').next().map(str::trim) == Some(key) {
+            return Some((i + 1, key));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod spec_line_tests {
+    #[test]
+    fn a_meaning_problem_names_the_line_and_key_it_comes_from() {
+        let text = "id = \"x\"\n[filter]\nmetric_value = \"0.5\"\n[alarm]\nthreshold = 1.0\ntreat_missing_data = \"breaching\"\n";
+        assert_eq!(
+            super::spec_key_line(text, "treats missing data as breaching: ..."),
+            Some((6, "treat_missing_data"))
+        );
+        assert_eq!(
+            super::spec_key_line(text, "the filter publishes metric value 0.5, ..."),
+            Some((3, "metric_value"))
+        );
+        assert_eq!(super::spec_key_line(text, "something else"), None);
+    }
 }
