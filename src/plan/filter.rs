@@ -186,7 +186,7 @@ impl Ctx<'_> {
         };
         let foreign_note = |f: &MetricFilter| {
             format!(
-                "; filter {} ({}) holds the control's name but was not created by trailwatch: left unchanged (pass --adopt to let trailwatch manage it)",
+                "; filter {} ({}) was not created by trailwatch: left as it is (pass --adopt to repair it)",
                 f.name,
                 verdict_of(f)
             )
