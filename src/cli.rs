@@ -23,62 +23,83 @@ use crate::write::Endpoint;
 #[command(name = "trailwatch", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// AWS profile from the shared config files.
-    #[arg(long, global = true, env = "AWS_PROFILE")]
+    #[arg(long, global = true, help_heading = "AWS", env = "AWS_PROFILE")]
     pub profile: Option<String>,
     /// AWS region to audit (default: from the AWS configuration).
-    #[arg(long, global = true, value_parser = checked(values::region))]
+    #[arg(long, global = true, help_heading = "AWS", value_parser = checked(values::region))]
     pub region: Option<String>,
     /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = OutputArg::Text)]
+    #[arg(long, global = true, help_heading = "Output", value_enum, default_value_t = OutputArg::Text)]
     pub output: OutputArg,
     /// What counts as a compliant filter: `strict` (the exact CIS pattern, what Security Hub
     /// accepts) or `meaning` (any pattern matching the same events).
-    #[arg(long = "match", global = true, value_enum, default_value_t = MatchArg::Strict)]
+    #[arg(long = "match", global = true, help_heading = "Controls", value_enum, default_value_t = MatchArg::Strict)]
     pub match_mode: MatchArg,
     /// Which controls: embedded ids, comma-separated (`cis-4.3`, `cis-4.1,cis-4.3`; see
     /// `trailwatch controls`), or a control spec file (TOML). Default: cis-4.4.
-    #[arg(long, global = true, value_name = "IDS|FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Controls",
+        value_name = "IDS|FILE"
+    )]
     pub control: Option<String>,
     /// Every embedded CIS monitoring control (4.1 to 4.15).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Controls")]
     pub all_controls: bool,
     /// The shared topic's name (default cis-benchmark-alarms), in one account and in fleet mode.
-    #[arg(long, global = true, value_name = "NAME", env = "TRAILWATCH_TOPIC_NAME", value_parser = checked(values::topic_name))]
+    #[arg(long, global = true, help_heading = "Controls", value_name = "NAME", env = "TRAILWATCH_TOPIC_NAME", value_parser = checked(values::topic_name))]
     pub topic_name: Option<String>,
     /// Defaults for this team (TOML: role_name, role_arn_template, subscribe, accounts_file,
     /// exceptions_file, topic_name); default ./trailwatch.toml when present. Flags and their
     /// TRAILWATCH_* variables win.
-    #[arg(long, global = true, value_name = "FILE", env = "TRAILWATCH_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Controls",
+        value_name = "FILE",
+        env = "TRAILWATCH_CONFIG"
+    )]
     pub config: Option<String>,
     /// Refuse to read or write unless the credentials belong to this account (for runbooks:
     /// the wrong profile stops right after the caller identity). One account only.
-    #[arg(long, global = true, value_name = "ID", value_parser = checked(values::expect_account))]
+    #[arg(long, global = true, help_heading = "AWS", value_name = "ID", value_parser = checked(values::expect_account))]
     pub expect_account: Option<String>,
     /// Fleet mode: these accounts, comma-separated 12-digit ids. The caller's own account is read
     /// with its own credentials; others through an assumed role.
-    #[arg(long, global = true, value_name = "IDS", value_parser = checked(values::account_ids))]
+    #[arg(long, global = true, help_heading = "Fleet mode (--accounts, --accounts-file or --org)", value_name = "IDS", value_parser = checked(values::account_ids))]
     pub accounts: Option<AccountIds>,
     /// Fleet mode: the accounts listed in FILE, one per line: `ID [LABEL]`, `#` comments.
     #[arg(
         long,
         global = true,
+        help_heading = "Fleet mode (--accounts, --accounts-file or --org)",
         value_name = "FILE",
         env = "TRAILWATCH_ACCOUNTS_FILE"
     )]
     pub accounts_file: Option<String>,
     /// Fleet mode: the organization's ACTIVE accounts (AWS Organizations, from the management
     /// or a delegated administrator account).
-    #[arg(long, global = true)]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Fleet mode (--accounts, --accounts-file or --org)"
+    )]
     pub org: bool,
     /// With --org: only the accounts under this organizational unit (or root), recursively.
-    #[arg(long, global = true, value_name = "OU_ID", value_parser = checked(values::ou))]
+    #[arg(long, global = true, help_heading = "Fleet mode (--accounts, --accounts-file or --org)", value_name = "OU_ID", value_parser = checked(values::ou))]
     pub ou: Option<String>,
     /// Fleet mode: leave these accounts out (comma-separated ids).
-    #[arg(long, global = true, value_name = "IDS", value_parser = checked(values::exclusions))]
+    #[arg(long, global = true, help_heading = "Fleet mode (--accounts, --accounts-file or --org)", value_name = "IDS", value_parser = checked(values::exclusions))]
     pub exclude: Option<Exclusions>,
     /// Fleet mode: accounts with these labels (accounts file) go first, in this order
     /// (default: production).
-    #[arg(long, global = true, value_name = "LABELS")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Fleet mode (--accounts, --accounts-file or --org)",
+        value_name = "LABELS"
+    )]
     pub first: Option<String>,
     /// Fleet mode: exceptions (TOML: account, control or "*", owner, expires, reason). An
     /// excepted control is reported, counts as compliant until its expiry date, and is never
@@ -86,6 +107,7 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
+        help_heading = "Fleet mode (--accounts, --accounts-file or --org)",
         value_name = "FILE",
         env = "TRAILWATCH_EXCEPTIONS_FILE"
     )]
@@ -93,7 +115,7 @@ pub struct Cli {
     /// The role to assume in each account.
     #[arg(
         long,
-        global = true,
+        global = true, help_heading = "Fleet mode (--accounts, --accounts-file or --org)",
         value_name = "NAME",
         default_value = DEFAULT_ROLE,
         env = "TRAILWATCH_ROLE_NAME",
@@ -102,35 +124,46 @@ pub struct Cli {
     pub role_name: String,
     /// The role ARN to assume, from a template with {account} (and {partition}), instead of
     /// --role-name.
-    #[arg(long, global = true, value_name = "TEMPLATE", env = "TRAILWATCH_ROLE_ARN_TEMPLATE", value_parser = checked(values::role_arn_template))]
+    #[arg(long, global = true, help_heading = "Fleet mode (--accounts, --accounts-file or --org)", value_name = "TEMPLATE", env = "TRAILWATCH_ROLE_ARN_TEMPLATE", value_parser = checked(values::role_arn_template))]
     pub role_arn_template: Option<String>,
     /// Fleet mode, `fix --apply`: assume this role for the writes (the reads keep --role-name,
     /// so `check` and `fix --plan` never hold write permissions).
-    #[arg(long, global = true, value_name = "NAME", value_parser = checked(values::apply_role_name))]
+    #[arg(long, global = true, help_heading = "Fleet mode (--accounts, --accounts-file or --org)", value_name = "NAME", value_parser = checked(values::apply_role_name))]
     pub apply_role_name: Option<String>,
     /// As --apply-role-name, from a template with {account} (and {partition}).
-    #[arg(long, global = true, value_name = "TEMPLATE", value_parser = checked(values::apply_role_arn_template))]
+    #[arg(long, global = true, help_heading = "Fleet mode (--accounts, --accounts-file or --org)", value_name = "TEMPLATE", value_parser = checked(values::apply_role_arn_template))]
     pub apply_role_arn_template: Option<String>,
     /// An external id for the role assumption.
-    #[arg(long, global = true, value_name = "ID")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Fleet mode (--accounts, --accounts-file or --org)",
+        value_name = "ID"
+    )]
     pub external_id: Option<String>,
     /// Fleet mode: the role session name CloudTrail records in each member (default trailwatch).
-    #[arg(long, global = true, value_name = "NAME", value_parser = checked(values::session_name))]
+    #[arg(long, global = true, help_heading = "Fleet mode (--accounts, --accounts-file or --org)", value_name = "NAME", value_parser = checked(values::session_name))]
     pub session_name: Option<String>,
     /// Fleet mode: set this SourceIdentity on every assumed role (who ran trailwatch, kept by
     /// CloudTrail across role chains). The member role must trust sts:SetSourceIdentity
     /// (policies/member-roles.yaml does).
-    #[arg(long, global = true, value_name = "NAME", value_parser = checked(values::source_identity))]
+    #[arg(long, global = true, help_heading = "Fleet mode (--accounts, --accounts-file or --org)", value_name = "NAME", value_parser = checked(values::source_identity))]
     pub source_identity: Option<String>,
     /// Fleet mode: these regions, comma-separated (default: the caller's region). The controls
     /// follow each trail's log group, so one multi-region trail needs one region per account.
-    #[arg(long, global = true, value_name = "REGIONS")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Fleet mode (--accounts, --accounts-file or --org)",
+        value_name = "REGIONS"
+    )]
     pub regions: Option<String>,
     /// Fleet mode: how many accounts are read or written at once (1-256, default 8).
-    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, global = true, help_heading = "Fleet mode (--accounts, --accounts-file or --org)", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: Option<u16>,
-    /// More logs on stderr (-v info, -vv debug).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    /// More detail: every filter, witness and kept resource in text output; logs on stderr (-v
+    /// info, -vv debug).
+    #[arg(short, long, global = true, help_heading = "Output", action = clap::ArgAction::Count)]
     pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
