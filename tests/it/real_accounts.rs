@@ -616,3 +616,49 @@ async fn check_and_plan_agree_on_a_topic_policy_that_blocks_cloudwatch() {
         "{p:#}"
     );
 }
+
+/// The region a `--topic-arn` is compared with is the log group's (where the alarm goes), not
+/// `--region`: with the trail's log group in eu-west-1, a topic in us-east-1 is refused and one
+/// in eu-west-1 is taken.
+#[tokio::test]
+async fn topic_arn_is_compared_with_the_log_groups_region_not_the_command_lines() {
+    let emu = Emulator::start();
+    let home = Seed::new(&emu, REGION).await;
+    let away = Seed::new(&emu, "eu-west-1").await;
+    let lg = away.log_group(LG).await;
+    home.trail(&emu, "org-trail", true, Some(&lg), true).await;
+    emu.reset_requests();
+    let r = emu.run(&[
+        "--region",
+        REGION,
+        "fix",
+        "--apply",
+        "--yes",
+        "--topic-arn",
+        "arn:aws:sns:us-east-1:123456789012:alerts",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the alarm goes to eu-west-1"),
+        "{}",
+        r.stderr
+    );
+    assert!(emu.writes().is_empty(), "{:?}", emu.writes());
+    let (code, plan) = emu.plan(&["--topic-arn", "arn:aws:sns:eu-west-1:123456789012:alerts"]);
+    assert_eq!(code, 2, "{plan:#}");
+    assert_eq!(plan["write_region"], "eu-west-1");
+}
+
+/// Trails are never created: an account with only a log group (no trail) gets no write at all.
+#[tokio::test]
+async fn a_missing_trail_is_never_created() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.log_group(LG).await;
+    emu.reset_requests();
+    let (code, out, writes) = emu.apply(&["--subscribe=sqs:arn:aws:sqs:us-east-1:123456789012:q"]);
+    assert_eq!(code, 2, "{out:#}");
+    assert!(writes.is_empty(), "{writes:?}");
+    let trails = seed.cloudtrail.describe_trails().send().await.unwrap();
+    assert!(trails.trail_list().is_empty());
+}
