@@ -233,6 +233,16 @@ async fn read_group(
             a.watches(&m.metric_name, &m.namespace) && audit::alarm_problems_on(a, m).is_empty()
         })
     };
+    // The controls' shared topics in this account and region.
+    let shared: Vec<String> = controls
+        .iter()
+        .map(|c| {
+            format!(
+                "arn:{}:sns:{}:{}:{}",
+                lg.partition, lg.region, account, c.topic.name
+            )
+        })
+        .collect();
     let mut topics: Vec<String> = Vec::new();
     for a in &lg.alarms {
         if opts.depth == Depth::Plan || working(a) {
@@ -242,25 +252,18 @@ async fn read_group(
     if opts.depth == Depth::Plan {
         match &opts.topic_arn {
             Some(t) => topics.push(t.clone()),
-            None => topics.extend(controls.iter().map(|c| {
-                format!(
-                    "arn:{}:sns:{}:{}:{}",
-                    lg.partition, lg.region, account, c.topic.name
-                )
-            })),
+            None => topics.extend(shared.iter().cloned()),
         }
     }
     let mut seen = HashSet::new();
     topics.retain(|t| seen.insert(t.clone()));
     for arn in topics {
         let mut topic = read_topic(target, &arn, &lg.region).await;
-        let shared = controls.iter().any(|c| {
-            arn == format!(
-                "arn:{}:sns:{}:{}:{}",
-                lg.partition, lg.region, account, c.topic.name
-            )
-        });
-        if opts.depth == Depth::Plan && shared && topic.exists && topic.read_error.is_none() {
+        if opts.depth == Depth::Plan
+            && shared.contains(&arn)
+            && topic.exists
+            && topic.read_error.is_none()
+        {
             let sns = target.sns(&lg.region);
             topic.tags = Some(aws::sns::topic_tags(&sns, &arn).await?);
         }

@@ -75,6 +75,19 @@ pub fn alarm_tags(control: &str, filter: Option<(&str, &str)>) -> Tags {
     tags
 }
 
+/// `have` with `add` set: a key `add` holds takes its value, the others are kept (what
+/// `TagResource` leaves behind).
+pub fn with_tags(have: Option<&Tags>, add: &Tags) -> Tags {
+    let mut after = have.cloned().unwrap_or_default();
+    for (k, v) in add {
+        match after.iter_mut().find(|(key, _)| key == k) {
+            Some(slot) => slot.1 = v.clone(),
+            None => after.push((k.clone(), v.clone())),
+        }
+    }
+    after
+}
+
 /// trailwatch's alarm `a` records filter `name` on `log_group` as trailwatch's.
 pub fn records_filter(a: &Alarm, log_group: &str, name: &str) -> bool {
     let Some(tags) = a.tags.as_ref().filter(|t| managed(Some(t))) else {

@@ -203,6 +203,17 @@ pub(crate) fn parse(path: &str, text: &str, known: &[Control]) -> Result<Vec<Exc
     Ok(out)
 }
 
+/// Say, on stderr, which exceptions name an account outside the fleet (they hold nothing: it may
+/// be a typo).
+pub(crate) fn warn_outside_fleet(exceptions: &[Exception], in_fleet: impl Fn(&str) -> bool) {
+    for e in exceptions.iter().filter(|e| !in_fleet(&e.account)) {
+        eprintln!(
+            "trailwatch: warning: the exception for account {} ({}) names an account that is not in the fleet",
+            e.account, e.control
+        );
+    }
+}
+
 /// Today's date in UTC.
 pub(crate) fn today() -> Date {
     time::OffsetDateTime::now_utc().date()

@@ -138,17 +138,8 @@ pub(crate) async fn accounts(base: &Target, fleet: &Fleet) -> Result<Vec<Account
     };
     // An exception for an account outside the organization holds nothing: say so (a listed
     // fleet is checked before any call, in settings).
-    for e in fleet
-        .exceptions
-        .iter()
-        .filter(|_| matches!(fleet.source, Source::Organization { .. }))
-    {
-        if !listed.iter().any(|a| a.id == e.account) {
-            eprintln!(
-                "trailwatch: warning: the exception for account {} ({}) names an account that is not in the fleet",
-                e.account, e.control
-            );
-        }
+    if matches!(fleet.source, Source::Organization { .. }) {
+        exceptions::warn_outside_fleet(&fleet.exceptions, |id| listed.iter().any(|a| a.id == id));
     }
     let ordered = accounts::order(listed, &fleet.exclude, &fleet.first);
     if ordered.is_empty() {

@@ -393,13 +393,7 @@ impl Ctx<'_> {
         if add.is_empty() {
             return None;
         }
-        let mut after = a.tags.clone().unwrap_or_default();
-        for (k, v) in &add {
-            match after.iter_mut().find(|(key, _)| key == k) {
-                Some(slot) => slot.1 = v.clone(),
-                None => after.push((k.clone(), v.clone())),
-            }
-        }
+        let after = ownership::with_tags(a.tags.as_ref(), &add);
         let reason = if adopted {
             format!("adopted with --adopt: tag alarm {} as trailwatch's", a.name)
         } else {

@@ -113,8 +113,7 @@ impl Ctx<'_> {
         }
         let want = ownership::topic_tags();
         let add = ownership::missing(topic.tags.as_ref(), &want);
-        let mut after = topic.tags.clone().unwrap_or_default();
-        after.extend(add.iter().cloned());
+        let after = ownership::with_tags(topic.tags.as_ref(), &add);
         Some(Change {
             resource: Resource::TopicTags,
             action: Action::Update,

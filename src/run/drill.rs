@@ -10,18 +10,7 @@ use crate::report::{ControlReport, DrillReport};
 use crate::target::Target;
 
 pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> Result<Exit, Error> {
-    if req.controls.len() != 1 {
-        return Err(Error::BadInput {
-            what: "--control",
-            value: req
-                .controls
-                .iter()
-                .map(|c| c.id.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-            why: "drill takes one control at a time".into(),
-        });
-    }
+    // One control: settings refuses any other number before anything is read.
     let (observed, audits) = read(target, req, crate::discover::Depth::Audit).await?;
     let audit = audits.into_iter().next().expect("one control");
     let mut d = match drill::prepare(&audit, &observed) {

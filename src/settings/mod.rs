@@ -372,15 +372,9 @@ pub(crate) fn fleet(
     }
     // An exception for an account outside a listed fleet holds nothing: said, it may be a typo.
     if let Source::Listed(list) = &source {
-        for e in exceptions
-            .iter()
-            .filter(|e| !list.iter().any(|a| a.id == e.account))
-        {
-            eprintln!(
-                "trailwatch: warning: the exception for account {} ({}) names an account that is not in the fleet",
-                e.account, e.control
-            );
-        }
+        crate::fleet::exceptions::warn_outside_fleet(&exceptions, |id| {
+            list.iter().any(|a| a.id == id)
+        });
     }
     Ok(Some(Fleet {
         source,
