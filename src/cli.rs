@@ -17,10 +17,8 @@ use crate::write::Endpoint;
 
 /// Keep AWS accounts compliant with the CIS AWS Foundations monitoring controls (4.1-4.15,
 /// Security Hub CloudWatch.1-14): a log metric filter and alarm for each.
-///
-/// Exit codes: 0 compliant / nothing to do, 2 drift found or changes pending, 1 error.
 #[derive(Debug, Parser)]
-#[command(name = "trailwatch", version = VERSION, about, long_about = None)]
+#[command(name = "trailwatch", version = VERSION, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     /// AWS profile from the shared config files.
     #[arg(long, global = true, help_heading = "AWS", env = "AWS_PROFILE")]
@@ -32,9 +30,9 @@ pub struct Cli {
     #[arg(long, global = true, help_heading = "Output", value_enum, default_value_t = OutputArg::Text)]
     pub output: OutputArg,
     /// What counts as a compliant filter: `strict` (the exact CIS pattern, what Security Hub
-    /// accepts) or `meaning` (any pattern matching the same events).
-    #[arg(long = "match", global = true, help_heading = "Controls", value_enum, default_value_t = MatchArg::Strict)]
-    pub match_mode: MatchArg,
+    /// accepts; the default) or `meaning` (any pattern matching the same events).
+    #[arg(long = "match", global = true, help_heading = "Controls", value_enum)]
+    pub match_mode: Option<MatchArg>,
     /// Which controls: embedded ids, comma-separated (`cis-4.3`, `cis-4.1,cis-4.3`; see
     /// `trailwatch controls`), or a control spec file (TOML). Default: cis-4.4.
     #[arg(
@@ -218,6 +216,8 @@ pub enum Command {
     /// Print an IAM policy trailwatch needs (check, apply, history, drill, fleet, org) for a
     /// partition: the files in policies/ name `arn:aws:`.
     Policy(PolicyArgs),
+    /// Print the manual page (roff): `trailwatch man > /usr/local/share/man/man1/trailwatch.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -288,9 +288,16 @@ pub struct FixArgs {
     /// Show what would be created or repaired, change nothing.
     #[arg(long)]
     pub plan: bool,
-    /// Apply the plan (asks for confirmation unless --yes).
+    /// Apply the plan (asks for confirmation unless --yes), or the saved plan PLANFILE exactly
+    /// (no question: the file is the approval; refused, nothing written, when stale).
     #[arg(long)]
     pub apply: bool,
+    /// A plan saved by `fix --plan --out FILE`, to apply as it is.
+    #[arg(value_name = "PLANFILE", requires = "apply")]
+    pub plan_file: Option<String>,
+    /// With --plan: also save the plan to FILE (mode 0600) for `fix --apply FILE`.
+    #[arg(long, value_name = "FILE", requires = "plan")]
+    pub out: Option<String>,
     /// Do not ask for confirmation (required when there is no terminal).
     #[arg(long, short = 'y', requires = "apply", conflicts_with = "plan")]
     pub yes: bool,
@@ -319,7 +326,63 @@ pub struct FixArgs {
     pub keep_going: bool,
 }
 
+/// The global options that mean nothing to a command, hidden from its `--help` (settings refuses
+/// them there with one line): fleet mode and `--all-controls` for `drill`, which proves one
+/// account's chain; everything that reads an account for the commands that read none.
+const NOT_FOR: &[(&str, &[&str])] = &[
+    ("drill", &["all_controls"]),
+    ("controls", &["profile", "region", "expect_account", "match_mode", "topic_name", "all_controls", "control", "config"]),
+    ("completions", &["profile", "region", "expect_account", "match_mode", "topic_name", "all_controls", "control", "config", "output"]),
+    ("man", &["profile", "region", "expect_account", "match_mode", "topic_name", "all_controls", "control", "config", "output"]),
+    ("policy", &["profile", "region", "expect_account", "match_mode", "topic_name", "all_controls", "control", "config"]),
+];
+
+/// The fleet-mode options (`--help` hides them wherever fleet mode does not apply).
+const FLEET_ARGS: &[&str] = &[
+    "accounts",
+    "accounts_file",
+    "org",
+    "ou",
+    "exclude",
+    "first",
+    "exceptions",
+    "role_name",
+    "role_arn_template",
+    "apply_role_name",
+    "apply_role_arn_template",
+    "external_id",
+    "session_name",
+    "source_identity",
+    "regions",
+    "concurrency",
+];
+
+/// The command line as parsed and as `--help`, completions and the man page show it: clap's
+/// own, with each command's help listing only the options it takes.
+pub fn command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Global options reach the subcommands when the command is built.
+    cmd.build();
+    for (name, hidden) in NOT_FOR {
+        let fleet = FLEET_ARGS.iter();
+        cmd = cmd.mut_subcommand(*name, |mut sub| {
+            for id in hidden.iter().chain(fleet) {
+                sub = sub.mut_arg(*id, |a| a.hide(true));
+            }
+            sub
+        });
+    }
+    cmd
+}
+
 impl Cli {
+    /// Parse the process's arguments with [`command`]'s help.
+    pub fn parse_args() -> Result<Cli, clap::Error> {
+        use clap::FromArgMatches;
+        let matches = command().try_get_matches()?;
+        Cli::from_arg_matches(&matches)
+    }
+
     /// Fleet mode: `--accounts`, `--accounts-file` or `--org` given.
     pub fn fleet_mode(&self) -> bool {
         self.accounts.is_some() || self.accounts_file.is_some() || self.org
@@ -335,6 +398,10 @@ const VERSION: &str = concat!(
     env!("TRAILWATCH_SPECS_DATE"),
     ")"
 );
+
+/// The exit codes, under `--help` and in the man page.
+const EXIT_CODES: &str = "Exit codes: 0 compliant or nothing to do, 2 drift found or changes pending \
+(declined too), 1 error.";
 
 /// The role fleet mode assumes by default.
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";

@@ -64,9 +64,10 @@ pub async fn discover(
     };
     let account = aws::sts::account(&target.sts()).await?;
     if let Some(want) = opts.expect_account.as_ref().filter(|w| **w != account) {
-        return Err(Error::Refused(format!(
-            "the credentials for account {want} belong to account {account}: nothing else was read and nothing written"
-        )));
+        return Err(Error::WrongAccount {
+            want: want.clone(),
+            got: account,
+        });
     }
     tracing::debug!(%account, region = %target.region, "caller identity");
     let mut trails = aws::cloudtrail::trails(&target.cloudtrail(&target.region)).await?;

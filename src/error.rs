@@ -30,6 +30,10 @@ pub enum Error {
         /// The SDK's whole error chain, for `-v`.
         detail: String,
     },
+    /// The credentials belong to another account than the one asked for (`--expect-account`, a
+    /// fleet target, a saved plan): found on the caller identity, before anything else is read.
+    #[error("refused: the credentials for account {want} belong to account {got}: nothing else was read and nothing written")]
+    WrongAccount { want: String, got: String },
     /// The tool refuses to act (no confirmation possible, plan blocked, ...).
     #[error("refused: {0}")]
     Refused(String),

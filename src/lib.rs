@@ -20,6 +20,7 @@ pub mod observed;
 pub mod ownership;
 mod partition;
 pub mod plan;
+mod planfile;
 pub mod policies;
 pub mod redact;
 mod render;

@@ -3,11 +3,10 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
-use trailwatch::cli::Cli;
+use trailwatch::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_args() {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -21,7 +20,7 @@ fn main() -> ExitCode {
             ) {
                 // `trailwatch` alone: say what is missing, then the usage, on stderr; exit 1.
                 eprintln!("trailwatch: a command is required\n");
-                eprint!("{}", Cli::command().render_help());
+                eprint!("{}", cli::command().render_help());
                 return ExitCode::from(1);
             }
             // One line naming the bad value; exit 1, never clap's 2 (2 means drift).

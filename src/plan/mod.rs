@@ -21,8 +21,8 @@ use crate::pattern::Verdict;
 use crate::redact;
 pub use crate::write::{AlarmRequest, Endpoint, WriteRequest};
 
-/// What the user asked for, beyond the control.
-#[derive(Debug, Clone, Default)]
+/// What the user asked for, beyond the control (a saved plan records it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Options {
     pub mode: MatchMode,
     /// Use this topic instead of the control's shared topic.

@@ -4,6 +4,8 @@
 pub(crate) mod fleet;
 pub(crate) mod text;
 
+use crate::report::Document;
+
 /// `--output`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Format {
@@ -21,14 +23,113 @@ pub(crate) struct Printer {
 
 impl Printer {
     /// Print `report` on stdout: `as_text` renders it for people; JSON is the report itself.
-    pub(crate) fn print<R: serde::Serialize>(
+    pub(crate) fn print<R: Document>(
         &self,
-        report: &R,
+        report: R,
         as_text: impl Fn(&R, text::Palette) -> String,
     ) {
         match self.format {
-            Format::Text => print!("{}", as_text(report, self.palette)),
-            Format::Json => println!("{}", crate::report::to_line(report)),
+            Format::Text => print!("{}", fit(&as_text(&report, self.palette), self.palette.width)),
+            Format::Json => self.json(report),
         }
+    }
+
+    /// Print `report` as one line of JSON on stdout, lean unless `-v`.
+    pub(crate) fn json<R: Document>(&self, mut report: R) {
+        if !self.palette.verbose {
+            report.lean();
+        }
+        println!("{}", crate::report::to_line(&report));
+    }
+}
+
+/// Text output's width: the terminal's when stdout is one, else 100 columns.
+pub(crate) fn width() -> usize {
+    use std::io::IsTerminal;
+    let term = std::io::stdout().is_terminal().then(|| console::Term::stdout().size_checked());
+    match term.flatten() {
+        Some((_, cols)) if cols >= 40 => usize::from(cols),
+        _ => 100,
+    }
+}
+
+/// `text` kept to `width` columns: a longer line is broken at spaces, its continuation indented
+/// two more than the line. A word wider than the rest of the line (an ARN, a pattern) is never
+/// broken, and a diff line (`+`, `-`, `@@`, at the start or six columns in as the plan draws
+/// them) keeps its shape: it is what would be written.
+pub(crate) fn fit(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let plain = console::strip_ansi_codes(body);
+        // The plan's diffs sit six columns in: `+`, `-`, `@@` or a context line's space.
+        let diff = plain.starts_with(['+', '-', '@'])
+            || plain
+                .strip_prefix("      ")
+                .is_some_and(|rest| rest.starts_with(['+', '-', '@', ' ']));
+        if diff || console::measure_text_width(body) <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent = plain.len() - plain.trim_start_matches(' ').len();
+        let lead = " ".repeat(indent + 2);
+        let mut used = 0;
+        let mut first = true;
+        for word in body[indent.min(body.len())..].split(' ').filter(|w| !w.is_empty()) {
+            let w = console::measure_text_width(word);
+            if first {
+                out.push_str(&body[..indent.min(body.len())]);
+                out.push_str(word);
+                used = indent + w;
+                first = false;
+            } else if used + 1 + w > width && used > lead.len() {
+                out.push('\n');
+                out.push_str(&lead);
+                out.push_str(word);
+                used = lead.len() + w;
+            } else {
+                out.push(' ');
+                out.push_str(word);
+                used += 1 + w;
+            }
+        }
+        out.push_str(end);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn long_lines_break_at_spaces_under_their_indentation() {
+        let text = "  FAIL step 4: the alarm watches a metric no filter publishes, so it never fires\nshort\n";
+        let got = fit(text, 40);
+        assert_eq!(
+            got,
+            "  FAIL step 4: the alarm watches a\n    metric no filter publishes, so it\n    never fires\nshort\n"
+        );
+        for line in got.lines() {
+            assert!(line.len() <= 40, "{line}");
+        }
+    }
+
+    #[test]
+    fn arns_diff_lines_and_short_text_are_kept_whole() {
+        let arn = "arn:aws:logs:us-east-1:123456789012:log-group:aws-cloudtrail-logs-123456789012-abcdef:*";
+        let text = format!("  log group {arn} ok\n+  \"FilterPattern\": \"{{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) }}\"\nok\n");
+        let got = fit(&text, 40);
+        assert_eq!(
+            got,
+            format!("  log group\n    {arn}\n    ok\n+  \"FilterPattern\": \"{{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) }}\"\nok\n")
+        );
+        assert_eq!(fit("a b\n", 100), "a b\n");
+        let diff = format!("      +  \"AlarmDescription\": \"{}\"\n", "word ".repeat(30));
+        assert_eq!(fit(&diff, 40), diff);
+        assert_eq!(fit("no newline at the end", 100), "no newline at the end");
     }
 }

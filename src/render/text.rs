@@ -15,6 +15,8 @@ use crate::write::{Applied, WriteRequest};
 pub(crate) struct Palette {
     pub color: bool,
     pub verbose: bool,
+    /// Columns to keep to (the terminal's, else 100): see [`super::fit`].
+    pub width: usize,
 }
 
 impl Palette {
@@ -105,13 +107,6 @@ pub(crate) fn planned(r: &TargetReport, p: Palette) -> String {
         out.push_str(&plan_of(c, p));
     }
     out.push_str(&total_plan(&controls));
-    out
-}
-
-/// The plans alone (before a confirmation), then the total when there are several.
-pub(crate) fn plans(controls: &[&ControlReport], p: Palette) -> String {
-    let mut out: String = controls.iter().map(|c| plan_of(c, p)).collect();
-    out.push_str(&total_plan(controls));
     out
 }
 
@@ -562,6 +557,7 @@ mod tests {
             Palette {
                 color: false,
                 verbose: false,
+                width: 100,
             },
         );
         let added: Vec<String> = d

@@ -43,8 +43,12 @@ pub(crate) struct ControlReport {
     pub compliant: bool,
     /// The seven CIS audit steps (after an apply: as re-read).
     pub steps: Vec<Step>,
-    /// Every filter on the trail's log group, judged (after an apply: as re-read).
+    /// The filters on the trail's log group that bear on this control, judged (after an apply:
+    /// as re-read): compliant, matching every required event or more, holding the control's
+    /// name or publishing its metric. With `-v`, every filter on the group.
     pub filters: Vec<FilterVerdict>,
+    /// How many other filters the group holds, judged and left out of `filters` (0 with `-v`).
+    pub other_filters: usize,
     /// `check --history`: the working alarm's failed actions (`null`: no working alarm).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Option<History>>,
@@ -119,6 +123,7 @@ impl ControlReport {
             compliant: a.compliant,
             steps: a.steps,
             filters: a.filters,
+            other_filters: 0,
             history: None,
             plan: None,
             apply: None,
@@ -159,6 +164,76 @@ impl ControlReport {
         r
     }
 }
+
+/// A JSON document trailwatch prints. Plain output leaves out what only `-v` shows
+/// ([`Document::lean`]); every document is printed inside the [`Envelope`].
+pub(crate) trait Document: Serialize {
+    /// Drop what only `-v` shows: the filters that do not bear on a control (counted in
+    /// `other_filters`).
+    fn lean(&mut self) {}
+}
+
+impl Document for ControlReport {
+    fn lean(&mut self) {
+        let before = self.filters.len();
+        self.filters.retain(|f| f.relevant);
+        self.other_filters += before - self.filters.len();
+    }
+}
+
+impl Document for TargetReport {
+    fn lean(&mut self) {
+        match &mut self.body {
+            Body::One(c) => c.lean(),
+            Body::Many(m) => m.controls.iter_mut().for_each(ControlEntry::lean),
+        }
+    }
+}
+
+impl Document for ControlEntry {
+    fn lean(&mut self) {
+        if let ControlEntry::Read(r) = self {
+            r.lean();
+        }
+    }
+}
+
+impl Document for DrillReport {
+    fn lean(&mut self) {
+        if let DrillReport::Nothing { audit, .. } = self {
+            audit.lean();
+        }
+    }
+}
+
+impl Document for FleetSummary {}
+
+/// The version of every JSON document: `MAJOR.MINOR`. A minor version only adds fields (a
+/// consumer ignores fields it does not know); a major version may remove or change them (a
+/// consumer rejects a major it does not know).
+pub(crate) const FORMAT_VERSION: &str = "1.0";
+
+/// What every JSON document carries beside its own fields: the format version and the tool.
+#[derive(Serialize)]
+struct Envelope<'a, T: Serialize> {
+    format_version: &'static str,
+    tool: Tool,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// The tool that printed a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// This build of trailwatch.
+pub(crate) const TOOL: Tool = Tool {
+    name: "trailwatch",
+    version: env!("CARGO_PKG_VERSION"),
+};
 
 /// Several controls in one target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -318,11 +393,27 @@ impl ControlList {
     }
 }
 
-/// One line of JSON for `report`: every object's keys sorted, as every version has printed them,
+/// A value's JSON with every object's keys sorted: the same value always gives the same text
+/// (what fingerprints and a plan file's checksum are computed over).
+pub(crate) fn canonical(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .map(|mut v| {
+            v.sort_all_objects();
+            v.to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// One line of JSON for `report`, in its [`Envelope`]: every object's keys sorted, as every version has printed them,
 /// whatever serde_json's features (a dependency's `preserve_order` would otherwise keep the
 /// order fields were written in).
 pub(crate) fn to_line(report: &impl Serialize) -> String {
-    serde_json::to_value(report)
+    let document = Envelope {
+        format_version: FORMAT_VERSION,
+        tool: TOOL,
+        body: report,
+    };
+    serde_json::to_value(document)
         .map(|mut v| {
             v.sort_all_objects();
             v.to_string()

@@ -20,10 +20,12 @@ use crate::write::{Applied, Endpoint};
 const PLAIN: Palette = Palette {
     color: false,
     verbose: false,
+    width: 100,
 };
 const VERBOSE: Palette = Palette {
     color: false,
     verbose: true,
+    width: 100,
 };
 
 /// Pretty JSON with keys sorted, as `to_line` prints them (one line each in real output).
@@ -109,6 +111,37 @@ fn drifted_account_check_json() {
     let a = &audit_all(&[Control::embedded()], &drifted(), MatchMode::Strict)[0];
     let r = TargetReport::of(ACCOUNT, "us-east-1", vec![ControlReport::audit(a)], false);
     assert_snapshot!(json(&r));
+}
+
+#[test]
+fn plain_json_names_the_filters_that_bear_on_a_control_and_counts_the_others() {
+    let all = Control::all();
+    let audits = audit_all(&all, &drifted(), MatchMode::Strict);
+    let full = TargetReport::of(
+        ACCOUNT,
+        "us-east-1",
+        audits.iter().map(ControlReport::audit).collect(),
+        false,
+    );
+    let mut lean = full.clone();
+    crate::report::Document::lean(&mut lean);
+    let on_group = drifted().log_groups[0].filters.len();
+    for (f, l) in full.controls().iter().zip(lean.controls()) {
+        // -v JSON: every filter; plain: the relevant ones, and how many others.
+        assert_eq!((f.filters.len(), f.other_filters), (on_group, 0));
+        assert_eq!(l.filters.len() + l.other_filters, on_group, "{}", l.control);
+        assert!(l.filters.iter().all(|v| v.relevant), "{}", l.control);
+    }
+    // cis-4.4's own filter bears on it; it is nothing to cis-4.3 (root account usage).
+    let of = |id: &str| lean.controls().into_iter().find(|c| c.control == id).unwrap();
+    let names = |id: &str| of(id).filters.iter().map(|v| v.name.clone()).collect::<Vec<_>>();
+    assert!(names("cis-4.4").contains(&"IAMPolicyChanges".to_string()), "{:?}", names("cis-4.4"));
+    assert!(!names("cis-4.3").contains(&"IAMPolicyChanges".to_string()), "{:?}", names("cis-4.3"));
+    let line = to_line(&lean);
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["format_version"], "1.0");
+    assert_eq!(v["tool"]["name"], "trailwatch");
+    assert!(line.len() < to_line(&full).len(), "{} vs {}", line.len(), to_line(&full).len());
 }
 
 #[test]
@@ -198,7 +231,17 @@ fn a_compliant_account_reads_in_a_few_lines() {
 fn all_fifteen_controls_on_a_drifted_account_plan_text() {
     let all = Control::all();
     let reports = planned(&all, &drifted());
-    let out = text::plans(&reports.iter().collect::<Vec<_>>(), PLAIN);
+    let report = TargetReport::of(ACCOUNT, "us-east-1", reports, false);
+    let out = crate::render::fit(&text::planned(&report, PLAIN), 100);
+    // Fits a change ticket: every line within 100 columns but the ARNs and patterns that cannot
+    // be broken, and the diff lines, which show what would be written as it is (within 200).
+    let is_diff = |l: &str| l.trim_start().starts_with(['+', '-']) && l.starts_with("      ");
+    let wide: Vec<&str> = out
+        .lines()
+        .filter(|l| l.chars().count() > if is_diff(l) { 200 } else { 100 })
+        .filter(|l| !l.contains("arn:aws:"))
+        .collect();
+    assert!(wide.is_empty(), "{wide:#?}");
     assert_snapshot!(out.trim_end_matches('\n'));
 }
 

@@ -48,7 +48,7 @@ pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> R
         })
         .collect();
     let report = TargetReport::of(&observed.account, &observed.region, reports, compliant);
-    req.printer().print(&report, render::text::check);
+    req.printer().print(report, render::text::check);
     Ok(if compliant && !failing_now { OK } else { DRIFT })
 }
 

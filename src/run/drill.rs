@@ -22,7 +22,7 @@ pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> R
                 delivered: false,
                 failures: vec![why],
             };
-            req.printer().print(&report, render::text::drill);
+            req.printer().print(report, render::text::drill);
             return Ok(DRIFT);
         }
     };
@@ -55,7 +55,7 @@ pub(super) async fn drill(target: &Target, req: &Request, args: &DrillArgs) -> R
         failures,
         error: error.clone(),
     };
-    req.printer().print(&report, render::text::drill);
+    req.printer().print(report, render::text::drill);
     if let Some(e) = error {
         return Err(Error::Refused(format!("the drill could not finish: {e}")));
     }

@@ -30,25 +30,10 @@ const DRIFT: Exit = Exit::Drift;
 
 /// Run the command line; returns the exit code.
 pub async fn run(cli: Cli) -> Result<Exit, Error> {
+    if let Some(name) = local(&cli.command) {
+        refuse_account_options(&cli, name)?;
+    }
     if let Command::Controls(args) = &cli.command {
-        // It lists what is embedded: an option meant for an account is a mistake, said.
-        let ignored = [
-            ("--region", cli.region.is_some()),
-            ("--control", cli.control.is_some()),
-            ("--all-controls", cli.all_controls),
-            ("--accounts", cli.accounts.is_some()),
-            ("--accounts-file", cli.accounts_file.is_some()),
-            ("--org", cli.org),
-            ("--expect-account", cli.expect_account.is_some()),
-        ];
-        if let Some((flag, _)) = ignored.iter().find(|(_, given)| *given) {
-            return Err(Error::BadInput {
-                what: "option",
-                value: flag.to_string(),
-                why: "`trailwatch controls` lists the embedded controls and takes only --output"
-                    .into(),
-            });
-        }
         if let Some(crate::cli::ControlsCommand::Show { id }) = &args.show {
             let c = Control::find(id)?;
             match Format::from(cli.output) {
@@ -60,15 +45,23 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
                         .unwrap_or_default();
                     print!("{text}");
                 }
-                Format::Json => print_json(&c),
+                Format::Json => println!("{}", crate::report::to_line(&c)),
             }
             return Ok(OK);
         }
         return Ok(controls(cli.output.into()));
     }
     if let Command::Completions(c) = &cli.command {
-        let mut cmd = <Cli as clap::CommandFactory>::command();
+        let mut cmd = crate::cli::command();
         clap_complete::generate(c.shell, &mut cmd, "trailwatch", &mut std::io::stdout());
+        return Ok(OK);
+    }
+    if let Command::Man = &cli.command {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(crate::cli::command())
+            .render(&mut page)
+            .map_err(|e| Error::Refused(format!("cannot render the manual page: {e}")))?;
+        print!("{}", String::from_utf8_lossy(&page));
         return Ok(OK);
     }
     if let Command::Policy(p) = &cli.command {
@@ -76,6 +69,16 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         return Ok(OK);
     }
     let cli = settings::file::apply(cli)?;
+    if let Command::Fix(args) = &cli.command {
+        if let Some(path) = &args.plan_file {
+            // A saved plan: its controls, options, account and region are the file's.
+            let file = crate::planfile::PlanFile::read(path)?;
+            let req = settings::saved(&cli, &file, path)?;
+            let region = file.targets.first().map(|t| t.region.as_str());
+            let target = Target::load(cli.profile.as_deref(), region).await?;
+            return fix::saved(&target, &req, args, &file, path).await;
+        }
+    }
     let req = settings::resolve(&cli)?;
     let target = Target::load(cli.profile.as_deref(), cli.region.as_deref()).await?;
     values::validate_region(&target.region)?;
@@ -90,7 +93,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Check(args) => check::check(&target, &req, args).await,
         Command::Fix(args) => fix::fix(&target, &req, args).await,
         Command::Drill(args) => drill::drill(&target, &req, args).await,
-        Command::Controls(_) | Command::Policy(_) | Command::Completions(_) => {
+        Command::Controls(_) | Command::Policy(_) | Command::Completions(_) | Command::Man => {
             unreachable!("handled above")
         }
     }
@@ -112,7 +115,7 @@ fn controls(format: Format) -> Exit {
                 );
             }
         }
-        Format::Json => print_json(&crate::report::ControlList::new(&all)),
+        Format::Json => println!("{}", crate::report::to_line(&crate::report::ControlList::new(&all))),
     }
     OK
 }
@@ -133,10 +136,42 @@ async fn read(
     Ok((observed, audits))
 }
 
-/// One report as one line of JSON on stdout.
-fn print_json(report: &impl serde::Serialize) {
-    println!("{}", crate::report::to_line(report));
+/// The commands that read no account: their name, for the one line that refuses an account
+/// option given to them.
+fn local(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Controls(_) => Some("controls"),
+        Command::Completions(_) => Some("completions"),
+        Command::Man => Some("man"),
+        Command::Policy(_) => Some("policy"),
+        Command::Check(_) | Command::Fix(_) | Command::Drill(_) => None,
+    }
 }
+
+/// A command that reads no account refuses an option meant for one (it would be silently
+/// ignored), naming it.
+fn refuse_account_options(cli: &Cli, name: &str) -> Result<(), Error> {
+    let ignored = [
+        ("--profile", cli.profile.is_some() && std::env::var_os("AWS_PROFILE").is_none()),
+        ("--region", cli.region.is_some()),
+        ("--control", cli.control.is_some()),
+        ("--all-controls", cli.all_controls),
+        ("--accounts", cli.accounts.is_some()),
+        ("--accounts-file", cli.accounts_file.is_some() && std::env::var_os("TRAILWATCH_ACCOUNTS_FILE").is_none()),
+        ("--org", cli.org),
+        ("--expect-account", cli.expect_account.is_some()),
+        ("--match", cli.match_mode.is_some()),
+    ];
+    match ignored.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => Err(Error::BadInput {
+            what: "option",
+            value: flag.to_string(),
+            why: format!("`trailwatch {name}` reads no account and takes no {flag}"),
+        }),
+        None => Ok(()),
+    }
+}
+
 
 /// Ask on the terminal: `Ok(false)` when the user says no. Without a terminal, refuse (the
 /// caller passes --yes in automation).

@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::fleet::{accounts, Fleet, Role, Source};
 use crate::partition;
 use crate::plan::Options;
+use crate::planfile::PlanFile;
 use crate::render::{text::Palette, Format};
 use crate::values;
 
@@ -104,7 +105,7 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
             .collect(),
         None => controls,
     };
-    let mode: MatchMode = cli.match_mode.into();
+    let mode: MatchMode = cli.match_mode.unwrap_or(crate::cli::MatchArg::Strict).into();
     let mut options = Options {
         mode,
         ..Default::default()
@@ -118,6 +119,13 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
                     value: arn.clone(),
                     why: "a topic belongs to one account: in fleet mode each account gets the shared topic"
                         .into(),
+                });
+            }
+            if let (Some(out), true) = (&fix.out, fleet) {
+                return Err(Error::BadInput {
+                    what: "--out",
+                    value: out.clone(),
+                    why: "this version saves the plan of one account; in fleet mode, save each account's plan".into(),
                 });
             }
             if let (Some(n), false) = (fix.batch_size, fleet) {
@@ -180,8 +188,93 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
         palette: Palette {
             color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             verbose: cli.verbose > 0,
+            width: crate::render::width(),
         },
         expect_account: cli.expect_account.clone(),
+    })
+}
+
+/// `fix --apply PLANFILE`: the controls and options are the file's. A plan option given beside
+/// it is refused when it differs from what the file records (one from `trailwatch.toml` or the
+/// environment that agrees is fine), as are fleet mode and a region or account the file was
+/// not made for.
+pub(crate) fn saved(cli: &Cli, file: &PlanFile, path: &str) -> Result<Settings, Error> {
+    if let Some(url) = std::env::var_os("AWS_ENDPOINT_URL") {
+        values::validate_endpoint_url(&url.to_string_lossy())?;
+    }
+    let Command::Fix(fix) = &cli.command else {
+        unreachable!("a plan file is given to fix --apply only")
+    };
+    let refuse = |flag: &str, why: String| Error::BadInput {
+        what: "option",
+        value: flag.to_string(),
+        why: format!("{why}; it is not given with a plan file ({path}), which records its own"),
+    };
+    let [target] = file.targets.as_slice() else {
+        return Err(Error::BadInput {
+            what: "plan file",
+            value: path.to_string(),
+            why: format!(
+                "it holds {} targets; this version applies a plan file of one account",
+                file.targets.len()
+            ),
+        });
+    };
+    if cli.fleet_mode() {
+        return Err(refuse("--accounts", "the plan file names its account".into()));
+    }
+    if cli.control.is_some() || cli.all_controls {
+        let flag = if cli.all_controls { "--all-controls" } else { "--control" };
+        return Err(refuse(flag, "the plan file records its controls".into()));
+    }
+    let options = &file.options;
+    let differs = [
+        (
+            "--match",
+            cli.match_mode
+                .is_some_and(|m| MatchMode::from(m) != options.mode),
+        ),
+        (
+            "--topic-arn",
+            fix.topic_arn.is_some() && fix.topic_arn != options.topic_arn,
+        ),
+        (
+            "--subscribe",
+            !fix.subscribe.is_empty() && fix.subscribe != options.subscribe,
+        ),
+        ("--adopt", fix.adopt && !options.adopt),
+        (
+            "--topic-name",
+            cli.topic_name.as_ref().is_some_and(|n| {
+                file.controls.iter().any(|c| &c.topic.name != n)
+            }),
+        ),
+        (
+            "--region",
+            cli.region.as_ref().is_some_and(|r| *r != target.region),
+        ),
+    ];
+    if let Some((flag, _)) = differs.iter().find(|(_, d)| *d) {
+        return Err(refuse(flag, "it differs from the plan".into()));
+    }
+    if let Some(want) = cli.expect_account.as_ref().filter(|a| **a != target.account) {
+        return Err(Error::BadInput {
+            what: "--expect-account",
+            value: want.clone(),
+            why: format!("the plan file {path} was made for account {}", target.account),
+        });
+    }
+    Ok(Settings {
+        controls: file.controls.clone(),
+        mode: options.mode,
+        options: options.clone(),
+        format: cli.output.into(),
+        palette: Palette {
+            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            verbose: cli.verbose > 0,
+            width: crate::render::width(),
+        },
+        expect_account: Some(target.account.clone()),
     })
 }
 

@@ -318,3 +318,58 @@ fn a_config_file_is_checked_whole_naming_the_key() {
         .names("subscribe:");
     Refusal::new(&["--config", "{dir}/missing.toml", "check"]).names("missing.toml");
 }
+
+/// `trailwatch ARGS --help`: its text.
+fn help(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trailwatch"))
+        .args(args)
+        .arg("--help")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?} --help");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn each_command_help_offers_only_the_options_it_takes() {
+    let check = help(&["check"]);
+    for flag in ["--accounts ", "--all-controls", "--role-name", "--region", "--history"] {
+        assert!(check.contains(flag), "check --help offers {flag}:\n{check}");
+    }
+    let drill = help(&["drill"]);
+    for flag in ["--accounts", "--all-controls", "--role-name", "--org", "--batch-size"] {
+        assert!(!drill.contains(flag), "drill --help hides {flag}:\n{drill}");
+    }
+    for flag in ["--alarm", "--region", "--control", "--profile"] {
+        assert!(drill.contains(flag), "drill --help offers {flag}:\n{drill}");
+    }
+    let controls = help(&["controls"]);
+    for flag in ["--region", "--profile", "--accounts", "--control "] {
+        assert!(!controls.contains(flag), "controls --help hides {flag}:\n{controls}");
+    }
+    assert!(controls.contains("--output"), "{controls}");
+    // No line of help is wider than the 100 columns it was given.
+    for text in [&check, &drill, &controls, &help(&["fix"])] {
+        let wide: Vec<&str> = text.lines().filter(|l| l.chars().count() > 100).collect();
+        assert!(wide.is_empty(), "{wide:#?}");
+    }
+    // The options a command does not take are refused, not ignored.
+    Refusal::new(&["man", "--region", "eu-west-1"]).names("--region");
+    Refusal::new(&["policy", "check", "--accounts", ACCOUNTS]).names("--accounts");
+}
+
+#[test]
+fn the_manual_page_is_roff_with_every_command() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trailwatch"))
+        .arg("man")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{page:.200}");
+    assert!(page.contains(".TH trailwatch 1"), "{page:.400}");
+    for word in ["check", "fix", "drill", "controls", "policy", "Exit codes"] {
+        assert!(page.contains(word), "the man page names {word}");
+    }
+}

@@ -15,7 +15,7 @@ pub(super) use rollout::fix;
 
 use std::io::IsTerminal;
 
-use super::{print_json, Request};
+use super::Request;
 use crate::audit::Audit;
 use crate::aws;
 use crate::discover::Depth;
@@ -115,9 +115,9 @@ pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Re
         }
         Format::Json => {
             for (s, a) in surveys.iter().zip(&assessed) {
-                print_json(&target_report(f, s, a, &[], |x, _| ControlReport::audit(x)));
+                req.printer().json(target_report(f, s, a, &[], |x, _| ControlReport::audit(x)));
             }
-            print_json(&FleetSummary::new(&assessed));
+            req.printer().json(FleetSummary::new(&assessed));
         }
     }
     Ok(assess::exit_code(&assessed))

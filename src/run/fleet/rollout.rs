@@ -5,7 +5,7 @@
 
 use futures_util::stream::{self, StreamExt};
 
-use super::super::{print_json, Request};
+use super::super::Request;
 use super::{all_plans, progress, survey, target_report};
 use crate::apply;
 use crate::audit::Audit;
@@ -186,14 +186,14 @@ pub(in crate::run) async fn fix(
                 Some(pl) => ControlReport::plan(x, pl),
                 None => ControlReport::audit(x),
             });
-            print_json(&TargetReport {
+            req.printer().json(TargetReport {
                 applied: dry.then(Vec::new),
                 ..report
             });
         }
         let mut summary = FleetSummary::new(&before);
         summary.summary.writes = Some(total);
-        print_json(&summary);
+        req.printer().json(summary);
     };
     if args.plan || args.dry_run || to_apply.is_empty() {
         if args.dry_run && text {
@@ -394,7 +394,7 @@ pub(in crate::run) async fn fix(
                         apply_error: errors[i].as_deref().map(crate::redact::text),
                     });
                 }
-                print_json(&report);
+                req.printer().json(report);
             }
             let mut summary = FleetSummary::new(&after);
             summary.summary.apply = Some(ApplyTotals {
@@ -403,7 +403,7 @@ pub(in crate::run) async fn fix(
                 batches: batches.len(),
                 stopped_after_batch: stopped,
             });
-            print_json(&summary);
+            req.printer().json(summary);
         }
     }
     Ok(assess::exit_code(&after))
