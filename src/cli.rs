@@ -331,10 +331,60 @@ pub struct FixArgs {
 /// account's chain; everything that reads an account for the commands that read none.
 const NOT_FOR: &[(&str, &[&str])] = &[
     ("drill", &["all_controls"]),
-    ("controls", &["profile", "region", "expect_account", "match_mode", "topic_name", "all_controls", "control", "config"]),
-    ("completions", &["profile", "region", "expect_account", "match_mode", "topic_name", "all_controls", "control", "config", "output"]),
-    ("man", &["profile", "region", "expect_account", "match_mode", "topic_name", "all_controls", "control", "config", "output"]),
-    ("policy", &["profile", "region", "expect_account", "match_mode", "topic_name", "all_controls", "control", "config"]),
+    (
+        "controls",
+        &[
+            "profile",
+            "region",
+            "expect_account",
+            "match_mode",
+            "topic_name",
+            "all_controls",
+            "control",
+            "config",
+        ],
+    ),
+    (
+        "completions",
+        &[
+            "profile",
+            "region",
+            "expect_account",
+            "match_mode",
+            "topic_name",
+            "all_controls",
+            "control",
+            "config",
+            "output",
+        ],
+    ),
+    (
+        "man",
+        &[
+            "profile",
+            "region",
+            "expect_account",
+            "match_mode",
+            "topic_name",
+            "all_controls",
+            "control",
+            "config",
+            "output",
+        ],
+    ),
+    (
+        "policy",
+        &[
+            "profile",
+            "region",
+            "expect_account",
+            "match_mode",
+            "topic_name",
+            "all_controls",
+            "control",
+            "config",
+        ],
+    ),
 ];
 
 /// The fleet-mode options (`--help` hides them wherever fleet mode does not apply).
@@ -361,16 +411,16 @@ const FLEET_ARGS: &[&str] = &[
 /// own, with each command's help listing only the options it takes.
 pub fn command() -> clap::Command {
     let mut cmd = <Cli as clap::CommandFactory>::command();
-    // Global options reach the subcommands when the command is built.
-    cmd.build();
+    // A global option reaches a subcommand when the command is built, unless the subcommand
+    // holds one of that name already: it gets a hidden copy, parsed as the global one.
     for (name, hidden) in NOT_FOR {
-        let fleet = FLEET_ARGS.iter();
-        cmd = cmd.mut_subcommand(*name, |mut sub| {
-            for id in hidden.iter().chain(fleet) {
-                sub = sub.mut_arg(*id, |a| a.hide(true));
-            }
-            sub
-        });
+        let copies: Vec<clap::Arg> = hidden
+            .iter()
+            .chain(FLEET_ARGS)
+            .filter_map(|id| cmd.get_arguments().find(|a| a.get_id() == *id))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        cmd = cmd.mut_subcommand(*name, |sub| sub.args(copies));
     }
     cmd
 }
@@ -400,7 +450,8 @@ const VERSION: &str = concat!(
 );
 
 /// The exit codes, under `--help` and in the man page.
-const EXIT_CODES: &str = "Exit codes: 0 compliant or nothing to do, 2 drift found or changes pending \
+const EXIT_CODES: &str =
+    "Exit codes: 0 compliant or nothing to do, 2 drift found or changes pending \
 (declined too), 1 error.";
 
 /// The role fleet mode assumes by default.

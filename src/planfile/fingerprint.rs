@@ -71,7 +71,10 @@ fn of_group(g: &LogGroup, several: bool, out: &mut Fingerprints) {
         let subscriptions = bare.subscriptions.take();
         let key = bare.kms_key.take();
         out.insert(format!("topic {}", t.arn), digest(&bare));
-        out.insert(format!("subscriptions of topic {}", t.arn), digest(&subscriptions));
+        out.insert(
+            format!("subscriptions of topic {}", t.arn),
+            digest(&subscriptions),
+        );
         if let Some(key) = key {
             out.insert(format!("key {} of topic {}", key.id, t.arn), digest(&key));
         }
@@ -182,7 +185,10 @@ mod tests {
         );
         now.log_groups[0].alarms.clear();
         let got = changes(&then, &of(&now));
-        assert!(got.contains(&"alarm IAMPolicyChanges is gone".to_string()), "{got:?}");
+        assert!(
+            got.contains(&"alarm IAMPolicyChanges is gone".to_string()),
+            "{got:?}"
+        );
         assert_eq!(
             said(&["a".into(), "b".into(), "c".into(), "d".into(), "e".into()]),
             "a, b, c and 2 more"

@@ -133,7 +133,8 @@ impl PlanFile {
             value: path.to_string(),
             why,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
         PlanFile::parse(&text).map_err(bad)
     }
 
@@ -142,13 +143,8 @@ impl PlanFile {
         if text.trim().is_empty() {
             return Err("it is empty".into());
         }
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            format!(
-                "not JSON (line {}, column {}): {e}",
-                e.line(),
-                e.column()
-            )
-        })?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("not JSON (line {}, column {}): {e}", e.line(), e.column()))?;
         if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
             return Err("not a trailwatch plan (no \"kind\": \"trailwatch-plan\"); make one with `trailwatch fix --plan --out FILE`".into());
         }
@@ -217,17 +213,32 @@ mod tests {
         let mut v = serde_json::to_value(&f).unwrap();
         let why = |v: &serde_json::Value| PlanFile::parse(&v.to_string()).unwrap_err();
         assert_eq!(PlanFile::parse("  \n").unwrap_err(), "it is empty");
-        assert!(PlanFile::parse("{\"kind\":").unwrap_err().starts_with("not JSON (line 1, column 8)"));
-        assert!(PlanFile::parse("[1]").unwrap_err().starts_with("not a trailwatch plan"));
+        assert!(PlanFile::parse("{\"kind\":")
+            .unwrap_err()
+            .starts_with("not JSON (line 1, column 8)"));
+        assert!(PlanFile::parse("[1]")
+            .unwrap_err()
+            .starts_with("not a trailwatch plan"));
         v["targets"][0]["account"] = "444455556666".into();
-        assert!(why(&v).contains("changed after it was written"), "{}", why(&v));
+        assert!(
+            why(&v).contains("changed after it was written"),
+            "{}",
+            why(&v)
+        );
         let mut v = serde_json::to_value(&f).unwrap();
         v["format_version"] = "2.0".into();
-        assert!(why(&v).starts_with("its format_version is \"2.0\""), "{}", why(&v));
+        assert!(
+            why(&v).starts_with("its format_version is \"2.0\""),
+            "{}",
+            why(&v)
+        );
         // A minor version of the same major is read.
         let mut v = serde_json::to_value(&f).unwrap();
         v["format_version"] = "1.7".into();
         v["checksum"] = checksum(&v).into();
-        assert_eq!(PlanFile::parse(&v.to_string()).unwrap().format_version, "1.7");
+        assert_eq!(
+            PlanFile::parse(&v.to_string()).unwrap().format_version,
+            "1.7"
+        );
     }
 }

@@ -29,7 +29,10 @@ impl Printer {
         as_text: impl Fn(&R, text::Palette) -> String,
     ) {
         match self.format {
-            Format::Text => print!("{}", fit(&as_text(&report, self.palette), self.palette.width)),
+            Format::Text => print!(
+                "{}",
+                fit(&as_text(&report, self.palette), self.palette.width)
+            ),
             Format::Json => self.json(report),
         }
     }
@@ -46,7 +49,9 @@ impl Printer {
 /// Text output's width: the terminal's when stdout is one, else 100 columns.
 pub(crate) fn width() -> usize {
     use std::io::IsTerminal;
-    let term = std::io::stdout().is_terminal().then(|| console::Term::stdout().size_checked());
+    let term = std::io::stdout()
+        .is_terminal()
+        .then(|| console::Term::stdout().size_checked());
     match term.flatten() {
         Some((_, cols)) if cols >= 40 => usize::from(cols),
         _ => 100,
@@ -76,25 +81,25 @@ pub(crate) fn fit(text: &str, width: usize) -> String {
         }
         let indent = plain.len() - plain.trim_start_matches(' ').len();
         let lead = " ".repeat(indent + 2);
+        // Each word with the spaces before it, as written (columns line up as they did).
         let mut used = 0;
-        let mut first = true;
-        for word in body[indent.min(body.len())..].split(' ').filter(|w| !w.is_empty()) {
+        let mut rest = body;
+        while !rest.is_empty() {
+            let gap = rest.len() - rest.trim_start_matches(' ').len();
+            let word_end = rest[gap..].find(' ').map_or(rest.len(), |i| gap + i);
+            let (spaces, word) = (&rest[..gap], &rest[gap..word_end]);
+            rest = &rest[word_end..];
             let w = console::measure_text_width(word);
-            if first {
-                out.push_str(&body[..indent.min(body.len())]);
-                out.push_str(word);
-                used = indent + w;
-                first = false;
-            } else if used + 1 + w > width && used > lead.len() {
+            if used > lead.len() && used + gap + w > width {
                 out.push('\n');
                 out.push_str(&lead);
-                out.push_str(word);
-                used = lead.len() + w;
+                used = lead.len();
             } else {
-                out.push(' ');
-                out.push_str(word);
-                used += 1 + w;
+                out.push_str(spaces);
+                used += gap;
             }
+            out.push_str(word);
+            used += w;
         }
         out.push_str(end);
     }
@@ -108,6 +113,10 @@ mod tests {
     #[test]
     fn long_lines_break_at_spaces_under_their_indentation() {
         let text = "  FAIL step 4: the alarm watches a metric no filter publishes, so it never fires\nshort\n";
+        assert_eq!(
+            fit("  ok   step 2: logging   and   more words\n", 20),
+            "  ok   step 2:\n    logging   and\n    more words\n"
+        );
         let got = fit(text, 40);
         assert_eq!(
             got,
@@ -128,7 +137,10 @@ mod tests {
             format!("  log group\n    {arn}\n    ok\n+  \"FilterPattern\": \"{{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) }}\"\nok\n")
         );
         assert_eq!(fit("a b\n", 100), "a b\n");
-        let diff = format!("      +  \"AlarmDescription\": \"{}\"\n", "word ".repeat(30));
+        let diff = format!(
+            "      +  \"AlarmDescription\": \"{}\"\n",
+            "word ".repeat(30)
+        );
         assert_eq!(fit(&diff, 40), diff);
         assert_eq!(fit("no newline at the end", 100), "no newline at the end");
     }

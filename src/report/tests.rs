@@ -133,15 +133,39 @@ fn plain_json_names_the_filters_that_bear_on_a_control_and_counts_the_others() {
         assert!(l.filters.iter().all(|v| v.relevant), "{}", l.control);
     }
     // cis-4.4's own filter bears on it; it is nothing to cis-4.3 (root account usage).
-    let of = |id: &str| lean.controls().into_iter().find(|c| c.control == id).unwrap();
-    let names = |id: &str| of(id).filters.iter().map(|v| v.name.clone()).collect::<Vec<_>>();
-    assert!(names("cis-4.4").contains(&"IAMPolicyChanges".to_string()), "{:?}", names("cis-4.4"));
-    assert!(!names("cis-4.3").contains(&"IAMPolicyChanges".to_string()), "{:?}", names("cis-4.3"));
+    let of = |id: &str| {
+        lean.controls()
+            .into_iter()
+            .find(|c| c.control == id)
+            .unwrap()
+    };
+    let names = |id: &str| {
+        of(id)
+            .filters
+            .iter()
+            .map(|v| v.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        names("cis-4.4").contains(&"IAMPolicyChanges".to_string()),
+        "{:?}",
+        names("cis-4.4")
+    );
+    assert!(
+        !names("cis-4.3").contains(&"IAMPolicyChanges".to_string()),
+        "{:?}",
+        names("cis-4.3")
+    );
     let line = to_line(&lean);
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v["format_version"], "1.0");
     assert_eq!(v["tool"]["name"], "trailwatch");
-    assert!(line.len() < to_line(&full).len(), "{} vs {}", line.len(), to_line(&full).len());
+    assert!(
+        line.len() < to_line(&full).len(),
+        "{} vs {}",
+        line.len(),
+        to_line(&full).len()
+    );
 }
 
 #[test]

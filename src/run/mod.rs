@@ -115,7 +115,10 @@ fn controls(format: Format) -> Exit {
                 );
             }
         }
-        Format::Json => println!("{}", crate::report::to_line(&crate::report::ControlList::new(&all))),
+        Format::Json => println!(
+            "{}",
+            crate::report::to_line(&crate::report::ControlList::new(&all))
+        ),
     }
     OK
 }
@@ -152,12 +155,18 @@ fn local(command: &Command) -> Option<&'static str> {
 /// ignored), naming it.
 fn refuse_account_options(cli: &Cli, name: &str) -> Result<(), Error> {
     let ignored = [
-        ("--profile", cli.profile.is_some() && std::env::var_os("AWS_PROFILE").is_none()),
+        (
+            "--profile",
+            cli.profile.is_some() && std::env::var_os("AWS_PROFILE").is_none(),
+        ),
         ("--region", cli.region.is_some()),
         ("--control", cli.control.is_some()),
         ("--all-controls", cli.all_controls),
         ("--accounts", cli.accounts.is_some()),
-        ("--accounts-file", cli.accounts_file.is_some() && std::env::var_os("TRAILWATCH_ACCOUNTS_FILE").is_none()),
+        (
+            "--accounts-file",
+            cli.accounts_file.is_some() && std::env::var_os("TRAILWATCH_ACCOUNTS_FILE").is_none(),
+        ),
         ("--org", cli.org),
         ("--expect-account", cli.expect_account.is_some()),
         ("--match", cli.match_mode.is_some()),
@@ -171,7 +180,6 @@ fn refuse_account_options(cli: &Cli, name: &str) -> Result<(), Error> {
         None => Ok(()),
     }
 }
-
 
 /// Ask on the terminal: `Ok(false)` when the user says no. Without a terminal, refuse (the
 /// caller passes --yes in automation).

@@ -105,7 +105,10 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
             .collect(),
         None => controls,
     };
-    let mode: MatchMode = cli.match_mode.unwrap_or(crate::cli::MatchArg::Strict).into();
+    let mode: MatchMode = cli
+        .match_mode
+        .unwrap_or(crate::cli::MatchArg::Strict)
+        .into();
     let mut options = Options {
         mode,
         ..Default::default()
@@ -221,10 +224,17 @@ pub(crate) fn saved(cli: &Cli, file: &PlanFile, path: &str) -> Result<Settings, 
         });
     };
     if cli.fleet_mode() {
-        return Err(refuse("--accounts", "the plan file names its account".into()));
+        return Err(refuse(
+            "--accounts",
+            "the plan file names its account".into(),
+        ));
     }
     if cli.control.is_some() || cli.all_controls {
-        let flag = if cli.all_controls { "--all-controls" } else { "--control" };
+        let flag = if cli.all_controls {
+            "--all-controls"
+        } else {
+            "--control"
+        };
         return Err(refuse(flag, "the plan file records its controls".into()));
     }
     let options = &file.options;
@@ -245,9 +255,9 @@ pub(crate) fn saved(cli: &Cli, file: &PlanFile, path: &str) -> Result<Settings, 
         ("--adopt", fix.adopt && !options.adopt),
         (
             "--topic-name",
-            cli.topic_name.as_ref().is_some_and(|n| {
-                file.controls.iter().any(|c| &c.topic.name != n)
-            }),
+            cli.topic_name
+                .as_ref()
+                .is_some_and(|n| file.controls.iter().any(|c| &c.topic.name != n)),
         ),
         (
             "--region",
@@ -257,11 +267,18 @@ pub(crate) fn saved(cli: &Cli, file: &PlanFile, path: &str) -> Result<Settings, 
     if let Some((flag, _)) = differs.iter().find(|(_, d)| *d) {
         return Err(refuse(flag, "it differs from the plan".into()));
     }
-    if let Some(want) = cli.expect_account.as_ref().filter(|a| **a != target.account) {
+    if let Some(want) = cli
+        .expect_account
+        .as_ref()
+        .filter(|a| **a != target.account)
+    {
         return Err(Error::BadInput {
             what: "--expect-account",
             value: want.clone(),
-            why: format!("the plan file {path} was made for account {}", target.account),
+            why: format!(
+                "the plan file {path} was made for account {}",
+                target.account
+            ),
         });
     }
     Ok(Settings {

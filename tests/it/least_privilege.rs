@@ -590,7 +590,7 @@ async fn history_runs_with_its_policy_and_fails_clearly_without_it() {
     // The history is reported as unreadable, naming the action; the audit itself stands.
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains(
+        r.words().contains(
             "could not be read: cloudwatch:DescribeAlarmHistory in us-east-1: AccessDenied"
         ),
         "{}",
@@ -630,7 +630,7 @@ async fn an_encrypted_topics_key_is_read_with_check_json_and_missing_reads_are_n
     let r = env.emu.run_as(&k, &s, &["--region", REGION, "check"]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout
+        r.words()
             .contains("CloudWatch cannot use the key that encrypts it"),
         "{}",
         r.stdout
@@ -683,8 +683,8 @@ async fn drill_runs_with_drill_json_and_fails_clearly_without_publish() {
         .run_as(&k, &s, &["--region", REGION, "drill", "--yes"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("could not publish")
-            && r.stdout
+        r.words().contains("could not publish")
+            && r.words()
                 .contains("sns:Publish in us-east-1: AuthorizationError"),
         "{}",
         r.stdout

@@ -14,6 +14,7 @@ mod least_privilege;
 mod ownership;
 mod real_accounts;
 mod refusals;
+mod runbooks;
 mod safety;
 mod scenarios;
 mod sdk_boundary;

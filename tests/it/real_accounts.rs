@@ -476,7 +476,8 @@ async fn check_history_says_when_the_backend_cannot_answer_and_the_audit_stands(
     );
     let r = emu.run(&["--region", REGION, "check", "--history"]);
     assert!(
-        r.stdout.contains("could not be read") && r.stdout.contains("the rest of the audit stands"),
+        r.words().contains("could not be read")
+            && r.words().contains("the rest of the audit stands"),
         "{}",
         r.stdout
     );

@@ -334,11 +334,23 @@ fn help(args: &[&str]) -> String {
 #[test]
 fn each_command_help_offers_only_the_options_it_takes() {
     let check = help(&["check"]);
-    for flag in ["--accounts ", "--all-controls", "--role-name", "--region", "--history"] {
+    for flag in [
+        "--accounts ",
+        "--all-controls",
+        "--role-name",
+        "--region",
+        "--history",
+    ] {
         assert!(check.contains(flag), "check --help offers {flag}:\n{check}");
     }
     let drill = help(&["drill"]);
-    for flag in ["--accounts", "--all-controls", "--role-name", "--org", "--batch-size"] {
+    for flag in [
+        "--accounts",
+        "--all-controls",
+        "--role-name",
+        "--org",
+        "--batch-size",
+    ] {
         assert!(!drill.contains(flag), "drill --help hides {flag}:\n{drill}");
     }
     for flag in ["--alarm", "--region", "--control", "--profile"] {
@@ -346,7 +358,10 @@ fn each_command_help_offers_only_the_options_it_takes() {
     }
     let controls = help(&["controls"]);
     for flag in ["--region", "--profile", "--accounts", "--control "] {
-        assert!(!controls.contains(flag), "controls --help hides {flag}:\n{controls}");
+        assert!(
+            !controls.contains(flag),
+            "controls --help hides {flag}:\n{controls}"
+        );
     }
     assert!(controls.contains("--output"), "{controls}");
     // No line of help is wider than the 100 columns it was given.

@@ -408,6 +408,12 @@ pub(crate) struct Run {
 }
 
 impl Run {
+    /// stdout with every run of whitespace made one space: text output keeps to 100 columns
+    /// when not on a terminal, so a long sentence may be broken over lines.
+    pub(crate) fn words(&self) -> String {
+        self.stdout.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     pub(crate) fn json(&self) -> Value {
         serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
             panic!(

@@ -115,7 +115,8 @@ pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Re
         }
         Format::Json => {
             for (s, a) in surveys.iter().zip(&assessed) {
-                req.printer().json(target_report(f, s, a, &[], |x, _| ControlReport::audit(x)));
+                req.printer()
+                    .json(target_report(f, s, a, &[], |x, _| ControlReport::audit(x)));
             }
             req.printer().json(FleetSummary::new(&assessed));
         }

@@ -1,0 +1,385 @@
+//! Runbooks: a plan saved to a file (`fix --plan --out FILE`), approved, and applied exactly
+//! (`fix --apply FILE`); refused, with nothing written, when the file is not a plan, was edited,
+//! is for another account, or the account changed since. Every JSON document carries its format
+//! version.
+
+use crate::support;
+
+use serde_json::Value;
+use support::{canonical, Emulator, Seed, ACCOUNT, REGION};
+
+const SUBSCRIBE: &str = "--subscribe=email:secops@example.com";
+
+/// A fresh directory for plan files.
+fn dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("trailwatch-runbooks-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// `fix --plan --out FILE` plus `extra`: the run and the file as JSON.
+fn save(emu: &Emulator, file: &str, extra: &[&str]) -> (support::Run, Value) {
+    let mut args = vec!["--region", REGION, "fix", "--plan", "--out", file];
+    args.extend_from_slice(extra);
+    let r = emu.run(&args);
+    let text = std::fs::read_to_string(file)
+        .unwrap_or_else(|e| panic!("no plan file ({e}):\n{}\n{}", r.stdout, r.stderr));
+    (r, serde_json::from_str(&text).unwrap())
+}
+
+/// The operations the emulator saw since the last reset, split into (reads, writes).
+fn calls(emu: &Emulator) -> (Vec<String>, Vec<String>) {
+    emu.requests()
+        .into_iter()
+        .map(|(_, op)| op)
+        .partition(|op| support::is_read(op))
+}
+
+/// A plan file's checksum as the README gives it: SHA-256 of its JSON without `checksum`,
+/// every object's keys sorted, no spaces.
+fn checksum(file: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let mut body = file.clone();
+    body.as_object_mut().unwrap().remove("checksum");
+    body.sort_all_objects();
+    let digest = Sha256::digest(body.to_string().as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+#[tokio::test]
+async fn a_saved_plan_is_applied_exactly_without_a_question_and_converges() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    let d = dir("exact");
+    let file = d.join("plan.json");
+    let file = file.to_str().unwrap();
+    let (r, saved) = save(&emu, file, &[SUBSCRIBE]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(&format!("trailwatch fix --apply {file}")),
+        "{}",
+        r.stderr
+    );
+    // The file: what it is, who made it, for which account, trail and log group, the writes.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o600,
+            "the plan file may name subscribers: the owner's alone"
+        );
+    }
+    assert_eq!(saved["kind"], "trailwatch-plan");
+    assert_eq!(saved["format_version"], "1.0");
+    assert_eq!(saved["tool"]["name"], "trailwatch");
+    assert_eq!(saved["checksum"], checksum(&saved));
+    let target = &saved["targets"][0];
+    assert_eq!(target["account"], ACCOUNT);
+    assert_eq!(target["region"], REGION);
+    assert!(
+        target["trail"].as_str().unwrap().contains(":trail/"),
+        "{target:#}"
+    );
+    assert!(
+        target["log_group"]
+            .as_str()
+            .unwrap()
+            .contains(":log-group:"),
+        "{target:#}"
+    );
+    let kinds: Vec<&str> = target["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["operation"].as_str().unwrap_or_else(|| panic!("{w:#}")))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "sns:CreateTopic",
+            "sns:Subscribe",
+            "logs:PutMetricFilter",
+            "cloudwatch:PutMetricAlarm"
+        ]
+    );
+    let fingerprints = target["fingerprints"].as_object().unwrap();
+    assert!(
+        fingerprints
+            .keys()
+            .any(|k| k.starts_with("trail arn:aws:cloudtrail:")),
+        "{fingerprints:#?}"
+    );
+    // Applied: no question (no terminal here, and no --yes), the planned writes and no others.
+    emu.reset_requests();
+    let r = emu.run(&["fix", "--apply", file]);
+    assert_eq!(
+        r.code, 2,
+        "still awaiting the e-mail's confirmation:\n{}\n{}",
+        r.stdout, r.stderr
+    );
+    let (reads, writes) = calls(&emu);
+    assert_eq!(
+        writes,
+        [
+            "CreateTopic",
+            "Subscribe",
+            "PutMetricFilter",
+            "PutMetricAlarm"
+        ],
+        "{}",
+        r.stderr
+    );
+    emu.confirm("secops@example.com");
+    let (code, plan) = emu.plan(&[]);
+    assert_eq!(code, 0, "{plan:#}");
+    // It reads no more than `fix --apply --yes` does on the same account.
+    let other = Emulator::start();
+    Seed::new(&other, REGION).await.good_trail(&other).await;
+    other.reset_requests();
+    let r = other.run(&["--region", REGION, "fix", "--apply", "--yes", SUBSCRIBE]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let (reads_today, _) = calls(&other);
+    assert_eq!(reads.len(), reads_today.len(), "{reads:?}\n{reads_today:?}");
+}
+
+#[tokio::test]
+async fn a_stale_plan_is_refused_naming_what_changed_and_nothing_is_written() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    let topic = seed.filter_and_topic(&emu, true).await;
+    let d = dir("stale");
+    let file = d.join("plan.json");
+    let file = file.to_str().unwrap();
+    let (r, _) = save(&emu, file, &[]);
+    assert_eq!(r.code, 2, "the alarm is missing: {}", r.stdout);
+    // Someone repoints the filter between the plan and the apply.
+    seed.filter(
+        "aws-controltower/CloudTrailLogs-q7x2kd",
+        "IAMPolicyChanges",
+        &canonical(),
+        "SomethingElse",
+        "CISBenchmark",
+    )
+    .await;
+    let before = seed.snapshot().await;
+    emu.reset_requests();
+    let r = emu.run(&["fix", "--apply", file, "--yes"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stderr.trim(),
+        format!("trailwatch: refused: the plan file {file} is stale: filter IAMPolicyChanges changed since the plan was made; nothing was written: make a new plan")
+    );
+    assert!(calls(&emu).1.is_empty(), "{:?}", calls(&emu).1);
+    assert_eq!(seed.snapshot().await, before);
+    // A new plan, applied at once, goes through.
+    let (r, _) = save(&emu, file, &[]);
+    assert_eq!(r.code, 2);
+    let r = emu.run(&["fix", "--apply", file]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let after = seed.snapshot().await;
+    assert_eq!(
+        after.changed_since(&before),
+        ["alarm:IAMPolicyChanges"],
+        "{topic}"
+    );
+}
+
+#[tokio::test]
+async fn a_plan_file_that_is_not_right_is_refused_in_one_line_and_nothing_is_written() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    let d = dir("bad");
+    let good = d.join("plan.json");
+    let good = good.to_str().unwrap();
+    let (_, saved) = save(&emu, good, &[SUBSCRIBE]);
+    let write = |name: &str, text: &str| {
+        let p = d.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let edited = |f: &dyn Fn(&mut Value)| {
+        let mut v = saved.clone();
+        f(&mut v);
+        v.to_string()
+    };
+    let missing = d.join("nope.json").to_str().unwrap().to_string();
+    let empty = write("empty.json", "");
+    let not_json = write("not.json", "{\"kind\": \"trailwatch-plan\",\n  oops");
+    let not_plan = write("report.json", "{\"account\": \"123456789012\"}");
+    let future = write(
+        "future.json",
+        &edited(&|v| v["format_version"] = "2.0".into()),
+    );
+    let tampered = write(
+        "tampered.json",
+        &edited(&|v| v["targets"][0]["requests"][3]["threshold"] = 100.0.into()),
+    );
+    // Edited with care: the checksum made again, but the writes are not what the recorded
+    // state and options give.
+    let careful = write(
+        "careful.json",
+        &edited(&|v| {
+            let alarm = v["targets"][0]["requests"]
+                .as_array_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|w| w["operation"] == "cloudwatch:PutMetricAlarm")
+                .unwrap();
+            alarm["alarm_actions"] = serde_json::json!([]);
+            v["checksum"] = checksum(v).into();
+        }),
+    );
+    let cases: [(&str, &str); 7] = [
+        (&missing, "cannot read it"),
+        (&empty, "it is empty"),
+        (&not_json, "not JSON (line 2, column 3)"),
+        (&not_plan, "not a trailwatch plan"),
+        (&future, "its format_version is \"2.0\""),
+        (&tampered, "changed after it was written"),
+        (
+            &careful,
+            "its write requests are not what its recorded state and options give",
+        ),
+    ];
+    let before = seed.snapshot().await;
+    for (path, why) in cases {
+        emu.reset_requests();
+        let r = emu.run(&["fix", "--apply", path]);
+        assert_eq!(r.code, 1, "{path}: {}\n{}", r.stdout, r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{path}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .starts_with(&format!("trailwatch: invalid plan file \"{path}\": ")),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains(why), "{path}: {}", r.stderr);
+        assert!(calls(&emu).1.is_empty(), "{path}: {:?}", calls(&emu).1);
+    }
+    // Plan options beside a plan file are refused when they differ from it.
+    for (args, flag) in [
+        (vec!["--control", "cis-4.1"], "--control"),
+        (vec!["--all-controls"], "--all-controls"),
+        (
+            vec!["--subscribe", "email:other@example.com"],
+            "--subscribe",
+        ),
+        (vec!["--adopt"], "--adopt"),
+        (vec!["--match", "meaning"], "--match"),
+        (vec!["--region", "eu-west-1"], "--region"),
+        (vec!["--accounts", "111111111111"], "--accounts"),
+    ] {
+        let mut all = vec!["fix", "--apply", good];
+        all.extend(args);
+        let r = emu.run(&all);
+        assert_eq!(r.code, 1, "{all:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("\"{flag}\"")),
+            "{all:?}: {}",
+            r.stderr
+        );
+    }
+    // The same options the plan was made with are fine: they are the plan's.
+    assert_eq!(seed.snapshot().await, before);
+    let r = emu.run(&["--match", "strict", "fix", "--apply", good, SUBSCRIBE]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(seed.snapshot().await.count("alarm"), 1);
+}
+
+#[tokio::test]
+async fn a_plan_made_for_one_account_is_refused_by_credentials_for_another() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    let d = dir("account");
+    let file = d.join("plan.json");
+    let file = file.to_str().unwrap();
+    save(&emu, file, &[SUBSCRIBE]);
+    // Credentials for 222222222222 (a role assumed there).
+    let sts = aws_sdk_sts::Client::new(&emu.config(REGION).await);
+    let out = sts
+        .assume_role()
+        .role_arn("arn:aws:iam::222222222222:role/OrganizationAccountAccessRole")
+        .role_session_name("other")
+        .send()
+        .await
+        .unwrap();
+    let c = out.credentials().unwrap();
+    emu.reset_requests();
+    let r = emu
+        .trailwatch()
+        .args(["fix", "--apply", file])
+        .env("AWS_ACCESS_KEY_ID", c.access_key_id())
+        .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
+        .env("AWS_SESSION_TOKEN", c.session_token())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!("trailwatch: refused: the plan file {file} was made for account {ACCOUNT}, these credentials reach account 222222222222: nothing was written")
+    );
+    let (reads, writes) = calls(&emu);
+    assert!(writes.is_empty(), "{writes:?}");
+    assert_eq!(reads, ["GetCallerIdentity"]);
+}
+
+#[tokio::test]
+async fn every_json_document_carries_its_format_version_and_the_tool() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.compliant(&emu).await;
+    let (_, check) = emu.check(&[]);
+    let (_, plan) = emu.plan(&[]);
+    let (_, applied, _) = emu.apply(&[]);
+    let controls = emu.run(&["--output", "json", "controls"]).json();
+    let fleet: Vec<Value> = emu
+        .run(&[
+            "--output",
+            "json",
+            "--accounts",
+            ACCOUNT,
+            "--region",
+            REGION,
+            "check",
+        ])
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(fleet.len(), 2, "a target line and the summary");
+    for doc in [&check, &plan, &applied, &controls, &fleet[0], &fleet[1]] {
+        assert_eq!(doc["format_version"], "1.0", "{doc:#}");
+        assert_eq!(doc["tool"]["name"], "trailwatch", "{doc:#}");
+        assert_eq!(doc["tool"]["version"], env!("CARGO_PKG_VERSION"), "{doc:#}");
+    }
+    // Plain JSON names the filters that bear on the control and counts the others; -v all.
+    seed.filter(
+        "aws-controltower/CloudTrailLogs-q7x2kd",
+        "Unrelated",
+        "{ $.eventName = CreateBucket }",
+        "Unrelated",
+        "Other",
+    )
+    .await;
+    let (_, lean) = emu.check(&[]);
+    let names = |v: &Value| -> Vec<String> {
+        v["filters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&lean), ["IAMPolicyChanges"]);
+    assert_eq!(lean["other_filters"], 1);
+    let (_, full) = emu.check(&["-v"]);
+    assert_eq!(names(&full), ["IAMPolicyChanges", "Unrelated"]);
+    assert_eq!(full["other_filters"], 0);
+}
