@@ -171,7 +171,9 @@ pub(in crate::run) async fn fix(
         .collect();
     if text {
         print!("{}", table(&surveys, &before, Some(&plans)));
-        print!("{}", grouped_plans(&surveys, &plans, req.palette));
+        // The table keeps one row per target; the plans keep to the width.
+        let plans_text = grouped_plans(&surveys, &plans, req.palette);
+        print!("{}", render::fit(&plans_text, req.palette.width));
         println!(
             "{}; {total} write(s) planned for {} target(s)",
             summary_line(&before),
