@@ -383,3 +383,118 @@ async fn every_json_document_carries_its_format_version_and_the_tool() {
     assert_eq!(names(&full), ["IAMPolicyChanges", "Unrelated"]);
     assert_eq!(full["other_filters"], 0);
 }
+
+/// What another hand writes while trailwatch waits: the control's filter pointed elsewhere.
+fn repoint(account: Option<&str>) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    if let Some(a) = account {
+        words.extend(["--account".to_string(), a.to_string()]);
+    }
+    words.extend(
+        [
+            "put-filter",
+            "aws-controltower/CloudTrailLogs-q7x2kd",
+            "IAMPolicyChanges",
+            "{ $.eventName = DeleteGroupPolicy }",
+            "SomethingElse",
+        ]
+        .map(str::to_string),
+    );
+    words
+}
+
+#[tokio::test]
+async fn an_account_changed_while_the_question_waited_is_not_written() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.filter_and_topic(&emu, true).await;
+    let change = repoint(None);
+    let change: Vec<&str> = change.iter().map(String::as_str).collect();
+    emu.reset_requests();
+    let (code, shown, prompts) = emu.on_tty_after(
+        "yes",
+        Some(&change),
+        &["--region", REGION, "fix", "--apply"],
+    );
+    assert_eq!((code, prompts), (1, 1), "{shown}");
+    assert!(
+        shown.contains("refused: the account changed while the question waited: filter IAMPolicyChanges changed; nothing was written"),
+        "{shown}"
+    );
+    // The only write is the other hand's.
+    assert_eq!(calls(&emu).1, ["PutMetricFilter"]);
+    // The audit the question was about was shown before it, as fix --plan shows it.
+    assert!(shown.contains("Audit cis-4.4 in account"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_fleet_target_changed_since_the_plan_is_skipped_as_stale_and_the_rest_go_on() {
+    const B: &str = "111111111111";
+    const D: &str = "333333333333";
+    let emu = Emulator::start();
+    for account in [B, D] {
+        Seed::in_account(&emu, REGION, account)
+            .await
+            .filter_and_topic(&emu, true)
+            .await;
+    }
+    let change = repoint(Some(B));
+    let change: Vec<&str> = change.iter().map(String::as_str).collect();
+    let accounts = format!("{B},{D}");
+    let (code, shown, prompts) = emu.on_tty_after(
+        "yes",
+        Some(&change),
+        &[
+            "--region",
+            REGION,
+            "--accounts",
+            &accounts,
+            "--output",
+            "json",
+            "fix",
+            "--apply",
+            "--batch-size",
+            "1",
+        ],
+    );
+    assert_eq!(
+        (code, prompts),
+        (1, 1),
+        "a stale target is an error: exit 1\n{shown}"
+    );
+    // On the terminal a JSON line may follow the progress bar's last frame.
+    let lines: Vec<Value> = shown
+        .lines()
+        .filter_map(|l| l.find("{\"").map(|i| &l[i..]))
+        .filter_map(|l| serde_json::from_str::<Value>(l.trim()).ok())
+        .filter(|v| v["account"].is_string() || v["summary"].is_object())
+        .collect();
+    let of = |a: &str| {
+        lines
+            .iter()
+            .rev()
+            .find(|v| v["account"] == a)
+            .unwrap_or_else(|| panic!("{a}: {shown}"))
+    };
+    // B, in the first batch, changed while the question waited: skipped, nothing written there.
+    assert_eq!(of(B)["status"], "error", "{shown}");
+    assert!(
+        of(B)["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("stale: filter IAMPolicyChanges changed since the plan was made; nothing was written to this target"),
+        "{}",
+        of(B)["detail"]
+    );
+    assert_eq!(of(B)["applied"], serde_json::json!([]));
+    // D, in the second batch, is applied all the same.
+    assert_eq!(of(D)["status"], "compliant", "{shown}");
+    assert_eq!(
+        of(D)["applied"].as_array().unwrap().len(),
+        1,
+        "the alarm: {}",
+        of(D)["applied"]
+    );
+    let b = Seed::in_account(&emu, REGION, B).await.snapshot().await;
+    assert_eq!(b.count("alarm"), 0);
+}

@@ -198,6 +198,17 @@ impl Emulator {
     /// Run trailwatch on a pseudo-terminal (`tests/support/tty_run.py`), typing `answer` at each
     /// confirmation prompt: (exit code, what the terminal showed, how many prompts it showed).
     pub(crate) fn on_tty(&self, answer: &str, args: &[&str]) -> (i32, String, usize) {
+        self.on_tty_after(answer, None, args)
+    }
+
+    /// [`Emulator::on_tty`], with someone else changing the account while the question waits:
+    /// `tests/support/change_tool.py` run with `change` before the answer is typed.
+    pub(crate) fn on_tty_after(
+        &self,
+        answer: &str,
+        change: Option<&[&str]>,
+        args: &[&str],
+    ) -> (i32, String, usize) {
         let tw = self.trailwatch();
         let mut cmd = Command::new(python());
         for (k, v) in tw.get_envs() {
@@ -206,9 +217,24 @@ impl Emulator {
                 None => cmd.env_remove(k),
             };
         }
+        cmd.arg(repo().join("tests/support/tty_run.py"))
+            .args(["--answer", answer]);
+        if let Some(change) = change {
+            let mut words = vec![
+                python().display().to_string(),
+                repo()
+                    .join("tests/support/change_tool.py")
+                    .display()
+                    .to_string(),
+                "--endpoint".to_string(),
+                self.url.clone(),
+            ];
+            words.extend(change.iter().map(|w| w.to_string()));
+            let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+            cmd.args(["--before-answer", &quoted.join(" ")]);
+        }
         let out = cmd
-            .arg(repo().join("tests/support/tty_run.py"))
-            .args(["--answer", answer, "--", env!("CARGO_BIN_EXE_trailwatch")])
+            .args(["--", env!("CARGO_BIN_EXE_trailwatch")])
             .args(args)
             .output()
             .expect("run tty_run.py");

@@ -1,12 +1,13 @@
 """Runs a command on a pseudo-terminal and answers its confirmation prompt, for the tests of
 trailwatch's interactive confirmation (which it asks only on a terminal).
 
-    <venv>/bin/python tests/support/tty_run.py --answer y -- <program> [args...]
+    <venv>/bin/python tests/support/tty_run.py --answer y [--before-answer CMD] -- <program> [args...]
 
 Every time the output shows a new confirmation prompt (ending `Enter a value:`) it types the
 answer and Enter. Prints one JSON
 object: {"code": <exit code>, "output": <what the terminal showed>, "prompts": <prompts seen>}.
-Gives up (code -1) if the program shows nothing for 60 s.
+Gives up (code -1) if the program shows nothing for 60 s. --before-answer runs a command (split as a
+shell would) before the first answer is typed: someone changing the account while the question waits.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import json
 import os
 import pty
 import select
+import shlex
+import subprocess
 import sys
 
 PROMPT = b"Enter a value:"
@@ -24,6 +27,7 @@ PROMPT = b"Enter a value:"
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--answer", required=True)
+    parser.add_argument("--before-answer")
     parser.add_argument("argv", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
@@ -47,6 +51,8 @@ def main() -> int:
             break
         out += data
         if out.count(PROMPT) > answered:
+            if answered == 0 and args.before_answer:
+                subprocess.run(shlex.split(args.before_answer), check=True, stdout=subprocess.DEVNULL)
             answered += 1
             os.write(fd, args.answer.encode() + b"\r")
     _, status = os.waitpid(pid, 0)

@@ -17,6 +17,7 @@ use crate::fleet::assess::{self, Assessment, Status};
 use crate::fleet::{self, Fleet, Survey};
 use crate::observed::Observed;
 use crate::plan::{self, Action, Plan};
+use crate::planfile::fingerprint;
 use crate::render::fleet::{grouped_plans, summary_line, table};
 use crate::render::{self, Format};
 use crate::report::{ApplyTotals, ControlReport, FleetSummary, Rollout, TargetReport};
@@ -27,6 +28,8 @@ use crate::write::Applied;
 struct Outcome {
     done: Vec<Applied>,
     error: Option<String>,
+    /// Skipped: the target changed since it was planned (the error says what changed).
+    stale: bool,
     /// The audits re-read afterwards (with what discovery saw).
     after: Option<(Observed, Vec<Audit>)>,
 }
@@ -54,13 +57,47 @@ async fn apply_target(
     plans: &[Plan],
     req: &Request,
 ) -> Outcome {
-    let Some(reader) = &s.target else {
-        return Outcome {
-            done: Vec::new(),
-            error: Some("not reached".into()),
-            after: None,
-        };
+    let failed = |error: String, stale: bool| Outcome {
+        done: Vec::new(),
+        error: Some(error),
+        stale,
+        after: None,
     };
+    let Some(reader) = &s.target else {
+        return failed("not reached".into(), false);
+    };
+    // Right before the writes: the target must still be what was planned (a later batch runs
+    // long after the plan was made, and a put overwrites whatever changed meanwhile).
+    if let Some(then) = &s.observed {
+        let now = fleet::read(
+            reader,
+            &req.controls,
+            req.mode,
+            Depth::Plan,
+            Some(&s.account.id),
+        )
+        .await;
+        match now {
+            Ok((now, _)) => {
+                let changed = fingerprint::changes(&fingerprint::of(then), &fingerprint::of(&now));
+                if !changed.is_empty() {
+                    return failed(
+                        format!(
+                            "stale: {} since the plan was made; nothing was written to this target: plan it again",
+                            fingerprint::said(&changed)
+                        ),
+                        true,
+                    );
+                }
+            }
+            Err(e) => {
+                return failed(
+                    format!("reading the target again before its writes failed: {e}"),
+                    false,
+                )
+            }
+        }
+    }
     // The writes go through the write role when there is one (never for the caller's own
     // account, reached with its own credentials); the reads before and after keep the read role.
     let writer = match (&f.apply_role, &s.role_arn) {
@@ -71,13 +108,7 @@ async fn apply_target(
                 .await
             {
                 Ok(t) => t.in_region(&s.region),
-                Err(e) => {
-                    return Outcome {
-                        done: Vec::new(),
-                        error: Some(e.to_string()),
-                        after: None,
-                    }
-                }
+                Err(e) => return failed(e.to_string(), false),
             }
         }
         _ => reader.clone(),
@@ -87,6 +118,7 @@ async fn apply_target(
         return Outcome {
             done: outcome.done,
             error: Some(e.to_string()),
+            stale: false,
             after: None,
         };
     }
@@ -94,6 +126,7 @@ async fn apply_target(
         Ok(after) => Outcome {
             done: outcome.done,
             error: None,
+            stale: false,
             after: Some(after),
         },
         Err(e) => Outcome {
@@ -101,6 +134,7 @@ async fn apply_target(
             error: Some(format!(
                 "the writes were sent, but re-reading the target failed: {e}"
             )),
+            stale: false,
             after: None,
         },
     }
@@ -252,6 +286,8 @@ pub(in crate::run) async fn fix(
     let batches: Vec<&[usize]> = to_apply.chunks(size).collect();
     let mut applied: Vec<Option<(usize, Vec<Applied>)>> = vec![None; surveys.len()];
     let mut errors: Vec<Option<String>> = vec![None; surveys.len()];
+    // Targets skipped because they changed since the plan: reported, and the rollout goes on.
+    let mut stale = vec![false; surveys.len()];
     let mut stopped: Option<usize> = None;
     let bar = progress(to_apply.len(), "applying");
     for (b, batch) in batches.iter().enumerate() {
@@ -282,6 +318,7 @@ pub(in crate::run) async fn fix(
             .collect()
             .await;
         for (i, o) in outcomes {
+            stale[i] = o.stale;
             applied[i] = Some((b + 1, o.done));
             match o.after {
                 Some((observed, audits)) => {
@@ -319,8 +356,9 @@ pub(in crate::run) async fn fix(
             // A subscription awaiting its receiver is as far as a tool can go: not a reason to
             // stop the rollout.
             .filter(|&&i| {
-                (now[i].pending && now[i].status != Status::AwaitingConfirmation)
-                    || now[i].status == Status::Error
+                !stale[i]
+                    && ((now[i].pending && now[i].status != Status::AwaitingConfirmation)
+                        || now[i].status == Status::Error)
             })
             .map(|&i| surveys[i].name())
             .collect();
