@@ -77,7 +77,7 @@ pub const SPECS: &[(&str, &str)] = &[
 ];
 
 /// One monitoring control, as read from its spec file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Control {
     /// Short id used in output and on the command line, e.g. `cis-4.4`.
@@ -124,7 +124,7 @@ pub struct Control {
 }
 
 /// A published text of the pattern and where it is from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Published {
     pub source: String,
@@ -132,7 +132,7 @@ pub struct Published {
 }
 
 /// A sample CloudTrail event (JSON text) with a name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SampleEvent {
     pub name: String,
@@ -140,7 +140,7 @@ pub struct SampleEvent {
 }
 
 /// Default metric filter name and the metric it publishes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilterSpec {
     pub name: String,
@@ -150,7 +150,7 @@ pub struct FilterSpec {
 }
 
 /// Default alarm name and the settings that make it fire on one event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmSpec {
     pub name: String,
@@ -164,7 +164,7 @@ pub struct AlarmSpec {
 }
 
 /// The shared SNS topic all monitoring alarms notify.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopicSpec {
     pub name: String,

@@ -17,7 +17,7 @@ use crate::redact;
 use crate::target::Target;
 
 /// What a drill will do, chosen from the audit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Drill {
     pub control: String,
     pub account: String,
@@ -31,7 +31,7 @@ pub struct Drill {
 }
 
 /// One topic: its confirmed subscribers, and what the publish answered.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TopicDrill {
     pub topic_arn: String,
     /// Confirmed subscribers as `protocol:endpoint` (credentials in URLs masked).
@@ -43,7 +43,7 @@ pub struct TopicDrill {
 }
 
 /// What `--alarm` found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AlarmDrill {
     pub state_set: bool,
     /// `Some(true)`: the history shows the action ran; `Some(false)`: it shows the action failed,

@@ -10,7 +10,7 @@ use crate::aws::cloudwatch::ActionHistory;
 use crate::target::Target;
 
 /// What the history says about one alarm.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct History {
     pub alarm: String,
     pub region: String,

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Everything discovery read for one target and one control.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Observed {
     /// The account the credentials belong to (from `sts:GetCallerIdentity`).
     pub account: String,
@@ -29,7 +29,7 @@ impl Observed {
 }
 
 /// One CloudTrail trail.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Trail {
     pub name: String,
     pub arn: String,
@@ -54,7 +54,7 @@ pub struct Trail {
 }
 
 /// A trail's event selectors.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Selectors {
     /// No selectors returned: AWS's default, all management events, read and write.
@@ -67,7 +67,7 @@ pub enum Selectors {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BasicSelector {
     /// `ReadOnly`, `WriteOnly` or `All`.
     pub read_write_type: String,
@@ -77,13 +77,13 @@ pub struct BasicSelector {
     pub exclude_management_event_sources: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AdvancedSelector {
     pub name: Option<String>,
     pub field_selectors: Vec<FieldSelector>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FieldSelector {
     pub field: String,
     pub equals: Vec<String>,
@@ -95,7 +95,7 @@ pub struct FieldSelector {
 }
 
 /// A CloudWatch Logs group named by a trail, with the filters, alarms and topics that hang off it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LogGroup {
     pub arn: String,
     pub name: String,
@@ -119,14 +119,14 @@ pub struct LogGroup {
 }
 
 /// A metric filter on the log group.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MetricFilter {
     pub name: String,
     pub pattern: String,
     pub metrics: Vec<MetricTransformation>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MetricTransformation {
     pub metric_name: String,
     pub namespace: String,
@@ -141,7 +141,7 @@ pub struct MetricTransformation {
 }
 
 /// A CloudWatch metric alarm (only what the control cares about, plus what a repair must keep).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Alarm {
     pub name: String,
     pub arn: String,
@@ -179,7 +179,7 @@ pub struct Alarm {
 pub type Tags = Vec<(String, String)>;
 
 /// One query of a metric-math alarm: a metric with a statistic, or an expression over others.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MetricQuery {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,7 +191,7 @@ pub struct MetricQuery {
 }
 
 /// `MetricStat` of a metric-math query.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MetricStat {
     pub metric_name: String,
     pub namespace: String,
@@ -207,7 +207,7 @@ pub struct MetricStat {
 }
 
 /// A KMS key that encrypts a topic, as `kms:DescribeKey` and `kms:GetKeyPolicy` saw it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KmsKey {
     /// What the topic names (`KmsMasterKeyId`): an alias, alias ARN, key id or key ARN.
     pub id: String,
@@ -229,7 +229,7 @@ pub struct KmsKey {
 }
 
 /// An SNS topic, as `GetTopicAttributes` and `ListSubscriptionsByTopic` saw it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Topic {
     pub arn: String,
     /// False when `GetTopicAttributes` said it does not exist.
@@ -251,7 +251,7 @@ pub struct Topic {
     pub tags: Option<Tags>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Subscription {
     /// A real ARN once confirmed; `PendingConfirmation` (or `Deleted`) otherwise.
     pub arn: String,

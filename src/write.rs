@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 use crate::observed::{MetricTransformation, Tags};
 
 /// An SNS endpoint from `--subscribe PROTOCOL:ENDPOINT` (validated by the CLI).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Endpoint {
     pub protocol: String,
     pub endpoint: String,
 }
 
 /// An AWS write request, exactly as apply will send it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "operation")]
 pub enum WriteRequest {
     #[serde(rename = "sns:CreateTopic")]
@@ -25,6 +25,7 @@ pub enum WriteRequest {
         topic_arn: String,
         /// Set on the new topic: what makes it trailwatch's ([`crate::ownership`]).
         #[serde(default, skip_serializing_if = "Vec::is_empty", with = "tag_map")]
+        #[schemars(with = "std::collections::BTreeMap<String, String>")]
         tags: Tags,
     },
     /// Tags added to an existing topic (adopted with `--adopt`); other tags are kept.
@@ -33,6 +34,7 @@ pub enum WriteRequest {
         region: String,
         topic_arn: String,
         #[serde(with = "tag_map")]
+        #[schemars(with = "std::collections::BTreeMap<String, String>")]
         tags: Tags,
     },
     #[serde(rename = "sns:SetTopicAttributes")]
@@ -73,12 +75,13 @@ pub enum WriteRequest {
         region: String,
         alarm_arn: String,
         #[serde(with = "tag_map")]
+        #[schemars(with = "std::collections::BTreeMap<String, String>")]
         tags: Tags,
     },
 }
 
 /// A full `PutMetricAlarm` request: it replaces the alarm, so it carries everything to keep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AlarmRequest {
     pub region: String,
     pub alarm_name: String,
@@ -103,6 +106,7 @@ pub struct AlarmRequest {
     pub evaluate_low_sample_count_percentile: Option<String>,
     /// Tags of a new alarm (AWS ignores them when the alarm exists).
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "tag_map")]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub tags: Tags,
 }
 
@@ -141,7 +145,7 @@ impl WriteRequest {
 }
 
 /// One write that was sent.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Applied {
     pub operation: &'static str,
     pub name: String,

@@ -43,6 +43,15 @@ pub enum Reason {
 }
 
 impl Reason {
+    pub const ALL: [Reason; 6] = [
+        Reason::TrailNotPresent,
+        Reason::FiltersNotPresent,
+        Reason::FilterNotValid,
+        Reason::AlarmsNotPresent,
+        Reason::AlarmActionsNotValid,
+        Reason::SubscriptionNotPresent,
+    ];
+
     /// Security Hub's code: the one source of the name.
     pub fn code(self) -> &'static str {
         match self {
@@ -56,6 +65,19 @@ impl Reason {
     }
 }
 
+impl schemars::JsonSchema for Reason {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Reason".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Security Hub's status reason code for the failing step.",
+            "type": "string",
+            "enum": Reason::ALL.map(Reason::code),
+        })
+    }
+}
+
 impl From<Reason> for &'static str {
     fn from(r: Reason) -> &'static str {
         r.code()
@@ -66,7 +88,9 @@ impl From<Reason> for &'static str {
 pub const ALARM_STEP: u8 = 5;
 
 /// What counts as a compliant filter pattern for step 4.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchMode {
     /// Only the exact CIS text (whitespace aside): what Security Hub accepts.
@@ -86,7 +110,7 @@ impl MatchMode {
 }
 
 /// The audit of one control in one target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Audit {
     pub control: String,
     pub account: String,
@@ -101,7 +125,7 @@ pub struct Audit {
 }
 
 /// One audit step.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Step {
     pub step: u8,
     pub ok: bool,
@@ -111,7 +135,7 @@ pub struct Step {
 }
 
 /// A metric filter with the verdict on its pattern.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FilterVerdict {
     pub name: String,
     pub pattern: String,

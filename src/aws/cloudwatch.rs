@@ -127,7 +127,7 @@ pub async fn alarms(client: &Client) -> Result<Alarms, Error> {
 }
 
 /// One `Action` item of an alarm's history: an alarm action that ran, or failed.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct ActionHistory {
     /// RFC 3339.
     pub time: String,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::error::Error;
 
 /// One account of the fleet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Account {
     pub id: String,
     /// The label after the id in the accounts file (e.g. `production`).

@@ -22,7 +22,7 @@ use crate::plan::{self, Options, Plan};
 ///
 /// Its name on the wire is [`Status::word`]: serde reads it there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(into = "&'static str")]
+#[serde(into = "&\'static str")]
 pub enum Status {
     Compliant,
     /// Converged as far as a tool can: the only gap is a subscription whose receiver has not
@@ -33,6 +33,19 @@ pub enum Status {
     Excepted,
     CoveredBy,
     Error,
+}
+
+impl schemars::JsonSchema for Status {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Status".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A fleet target's status.",
+            "type": "string",
+            "enum": Status::ALL.map(Status::word),
+        })
+    }
 }
 
 impl From<Status> for &'static str {
@@ -67,7 +80,7 @@ impl Status {
 }
 
 /// What a target's reading means.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct Assessment {
     pub status: Status,
     /// `ACCOUNT/REGION` owning the log group of the organization trail that serves this target.

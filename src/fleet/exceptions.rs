@@ -23,7 +23,7 @@ use crate::control::Control;
 use crate::error::Error;
 
 /// One exception.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub(crate) struct Exception {
     pub account: String,
     /// A control id, or `*` for every control.
@@ -31,6 +31,7 @@ pub(crate) struct Exception {
     pub owner: String,
     /// The last day (UTC) it holds.
     #[serde(serialize_with = "iso_date")]
+    #[schemars(with = "String")]
     pub expires: Date,
     pub reason: String,
 }

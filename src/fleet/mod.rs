@@ -84,7 +84,7 @@ pub(crate) struct Fleet {
 
 /// One account x region as read: its target (credentials), what discovery saw and the audits,
 /// or the error that stopped it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub(crate) struct Survey {
     pub account: Account,
     pub region: String,

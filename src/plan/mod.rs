@@ -22,7 +22,7 @@ use crate::redact;
 pub use crate::write::{AlarmRequest, Endpoint, WriteRequest};
 
 /// What the user asked for, beyond the control (a saved plan records it).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Options {
     pub mode: MatchMode,
     /// Use this topic instead of the control's shared topic.
@@ -53,7 +53,7 @@ pub enum Resource {
     AlarmTags,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Create,
@@ -64,7 +64,7 @@ pub enum Action {
 }
 
 /// One planned change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Change {
     pub resource: Resource,
     pub action: Action,
@@ -82,7 +82,7 @@ pub struct Change {
 }
 
 /// The plan for one control in one target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Plan {
     pub control: String,
     pub account: String,
@@ -95,7 +95,7 @@ pub struct Plan {
 }
 
 /// Counts for the summary line.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub create: usize,
     pub update: usize,
@@ -485,6 +485,19 @@ impl Resource {
             Resource::Alarm => "alarm",
             Resource::AlarmTags => "alarm_tags",
         }
+    }
+}
+
+impl schemars::JsonSchema for Resource {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Resource".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A resource a plan manages.",
+            "type": "string",
+            "enum": Resource::ALL.map(Resource::as_str),
+        })
     }
 }
 

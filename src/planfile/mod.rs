@@ -26,7 +26,7 @@ use fingerprint::Fingerprints;
 pub(crate) const KIND: &str = "trailwatch-plan";
 
 /// A saved plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct PlanFile {
     /// `MAJOR.MINOR`: a trailwatch reads the majors it knows.
     pub format_version: String,
@@ -43,14 +43,14 @@ pub(crate) struct PlanFile {
 }
 
 /// The tool that wrote a plan file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct SavedTool {
     pub name: String,
     pub version: String,
 }
 
 /// One target of a saved plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct SavedTarget {
     pub account: String,
     /// The region aimed at (the writes go to the trail's log group's region).

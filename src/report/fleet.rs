@@ -14,7 +14,7 @@ use crate::fleet::Survey;
 use crate::plan::Plan;
 
 /// One control's entry in a target's report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub(crate) enum ControlEntry {
     /// Read and audited (planned, applied).
@@ -34,7 +34,7 @@ impl ControlEntry {
 }
 
 /// A control of an account that was not read at all (no role assumed).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct NotRead {
     pub account: String,
     pub region: String,
@@ -45,7 +45,7 @@ pub(crate) struct NotRead {
 }
 
 /// An exception on file for a control of an account.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct ExceptionReport {
     pub owner: String,
     /// `YYYY-MM-DD`.
@@ -77,7 +77,7 @@ impl ExceptionReport {
 }
 
 /// A target's fields in fleet mode, beside its controls.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct FleetFields {
     /// The label from the accounts file.
     pub label: Option<String>,
@@ -103,7 +103,7 @@ pub(crate) struct FleetFields {
 }
 
 /// A target's part of a rollout.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub(crate) struct Rollout {
     /// The batch (from 1) it was applied in; `null` when it was not applied.
     pub batch: Option<usize>,
@@ -168,13 +168,13 @@ impl FleetFields {
 }
 
 /// The line that ends fleet output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub(crate) struct FleetSummary {
     pub summary: StatusCounts,
 }
 
 /// How many targets, how many in each status, and what was written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub(crate) struct StatusCounts {
     pub targets: usize,
     /// Targets per status (every status, zero included).
@@ -188,7 +188,7 @@ pub(crate) struct StatusCounts {
 }
 
 /// `fix --apply`'s totals.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub(crate) struct ApplyTotals {
     pub writes_planned: usize,
     pub writes_sent: usize,

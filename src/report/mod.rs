@@ -18,6 +18,8 @@
 //! Printing goes through [`to_line`], which sorts an object's keys, as every version has.
 
 mod fleet;
+#[cfg(test)]
+mod schema;
 
 use serde::Serialize;
 
@@ -33,7 +35,7 @@ pub(crate) use fleet::{
 };
 
 /// One control in one target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct ControlReport {
     pub account: String,
     pub region: String,
@@ -64,7 +66,7 @@ pub(crate) struct ControlReport {
 }
 
 /// The plan's fields of a [`ControlReport`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct PlanPart {
     /// Every resource the control needs, with its action and reason.
     pub changes: Vec<Change>,
@@ -91,7 +93,7 @@ impl From<&Plan> for PlanPart {
 }
 
 /// The apply's fields of a [`ControlReport`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct ApplyPart {
     /// The audit the plan was made from.
     pub before: Before,
@@ -102,7 +104,7 @@ pub(crate) struct ApplyPart {
 }
 
 /// The audit before an apply.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct Before {
     pub compliant: bool,
     pub steps: Vec<Step>,
@@ -214,7 +216,7 @@ impl Document for FleetSummary {}
 pub(crate) const FORMAT_VERSION: &str = "1.0";
 
 /// What every JSON document carries beside its own fields: the format version and the tool.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Envelope<'a, T: Serialize> {
     format_version: &'static str,
     tool: Tool,
@@ -223,7 +225,7 @@ struct Envelope<'a, T: Serialize> {
 }
 
 /// The tool that printed a document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub(crate) struct Tool {
     pub name: &'static str,
     pub version: &'static str,
@@ -236,7 +238,7 @@ pub(crate) const TOOL: Tool = Tool {
 };
 
 /// Several controls in one target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct ManyControls {
     pub account: String,
     pub region: String,
@@ -247,14 +249,14 @@ pub(crate) struct ManyControls {
 }
 
 /// How many controls, how many compliant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub(crate) struct ControlsSummary {
     pub controls: usize,
     pub compliant: usize,
 }
 
 /// The body of a [`TargetReport`]: one control's object, or several.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub(crate) enum Body {
     One(ControlEntry),
@@ -262,7 +264,7 @@ pub(crate) enum Body {
 }
 
 /// One run over one target: the line printed for it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct TargetReport {
     #[serde(flatten)]
     pub body: Body,
@@ -340,7 +342,7 @@ impl TargetReport {
 }
 
 /// `drill`: what was published and whether it reached a confirmed subscriber.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub(crate) enum DrillReport {
     /// Nothing to drill (no working alarm): the audit, `drill: null`, `delivered: false` and why.
@@ -363,13 +365,13 @@ pub(crate) enum DrillReport {
 }
 
 /// `list-controls`: the embedded controls.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct ControlList {
     pub controls: Vec<ControlInfo>,
 }
 
 /// One embedded control.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub(crate) struct ControlInfo {
     pub id: String,
     pub cis: Vec<String>,

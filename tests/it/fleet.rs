@@ -42,11 +42,7 @@ async fn a_mixed_fleet_is_checked_and_one_failure_stays_local() {
         "a target in error: exit 1\n{}\n{}",
         r.stdout, r.stderr
     );
-    let lines: Vec<serde_json::Value> = r
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = r.stdout.lines().map(support::document).collect();
     assert_eq!(lines.len(), 5, "{}", r.stdout);
     let status: Vec<(&str, &str)> = lines[..4]
         .iter()
@@ -240,10 +236,7 @@ fn join<'a>(fleet: &[&'a str], rest: &[&'a str]) -> Vec<&'a str> {
 
 /// JSON lines -> values.
 fn lines(stdout: &str) -> Vec<serde_json::Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
+    stdout.lines().map(support::document).collect()
 }
 
 /// `fix --apply --yes --output json` on the fleet, from a cleared request log (so `emu.writes()`
@@ -369,7 +362,8 @@ async fn a_fleet_is_planned_once_confirmed_once_applied_and_converges() {
     assert_eq!((code, prompts), (2, 1), "{shown}");
     let summary: serde_json::Value = shown
         .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l.trim()).ok())
+        .filter(|l| l.starts_with('{'))
+        .map(support::document)
         .find(|v| v["summary"]["targets"].is_number())
         .unwrap_or_else(|| panic!("no summary line: {shown}"));
     assert_eq!(summary["summary"]["targets"], 4, "{shown}");

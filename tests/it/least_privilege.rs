@@ -288,7 +288,7 @@ async fn fleet_mode_needs_fleet_json_for_the_caller_and_check_json_in_each_role(
     let status = |stdout: &str| -> Vec<(String, String)> {
         stdout
             .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(support::document)
             .filter(|v| v.get("account").is_some()) // not the summary line
             .map(|v| {
                 (

@@ -25,7 +25,7 @@ fn save(emu: &Emulator, file: &str, extra: &[&str]) -> (support::Run, Value) {
     let r = emu.run(&args);
     let text = std::fs::read_to_string(file)
         .unwrap_or_else(|e| panic!("no plan file ({e}):\n{}\n{}", r.stdout, r.stderr));
-    (r, serde_json::from_str(&text).unwrap())
+    (r, support::document(&text))
 }
 
 /// The operations the emulator saw since the last reset, split into (reads, writes).
@@ -351,7 +351,7 @@ async fn every_json_document_carries_its_format_version_and_the_tool() {
         ])
         .stdout
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(support::document)
         .collect();
     assert_eq!(fleet.len(), 2, "a target line and the summary");
     for doc in [&check, &plan, &applied, &controls, &fleet[0], &fleet[1]] {
@@ -466,7 +466,8 @@ async fn a_fleet_target_changed_since_the_plan_is_skipped_as_stale_and_the_rest_
     let lines: Vec<Value> = shown
         .lines()
         .filter_map(|l| l.find("{\"").map(|i| &l[i..]))
-        .filter_map(|l| serde_json::from_str::<Value>(l.trim()).ok())
+        .filter(|l| l.trim_start().starts_with('{'))
+        .map(support::document)
         .filter(|v| v["account"].is_string() || v["summary"].is_object())
         .collect();
     let of = |a: &str| {
@@ -497,4 +498,23 @@ async fn a_fleet_target_changed_since_the_plan_is_skipped_as_stale_and_the_rest_
     );
     let b = Seed::in_account(&emu, REGION, B).await.snapshot().await;
     assert_eq!(b.count("alarm"), 0);
+}
+
+#[test]
+fn a_document_its_schema_does_not_describe_fails_the_test() {
+    let ok = r#"{"format_version":"1.0","tool":{"name":"trailwatch","version":"0.1.0"},
+        "controls":[{"id":"cis-4.4","cis":["4.4"],"security_hub":"CloudWatch.4","title":"IAM"}]}"#;
+    assert_eq!(support::document(ok)["controls"][0]["id"], "cis-4.4");
+    for bad in [
+        ok.replace(r#""cis":["4.4"]"#, r#""cis":"4.4""#),
+        ok.replace(r#""tool":{"name":"trailwatch","version":"0.1.0"},"#, ""),
+    ] {
+        let caught = std::panic::catch_unwind(|| support::document(&bad));
+        assert!(caught.is_err(), "accepted: {bad}");
+    }
+    // A report whose step is not a step.
+    let report = r#"{"format_version":"1.0","tool":{"name":"trailwatch","version":"0.1.0"},
+        "account":"1","region":"r","control":"cis-4.4","compliant":true,"steps":[{"step":"one"}],
+        "filters":[],"other_filters":0}"#;
+    assert!(std::panic::catch_unwind(|| support::document(report)).is_err());
 }

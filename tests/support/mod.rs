@@ -433,6 +433,48 @@ pub(crate) struct Run {
     pub stderr: String,
 }
 
+/// The committed schema a document is checked against, told by its shape: a fleet summary,
+/// `controls`, `controls show`, a drill, a plan file, or a report (check, plan, apply, a fleet
+/// target).
+fn schema_of(doc: &Value) -> &'static str {
+    if doc["kind"] == "trailwatch-plan" {
+        "plan-file.json"
+    } else if doc["summary"]["targets"].is_number() {
+        "fleet-summary.json"
+    } else if doc["controls"].is_array() && doc["controls"][0]["title"].is_string() {
+        "controls.json"
+    } else if doc["pattern"].is_object() && doc["alarm"].is_object() {
+        "control.json"
+    } else if doc.get("delivered").is_some() {
+        "drill.json"
+    } else {
+        "report.json"
+    }
+}
+
+/// A JSON document trailwatch printed or wrote: parsed, and checked against its committed
+/// schema (`schema/`); a document its schema does not describe fails the test.
+pub(crate) fn document(text: &str) -> Value {
+    let doc: Value = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{text}"));
+    let name = schema_of(&doc);
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schema").join(name)).expect("schema file"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the document does not match schema/{name}:\n{}\n{doc:#}",
+        errors.join("\n")
+    );
+    doc
+}
+
 impl Run {
     /// stdout with every run of whitespace made one space: text output keeps to 100 columns
     /// when not on a terminal, so a long sentence may be broken over lines.
@@ -440,13 +482,15 @@ impl Run {
         self.stdout.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
+    /// stdout as one JSON document, checked against its schema.
     pub(crate) fn json(&self) -> Value {
-        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
+        if let Err(e) = serde_json::from_str::<Value>(self.stdout.trim()) {
             panic!(
                 "stdout is not one JSON object ({e}):\n{}\nstderr:\n{}",
                 self.stdout, self.stderr
             )
-        })
+        }
+        document(&self.stdout)
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 /// A whole JSON filter pattern: the expression between the outer `{` and `}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Pattern {
     /// The expression inside the braces.
@@ -20,6 +21,7 @@ pub struct Pattern {
 /// The parser never builds an `Or` or `And` with fewer than two operands; code that builds
 /// trees by hand may (an empty `Or` is false and an empty `And` is true when evaluated).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Expr {
     /// `a || b || ...`
@@ -32,6 +34,7 @@ pub enum Expr {
 
 /// `selector op value`, e.g. `$.eventName = "PutUserPolicy"` or `$.errorCode NOT EXISTS`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Comparison {
     /// The property the comparison reads (`$.userIdentity.type`).
     pub selector: Selector,
@@ -43,6 +46,7 @@ pub struct Comparison {
 
 /// A property selector: `$` followed by segments (`$.a.b[0]`, `$.['cluster.name']`, `$.*`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Selector {
     /// The segments after `$`, outermost first. Never empty in a parsed pattern.
     pub segments: Vec<Segment>,
@@ -50,6 +54,7 @@ pub struct Selector {
 
 /// One step of a [`Selector`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Segment {
     /// `.name`, or `.['name.with.dots']` in bracket notation.
@@ -66,6 +71,7 @@ pub enum Segment {
 ///
 /// `EXISTS` alone and `IS NOT` are documented as unsupported, so they have no variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     /// `=`
@@ -120,6 +126,7 @@ impl Op {
 
 /// The right-hand side of a comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "text", rename_all = "lowercase")]
 pub enum Value {
     /// A string, quoted or bare. `*` in it is a wildcard matching any run of characters

@@ -55,6 +55,7 @@ fn matches_expr(e: &Expr, event: &Json) -> bool {
 
 /// A truth value of Kleene's three-valued logic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Truth {
     /// Holds whatever the unknown fields are.
@@ -115,6 +116,7 @@ impl Truth {
 /// The fields whose values are known, keyed by selector path without `$.`
 /// (`eventName`, `userIdentity.type`, `resources[0]`; see [`Selector::path`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Known(BTreeMap<String, Json>);
 

@@ -63,6 +63,20 @@ pub enum Verdict {
     Undecided,
 }
 
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Verdict {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Verdict".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "How a pattern compares with the canonical pattern of the required events.",
+            "type": "string",
+            "enum": Verdict::ALL.map(|v| v.as_str()),
+        })
+    }
+}
+
 impl From<Verdict> for &'static str {
     fn from(v: Verdict) -> &'static str {
         v.as_str()
@@ -70,6 +84,15 @@ impl From<Verdict> for &'static str {
 }
 
 impl Verdict {
+    pub const ALL: [Verdict; 6] = [
+        Verdict::Exact,
+        Verdict::Equivalent,
+        Verdict::Broader,
+        Verdict::Narrower,
+        Verdict::Unparseable,
+        Verdict::Undecided,
+    ];
+
     /// `exact`, `equivalent`, `broader`, `narrower`, `unparseable` or `undecided`: the one
     /// source of its name, in text and JSON.
     pub fn as_str(&self) -> &'static str {
@@ -86,6 +109,7 @@ impl Verdict {
 
 /// The verdict with its reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Judgement {
     /// The verdict.
     pub verdict: Verdict,

@@ -57,6 +57,7 @@ pub fn samples(
 
 /// How a second opinion on a pattern compares with trailwatch's own.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Verification {
     /// How many sample events were compared.
     pub samples: usize,
