@@ -172,6 +172,10 @@ pub struct Cli {
 pub enum OutputArg {
     Text,
     Json,
+    /// `check`: a JSON array of ASFF findings (Security Hub), one per target and control.
+    Asff,
+    /// `check`: a JSON array of OCSF Compliance Findings (class 2003).
+    Ocsf,
 }
 
 impl From<OutputArg> for Format {
@@ -179,6 +183,8 @@ impl From<OutputArg> for Format {
         match o {
             OutputArg::Text => Format::Text,
             OutputArg::Json => Format::Json,
+            OutputArg::Asff => Format::Asff,
+            OutputArg::Ocsf => Format::Ocsf,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod discover;
 pub mod drill;
 pub mod error;
 mod exit;
+mod findings;
 #[cfg(test)]
 mod fixtures;
 mod fleet;

@@ -122,6 +122,9 @@ pub struct Audit {
     /// ARN of the trail the audit chose (the one closest to compliant), if any qualifies.
     #[serde(skip)]
     pub trail: Option<String>,
+    /// ARN of that trail's log group, when it was read.
+    #[serde(skip)]
+    pub log_group: Option<String>,
 }
 
 /// One audit step.
@@ -288,5 +291,6 @@ fn audit_on(
         steps,
         filters,
         trail: trail.map(|t| t.arn.clone()),
+        log_group: lg.map(|g| g.arn.clone()),
     }
 }

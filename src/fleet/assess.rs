@@ -413,6 +413,7 @@ mod tests {
                 .collect(),
             filters: Vec::new(),
             trail: None,
+            log_group: None,
         }
     }
 
@@ -450,6 +451,7 @@ mod tests {
             }),
             audits: vec![Audit {
                 trail: Some(arn),
+                log_group: None,
                 ..audit(account, "cis-4.4", failing_step)
             }],
             error: None,

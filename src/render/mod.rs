@@ -11,6 +11,10 @@ use crate::report::Document;
 pub(crate) enum Format {
     Text,
     Json,
+    /// Findings (`check` only): ASFF for Security Hub.
+    Asff,
+    /// Findings (`check` only): OCSF Compliance Findings.
+    Ocsf,
 }
 
 /// Where a report goes: text for people (rendered by one of [`text`]'s functions) or one line of
@@ -34,7 +38,33 @@ impl Printer {
                 fit(&as_text(&report, self.palette), self.palette.width)
             ),
             Format::Json => self.json(report),
+            Format::Asff | Format::Ocsf => self.findings(&report.findings_of()),
         }
+    }
+
+    /// Print the findings of these controls as one JSON array (`--output asff|ocsf`).
+    pub(crate) fn findings(&self, controls: &[&crate::report::ControlReport]) {
+        let subjects = crate::findings::subjects(controls);
+        let now = time::OffsetDateTime::now_utc();
+        let text = match self.format {
+            Format::Ocsf => {
+                let ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+                let all: Vec<_> = subjects
+                    .iter()
+                    .map(|s| crate::findings::ocsf::finding(s, ms))
+                    .collect();
+                serde_json::to_string_pretty(&all)
+            }
+            _ => {
+                let at = crate::findings::timestamp(now);
+                let all: Vec<_> = subjects
+                    .iter()
+                    .map(|s| crate::findings::asff::finding(s, &at))
+                    .collect();
+                serde_json::to_string_pretty(&all)
+            }
+        };
+        println!("{}", text.unwrap_or_default());
     }
 
     /// Print `report` as one line of JSON on stdout, lean unless `-v`.

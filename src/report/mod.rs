@@ -63,6 +63,16 @@ pub(crate) struct ControlReport {
     /// Fleet mode: the exception on this control of this account, if one is on file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<ExceptionReport>,
+    /// The trail and log group the audit rests on (ARNs), for findings.
+    #[serde(skip)]
+    pub rests_on: RestsOn,
+}
+
+/// The trail and log group an audit rests on.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct RestsOn {
+    pub trail: Option<String>,
+    pub log_group: Option<String>,
 }
 
 /// The plan's fields of a [`ControlReport`].
@@ -130,6 +140,10 @@ impl ControlReport {
             plan: None,
             apply: None,
             exception: None,
+            rests_on: RestsOn {
+                trail: a.trail,
+                log_group: a.log_group,
+            },
         }
     }
 
@@ -162,6 +176,10 @@ impl ControlReport {
             r.compliant = after.compliant;
             r.steps = after.steps.clone();
             r.filters = after.filters.clone();
+            r.rests_on = RestsOn {
+                trail: after.trail.clone(),
+                log_group: after.log_group.clone(),
+            };
         }
         r
     }
@@ -173,6 +191,11 @@ pub(crate) trait Document: Serialize {
     /// Drop what only `-v` shows: the filters that do not bear on a control (counted in
     /// `other_filters`).
     fn lean(&mut self) {}
+
+    /// The controls it reports on, read (for findings).
+    fn findings_of(&self) -> Vec<&ControlReport> {
+        Vec::new()
+    }
 }
 
 impl Document for ControlReport {
@@ -184,6 +207,10 @@ impl Document for ControlReport {
 }
 
 impl Document for TargetReport {
+    fn findings_of(&self) -> Vec<&ControlReport> {
+        self.controls()
+    }
+
     fn lean(&mut self) {
         match &mut self.body {
             Body::One(c) => c.lean(),

@@ -204,14 +204,14 @@ async fn send(
     if args.dry_run {
         match req.format {
             Format::Text => print!("{}", render::text::requests(&plans)),
-            Format::Json => req.printer().json(report_of(&[], None, true, None)),
+            _ => req.printer().json(report_of(&[], None, true, None)),
         }
         return Ok(exit(&befores, &plans));
     }
     if writes == 0 {
         match req.format {
             Format::Text => println!("Nothing to write."),
-            Format::Json => req
+            _ => req
                 .printer()
                 .json(report_of(&[], Some(&befores), false, None)),
         }

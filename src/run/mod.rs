@@ -30,6 +30,22 @@ const DRIFT: Exit = Exit::Drift;
 
 /// Run the command line; returns the exit code.
 pub async fn run(cli: Cli) -> Result<Exit, Error> {
+    use crate::cli::OutputArg;
+    if matches!(cli.output, OutputArg::Asff | OutputArg::Ocsf)
+        && !matches!(cli.command, Command::Check(_))
+    {
+        let value = if cli.output == OutputArg::Asff {
+            "asff"
+        } else {
+            "ocsf"
+        };
+        return Err(Error::BadInput {
+            what: "--output",
+            value: value.into(),
+            why: "findings are made by `check` (one account or a fleet); use --output json here"
+                .into(),
+        });
+    }
     if let Some(name) = local(&cli.command) {
         refuse_account_options(&cli, name)?;
     }
@@ -45,7 +61,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
                         .unwrap_or_default();
                     print!("{text}");
                 }
-                Format::Json => println!("{}", crate::report::to_line(&c)),
+                _ => println!("{}", crate::report::to_line(&c)),
             }
             return Ok(OK);
         }
@@ -115,7 +131,7 @@ fn controls(format: Format) -> Exit {
                 );
             }
         }
-        Format::Json => println!(
+        _ => println!(
             "{}",
             crate::report::to_line(&crate::report::ControlList::new(&all))
         ),

@@ -518,3 +518,197 @@ fn a_document_its_schema_does_not_describe_fails_the_test() {
         "filters":[],"other_filters":0}"#;
     assert!(std::panic::catch_unwind(|| support::document(report)).is_err());
 }
+
+/// `--output asff|ocsf` of `--all-controls check` plus `extra`: the exit code and the findings.
+fn findings(emu: &Emulator, format: &str, extra: &[&str]) -> (i32, Vec<Value>) {
+    let mut args = vec!["--region", REGION, "--all-controls", "--output", format];
+    args.extend_from_slice(extra);
+    args.push("check");
+    let r = emu.run(&args);
+    let v: Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}:\n{}\n{}", r.stdout, r.stderr));
+    (r.code, v.as_array().unwrap().clone())
+}
+
+#[tokio::test]
+async fn findings_go_out_as_asff_security_hub_takes_and_a_reimport_updates_them_in_place() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    let (code, drifted) = findings(&emu, "asff", &[]);
+    assert_eq!(code, 2);
+    assert_eq!(drifted.len(), 15, "one per control");
+    let ids: std::collections::BTreeSet<&str> =
+        drifted.iter().map(|f| f["Id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids.len(),
+        15,
+        "a stable, distinct id per account, region and control"
+    );
+    let f44 = drifted
+        .iter()
+        .find(|f| f["Id"] == format!("trailwatch/{ACCOUNT}/{REGION}/cis-4.4"))
+        .unwrap();
+    assert_eq!(f44["SchemaVersion"], "2018-10-08");
+    assert_eq!(
+        f44["ProductArn"],
+        format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default")
+    );
+    assert_eq!(f44["GeneratorId"], "trailwatch/cis-4.4");
+    assert_eq!(f44["AwsAccountId"], ACCOUNT);
+    assert_eq!(f44["Compliance"]["Status"], "FAILED");
+    assert_eq!(f44["Compliance"]["SecurityControlId"], "CloudWatch.4");
+    assert_eq!(
+        f44["Compliance"]["StatusReasons"][0]["ReasonCode"],
+        "CLOUDTRAIL_METRIC_FILTERS_NOT_PRESENT"
+    );
+    let requirements = f44["Compliance"]["RelatedRequirements"].to_string();
+    assert!(
+        requirements.contains("CIS AWS Foundations Benchmark 4.4"),
+        "{requirements}"
+    );
+    let kinds: Vec<&str> = f44["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["AwsAccount", "AwsCloudTrailTrail", "AwsLogsLogGroup"]
+    );
+    // CIS 4.15 has no Security Hub control.
+    let f415 = drifted
+        .iter()
+        .find(|f| f["GeneratorId"] == "trailwatch/cis-4.15")
+        .unwrap();
+    assert!(
+        f415["Compliance"].get("SecurityControlId").is_none(),
+        "{f415:#}"
+    );
+    for f in &drifted {
+        assert!(f["Title"].as_str().unwrap().chars().count() <= 256);
+        assert!(f["Description"].as_str().unwrap().chars().count() <= 1024);
+    }
+    // Security Hub takes them as they are (botocore checks each against the service model).
+    let d = dir("asff");
+    let file = d.join("findings.json");
+    std::fs::write(&file, serde_json::to_string(&drifted).unwrap()).unwrap();
+    let file = file.to_str().unwrap();
+    assert_eq!(
+        emu.tool("securityhub_tool.py", &["import", file]),
+        ["15", "0", "1"]
+    );
+    // Fixed, then imported again: the same 15 findings, now PASSED, none duplicated.
+    let r = emu.run(&[
+        "--region",
+        REGION,
+        "--all-controls",
+        "fix",
+        "--apply",
+        "--yes",
+        "--subscribe=sqs:arn:aws:sqs:us-east-1:123456789012:secops-alerts",
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let (code, fixed) = findings(&emu, "asff", &[]);
+    assert_eq!(code, 0);
+    let f44 = fixed
+        .iter()
+        .find(|f| f["GeneratorId"] == "trailwatch/cis-4.4")
+        .unwrap();
+    assert_eq!(f44["Compliance"]["Status"], "PASSED");
+    assert_eq!(f44["Severity"]["Label"], "INFORMATIONAL");
+    let kinds: Vec<&str> = f44["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "AwsAccount",
+            "AwsCloudTrailTrail",
+            "AwsLogsLogGroup",
+            "AwsCloudWatchAlarm",
+            "AwsSnsTopic"
+        ]
+    );
+    std::fs::write(file, serde_json::to_string(&fixed).unwrap()).unwrap();
+    assert_eq!(
+        emu.tool("securityhub_tool.py", &["import", file]),
+        ["15", "0", "1"]
+    );
+    let held = emu.tool("securityhub_tool.py", &["list"]);
+    assert_eq!(held.len(), 15, "{held:?}");
+    assert!(held.iter().all(|h| h.ends_with("=PASSED")), "{held:?}");
+    // OCSF: Compliance Findings, pass.
+    let (code, ocsf) = findings(&emu, "ocsf", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(ocsf.len(), 15);
+    let o = ocsf
+        .iter()
+        .find(|f| f["finding_info"]["uid"] == format!("trailwatch/{ACCOUNT}/{REGION}/cis-4.4"))
+        .unwrap();
+    assert_eq!(o["class_uid"], 2003);
+    assert_eq!(o["compliance"]["status_id"], 1);
+    assert_eq!(o["compliance"]["control"], "CloudWatch.4");
+    assert_eq!(o["cloud"]["account"]["uid"], ACCOUNT);
+    // Findings come from check only.
+    let r = emu.run(&["--output", "asff", "fix", "--plan"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("invalid --output \"asff\""),
+        "{}",
+        r.stderr
+    );
+}
+
+#[tokio::test]
+async fn a_fleet_check_gives_one_array_of_findings_for_every_account() {
+    const B: &str = "111111111111";
+    let emu = Emulator::start();
+    Seed::new(&emu, REGION).await.compliant(&emu).await;
+    Seed::in_account(&emu, REGION, B)
+        .await
+        .good_trail(&emu)
+        .await;
+    let accounts = format!("{ACCOUNT},{B}");
+    let mut args = vec![
+        "--region",
+        REGION,
+        "--output",
+        "asff",
+        "--accounts",
+        &accounts,
+        "check",
+    ];
+    let r = emu.run(&args);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let all: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let got: Vec<(String, String)> = all
+        .iter()
+        .map(|f| {
+            (
+                f["AwsAccountId"].as_str().unwrap().to_string(),
+                f["Compliance"]["Status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (ACCOUNT.to_string(), "PASSED".to_string()),
+            (B.to_string(), "FAILED".to_string())
+        ]
+    );
+    assert_eq!(
+        all[1]["ProductArn"],
+        format!("arn:aws:securityhub:{REGION}:{B}:product/{B}/default")
+    );
+    args[3] = "ocsf";
+    let r = emu.run(&args);
+    let all: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1]["compliance"]["status_id"], 3);
+}

@@ -120,6 +120,16 @@ pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Re
             }
             req.printer().json(FleetSummary::new(&assessed));
         }
+        Format::Asff | Format::Ocsf => {
+            // One array for the whole fleet: every control read, in every target reached.
+            let reports: Vec<_> = surveys
+                .iter()
+                .zip(&assessed)
+                .map(|(s, a)| target_report(f, s, a, &[], |x, _| ControlReport::audit(x)))
+                .collect();
+            let controls: Vec<&ControlReport> = reports.iter().flat_map(|r| r.controls()).collect();
+            req.printer().findings(&controls);
+        }
     }
     Ok(assess::exit_code(&assessed))
 }

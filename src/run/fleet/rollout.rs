@@ -413,7 +413,7 @@ pub(in crate::run) async fn fix(
             print!("{}", table(&surveys, &after, None));
             println!("{}; {sent} write(s) sent", summary_line(&after));
         }
-        Format::Json => {
+        _ => {
             for (i, (s, a)) in surveys.iter().zip(&after).enumerate() {
                 let (batch, done) = match &applied[i] {
                     Some((b, d)) => (Some(*b), d.clone()),
