@@ -163,6 +163,16 @@ pub struct Cli {
     /// info, -vv debug).
     #[arg(short, long, global = true, help_heading = "Output", action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Print only the final line (the result, the plan's summary, the fleet's summary); a
+    /// question still shows the plan first, on the terminal.
+    #[arg(
+        short,
+        long,
+        global = true,
+        help_heading = "Output",
+        conflicts_with = "verbose"
+    )]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -49,7 +49,9 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(trailwatch::run::run(cli)) {
+    let outcome = runtime.block_on(trailwatch::run::run(cli));
+    trailwatch::run::finish_output();
+    match outcome {
         Ok(exit) => ExitCode::from(exit),
         Err(e) => {
             // One line; the SDK's whole error chain only with -v.

@@ -2,6 +2,7 @@
 //! typed reports of `crate::report`, serialised. Pure: values in, strings out.
 
 pub(crate) mod fleet;
+pub(crate) mod out;
 pub(crate) mod text;
 
 use crate::report::Document;
@@ -33,10 +34,10 @@ impl Printer {
         as_text: impl Fn(&R, text::Palette) -> String,
     ) {
         match self.format {
-            Format::Text => print!(
+            Format::Text => crate::render::out::out(&format!(
                 "{}",
                 fit(&as_text(&report, self.palette), self.palette.width)
-            ),
+            )),
             Format::Json => self.json(report),
             Format::Asff | Format::Ocsf => self.findings(&report.findings_of()),
         }
@@ -64,7 +65,7 @@ impl Printer {
                 serde_json::to_string_pretty(&all)
             }
         };
-        println!("{}", text.unwrap_or_default());
+        crate::render::out::out(&(format!("{}", text.unwrap_or_default()) + "\n"));
     }
 
     /// Print `report` as one line of JSON on stdout, lean unless `-v`.
@@ -72,7 +73,7 @@ impl Printer {
         if !self.palette.verbose {
             report.lean();
         }
-        println!("{}", crate::report::to_line(&report));
+        crate::render::out::out(&(format!("{}", crate::report::to_line(&report)) + "\n"));
     }
 }
 

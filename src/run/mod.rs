@@ -30,6 +30,7 @@ const DRIFT: Exit = Exit::Drift;
 
 /// Run the command line; returns the exit code.
 pub async fn run(cli: Cli) -> Result<Exit, Error> {
+    crate::render::out::set_quiet(cli.quiet);
     use crate::cli::OutputArg;
     if matches!(cli.output, OutputArg::Asff | OutputArg::Ocsf)
         && !matches!(cli.command, Command::Check(_))
@@ -59,9 +60,9 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
                         .find(|(i, _)| *i == c.id)
                         .map(|(_, t)| *t)
                         .unwrap_or_default();
-                    print!("{text}");
+                    crate::render::out::out(&format!("{text}"));
                 }
-                _ => println!("{}", crate::report::to_line(&c)),
+                _ => crate::render::out::out(&(format!("{}", crate::report::to_line(&c)) + "\n")),
             }
             return Ok(OK);
         }
@@ -77,11 +78,14 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         clap_mangen::Man::new(crate::cli::command())
             .render(&mut page)
             .map_err(|e| Error::Refused(format!("cannot render the manual page: {e}")))?;
-        print!("{}", String::from_utf8_lossy(&page));
+        crate::render::out::out(&format!("{}", String::from_utf8_lossy(&page)));
         return Ok(OK);
     }
     if let Command::Policy(p) = &cli.command {
-        print!("{}", crate::policies::render(&p.name, &p.partition)?);
+        crate::render::out::out(&format!(
+            "{}",
+            crate::policies::render(&p.name, &p.partition)?
+        ));
         return Ok(OK);
     }
     let cli = settings::file::apply(cli)?;
@@ -120,20 +124,26 @@ fn controls(format: Format) -> Exit {
     let all = Control::all();
     match format {
         Format::Text => {
-            println!("{:<9} {:<34} {:<14} title", "id", "CIS", "Security Hub");
+            crate::render::out::out(
+                &(format!("{:<9} {:<34} {:<14} title", "id", "CIS", "Security Hub") + "\n"),
+            );
             for c in &all {
-                println!(
-                    "{:<9} {:<34} {:<14} {}",
-                    c.id,
-                    c.cis.join(", "),
-                    c.security_hub.as_deref().unwrap_or("-"),
-                    c.title
+                crate::render::out::out(
+                    &(format!(
+                        "{:<9} {:<34} {:<14} {}",
+                        c.id,
+                        c.cis.join(", "),
+                        c.security_hub.as_deref().unwrap_or("-"),
+                        c.title
+                    ) + "\n"),
                 );
             }
         }
-        _ => println!(
-            "{}",
-            crate::report::to_line(&crate::report::ControlList::new(&all))
+        _ => crate::render::out::out(
+            &(format!(
+                "{}",
+                crate::report::to_line(&crate::report::ControlList::new(&all))
+            ) + "\n"),
         ),
     }
     OK
@@ -153,6 +163,11 @@ async fn read(
     let observed = discover::discover(target, &req.controls, &opts).await?;
     let audits = audit::audit_all(&req.controls, &observed, req.mode);
     Ok((observed, audits))
+}
+
+/// With `--quiet`: print the one line held back, once the command is done (whatever its outcome).
+pub fn finish_output() {
+    crate::render::out::finish();
 }
 
 /// The commands that read no account: their name, for the one line that refuses an account

@@ -712,3 +712,38 @@ async fn a_fleet_check_gives_one_array_of_findings_for_every_account() {
     assert_eq!(all.len(), 2);
     assert_eq!(all[1]["compliance"]["status_id"], 3);
 }
+
+#[tokio::test]
+async fn quiet_prints_only_the_final_line() {
+    let emu = Emulator::start();
+    Seed::new(&emu, REGION).await.compliant(&emu).await;
+    let r = emu.run(&["--region", REGION, "--quiet", "check"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "Result: COMPLIANT (7 of 7 steps ok)\n")
+    );
+    let r = emu.run(&["--region", REGION, "-q", "--all-controls", "fix", "--plan"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with("Total for 15 controls: "),
+        "{}",
+        r.stdout
+    );
+    // Fleet JSON: the summary line alone.
+    let r = emu.run(&[
+        "--region",
+        REGION,
+        "-q",
+        "--output",
+        "json",
+        "--accounts",
+        ACCOUNT,
+        "check",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert_eq!(support::document(&r.stdout)["summary"]["compliant"], 1);
+    let r = emu.run(&["-q", "-v", "check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}

@@ -110,8 +110,13 @@ pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Re
     let assessed = assess::assess(&surveys, &plans, &f.exceptions, f.today);
     match req.format {
         Format::Text => {
-            print!("{}", render::fleet::table(&surveys, &assessed, None));
-            println!("{}", render::fleet::summary_line(&assessed));
+            crate::render::out::out(&format!(
+                "{}",
+                render::fleet::table(&surveys, &assessed, None)
+            ));
+            crate::render::out::out(
+                &(format!("{}", render::fleet::summary_line(&assessed)) + "\n"),
+            );
         }
         Format::Json => {
             for (s, a) in surveys.iter().zip(&assessed) {

@@ -204,14 +204,16 @@ pub(in crate::run) async fn fix(
         .filter(|&i| writes[i] > 0 && surveys[i].error.is_none())
         .collect();
     if text {
-        print!("{}", table(&surveys, &before, Some(&plans)));
+        crate::render::out::out(&format!("{}", table(&surveys, &before, Some(&plans))));
         // The table keeps one row per target; the plans keep to the width.
         let plans_text = grouped_plans(&surveys, &plans, req.palette);
-        print!("{}", render::fit(&plans_text, req.palette.width));
-        println!(
-            "{}; {total} write(s) planned for {} target(s)",
-            summary_line(&before),
-            to_apply.len()
+        crate::render::out::out(&format!("{}", render::fit(&plans_text, req.palette.width)));
+        crate::render::out::out(
+            &(format!(
+                "{}; {total} write(s) planned for {} target(s)",
+                summary_line(&before),
+                to_apply.len()
+            ) + "\n"),
         );
     }
     // Every target's plan as JSON lines, then the summary.
@@ -234,12 +236,12 @@ pub(in crate::run) async fn fix(
     if args.plan || args.dry_run || to_apply.is_empty() {
         if args.dry_run && text {
             for &i in &to_apply {
-                println!("\n{}:", surveys[i].name());
-                print!("{}", render::text::requests(&plans[i]));
+                crate::render::out::out(&(format!("\n{}:", surveys[i].name()) + "\n"));
+                crate::render::out::out(&format!("{}", render::text::requests(&plans[i])));
             }
         }
         if !args.plan && !args.dry_run && text {
-            println!("Nothing to write.");
+            crate::render::out::out(&(format!("Nothing to write.") + "\n"));
         }
         if !text {
             print_plans(args.dry_run);
@@ -295,10 +297,12 @@ pub(in crate::run) async fn fix(
             stopped = Some(b);
             if text {
                 bar.suspend(|| {
-                    println!(
-                        "Interrupted: batches {} to {} not applied.",
-                        b + 1,
-                        batches.len()
+                    crate::render::out::out(
+                        &(format!(
+                            "Interrupted: batches {} to {} not applied.",
+                            b + 1,
+                            batches.len()
+                        ) + "\n"),
                     )
                 });
             }
@@ -364,19 +368,23 @@ pub(in crate::run) async fn fix(
             .collect();
         if text {
             bar.suspend(|| {
-                println!(
-                    "\nBatch {} of {}: {} target(s)",
-                    b + 1,
-                    batches.len(),
-                    batch.len()
+                crate::render::out::out(
+                    &(format!(
+                        "\nBatch {} of {}: {} target(s)",
+                        b + 1,
+                        batches.len(),
+                        batch.len()
+                    ) + "\n"),
                 );
                 for &i in batch.iter() {
                     let n = applied[i].as_ref().map_or(0, |(_, d)| d.len());
-                    println!(
-                        "  {}  {n} write(s) sent, {}: {}",
-                        surveys[i].name(),
-                        now[i].status.word(),
-                        now[i].detail
+                    crate::render::out::out(
+                        &(format!(
+                            "  {}  {n} write(s) sent, {}: {}",
+                            surveys[i].name(),
+                            now[i].status.word(),
+                            now[i].detail
+                        ) + "\n"),
                     );
                 }
             });
@@ -385,13 +393,11 @@ pub(in crate::run) async fn fix(
             stopped = Some(b + 1);
             if text {
                 bar.suspend(|| {
-                    println!(
-                        "Stopped after batch {} of {}: not converged: {}. {} target(s) left unapplied; pass --keep-going to go on regardless.",
+                    crate::render::out::out(&(format!("Stopped after batch {} of {}: not converged: {}. {} target(s) left unapplied; pass --keep-going to go on regardless.",
                         b + 1,
                         batches.len(),
                         unconverged.join(", "),
-                        batches[b + 1..].iter().map(|x| x.len()).sum::<usize>()
-                    )
+                        batches[b + 1..].iter().map(|x| x.len()).sum::<usize>()) + "\n"))
                 });
             }
             break;
@@ -409,9 +415,11 @@ pub(in crate::run) async fn fix(
     let sent: usize = applied.iter().flatten().map(|(_, d)| d.len()).sum();
     match req.format {
         Format::Text => {
-            println!();
-            print!("{}", table(&surveys, &after, None));
-            println!("{}; {sent} write(s) sent", summary_line(&after));
+            crate::render::out::out("\n");
+            crate::render::out::out(&format!("{}", table(&surveys, &after, None)));
+            crate::render::out::out(
+                &(format!("{}; {sent} write(s) sent", summary_line(&after)) + "\n"),
+            );
         }
         _ => {
             for (i, (s, a)) in surveys.iter().zip(&after).enumerate() {
