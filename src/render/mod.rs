@@ -34,10 +34,7 @@ impl Printer {
         as_text: impl Fn(&R, text::Palette) -> String,
     ) {
         match self.format {
-            Format::Text => crate::render::out::out(&format!(
-                "{}",
-                fit(&as_text(&report, self.palette), self.palette.width)
-            )),
+            Format::Text => out::out(&fit(&as_text(&report, self.palette), self.palette.width)),
             Format::Json => self.json(report),
             Format::Asff | Format::Ocsf => self.findings(&report.findings_of()),
         }
@@ -65,7 +62,7 @@ impl Printer {
                 serde_json::to_string_pretty(&all)
             }
         };
-        crate::render::out::out(&(format!("{}", text.unwrap_or_default()) + "\n"));
+        out::line(&text.unwrap_or_default());
     }
 
     /// Print `report` as one line of JSON on stdout, lean unless `-v`.
@@ -73,7 +70,7 @@ impl Printer {
         if !self.palette.verbose {
             report.lean();
         }
-        crate::render::out::out(&(format!("{}", crate::report::to_line(&report)) + "\n"));
+        out::line(&crate::report::to_line(&report));
     }
 }
 

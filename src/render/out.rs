@@ -28,6 +28,11 @@ pub(crate) fn out(text: &str) {
     }
 }
 
+/// [`out`] and a newline.
+pub(crate) fn line(text: &str) {
+    out(&format!("{text}\n"));
+}
+
 /// With `--quiet`: print the last line held, once the command is done.
 pub(crate) fn finish() {
     if QUIET.load(Ordering::SeqCst) {

@@ -180,7 +180,7 @@ async fn send(
         )
     };
     if text {
-        crate::render::out::out(&format!("{}", plan_text()));
+        crate::render::out::out(&plan_text());
     }
     let report_of =
         |done: &[Applied], afters: Option<&[Audit]>, dry: bool, error: Option<String>| {
@@ -203,14 +203,14 @@ async fn send(
     let writes = plan::writes(&plans).len();
     if args.dry_run {
         match req.format {
-            Format::Text => crate::render::out::out(&format!("{}", render::text::requests(&plans))),
+            Format::Text => crate::render::out::out(&render::text::requests(&plans)),
             _ => req.printer().json(report_of(&[], None, true, None)),
         }
         return Ok(exit(&befores, &plans));
     }
     if writes == 0 {
         match req.format {
-            Format::Text => crate::render::out::out(&(format!("Nothing to write.") + "\n")),
+            Format::Text => crate::render::out::line("Nothing to write."),
             _ => req
                 .printer()
                 .json(report_of(&[], Some(&befores), false, None)),

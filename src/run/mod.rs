@@ -60,9 +60,9 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
                         .find(|(i, _)| *i == c.id)
                         .map(|(_, t)| *t)
                         .unwrap_or_default();
-                    crate::render::out::out(&format!("{text}"));
+                    crate::render::out::out(text);
                 }
-                _ => crate::render::out::out(&(format!("{}", crate::report::to_line(&c)) + "\n")),
+                _ => crate::render::out::line(&crate::report::to_line(&c)),
             }
             return Ok(OK);
         }
@@ -78,14 +78,11 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         clap_mangen::Man::new(crate::cli::command())
             .render(&mut page)
             .map_err(|e| Error::Refused(format!("cannot render the manual page: {e}")))?;
-        crate::render::out::out(&format!("{}", String::from_utf8_lossy(&page)));
+        crate::render::out::out(&String::from_utf8_lossy(&page));
         return Ok(OK);
     }
     if let Command::Policy(p) = &cli.command {
-        crate::render::out::out(&format!(
-            "{}",
-            crate::policies::render(&p.name, &p.partition)?
-        ));
+        crate::render::out::out(&crate::policies::render(&p.name, &p.partition)?);
         return Ok(OK);
     }
     let cli = settings::file::apply(cli)?;
@@ -124,27 +121,23 @@ fn controls(format: Format) -> Exit {
     let all = Control::all();
     match format {
         Format::Text => {
-            crate::render::out::out(
-                &(format!("{:<9} {:<34} {:<14} title", "id", "CIS", "Security Hub") + "\n"),
-            );
+            crate::render::out::line(&format!(
+                "{:<9} {:<34} {:<14} title",
+                "id", "CIS", "Security Hub"
+            ));
             for c in &all {
-                crate::render::out::out(
-                    &(format!(
-                        "{:<9} {:<34} {:<14} {}",
-                        c.id,
-                        c.cis.join(", "),
-                        c.security_hub.as_deref().unwrap_or("-"),
-                        c.title
-                    ) + "\n"),
-                );
+                crate::render::out::line(&format!(
+                    "{:<9} {:<34} {:<14} {}",
+                    c.id,
+                    c.cis.join(", "),
+                    c.security_hub.as_deref().unwrap_or("-"),
+                    c.title
+                ));
             }
         }
-        _ => crate::render::out::out(
-            &(format!(
-                "{}",
-                crate::report::to_line(&crate::report::ControlList::new(&all))
-            ) + "\n"),
-        ),
+        _ => crate::render::out::line(&crate::report::to_line(&crate::report::ControlList::new(
+            &all,
+        ))),
     }
     OK
 }

@@ -110,13 +110,8 @@ pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Re
     let assessed = assess::assess(&surveys, &plans, &f.exceptions, f.today);
     match req.format {
         Format::Text => {
-            crate::render::out::out(&format!(
-                "{}",
-                render::fleet::table(&surveys, &assessed, None)
-            ));
-            crate::render::out::out(
-                &(format!("{}", render::fleet::summary_line(&assessed)) + "\n"),
-            );
+            crate::render::out::out(&render::fleet::table(&surveys, &assessed, None));
+            crate::render::out::line(&render::fleet::summary_line(&assessed));
         }
         Format::Json => {
             for (s, a) in surveys.iter().zip(&assessed) {

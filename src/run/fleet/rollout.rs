@@ -204,17 +204,15 @@ pub(in crate::run) async fn fix(
         .filter(|&i| writes[i] > 0 && surveys[i].error.is_none())
         .collect();
     if text {
-        crate::render::out::out(&format!("{}", table(&surveys, &before, Some(&plans))));
+        crate::render::out::out(&table(&surveys, &before, Some(&plans)));
         // The table keeps one row per target; the plans keep to the width.
         let plans_text = grouped_plans(&surveys, &plans, req.palette);
-        crate::render::out::out(&format!("{}", render::fit(&plans_text, req.palette.width)));
-        crate::render::out::out(
-            &(format!(
-                "{}; {total} write(s) planned for {} target(s)",
-                summary_line(&before),
-                to_apply.len()
-            ) + "\n"),
-        );
+        crate::render::out::out(&render::fit(&plans_text, req.palette.width));
+        crate::render::out::line(&format!(
+            "{}; {total} write(s) planned for {} target(s)",
+            summary_line(&before),
+            to_apply.len()
+        ));
     }
     // Every target's plan as JSON lines, then the summary.
     let print_plans = |dry: bool| {
@@ -236,12 +234,12 @@ pub(in crate::run) async fn fix(
     if args.plan || args.dry_run || to_apply.is_empty() {
         if args.dry_run && text {
             for &i in &to_apply {
-                crate::render::out::out(&(format!("\n{}:", surveys[i].name()) + "\n"));
-                crate::render::out::out(&format!("{}", render::text::requests(&plans[i])));
+                crate::render::out::line(&format!("\n{}:", surveys[i].name()));
+                crate::render::out::out(&render::text::requests(&plans[i]));
             }
         }
         if !args.plan && !args.dry_run && text {
-            crate::render::out::out(&(format!("Nothing to write.") + "\n"));
+            crate::render::out::line("Nothing to write.");
         }
         if !text {
             print_plans(args.dry_run);
@@ -297,13 +295,11 @@ pub(in crate::run) async fn fix(
             stopped = Some(b);
             if text {
                 bar.suspend(|| {
-                    crate::render::out::out(
-                        &(format!(
-                            "Interrupted: batches {} to {} not applied.",
-                            b + 1,
-                            batches.len()
-                        ) + "\n"),
-                    )
+                    crate::render::out::line(&format!(
+                        "Interrupted: batches {} to {} not applied.",
+                        b + 1,
+                        batches.len()
+                    ))
                 });
             }
             break;
@@ -368,24 +364,20 @@ pub(in crate::run) async fn fix(
             .collect();
         if text {
             bar.suspend(|| {
-                crate::render::out::out(
-                    &(format!(
-                        "\nBatch {} of {}: {} target(s)",
-                        b + 1,
-                        batches.len(),
-                        batch.len()
-                    ) + "\n"),
-                );
+                crate::render::out::line(&format!(
+                    "\nBatch {} of {}: {} target(s)",
+                    b + 1,
+                    batches.len(),
+                    batch.len()
+                ));
                 for &i in batch.iter() {
                     let n = applied[i].as_ref().map_or(0, |(_, d)| d.len());
-                    crate::render::out::out(
-                        &(format!(
-                            "  {}  {n} write(s) sent, {}: {}",
-                            surveys[i].name(),
-                            now[i].status.word(),
-                            now[i].detail
-                        ) + "\n"),
-                    );
+                    crate::render::out::line(&format!(
+                        "  {}  {n} write(s) sent, {}: {}",
+                        surveys[i].name(),
+                        now[i].status.word(),
+                        now[i].detail
+                    ));
                 }
             });
         }
@@ -393,11 +385,11 @@ pub(in crate::run) async fn fix(
             stopped = Some(b + 1);
             if text {
                 bar.suspend(|| {
-                    crate::render::out::out(&(format!("Stopped after batch {} of {}: not converged: {}. {} target(s) left unapplied; pass --keep-going to go on regardless.",
+                    crate::render::out::line(&format!("Stopped after batch {} of {}: not converged: {}. {} target(s) left unapplied; pass --keep-going to go on regardless.",
                         b + 1,
                         batches.len(),
                         unconverged.join(", "),
-                        batches[b + 1..].iter().map(|x| x.len()).sum::<usize>()) + "\n"))
+                        batches[b + 1..].iter().map(|x| x.len()).sum::<usize>()))
                 });
             }
             break;
@@ -416,10 +408,8 @@ pub(in crate::run) async fn fix(
     match req.format {
         Format::Text => {
             crate::render::out::out("\n");
-            crate::render::out::out(&format!("{}", table(&surveys, &after, None)));
-            crate::render::out::out(
-                &(format!("{}; {sent} write(s) sent", summary_line(&after)) + "\n"),
-            );
+            crate::render::out::out(&table(&surveys, &after, None));
+            crate::render::out::line(&format!("{}; {sent} write(s) sent", summary_line(&after)));
         }
         _ => {
             for (i, (s, a)) in surveys.iter().zip(&after).enumerate() {
