@@ -311,6 +311,11 @@ pub struct FixArgs {
     /// A plan saved by `fix --plan --out FILE`, to apply as it is.
     #[arg(value_name = "PLANFILE", requires = "apply")]
     pub plan_file: Option<String>,
+    /// Fix what Security Hub findings name (FILE, or - for stdin): an EventBridge "Security Hub
+    /// Findings - Imported" event, an ASFF finding or an array. Their accounts are the fleet
+    /// (reached with the fleet role options), their region and controls are the run's.
+    #[arg(long, value_name = "FILE|-", conflicts_with = "plan_file")]
+    pub from_finding: Option<String>,
     /// With --plan: also save the plan to FILE (mode 0600) for `fix --apply FILE`.
     #[arg(long, value_name = "FILE", requires = "plan")]
     pub out: Option<String>,

@@ -4,6 +4,7 @@
 //! clock reading in, findings out.
 
 pub(crate) mod asff;
+pub(crate) mod input;
 pub(crate) mod ocsf;
 
 use crate::control::Control;

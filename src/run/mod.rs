@@ -85,7 +85,12 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         crate::render::out::out(&crate::policies::render(&p.name, &p.partition)?);
         return Ok(OK);
     }
-    let cli = settings::file::apply(cli)?;
+    let mut cli = settings::file::apply(cli)?;
+    if let Command::Fix(args) = &cli.command {
+        if let Some(input) = args.from_finding.clone() {
+            from_finding(&mut cli, &input)?;
+        }
+    }
     if let Command::Fix(args) = &cli.command {
         if let Some(path) = &args.plan_file {
             // A saved plan: its controls, options, account and region are the file's.
@@ -156,6 +161,72 @@ async fn read(
     let observed = discover::discover(target, &req.controls, &opts).await?;
     let audits = audit::audit_all(&req.controls, &observed, req.mode);
     Ok((observed, audits))
+}
+
+/// `fix --from-finding`: the findings' accounts become the fleet, their region and controls the
+/// run's. What the findings name is not given beside them.
+fn from_finding(cli: &mut Cli, input: &str) -> Result<(), Error> {
+    let bad = |why: String| Error::BadInput {
+        what: "finding",
+        value: input.to_string(),
+        why,
+    };
+    let given = [
+        ("--accounts", cli.accounts.is_some()),
+        ("--accounts-file", cli.accounts_file.is_some()),
+        ("--org", cli.org),
+        ("--regions", cli.regions.is_some()),
+        ("--control", cli.control.is_some()),
+        ("--all-controls", cli.all_controls),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+        return Err(Error::BadInput {
+            what: "option",
+            value: flag.to_string(),
+            why: "the findings name the accounts, region and controls; it is not given with --from-finding".into(),
+        });
+    }
+    let text = if input == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| bad(format!("cannot read stdin: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(input).map_err(|e| bad(format!("cannot read it: {e}")))?
+    };
+    let wanted = crate::findings::input::parse(&text).map_err(bad)?;
+    let mut regions: Vec<&str> = wanted.iter().map(|w| w.region.as_str()).collect();
+    regions.sort_unstable();
+    regions.dedup();
+    if let [one, two, ..] = regions.as_slice() {
+        return Err(bad(format!(
+            "its findings are in several regions ({one}, {two}, ...): give one region's findings at a time"
+        )));
+    }
+    if let Some(r) = cli.region.as_ref().filter(|r| **r != regions[0]) {
+        return Err(Error::BadInput {
+            what: "--region",
+            value: r.clone(),
+            why: format!("the findings are in {}", regions[0]),
+        });
+    }
+    let mut accounts: Vec<&str> = Vec::new();
+    for w in &wanted {
+        if !accounts.contains(&w.account.as_str()) {
+            accounts.push(&w.account);
+        }
+    }
+    let mut controls: Vec<&str> = Vec::new();
+    for w in &wanted {
+        if !controls.contains(&w.control.as_str()) {
+            controls.push(&w.control);
+        }
+    }
+    cli.accounts = Some(values::account_ids(&accounts.join(","))?);
+    cli.regions = Some(regions[0].to_string());
+    cli.region = Some(regions[0].to_string());
+    cli.control = Some(controls.join(","));
+    Ok(())
 }
 
 /// With `--quiet`: print the one line held back, once the command is done (whatever its outcome).

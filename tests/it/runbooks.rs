@@ -747,3 +747,127 @@ async fn quiet_prints_only_the_final_line() {
     let r = emu.run(&["-q", "-v", "check"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
 }
+
+/// An EventBridge "Security Hub Findings - Imported" event naming `controls` failed in
+/// `account`, as Security Hub's consolidated control findings carry them.
+fn event(account: &str, controls: &[&str]) -> String {
+    let findings: Vec<Value> = controls
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "SchemaVersion": "2018-10-08",
+                "Id": format!("arn:aws:securityhub:{REGION}:{account}:security-control/{c}/finding/1"),
+                "ProductArn": format!("arn:aws:securityhub:{REGION}::product/aws/securityhub"),
+                "GeneratorId": format!("security-control/{c}"),
+                "AwsAccountId": account,
+                "Region": REGION,
+                "Title": "a log metric filter and alarm should exist",
+                "Compliance": {"Status": "FAILED", "SecurityControlId": c},
+                "Workflow": {"Status": "NEW"},
+                "Resources": [{"Type": "AwsAccount", "Id": format!("AWS::::Account:{account}"), "Region": REGION}]
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "version": "0",
+        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": "Security Hub Findings - Imported",
+        "source": "aws.securityhub",
+        "account": account,
+        "region": REGION,
+        "detail": {"findings": findings}
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_security_hub_finding_names_what_to_fix_and_where() {
+    const B: &str = "111111111111";
+    let emu = Emulator::start();
+    Seed::new(&emu, REGION).await.good_trail(&emu).await;
+    Seed::in_account(&emu, REGION, B)
+        .await
+        .good_trail(&emu)
+        .await;
+    let d = dir("finding");
+    let file = d.join("event.json");
+    std::fs::write(&file, event(B, &["CloudWatch.4"])).unwrap();
+    let file = file.to_str().unwrap();
+    // The plan: account B (through its role), cis-4.4 only.
+    let r = emu.run(&["--output", "json", "fix", "--plan", "--from-finding", file]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let lines: Vec<Value> = r.stdout.lines().map(support::document).collect();
+    assert_eq!(lines.len(), 2, "one target and the summary: {}", r.stdout);
+    assert_eq!(lines[0]["account"], B);
+    assert_eq!(lines[0]["control"], "cis-4.4");
+    assert_eq!(
+        lines[0]["role_arn"],
+        format!("arn:aws:iam::{B}:role/OrganizationAccountAccessRole")
+    );
+    // Applied from the same event, on stdin.
+    let out = emu
+        .trailwatch()
+        .args([
+            "fix",
+            "--apply",
+            "--yes",
+            "--from-finding",
+            "-",
+            &format!("--subscribe=sqs:arn:aws:sqs:{REGION}:{B}:alerts"),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(event(B, &["CloudWatch.4"]).as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let b = Seed::in_account(&emu, REGION, B).await.snapshot().await;
+    assert_eq!((b.count("filter"), b.count("alarm")), (1, 1));
+    // The caller's own account was not touched.
+    assert_eq!(
+        Seed::new(&emu, REGION)
+            .await
+            .snapshot()
+            .await
+            .count("alarm"),
+        0
+    );
+    // What cannot be fixed is refused in one line, nothing read.
+    let unknown = d.join("s3.json");
+    std::fs::write(&unknown, event(B, &["S3.1"])).unwrap();
+    let unknown = unknown.to_str().unwrap();
+    emu.reset_requests();
+    let r = emu.run(&["fix", "--plan", "--from-finding", unknown]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("S3.1 is not a control trailwatch knows"),
+        "{}",
+        r.stderr
+    );
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+    let r = emu.run(&[
+        "--control",
+        "cis-4.1",
+        "fix",
+        "--plan",
+        "--from-finding",
+        file,
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("\"--control\""), "{}", r.stderr);
+}
