@@ -229,7 +229,8 @@ pub enum Command {
     Controls(ControlsArgs),
     /// Print a shell completion script: `trailwatch completions bash > /etc/bash_completion.d/trailwatch`.
     Completions(CompletionsArgs),
-    /// Print an IAM policy trailwatch needs (check, apply, history, drill, fleet, org) for a
+    /// Print an IAM policy trailwatch needs (check, apply, history, drill, fleet, org,
+    /// security-hub) for a
     /// partition: the files in policies/ name `arn:aws:`.
     Policy(PolicyArgs),
     /// Print the manual page (roff): `trailwatch man > /usr/local/share/man/man1/trailwatch.1`.
@@ -261,7 +262,7 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
-    /// check, apply, history, drill, fleet or org.
+    /// check, apply, history, drill, fleet, org or security-hub.
     #[arg(value_name = "NAME")]
     pub name: String,
     /// aws (default), aws-cn, aws-us-gov, ...
@@ -293,6 +294,10 @@ pub struct CheckArgs {
     /// (cloudwatch:DescribeAlarmHistory, one more call).
     #[arg(long)]
     pub history: bool,
+    /// Also import the findings (ASFF) into each target's Security Hub
+    /// (securityhub:BatchImportFindings, 100 a call); a re-import updates them in place.
+    #[arg(long)]
+    pub security_hub: bool,
     /// With --history: how many days back (CloudWatch keeps 30).
     #[arg(long, value_name = "DAYS", default_value_t = 30, requires = "history", value_parser = clap::value_parser!(u32).range(1..=30))]
     pub history_days: u32,
@@ -316,6 +321,11 @@ pub struct FixArgs {
     /// (reached with the fleet role options), their region and controls are the run's.
     #[arg(long, value_name = "FILE|-", conflicts_with = "plan_file")]
     pub from_finding: Option<String>,
+    /// With --from-finding and --apply: afterwards, set each finding whose control now passes to
+    /// RESOLVED, and one awaiting a subscriber's confirmation to NOTIFIED, with a note
+    /// (securityhub:BatchUpdateFindings, with the caller's credentials, in the findings' region).
+    #[arg(long, requires = "from_finding", requires = "apply")]
+    pub update_finding: bool,
     /// With --plan: also save the plan to FILE (mode 0600) for `fix --apply FILE`.
     #[arg(long, value_name = "FILE", requires = "plan")]
     pub out: Option<String>,

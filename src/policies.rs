@@ -5,13 +5,17 @@
 use crate::error::Error;
 
 /// `(name, file text)` of every shipped policy, in the README's order.
-pub const ALL: [(&str, &str); 6] = [
+pub const ALL: [(&str, &str); 7] = [
     ("check", include_str!("../policies/check.json")),
     ("apply", include_str!("../policies/apply.json")),
     ("history", include_str!("../policies/history.json")),
     ("drill", include_str!("../policies/drill.json")),
     ("fleet", include_str!("../policies/fleet.json")),
     ("org", include_str!("../policies/org.json")),
+    (
+        "security-hub",
+        include_str!("../policies/security-hub.json"),
+    ),
 ];
 
 /// Policy `name` with every ARN in `partition`.

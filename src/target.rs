@@ -173,6 +173,9 @@ impl Target {
     pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::new(&self.config_in(region))
     }
+    pub fn securityhub(&self, region: &str) -> aws_sdk_securityhub::Client {
+        aws_sdk_securityhub::Client::new(&self.config_in(region))
+    }
 }
 
 /// One HTTP client for every AWS client of the run (each target, region and assumed role): one

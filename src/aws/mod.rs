@@ -6,6 +6,7 @@ pub mod cloudwatch;
 pub mod kms;
 pub mod logs;
 pub mod organizations;
+pub mod securityhub;
 pub mod sns;
 pub mod sts;
 

@@ -12,6 +12,8 @@ use crate::control::Control;
 pub(crate) struct Wanted {
     /// The finding's `Id`.
     pub finding: String,
+    /// Its `ProductArn` (with the `Id`, what names it to `BatchUpdateFindings`).
+    pub product_arn: String,
     pub account: String,
     pub region: String,
     /// The embedded control's id (`cis-4.4`).
@@ -90,6 +92,7 @@ fn wanted(i: usize, f: &Value) -> Result<Wanted, String> {
         format!("{name}: {said} is not a control trailwatch knows (CloudWatch.1-14, CIS 4.1-4.15 and their ids across versions)")
     })?;
     Ok(Wanted {
+        product_arn: s("ProductArn").unwrap_or_default().to_string(),
         finding: name,
         account: account.to_string(),
         region,

@@ -49,6 +49,9 @@ impl Palette {
 pub(crate) fn check(r: &TargetReport, p: Palette) -> String {
     let controls = r.controls();
     let mut out = String::new();
+    if let Some(sh) = &r.security_hub {
+        out.push_str(&security_hub(sh));
+    }
     if controls.len() > 1 && !p.verbose {
         // Several controls: one line each; the steps of each with -v (or --control ID).
         out.push_str(&format!(
@@ -81,6 +84,18 @@ pub(crate) fn check(r: &TargetReport, p: Palette) -> String {
     if controls.len() > 1 {
         out.push_str(&total(&controls));
         out.push('\n');
+    }
+    out
+}
+
+/// `check --security-hub`: what Security Hub took.
+pub(crate) fn security_hub(sh: &crate::aws::securityhub::Imported) -> String {
+    let mut out = format!(
+        "Security Hub: {} finding(s) imported ({} call(s))\n",
+        sh.imported, sh.calls
+    );
+    for f in &sh.failed {
+        out.push_str(&format!("  refused: {f}\n"));
     }
     out
 }

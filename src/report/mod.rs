@@ -301,6 +301,9 @@ pub(crate) struct TargetReport {
     /// `fix --apply`: what stopped it (secrets scrubbed), after the writes already sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `check --security-hub`: what Security Hub took of this target's findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_hub: Option<crate::aws::securityhub::Imported>,
     /// Fleet mode: the target's place in the fleet.
     #[serde(flatten)]
     pub fleet: Option<FleetFields>,
@@ -337,6 +340,7 @@ impl TargetReport {
             body,
             applied: None,
             error: None,
+            security_hub: None,
             fleet: None,
         }
     }

@@ -47,7 +47,16 @@ pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> R
             ..ControlReport::from_audit(a)
         })
         .collect();
-    let report = TargetReport::of(&observed.account, &observed.region, reports, compliant);
+    let mut report = TargetReport::of(&observed.account, &observed.region, reports, compliant);
+    if args.security_hub {
+        match super::import_findings(target, &observed.region, &report.controls()).await {
+            Ok(done) => report.security_hub = Some(done),
+            Err(e) => {
+                req.printer().print(report, render::text::check);
+                return Err(e);
+            }
+        }
+    }
     req.printer().print(report, render::text::check);
     Ok(if compliant && !failing_now { OK } else { DRIFT })
 }

@@ -86,9 +86,17 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         return Ok(OK);
     }
     let mut cli = settings::file::apply(cli)?;
+    let mut findings = Vec::new();
     if let Command::Fix(args) = &cli.command {
+        if args.update_finding && (!args.apply || args.dry_run) {
+            return Err(Error::BadInput {
+                what: "option",
+                value: "--update-finding".into(),
+                why: "it updates the findings after the writes: give it with fix --apply".into(),
+            });
+        }
         if let Some(input) = args.from_finding.clone() {
-            from_finding(&mut cli, &input)?;
+            findings = from_finding(&mut cli, &input)?;
         }
     }
     if let Command::Fix(args) = &cli.command {
@@ -106,8 +114,14 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
     values::validate_region(&target.region)?;
     if let Some(f) = settings::fleet(&cli, &target.region, &req.controls, settings::today())? {
         return match &cli.command {
-            Command::Check(_) => fleet::check(&target, &req, &f).await,
-            Command::Fix(args) => fleet::fix(&target, &req, &f, args).await,
+            Command::Check(args) => fleet::check(&target, &req, &f, args.security_hub).await,
+            Command::Fix(args) => {
+                let (exit, settled) = fleet::fix(&target, &req, &f, args).await?;
+                if args.update_finding && !args.dry_run {
+                    update_findings(&target, &findings, &settled).await?;
+                }
+                Ok(exit)
+            }
             _ => unreachable!("settings refuse drill in fleet mode"),
         };
     }
@@ -165,7 +179,7 @@ async fn read(
 
 /// `fix --from-finding`: the findings' accounts become the fleet, their region and controls the
 /// run's. What the findings name is not given beside them.
-fn from_finding(cli: &mut Cli, input: &str) -> Result<(), Error> {
+fn from_finding(cli: &mut Cli, input: &str) -> Result<Vec<crate::findings::input::Wanted>, Error> {
     let bad = |why: String| Error::BadInput {
         what: "finding",
         value: input.to_string(),
@@ -226,7 +240,75 @@ fn from_finding(cli: &mut Cli, input: &str) -> Result<(), Error> {
     cli.regions = Some(regions[0].to_string());
     cli.region = Some(regions[0].to_string());
     cli.control = Some(controls.join(","));
+    Ok(wanted)
+}
+
+/// `--update-finding`: each finding whose control passes now is RESOLVED; one whose only gap is
+/// a subscriber's confirmation is NOTIFIED; the rest are left as they are. Said on stderr.
+async fn update_findings(
+    base: &Target,
+    findings: &[crate::findings::input::Wanted],
+    settled: &[fleet::Settled],
+) -> Result<(), Error> {
+    use crate::fleet::assess::Status;
+    // The findings are held where the credentials are (the account EventBridge delivered from).
+    let caller = crate::aws::sts::account(&base.sts()).await?;
+    for w in findings {
+        let Some(s) = settled.iter().find(|s| s.account == w.account) else {
+            continue;
+        };
+        let (status, note) = if s.compliant.contains(&w.control) {
+            (
+                "RESOLVED",
+                format!(
+                    "trailwatch fixed {} in account {} ({}): all seven CIS audit steps pass",
+                    w.control, w.account, w.region
+                ),
+            )
+        } else if s.status == Status::AwaitingConfirmation {
+            (
+                "NOTIFIED",
+                format!(
+                    "trailwatch fixed {} in account {} ({}); pending a person: {}",
+                    w.control, w.account, w.region, s.detail
+                ),
+            )
+        } else {
+            eprintln!(
+                "trailwatch: finding {} left as it is: {} is not compliant in account {}: {}",
+                w.finding, w.control, w.account, s.detail
+            );
+            continue;
+        };
+        let hub = base.securityhub(&w.region);
+        if crate::aws::securityhub::update(&hub, &caller, &w.finding, &w.product_arn, status, &note)
+            .await?
+        {
+            eprintln!("trailwatch: finding {} set to {status}", w.finding);
+        } else {
+            eprintln!(
+                "trailwatch: finding {} is not in Security Hub: not updated",
+                w.finding
+            );
+        }
+    }
     Ok(())
+}
+
+/// `check --security-hub`: the findings of these controls, imported into the target's Security
+/// Hub in `region`.
+async fn import_findings(
+    target: &Target,
+    region: &str,
+    controls: &[&crate::report::ControlReport],
+) -> Result<crate::aws::securityhub::Imported, Error> {
+    let now = crate::findings::timestamp(time::OffsetDateTime::now_utc());
+    let findings: Vec<_> = crate::findings::subjects(controls)
+        .iter()
+        .map(|s| crate::findings::asff::finding(s, &now))
+        .collect();
+    let account = controls.first().map(|c| c.account.as_str()).unwrap_or("");
+    crate::aws::securityhub::import(&target.securityhub(region), account, &findings).await
 }
 
 /// With `--quiet`: print the one line held back, once the command is done (whatever its outcome).

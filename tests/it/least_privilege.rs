@@ -461,7 +461,15 @@ fn write_permissions_are_scoped_to_trailwatchs_own_resources() {
         }
     }
     // Every policy file is valid IAM JSON with only Allow statements.
-    for f in ["check", "apply", "history", "drill", "fleet", "org"] {
+    for f in [
+        "check",
+        "apply",
+        "history",
+        "drill",
+        "fleet",
+        "org",
+        "security-hub",
+    ] {
         let doc: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(
                 std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("policies/{f}.json")),

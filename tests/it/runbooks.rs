@@ -591,6 +591,7 @@ async fn findings_go_out_as_asff_security_hub_takes_and_a_reimport_updates_them_
         assert!(f["Description"].as_str().unwrap().chars().count() <= 1024);
     }
     // Security Hub takes them as they are (botocore checks each against the service model).
+    emu.tool("securityhub_tool.py", &["enable"]);
     let d = dir("asff");
     let file = d.join("findings.json");
     std::fs::write(&file, serde_json::to_string(&drifted).unwrap()).unwrap();
@@ -641,7 +642,7 @@ async fn findings_go_out_as_asff_security_hub_takes_and_a_reimport_updates_them_
     );
     let held = emu.tool("securityhub_tool.py", &["list"]);
     assert_eq!(held.len(), 15, "{held:?}");
-    assert!(held.iter().all(|h| h.ends_with("=PASSED")), "{held:?}");
+    assert!(held.iter().all(|h| h.ends_with("=PASSED/-")), "{held:?}");
     // OCSF: Compliance Findings, pass.
     let (code, ocsf) = findings(&emu, "ocsf", &[]);
     assert_eq!(code, 0);
@@ -870,4 +871,89 @@ async fn a_security_hub_finding_names_what_to_fix_and_where() {
     ]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("\"--control\""), "{}", r.stderr);
+}
+
+#[tokio::test]
+async fn check_imports_its_findings_into_security_hub_and_a_fix_resolves_the_finding() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    // Security Hub not enabled here: the audit is printed, the import refused in one line.
+    let r = emu.run(&["--region", REGION, "check", "--security-hub"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Result: NOT COMPLIANT"), "{}", r.stdout);
+    assert_eq!(
+        r.stderr.trim(),
+        format!("trailwatch: refused: Security Hub is not enabled in account {ACCOUNT}, region {REGION}: enable it there, or leave out --security-hub")
+    );
+    emu.tool("securityhub_tool.py", &["enable"]);
+    emu.reset_requests();
+    let r = emu.run(&[
+        "--region",
+        REGION,
+        "--all-controls",
+        "--output",
+        "json",
+        "check",
+        "--security-hub",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let doc = r.json();
+    assert_eq!(
+        doc["security_hub"],
+        serde_json::json!({"imported": 15, "failed": [], "calls": 1})
+    );
+    let imports = emu
+        .requests()
+        .into_iter()
+        .filter(|(_, op)| op == "BatchImportFindings")
+        .count();
+    assert_eq!(imports, 1, "15 findings in one call (at most 100 a call)");
+    let held = emu.tool("securityhub_tool.py", &["list"]);
+    assert_eq!(held.len(), 15, "{held:?}");
+    let own = format!("trailwatch/{ACCOUNT}/{REGION}/cis-4.4=FAILED/-");
+    assert!(held.contains(&own), "{held:?}");
+    // A Security Hub finding of CloudWatch.4, as EventBridge delivers it, fixed and resolved.
+    let d = dir("resolve");
+    let file = d.join("event.json");
+    let mut event: Value = serde_json::from_str(&event(ACCOUNT, &["CloudWatch.4"])).unwrap();
+    // The finding trailwatch imported, so Security Hub holds it to update.
+    event["detail"]["findings"][0]["Id"] = format!("trailwatch/{ACCOUNT}/{REGION}/cis-4.4").into();
+    event["detail"]["findings"][0]["ProductArn"] =
+        format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default").into();
+    std::fs::write(&file, event.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+    let r = emu.run(&[
+        "fix",
+        "--apply",
+        "--yes",
+        "--from-finding",
+        file,
+        "--update-finding",
+        "--subscribe=sqs:arn:aws:sqs:us-east-1:123456789012:secops-alerts",
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "finding trailwatch/{ACCOUNT}/{REGION}/cis-4.4 set to RESOLVED"
+        )),
+        "{}",
+        r.stderr
+    );
+    let held = emu.tool("securityhub_tool.py", &["list"]);
+    assert!(
+        held.contains(&format!(
+            "trailwatch/{ACCOUNT}/{REGION}/cis-4.4=FAILED/RESOLVED"
+        )),
+        "{held:?}"
+    );
+    let notes = emu.tool("securityhub_tool.py", &["notes"]);
+    assert!(
+        notes.iter().any(|n| n.contains("trailwatch_fixed_cis-4.4")),
+        "{notes:?}"
+    );
+    // --update-finding goes with --apply and --from-finding.
+    let r = emu.run(&["fix", "--plan", "--from-finding", file, "--update-finding"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("\"--update-finding\""), "{}", r.stderr);
 }

@@ -37,7 +37,17 @@ its error; ActionsEnabled=false gives the StateUpdate item only; MaxRecords 1 pa
 item, also with newer items arriving, the boto3 paginator, bad MaxRecords/NextToken -> 400;
 per account and region; awsJson1_0 and awsQuery; requests/reset keeps it, alarm-history/reset
 clears it; 8 concurrent SetAlarmState calls record one change; a lost SetAlarmState lands with
-its actions; under IAM enforcement DescribeAlarmHistory still needs its permission), under IAM
+its actions; under IAM enforcement DescribeAlarmHistory still needs its permission), Security
+Hub (BatchImportFindings and BatchUpdateFindings without Security Hub enabled -> 401
+InvalidAccessException in moto's restJson error shape, in the default account and another one;
+after EnableSecurityHub through securityhub_tool.py, an import stores the account's own findings
+while another account's default-product finding, or one naming another AwsAccountId, lands in
+FailedFindings, a re-import updates in place, 0 or 101 findings -> InvalidInputException, the
+tool's enable/import/list with --account; BatchUpdateFindings sets Workflow, WorkflowState, Note
+and Severity, lists an unknown Id as FindingNotFound, answers the Rust SDK's PATCH
+/findings/batchupdate, refuses a Note without UpdatedBy, a long Note, a bad Workflow.Status and 0
+or 101 identifiers with InvalidInputException, the tool's list and notes, a fault in the restJson
+shape logged as BatchUpdateFindings), under IAM
 enforcement (an instance started with INITIAL_NO_AUTH_ACTION_COUNT=4, users made by iam_tool.py)
 an sns Publish whose Subject and Message hold spaces, brackets, newlines and non-ASCII, encoded
 as the Rust SDK encodes it (`%20`) and signed with botocore, passes and is delivered as sent,
@@ -2273,6 +2283,252 @@ def main() -> int:
         set_state(name, "ALARM")
         expect(len(drain(queue_url)) == 1, "ALARM again: published")
 
+    # ---- Security Hub (o., p.) ------------------------------------------------------------
+
+    hub_account = "123456789012"  # moto's default account (the dummy keys')
+    hub_other = "210987654321"  # reached through its OrganizationAccountAccessRole
+    hub_auth = AUTH.replace("/monitoring/", "/securityhub/")
+
+    def default_product(account: str) -> str:
+        return f"arn:aws:securityhub:us-east-1:{account}:product/{account}/default"
+
+    def asff(finding_id: str, account: str = hub_account, product: str | None = None,
+             status: str = "FAILED") -> dict[str, Any]:
+        """A finding botocore's model accepts, for `account`'s default product by default."""
+        return {
+            "SchemaVersion": "2018-10-08",
+            "Id": finding_id,
+            "ProductArn": product or default_product(account),
+            "GeneratorId": "trailwatch/cis-4.4",
+            "AwsAccountId": account,
+            "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+            "CreatedAt": "2026-01-01T00:00:00.000Z",
+            "UpdatedAt": "2026-01-01T00:00:00.000Z",
+            "Severity": {"Label": "MEDIUM"},
+            "Title": "CIS 4.4 IAM policy changes alarm",
+            "Description": "No metric filter and alarm for IAM policy changes.",
+            "Resources": [{"Type": "AwsAccount", "Id": f"AWS::::Account:{account}"}],
+            "Compliance": {"Status": status},
+        }
+
+    def hub_client(validate: bool = True) -> Any:
+        """boto3 Security Hub in the default account; `validate` False sends what botocore's
+        own checks would stop (to see the emulator's answer)."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "securityhub", region_name="us-east-1", endpoint_url=emu.url,
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+            config=Config(retries={"total_max_attempts": 1}, parameter_validation=validate),
+        )
+
+    def hub_error(call: Callable[[], Any]) -> tuple[int, str, str, dict[str, str]]:
+        """(status, code, message, headers) of the ClientError `call` must raise."""
+        from botocore.exceptions import ClientError
+
+        try:
+            call()
+        except ClientError as err:
+            meta = err.response["ResponseMetadata"]
+            return (meta["HTTPStatusCode"], err.response["Error"]["Code"],
+                    err.response["Error"]["Message"], meta["HTTPHeaders"])
+        raise AssertionError("the call must fail")
+
+    def securityhub_tool(*args: str) -> list[str]:
+        """securityhub_tool.py's command line on this emulator, run in this process: its one
+        output line split on whitespace (the tag first)."""
+        sys.path.insert(0, str(HERE))
+        try:
+            import securityhub_tool as tool
+        finally:
+            sys.path.remove(str(HERE))
+        argv, out = sys.argv, io.StringIO()
+        sys.argv = ["securityhub_tool.py", "--endpoint", emu.url, *args]
+        try:
+            with contextlib.redirect_stdout(out):
+                code = tool.main()
+        finally:
+            sys.argv = argv
+        expect(code == 0, f"securityhub_tool {args}: exit {code}")
+        return out.getvalue().split()
+
+    def import_file(findings: list[dict[str, Any]], *args: str) -> list[str]:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(findings, f)
+        try:
+            return securityhub_tool(*args, "import", f.name)
+        finally:
+            os.unlink(f.name)
+
+    def securityhub_not_subscribed() -> None:
+        hub = hub_client()
+        message = f"Account {hub_account} is not subscribed to AWS Security Hub"
+        for call in (
+            lambda: hub.batch_import_findings(Findings=[asff("hub-early")]),
+            lambda: hub.batch_update_findings(
+                FindingIdentifiers=[
+                    {"Id": "hub-early", "ProductArn": default_product(hub_account)}],
+                Workflow={"Status": "NOTIFIED"}),
+        ):
+            status, code, text, headers = hub_error(call)
+            expect(status == 401 and code == "InvalidAccessException" and text == message,
+                   f"{status} {code} {text}")
+            expect(headers.get("x-amzn-errortype") == "InvalidAccessException"
+                   and headers.get("content-type") == "application/json", f"{headers}")
+        # The raw answer: moto's error shape for Security Hub.
+        status, headers, raw = emu.request(
+            "POST", "/findings/import", json.dumps({"Findings": [asff("hub-early")]}).encode(),
+            {"Authorization": hub_auth, "Content-Type": "application/json"})
+        expect(status == 401 and json.loads(raw) == {
+            "__type": "InvalidAccessException", "Message": message,
+            "Code": "InvalidAccessException"}, f"{status} {raw!r}")
+        expect(headers.get("x-amzn-errortype") == "InvalidAccessException", f"{headers}")
+        # Nothing was stored; another account is refused the same way, with its own id.
+        expect(hub.get_findings()["Findings"] == [], "nothing imported")
+        import boto3
+
+        creds = boto3.client(
+            "sts", region_name="us-east-1", endpoint_url=emu.url,
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        ).assume_role(RoleArn=f"arn:aws:iam::{hub_other}:role/OrganizationAccountAccessRole",
+                      RoleSessionName="check")["Credentials"]
+        other = boto3.client(
+            "securityhub", region_name="us-east-1", endpoint_url=emu.url,
+            aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"])
+        status, code, text, _ = hub_error(
+            lambda: other.batch_import_findings(Findings=[asff("hub-early", hub_other)]))
+        expect(status == 401 and code == "InvalidAccessException"
+               and text == f"Account {hub_other} is not subscribed to AWS Security Hub",
+               f"{status} {code} {text}")
+        ops = [e["operation"] for e in emu.log() if e["service"] == "securityhub"]
+        expect(ops[-5:] == ["BatchImportFindings", "BatchUpdateFindings", "BatchImportFindings",
+                            "GetFindings", "BatchImportFindings"], f"logged {ops}")
+
+    def securityhub_import_after_enable() -> None:
+        expect(securityhub_tool("enable") == ["ENABLED", "default"], "enable")
+        hub = hub_client()
+        foreign = asff("hub-foreign", hub_other)  # another account's default product
+        mine_for_other = dict(asff("hub-mixed"), AwsAccountId=hub_other)
+        out = hub.batch_import_findings(Findings=[
+            asff("hub-a"), foreign, asff("hub-b", status="PASSED"), mine_for_other,
+            dict(asff("hub-no-resources"), Resources=[]),
+        ])
+        expect(out["SuccessCount"] == 2 and out["FailedCount"] == 3, f"{out}")
+        failed = [(f["Id"], f["ErrorCode"]) for f in out["FailedFindings"]]
+        expect(failed == [("hub-foreign", "AccessDeniedException"),
+                          ("hub-mixed", "AccessDeniedException"),
+                          ("hub-no-resources", "InvalidInput")], f"{failed}")
+        expect(hub_account in out["FailedFindings"][0]["ErrorMessage"], f"{out}")
+        # Another product's findings are moto's business as before.
+        partner = asff(
+            "hub-partner", product="arn:aws:securityhub:us-east-1::product/aws/guardduty")
+        expect(hub.batch_import_findings(Findings=[partner])["SuccessCount"] == 1, "partner")
+        # Through the tool: the same Id again updates in place.
+        expect(import_file([asff("hub-a", status="PASSED"), foreign])
+               == ["IMPORTED", "1", "1", "1"],
+               "tool import")
+        expect(securityhub_tool("list") == [
+            "FINDINGS", "hub-a=PASSED/-", "hub-b=PASSED/-", "hub-partner=FAILED/-"], "list")
+        # Bad bodies: 400 InvalidInputException.
+        status, code, _, _ = hub_error(
+            lambda: hub_client(False).batch_import_findings(Findings=[]))
+        expect(status == 400 and code == "InvalidInputException", f"{status} {code}")
+        status, code, _, _ = hub_error(lambda: hub.batch_import_findings(
+            Findings=[asff(f"hub-many-{i}") for i in range(101)]))
+        expect(status == 400 and code == "InvalidInputException", f"{status} {code}")
+        # Another account, through its role: refused until enabled there, then its own.
+        expect(securityhub_tool("--account", hub_other, "enable") == ["ENABLED", hub_other],
+               "enable other")
+        expect(import_file([asff("hub-other", hub_other), asff("hub-x")], "--account", hub_other)
+               == ["IMPORTED", "1", "1", "1"], "import other")
+        expect(securityhub_tool("--account", hub_other, "list")
+               == ["FINDINGS", "hub-other=FAILED/-"], "list other")
+
+    def securityhub_batch_update() -> None:
+        hub = hub_client()
+        arn = default_product(hub_account)
+        out = hub.batch_update_findings(
+            FindingIdentifiers=[{"Id": "hub-a", "ProductArn": arn},
+                                {"Id": "hub-nope", "ProductArn": arn},
+                                {"Id": "hub-b", "ProductArn": default_product(hub_other)}],
+            Workflow={"Status": "NOTIFIED"},
+            Note={"Text": "owner told: see ticket SEC-1", "UpdatedBy": "trailwatch"},
+        )
+        expect(out["ProcessedFindings"] == [{"Id": "hub-a", "ProductArn": arn}], f"{out}")
+        expect([(u["FindingIdentifier"]["Id"], u["ErrorCode"]) for u in out["UnprocessedFindings"]]
+               == [("hub-nope", "FindingNotFound"), ("hub-b", "FindingNotFound")], f"{out}")
+        held = {f["Id"]: f for f in hub.get_findings()["Findings"]}
+        a = held["hub-a"]
+        expect(a["Workflow"] == {"Status": "NOTIFIED"} and a["WorkflowState"] == "ASSIGNED",
+               f"{a}")
+        expect(a["Note"]["Text"] == "owner told: see ticket SEC-1"
+               and a["Note"]["UpdatedBy"] == "trailwatch"
+               and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", a["Note"]["UpdatedAt"])
+               and a["UpdatedAt"] == a["Note"]["UpdatedAt"], f"{a}")
+        expect("Workflow" not in held["hub-b"] and "Note" not in held["hub-b"], "b untouched")
+        expect(securityhub_tool("list") == [
+            "FINDINGS", "hub-a=PASSED/NOTIFIED", "hub-b=PASSED/-", "hub-partner=FAILED/-"],
+            "list")
+        expect(securityhub_tool("notes") == ["NOTES", "hub-a=owner_told:_see_ticket_SEC-1"],
+               "notes")
+        # SUPPRESSED, Severity by label, another note; the Rust SDK's request as it sends it.
+        body = json.dumps({"FindingIdentifiers": [{"Id": "hub-b", "ProductArn": arn}],
+                           "Workflow": {"Status": "SUPPRESSED"}, "Severity": {"Label": "LOW"},
+                           "Note": {"Text": "accepted risk", "UpdatedBy": "secops"}}).encode()
+        status, headers, raw = emu.request("PATCH", "/findings/batchupdate", body, {
+            "Authorization": hub_auth, "Content-Type": "application/json",
+            "X-Amz-Date": "20260101T000000Z"})
+        expect(status == 200 and headers.get("content-type") == "application/json"
+               and json.loads(raw) == {"ProcessedFindings": [{"Id": "hub-b", "ProductArn": arn}],
+                                       "UnprocessedFindings": []}, f"{status} {raw!r}")
+        b = {f["Id"]: f for f in hub.get_findings()["Findings"]}["hub-b"]
+        expect(b["Workflow"]["Status"] == "SUPPRESSED" and b["WorkflowState"] == "DEFERRED"
+               and b["Severity"] == {"Label": "LOW", "Normalized": 1}, f"{b}")
+        expect(securityhub_tool("notes") == ["NOTES", "hub-a=owner_told:_see_ticket_SEC-1",
+                                             "hub-b=accepted_risk"], "notes")
+        # Refused as AWS refuses them: 400 InvalidInputException, nothing changed.
+        loose = hub_client(False)
+        one = [{"Id": "hub-a", "ProductArn": arn}]
+        for name, call in (
+            ("Note without UpdatedBy", lambda: loose.batch_update_findings(
+                FindingIdentifiers=one, Note={"Text": "no author"})),
+            ("Note text of 513", lambda: loose.batch_update_findings(
+                FindingIdentifiers=one, Note={"Text": "x" * 513, "UpdatedBy": "me"})),
+            ("Workflow.Status", lambda: loose.batch_update_findings(
+                FindingIdentifiers=one, Workflow={"Status": "DONE"})),
+            ("no FindingIdentifiers", lambda: loose.batch_update_findings(
+                FindingIdentifiers=[], Workflow={"Status": "NEW"})),
+            ("101 FindingIdentifiers", lambda: loose.batch_update_findings(
+                FindingIdentifiers=one * 101, Workflow={"Status": "NEW"})),
+        ):
+            status, code, text, headers = hub_error(call)
+            expect(status == 400 and code == "InvalidInputException" and text
+                   and headers.get("x-amzn-errortype") == "InvalidInputException",
+                   f"{name}: {status} {code} {text} {headers}")
+        a = {f["Id"]: f for f in hub.get_findings()["Findings"]}["hub-a"]
+        expect(a["Workflow"]["Status"] == "NOTIFIED" and a["Note"]["UpdatedBy"] == "trailwatch",
+               f"unchanged: {a}")
+        # A fault on it answers in Security Hub's error shape, logged by operation name.
+        status, body = emu.control("/_trailwatch/faults", {
+            "operation": "BatchUpdateFindings", "status": 429, "code": "LimitExceededException",
+            "times": 1})
+        expect(status == 200, f"{body}")
+        try:
+            status, code, _, headers = hub_error(lambda: hub.batch_update_findings(
+                FindingIdentifiers=one, Workflow={"Status": "RESOLVED"}))
+        finally:
+            emu.control("/_trailwatch/faults/reset")
+        expect(status == 429 and code == "LimitExceededException"
+               and headers.get("x-amzn-errortype") == "LimitExceededException", f"{status} {code}")
+        logged = [e for e in emu.log() if e["operation"] == "BatchUpdateFindings"]
+        expect(logged[-1] == {"service": "securityhub", "operation": "BatchUpdateFindings",
+                              "fault": "injected"}, f"{logged}")
+        out = hub.batch_update_findings(FindingIdentifiers=one, Workflow={"Status": "RESOLVED"})
+        expect(len(out["ProcessedFindings"]) == 1, f"{out}")
+        expect(securityhub_tool("list")[1] == "hub-a=PASSED/RESOLVED", "resolved")
+
     # ---- awsQuery form signatures under IAM enforcement (m.) ------------------------------
 
     def run_iam_tool(target: Emulator, *args: str) -> list[str]:
@@ -2640,6 +2896,12 @@ def main() -> int:
              history_accounts_regions_protocols),
             ("alarm history: 8 concurrent SetAlarmState -> one change; a lost one lands",
              history_concurrent_and_lost),
+            ("securityhub: import/update without Security Hub -> 401 InvalidAccessException",
+             securityhub_not_subscribed),
+            ("securityhub: enable, import, another account's default product -> FailedFindings",
+             securityhub_import_after_enable),
+            ("securityhub: BatchUpdateFindings sets Workflow and Note, unknown Id unprocessed, "
+             "bad Note -> InvalidInputException", securityhub_batch_update),
             ("IAM enforced: sns Publish encoded as the Rust SDK does, signature still checked",
              iam_form_signatures),
             ("IAM enforced: DescribeAlarmHistory needs its permission; actions need no "

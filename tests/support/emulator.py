@@ -83,8 +83,9 @@ d. Injected faults, for states moto cannot produce (a throttled or failing call)
    awsJson ``{"__type": code, "message": message}`` (Content-Type
    ``application/x-amz-json-1.0`` or ``-1.1`` as the request's; CloudWatch's awsJson1_0 also
    with ``x-amzn-query-error: <code>;<Sender|Receiver>``), CBOR through the CBOR adapter's
-   error map and ``x-amzn-query-error`` header, anything else awsQuery XML ``ErrorResponse``
-   (``Type`` Receiver for 5xx, Sender otherwise). It answers ``200`` with the stored fault
+   error map and ``x-amzn-query-error`` header, Security Hub's restJson in its error shape
+   (o.), anything else awsQuery XML ``ErrorResponse`` (``Type`` Receiver for 5xx, Sender
+   otherwise). It answers ``200`` with the stored fault
    ``{"operation", "skip", "times", "status", "code", "message", "lost"}``, and ``400
    {"message": ...}`` for a bad body. One fault per operation (registering one again replaces
    it and restarts its count); several operations may have one at once. Faulted requests are
@@ -128,8 +129,9 @@ f. Seeded random faults ("chaos"), for retry and partial-failure paths.
      Sender; CloudWatch CBOR ``{"__type": "com.amazonaws.cloudwatch#Throttling", ...}`` with
      ``x-amzn-query-error: Throttling;Sender``; CloudWatch over awsJson1_0 (``X-Amz-Target:
      GraniteServiceVersion20100801.<Op>``, what boto3 sends: it prefers awsJson to CBOR) is
-     awsQuery-compatible, so ``{"__type": "Throttling", ...}`` with the same header. Those are
-     the codes the SDKs' retry classifiers treat as throttling.
+     awsQuery-compatible, so ``{"__type": "Throttling", ...}`` with the same header; Security
+     Hub (restJson, o.) ``ThrottlingException`` in its error shape. Those are the codes the
+     SDKs' retry classifiers treat as throttling.
    - ``"500"``: HTTP 500 ``InternalFailure`` (awsQuery Type Receiver; CBOR
      ``InternalFailure;Receiver``).
    - ``"503"``: HTTP 503 ``ServiceUnavailable`` (awsQuery Type Receiver; CBOR
@@ -154,8 +156,9 @@ g. Stalls, for a request that is in flight and not yet processed (e.g. to kill t
    /_trailwatch/stall/reset`` clears every stall and wakes every waiting request at once,
    which then goes on to moto normally (``requests/reset`` does not).
 h. An exception escaping moto is answered as HTTP 500 ``InternalFailure`` in the request's
-   protocol (CBOR map, awsJson ``{"__type", "message"}`` or awsQuery XML ``ErrorResponse``).
-i. Everything else passes through to moto unchanged, but for j., k., l., m. and n.
+   protocol (CBOR map, awsJson ``{"__type", "message"}``, Security Hub's restJson error shape,
+   o., or awsQuery XML ``ErrorResponse``).
+i. Everything else passes through to moto unchanged, but for j., k., l., m., n., o. and p.
 k. Organizations listings as AWS answers them (moto lists nothing instead): ``ListAccounts``,
    ``ListAccountsForParent``, ``ListRoots`` and ``ListOrganizationalUnitsForParent`` from an
    account in no organization answer HTTP 400 ``AWSOrganizationsNotInUseException`` ("Your
@@ -305,9 +308,88 @@ n. CloudWatch alarm actions and alarm history (moto runs no alarm action and has
    ``requests/reset`` does not touch it; ``POST /_trailwatch/alarm-history/reset`` clears it
    (every account and region) and answers ``200 {}``.
 
+o. Security Hub (restJson1: ``<METHOD> <path>`` with a JSON body, signed for ``securityhub``)
+   as AWS answers it, for the calls trailwatch makes. Account and region are moto's for the
+   request, as in n. (``MOTO_ACCOUNT_ID``, ``x-moto-account-id`` or the access key's account;
+   the SigV4 credential scope's region).
+
+   - Logged (c.) under the operation botocore's model routes the method and path to
+     (``POST /findings/import`` is ``BatchImportFindings``, ``PATCH /findings/batchupdate``
+     ``BatchUpdateFindings``, ``POST /findings`` ``GetFindings``, ``POST /accounts``
+     ``EnableSecurityHub``), so faults, chaos and stalls name them so; a path the model does
+     not know stays ``<METHOD> <path>``.
+   - Errors in the shape moto gives Security Hub's own (e.g. DescribeHub's): the status,
+     ``X-Amzn-ErrorType: <code>``, ``Content-Type: application/json`` and the body
+     ``{"__type": <code>, "Message": <message>, "Code": <code>}``, from which botocore and the
+     Rust SDK take the code. The emulator's own answers use it, and so do faults (d.), chaos
+     (f., throttle ``ThrottlingException``), h. and, under IAM enforcement, moto's denials
+     (moto writes those in awsQuery XML; ``AccessDenied`` becomes ``AccessDeniedException``,
+     HTTP 403, as on AWS).
+   - ``BatchImportFindings`` and ``BatchUpdateFindings`` (p.) in an account and region where
+     Security Hub is not enabled (moto's hub flag: ``EnableSecurityHub`` sets it,
+     ``DisableSecurityHub`` clears it) answer HTTP 401 ``InvalidAccessException`` ``Account
+     <account> is not subscribed to AWS Security Hub``, as AWS does; moto checks that only in
+     DescribeHub and DisableSecurityHub, and imported into a hub never enabled.
+   - ``BatchImportFindings`` is answered by the emulator against moto's backend (not through
+     moto's route). ``Findings`` must be a list of 1 to 100 finding objects, else HTTP 400
+     ``InvalidInputException`` (moto took any number and failed with 500 on a body it could
+     not read). AWS takes a finding of an account's default product
+     (``arn:<partition>:securityhub:<region>:<account>:product/<account>/default``) only from
+     that account, for that account: one whose ProductArn (either account in it) or
+     ``AwsAccountId`` is not the caller's account is not stored but listed in
+     ``FailedFindings`` as ``{"Id", "ErrorCode": "AccessDeniedException", "ErrorMessage"}``
+     and counted in ``FailedCount`` (moto stored it in the caller's account). Every other
+     finding goes to moto's own import as before, one at a time in the request's order (a
+     finding with an Id already held updates it in place; one without Resources fails with
+     ``InvalidInput``), and the answer is moto's ``{"FailedCount", "FailedFindings",
+     "SuccessCount"}`` with the refused findings in their place among moto's failures.
+
+   Under IAM enforcement moto's own authentication and authorization of the caller's action
+   (``securityhub:BatchImportFindings`` / ``securityhub:BatchUpdateFindings``, named from the
+   path as moto names it) come first, and moto's refusal is the answer (in the shape above);
+   the request counts as one of moto's free requests as it would in moto. Not reproduced:
+   ``GetFindings`` in an account without Security Hub is still moto's (an empty list; AWS
+   refuses it too), and a ProductArn's region is not checked against the request's. Faults,
+   chaos, stalls, lost answers (a lost import or update lands) and the request log apply as to
+   any call; the changes made here to moto's findings run under one lock.
+p. ``BatchUpdateFindings`` (``PATCH /findings/batchupdate``, JSON body), which moto 5.2.5 does
+   not implement (no route: HTTP 404), answered by the emulator against moto's Security Hub
+   backend of the caller's account and region (its findings, by ``Id``; AWS's checks of the
+   caller, o., first):
+
+   - Checked as AWS checks it, else HTTP 400 ``InvalidInputException`` (shape of o.) naming
+     the member: ``FindingIdentifiers`` is required, 1 to 100 ``{"Id", "ProductArn"}``
+     objects; ``Note`` needs both ``Text`` (at most 512 characters) and ``UpdatedBy``, each
+     with a character that is not white space; ``Workflow.Status`` one of ``NEW``,
+     ``NOTIFIED``, ``RESOLVED``, ``SUPPRESSED``; ``Severity.Label`` one of ``INFORMATIONAL``,
+     ``LOW``, ``MEDIUM``, ``HIGH``, ``CRITICAL``, ``Severity.Normalized``, ``Confidence`` and
+     ``Criticality`` integers 0 to 100; ``VerificationState`` one of ``UNKNOWN``,
+     ``TRUE_POSITIVE``, ``FALSE_POSITIVE``, ``BENIGN_POSITIVE``; ``UserDefinedFields`` a map
+     of strings, ``Types`` a list of strings, ``RelatedFindings`` a list of ``{"ProductArn",
+     "Id"}``. Then Security Hub must be enabled there (o.: 401 ``InvalidAccessException``).
+   - Each identifier, in order, whose finding moto holds (same ``Id`` and ``ProductArn``) is
+     updated in place and listed in ``ProcessedFindings`` as ``{"Id", "ProductArn"}``:
+     ``Workflow`` becomes ``{"Status": <status>}`` with the deprecated ``WorkflowState`` kept
+     in step as AWS keeps it (``NEW`` -> ``NEW``, ``NOTIFIED`` -> ``ASSIGNED``, ``RESOLVED`` ->
+     ``RESOLVED``, ``SUPPRESSED`` -> ``DEFERRED``); ``Note`` becomes ``{"Text", "UpdatedBy",
+     "UpdatedAt": <now>}``; ``Severity``'s members given replace the finding's (a ``Label``
+     alone brings its ``Normalized`` along, 0/1/40/70/90, and a ``Normalized`` alone its
+     ``Label``); ``VerificationState``, ``Confidence``, ``Criticality``, ``Types`` and
+     ``RelatedFindings`` replace the finding's; ``UserDefinedFields`` are merged into its own;
+     and the finding's ``UpdatedAt`` becomes now (ISO 8601 UTC with milliseconds and ``Z``).
+     Every other identifier is listed in ``UnprocessedFindings`` as ``{"FindingIdentifier":
+     {"Id", "ProductArn"}, "ErrorCode": "FindingNotFound", "ErrorMessage": "Finding not
+     found"}``. The answer is HTTP 200 ``{"ProcessedFindings": [...], "UnprocessedFindings":
+     [...]}``.
+
+   Not reproduced: AWS's automatic reset of ``Workflow.Status`` to ``NEW`` when a later import
+   changes a finding's compliance status or record state, and the history AWS keeps of each
+   update (GetFindingHistory).
+
 Order for one request: it is logged, then a fault (d.), else chaos (f.), may answer it; else
 (or for a lost answer) a stall (g.) may hold it; then it goes to the adapters (a., b., k., l.,
-m., n.) or moto, with any override (e.), and a lost answer is then replaced by the fault's error.
+m., n., o., p.) or moto, with any override (e.), and a lost answer is then replaced by the
+fault's error.
 """
 
 from __future__ import annotations
@@ -1888,6 +1970,407 @@ def history_xml(result: dict[str, Any], request_id: str) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------
+# Security Hub answered as AWS does (o. and p. of the module docstring)
+# --------------------------------------------------------------------------------------------
+
+# restJson1 services (SigV4 signing names) whose errors the emulator writes in restJson's shape
+# and whose requests it logs under their operation names (o.).
+REST_JSON_SERVICES = frozenset({"securityhub"})
+SECURITYHUB_OPERATIONS = frozenset({"BatchImportFindings", "BatchUpdateFindings"})
+# arn:<partition>:securityhub:<region>:<account>:product/<account>/default
+DEFAULT_PRODUCT_ARN = re.compile(
+    r"^arn:[^:]+:securityhub:[^:]*:(?P<account>[^:]*):product/(?P<owner>[^/]+)/default$"
+)
+MAX_IMPORT_FINDINGS = 100
+MAX_FINDING_IDENTIFIERS = 100
+MAX_NOTE_TEXT = 512
+WORKFLOW_STATUSES = ("NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED")
+# Workflow.Status -> the deprecated WorkflowState AWS keeps in step with it.
+WORKFLOW_STATES = {
+    "NEW": "NEW", "NOTIFIED": "ASSIGNED", "RESOLVED": "RESOLVED", "SUPPRESSED": "DEFERRED",
+}
+SEVERITY_LABELS = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+# Severity.Label -> the Severity.Normalized AWS sets with it (when Normalized is not given).
+SEVERITY_NORMALIZED = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}
+VERIFICATION_STATES = ("UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE")
+FINDING_NOT_FOUND = "Finding not found"
+INVALID_ACCESS = "401 Unauthorized"
+
+# signing name -> [(HTTP method, path pattern, operation, labels)], from botocore's model, read
+# once.
+_REST_ROUTES: dict[str, list[tuple[str, re.Pattern, str, int]]] = {}
+_REST_ROUTES_LOCK = threading.Lock()
+
+
+def rest_operation(service: str, method: str, path: str) -> str | None:
+    """The operation of a restJson request (``PATCH /findings/batchupdate`` ->
+    ``BatchUpdateFindings``) from botocore's model of `service`, or None."""
+    with _REST_ROUTES_LOCK:
+        routes = _REST_ROUTES.get(service)
+        if routes is None:
+            routes = _REST_ROUTES[service] = []  # read once, even if reading fails
+            try:
+                import botocore.session
+
+                model = botocore.session.get_session().get_service_model(service)
+                for name in model.operation_names:
+                    http_ = model.operation_model(name).http
+                    uri = http_.get("requestUri", "/").split("?", 1)[0]
+                    parts = re.split(r"(\{[^}]+\})", uri)
+                    pattern = "".join(
+                        (".+" if part.endswith("+}") else "[^/]+") if part.startswith("{")
+                        else re.escape(part)
+                        for part in parts
+                    )
+                    routes.append((http_.get("method", "POST"), re.compile(f"^{pattern}/?$"),
+                                   name, uri.count("{")))
+                # A literal path wins over a template that also matches it.
+                routes.sort(key=lambda route: route[3])
+            except Exception:
+                print_traceback()
+    for route_method, pattern, name, _ in routes:
+        if route_method == method and pattern.match(path):
+            return name
+    return None
+
+
+def rest_json_error(
+    start_response: StartResponse,
+    status: str,
+    code: str,
+    message: str,
+    exc_info: Any = None,
+) -> list[bytes]:
+    """A restJson1 error answer as moto writes Security Hub's own: ``X-Amzn-ErrorType: <code>``
+    and ``{"__type": <code>, "Message": ..., "Code": <code>}`` (botocore and the Rust SDK read
+    the code from either)."""
+    data = json.dumps({"__type": code, "Message": message, "Code": code}).encode("utf-8")
+    headers = [
+        ("x-amzn-RequestId", str(uuid.uuid4())),
+        ("X-Amzn-ErrorType", code),
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(data))),
+    ]
+    start_response(status, headers, exc_info)
+    return [data]
+
+
+def is_rest_json(environ: dict[str, Any]) -> bool:
+    """A restJson1 call (o.): signed for one of REST_JSON_SERVICES, no X-Amz-Target."""
+    return not environ.get("HTTP_X_AMZ_TARGET") and signing_service(environ) in REST_JSON_SERVICES
+
+
+def moto_denial(environ: dict[str, Any]) -> tuple[int, str, str] | None:
+    """With IAM enforcement on, moto's own authentication and authorization of this Security
+    Hub request (the action its path names in botocore's model, e.g.
+    ``securityhub:BatchUpdateFindings``, which moto checks although it has no route for it):
+    (status, code, message) of its refusal, or None. It counts as one of moto's
+    INITIAL_NO_AUTH_ACTION_COUNT free requests, as the request would in moto. Without
+    enforcement: None."""
+    if not IAM_ENFORCED:
+        return None
+    from moto.moto_server.werkzeug_app import BackendRequest
+    from moto.securityhub.responses import SecurityHubResponse
+    from werkzeug.exceptions import HTTPException
+
+    body = read_body(environ)
+    inner = dict(environ, **{"wsgi.input": io.BytesIO(body)})
+    inner.pop("werkzeug.request", None)
+    response = SecurityHubResponse()
+    response.setup_class(BackendRequest(inner))
+    try:
+        response._authenticate_and_authorize_normal_action()
+    except HTTPException as exc:
+        description = exc.description or ""
+        code, message, _ = parse_moto_error(
+            description.encode("utf-8") if isinstance(description, str) else description
+        )
+        if code in ("AccessDenied", "AccessDeniedException"):
+            code = "AccessDeniedException"
+        return exc.code or 403, code, message or ""
+    return None
+
+
+def utc_now() -> str:
+    """Now in ISO 8601 with milliseconds, as Security Hub writes its times."""
+    moment = dt.datetime.now(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class SecurityHubError(Exception):
+    """A Security Hub request the emulator refuses (HTTP status, code, message)."""
+
+    def __init__(self, status: str, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def invalid_input(message: str) -> SecurityHubError:
+    return SecurityHubError("400 Bad Request", "InvalidInputException", message)
+
+
+def is_text(value: Any) -> bool:
+    """A string with a character that is not white space (the model's ``.*\\S.*``)."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def is_int_between(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def batch_update_request(params: Any) -> dict[str, Any]:
+    """BatchUpdateFindings' request checked as AWS checks it; raises SecurityHubError
+    (InvalidInputException) naming the first member that is wrong."""
+    if not isinstance(params, dict):
+        raise invalid_input("The request body must be a JSON object.")
+    identifiers = params.get("FindingIdentifiers")
+    if not isinstance(identifiers, list):
+        raise invalid_input("Invalid parameter 'FindingIdentifiers': it is required (a list).")
+    if not 1 <= len(identifiers) <= MAX_FINDING_IDENTIFIERS:
+        raise invalid_input(
+            f"Invalid parameter 'FindingIdentifiers': it must hold 1 to "
+            f"{MAX_FINDING_IDENTIFIERS} finding identifiers, not {len(identifiers)}."
+        )
+    for i, identifier in enumerate(identifiers):
+        if not (isinstance(identifier, dict) and is_text(identifier.get("Id"))
+                and is_text(identifier.get("ProductArn"))):
+            raise invalid_input(
+                f"Invalid parameter 'FindingIdentifiers[{i}]': Id and ProductArn are required."
+            )
+    note = params.get("Note")
+    if note is not None:
+        if not isinstance(note, dict):
+            raise invalid_input("Invalid parameter 'Note': it must be an object.")
+        for member in ("Text", "UpdatedBy"):
+            if not is_text(note.get(member)):
+                raise invalid_input(
+                    f"Invalid parameter 'Note.{member}': a Note needs both Text and UpdatedBy."
+                )
+        if len(note["Text"]) > MAX_NOTE_TEXT:
+            raise invalid_input(
+                f"Invalid parameter 'Note.Text': at most {MAX_NOTE_TEXT} characters, not "
+                f"{len(note['Text'])}."
+            )
+    workflow = params.get("Workflow")
+    if workflow is not None:
+        if not isinstance(workflow, dict):
+            raise invalid_input("Invalid parameter 'Workflow': it must be an object.")
+        if "Status" in workflow and workflow["Status"] not in WORKFLOW_STATUSES:
+            raise invalid_input(
+                f"Invalid parameter 'Workflow.Status': {workflow['Status']!r} is not one of "
+                f"{', '.join(WORKFLOW_STATUSES)}."
+            )
+    severity = params.get("Severity")
+    if severity is not None:
+        if not isinstance(severity, dict):
+            raise invalid_input("Invalid parameter 'Severity': it must be an object.")
+        if "Label" in severity and severity["Label"] not in SEVERITY_LABELS:
+            raise invalid_input(
+                f"Invalid parameter 'Severity.Label': {severity['Label']!r} is not one of "
+                f"{', '.join(SEVERITY_LABELS)}."
+            )
+        if "Normalized" in severity and not is_int_between(severity["Normalized"], 0, 100):
+            raise invalid_input("Invalid parameter 'Severity.Normalized': an integer 0 to 100.")
+        if "Product" in severity and not isinstance(severity["Product"], (int, float)):
+            raise invalid_input("Invalid parameter 'Severity.Product': a number.")
+    state = params.get("VerificationState")
+    if state is not None and state not in VERIFICATION_STATES:
+        raise invalid_input(
+            f"Invalid parameter 'VerificationState': {state!r} is not one of "
+            f"{', '.join(VERIFICATION_STATES)}."
+        )
+    for member in ("Confidence", "Criticality"):
+        if member in params and not is_int_between(params[member], 0, 100):
+            raise invalid_input(f"Invalid parameter '{member}': an integer 0 to 100.")
+    fields = params.get("UserDefinedFields")
+    if fields is not None and not (
+        isinstance(fields, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items())
+    ):
+        raise invalid_input("Invalid parameter 'UserDefinedFields': a map of strings.")
+    types = params.get("Types")
+    if types is not None and not (
+        isinstance(types, list) and all(isinstance(t, str) for t in types)
+    ):
+        raise invalid_input("Invalid parameter 'Types': a list of strings.")
+    related = params.get("RelatedFindings")
+    if related is not None and not (
+        isinstance(related, list)
+        and all(isinstance(r, dict) and is_text(r.get("Id")) and is_text(r.get("ProductArn"))
+                for r in related)
+    ):
+        raise invalid_input("Invalid parameter 'RelatedFindings': a list of {ProductArn, Id}.")
+    return params
+
+
+def severity_update(current: Any, update: dict[str, Any]) -> dict[str, Any]:
+    """A finding's Severity after BatchUpdateFindings' ``Severity``: the members given, and a
+    Label without Normalized (or the other way round) brings the other along, as on AWS."""
+    severity = dict(current) if isinstance(current, dict) else {}
+    severity.update(update)
+    if "Label" in update and "Normalized" not in update:
+        severity["Normalized"] = SEVERITY_NORMALIZED[update["Label"]]
+    elif "Normalized" in update and "Label" not in update:
+        value = update["Normalized"]
+        severity["Label"] = (
+            "INFORMATIONAL" if value == 0 else "LOW" if value < 40 else "MEDIUM" if value < 70
+            else "HIGH" if value < 90 else "CRITICAL"
+        )
+    return severity
+
+
+class SecurityHub:
+    """o. and p. of the module docstring: BatchImportFindings and BatchUpdateFindings answered
+    against moto's Security Hub backend of the caller's account and region (moto's own:
+    request_account, request_region). Every change to moto's findings made here happens under
+    one lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: StartResponse, operation: str
+    ) -> list[bytes]:
+        body = read_body(environ)
+        denial = moto_denial(environ)
+        if denial is not None:
+            status, code, message = denial
+            return rest_json_error(start_response, status_line(status), code, message)
+        account, region = request_account(environ), request_region(environ)
+        try:
+            try:
+                params = json.loads(body) if body.strip() else {}
+            except ValueError:
+                raise invalid_input("The request body is not valid JSON.") from None
+            if operation == "BatchUpdateFindings":
+                result = self.batch_update_findings(account, region, params)
+            else:
+                result = self.batch_import_findings(account, region, params)
+        except SecurityHubError as exc:
+            return rest_json_error(start_response, exc.status, exc.code, exc.message)
+        data = json.dumps(result).encode("utf-8")
+        start_response("200 OK", [
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(data))),
+        ])
+        return [data]
+
+    @staticmethod
+    def subscribed_backend(account: str, region: str) -> Any:
+        """moto's Security Hub backend of this account and region, if Security Hub is enabled
+        there; SecurityHubError (HTTP 401 InvalidAccessException, AWS's answer) otherwise."""
+        from moto.securityhub.models import securityhub_backends
+
+        try:
+            backend = securityhub_backends[account][region]
+        except Exception:  # a region moto does not know: nothing is enabled there
+            backend = None
+        if backend is None or not backend.enabled:
+            raise SecurityHubError(
+                INVALID_ACCESS, "InvalidAccessException",
+                f"Account {account} is not subscribed to AWS Security Hub",
+            )
+        return backend
+
+    def batch_import_findings(self, account: str, region: str, params: Any) -> dict[str, Any]:
+        findings = params.get("Findings") if isinstance(params, dict) else None
+        if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
+            raise invalid_input(
+                "Invalid parameter 'Findings': it is required (a list of findings)."
+            )
+        if not 1 <= len(findings) <= MAX_IMPORT_FINDINGS:
+            raise invalid_input(
+                f"Invalid parameter 'Findings': it must hold 1 to {MAX_IMPORT_FINDINGS} "
+                f"findings, not {len(findings)}."
+            )
+        backend = self.subscribed_backend(account, region)
+        failed: list[dict[str, Any]] = []
+        succeeded = 0
+        with self._lock:
+            for finding in findings:
+                refusal = self.foreign_default_product(account, finding)
+                if refusal is not None:
+                    failed.append({"ErrorCode": "AccessDeniedException", "ErrorMessage": refusal,
+                                   "Id": finding.get("Id", "")})
+                    continue
+                # moto's own import, one finding at a time so the failures keep their order.
+                _, ok, errors = backend.batch_import_findings(findings=[finding])
+                succeeded += ok
+                failed.extend(
+                    {"ErrorCode": e.get("ErrorCode"), "ErrorMessage": e.get("ErrorMessage"),
+                     "Id": e.get("Id")}
+                    for e in errors
+                )
+        return {"FailedCount": len(failed), "FailedFindings": failed, "SuccessCount": succeeded}
+
+    @staticmethod
+    def foreign_default_product(account: str, finding: dict[str, Any]) -> str | None:
+        """Why AWS refuses this finding from `account` (a default-product finding that names
+        another account), or None."""
+        arn = finding.get("ProductArn")
+        match = DEFAULT_PRODUCT_ARN.match(arn) if isinstance(arn, str) else None
+        if match is None:
+            return None
+        named = (match.group("account"), match.group("owner"), finding.get("AwsAccountId"))
+        if all(value == account for value in named):
+            return None
+        return (
+            f"Account {account} cannot import this finding: a finding for the default product "
+            f"must name the calling account in its ProductArn and AwsAccountId (ProductArn "
+            f"{arn}, AwsAccountId {finding.get('AwsAccountId')})"
+        )
+
+    def batch_update_findings(self, account: str, region: str, params: Any) -> dict[str, Any]:
+        request = batch_update_request(params)
+        backend = self.subscribed_backend(account, region)
+        now = utc_now()
+        processed: list[dict[str, str]] = []
+        unprocessed: list[dict[str, Any]] = []
+        with self._lock:
+            for identifier in request["FindingIdentifiers"]:
+                wanted = {"Id": identifier["Id"], "ProductArn": identifier["ProductArn"]}
+                finding = next(
+                    (f for f in backend.findings
+                     if f.id == wanted["Id"] and f.data.get("ProductArn") == wanted["ProductArn"]),
+                    None,
+                )
+                if finding is None:
+                    unprocessed.append({
+                        "FindingIdentifier": wanted, "ErrorCode": "FindingNotFound",
+                        "ErrorMessage": FINDING_NOT_FOUND,
+                    })
+                    continue
+                self.update(finding.data, request, now)
+                processed.append(wanted)
+        return {"ProcessedFindings": processed, "UnprocessedFindings": unprocessed}
+
+    @staticmethod
+    def update(data: dict[str, Any], request: dict[str, Any], now: str) -> None:
+        """Apply BatchUpdateFindings' members to one stored finding."""
+        status = (request.get("Workflow") or {}).get("Status")
+        if status is not None:
+            data["Workflow"] = {"Status": status}
+            data["WorkflowState"] = WORKFLOW_STATES[status]
+        note = request.get("Note")
+        if note is not None:
+            data["Note"] = {"Text": note["Text"], "UpdatedBy": note["UpdatedBy"], "UpdatedAt": now}
+        if request.get("Severity") is not None:
+            data["Severity"] = severity_update(data.get("Severity"), request["Severity"])
+        for member in ("VerificationState", "Confidence", "Criticality", "Types",
+                       "RelatedFindings"):
+            if request.get(member) is not None:
+                data[member] = request[member]
+        if request.get("UserDefinedFields") is not None:
+            fields = dict(data.get("UserDefinedFields") or {})
+            fields.update(request["UserDefinedFields"])
+            data["UserDefinedFields"] = fields
+        data["UpdatedAt"] = now
+
+
+# --------------------------------------------------------------------------------------------
 # Faults, overrides, chaos and stalls (control endpoints d. to g. of the module docstring)
 # --------------------------------------------------------------------------------------------
 
@@ -2050,7 +2533,7 @@ def merge_answer(body: bytes, merge: dict[str, Any]) -> bytes | None:
 class TrailwatchMiddleware:
     """Request log + control endpoints (faults, overrides, chaos, stalls, SNS confirmations,
     alarm history) + CloudWatch CBOR adapter + Logs fixes + pending SNS subscriptions + alarm
-    actions and history in front of moto."""
+    actions and history + Security Hub fixes in front of moto."""
 
     def __init__(self, app: Callable) -> None:
         # Alarm actions and history (n.) sit right in front of moto, under the CBOR adapter
@@ -2061,6 +2544,8 @@ class TrailwatchMiddleware:
         self.logs = LogsAdapter(app)
         # Pending SNS subscriptions (l.); not touched by requests/reset.
         self.sns = SnsConfirmations(enabled=not CONFIRM_AT_ONCE)
+        # Security Hub's BatchImportFindings and BatchUpdateFindings (o., p.).
+        self.securityhub = SecurityHub()
         self._log: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
         # operation -> fault (as parse_fault returns it, plus "seen": matching requests so far)
@@ -2190,6 +2675,8 @@ class TrailwatchMiddleware:
                     extra=[("x-amzn-query-error", f"{code};{fault}")],
                 )
             return aws_json_error(start_response, line, codes["json"], message, content_type)
+        if is_rest_json(environ):
+            return rest_json_error(start_response, line, codes["json"], message)
         return aws_query_error(start_response, line, codes["query"], message)
 
     def answer_fault(
@@ -2236,6 +2723,9 @@ class TrailwatchMiddleware:
             operation = cbor_call.group("operation")
         elif target:
             operation = target.rsplit(".", 1)[-1]
+        elif service in REST_JSON_SERVICES:
+            # restJson (o.): the operation botocore's model routes the method and path to.
+            operation = rest_operation(service, method, path) or f"{method} {path}"
         else:
             operation = None
             query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
@@ -2330,7 +2820,10 @@ class TrailwatchMiddleware:
         target: str | None,
     ) -> list[bytes]:
         """A non-CBOR call: the Logs fixes, the Organizations answers (k.), the pending SNS
-        subscriptions (l.) or moto itself."""
+        subscriptions (l.), Security Hub's imports and updates (o., p.) or moto itself."""
+        if operation in SECURITYHUB_OPERATIONS and is_rest_json(environ):
+            # Before moto, which has no route for BatchUpdateFindings (it would answer 404).
+            return self.securityhub(environ, start_response, operation)
         if (target or "").startswith(f"{ORGANIZATIONS_TARGET}.") and operation in ORGANIZATION_LISTINGS:
             refusal = organization_refusal(environ)
             if refusal is not None:
@@ -2353,6 +2846,16 @@ class TrailwatchMiddleware:
         self, environ: dict[str, Any], start_response: StartResponse, target: str | None
     ) -> list[bytes]:
         """moto's answer, with its IAM denials in AWS's shape when IAM is enforced."""
+        if IAM_ENFORCED and is_rest_json(environ):
+            # moto answers a restJson call it denies with an XML body; AWS answers restJson (o.).
+            status, headers, answer = call_app(self.app, environ)
+            if status_code(status) >= 400 and answer.lstrip().startswith(b"<?xml"):
+                code, message, _ = parse_moto_error(answer)
+                if code in ("AccessDenied", "AccessDeniedException"):
+                    code = "AccessDeniedException"
+                return rest_json_error(start_response, status, code, message or "")
+            start_response(status, headers)
+            return [answer]
         if IAM_ENFORCED and not target:
             # An awsQuery call (SNS, STS) moto denies: answer in AWS's ErrorResponse shape (SNS
             # calls a denial AuthorizationError). A form body signed as sent, though moto
@@ -2503,6 +3006,10 @@ def internal_error(
         return aws_json_error(
             start_response, INTERNAL_ERROR, "InternalFailure", message, content_type,
             sys.exc_info(),
+        )
+    if is_rest_json(environ):
+        return rest_json_error(
+            start_response, INTERNAL_ERROR, "InternalFailure", message, sys.exc_info()
         )
     return aws_query_error(start_response, INTERNAL_ERROR, "InternalFailure", message,
                            sys.exc_info())

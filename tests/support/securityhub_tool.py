@@ -1,37 +1,80 @@
 """Imports trailwatch's ASFF findings into the emulator's Security Hub the way a runbook would
 (`aws securityhub batch-import-findings`), through botocore, which checks every finding against
-the service model (required fields, types) before sending; and lists what Security Hub holds.
+the service model (required fields, types) before sending; enables Security Hub; and lists what
+Security Hub holds.
 
-    <venv>/bin/python tests/support/securityhub_tool.py --endpoint URL import FILE
-    <venv>/bin/python tests/support/securityhub_tool.py --endpoint URL list
+    <venv>/bin/python tests/support/securityhub_tool.py --endpoint URL [--account ID] enable
+    <venv>/bin/python tests/support/securityhub_tool.py --endpoint URL [--account ID] import FILE
+    <venv>/bin/python tests/support/securityhub_tool.py --endpoint URL [--account ID] list
+    <venv>/bin/python tests/support/securityhub_tool.py --endpoint URL [--account ID] notes
 
-import prints "IMPORTED <success count> <failed count> <calls>"; list prints "FINDINGS" and one
-"<Id>=<Compliance.Status>" per finding held, sorted.
+Without --account it acts in the default account (the emulator's, for the dummy keys); --account
+reaches another account through its OrganizationAccountAccessRole, as change_tool.py does (moto
+keeps each account's state apart). The emulator refuses an import into an account where Security
+Hub is not enabled (InvalidAccessException, as AWS does): run `enable` there first.
+
+Every command prints one line, a tag and then words (the tests split it on whitespace and skip
+the tag):
+
+- enable prints "ENABLED <account or default>";
+- import prints "IMPORTED <success count> <failed count> <calls>";
+- list prints "FINDINGS" and one "<Id>=<Compliance.Status>/<Workflow.Status>" per finding held
+  ("-" for a status the finding does not have), sorted;
+- notes prints "NOTES" and one "<Id>=<Note.Text>" per finding held that has a note, sorted,
+  every white-space character of the note replaced by "_" so the line splits on whitespace.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 import boto3
+
+REGION = "us-east-1"
+WHITE_SPACE = re.compile(r"\s")
+
+
+def client(endpoint: str, account: str | None):  # type: ignore[no-untyped-def]
+    """A Security Hub client in the default account, or in `account` as its
+    OrganizationAccountAccessRole."""
+    creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    if account:
+        sts = boto3.client("sts", endpoint_url=endpoint, region_name=REGION, **creds)
+        c = sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+            RoleSessionName="securityhub-tool",
+        )["Credentials"]
+        creds = {
+            "aws_access_key_id": c["AccessKeyId"],
+            "aws_secret_access_key": c["SecretAccessKey"],
+            "aws_session_token": c["SessionToken"],
+        }
+    return boto3.client("securityhub", endpoint_url=endpoint, region_name=REGION, **creds)
+
+
+def held(hub) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Every finding Security Hub holds."""
+    return [f for page in hub.get_paginator("get_findings").paginate() for f in page["Findings"]]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--endpoint", required=True)
-    parser.add_argument("command", choices=["import", "list"])
+    parser.add_argument("--account")
+    parser.add_argument("command", choices=["enable", "import", "list", "notes"])
     parser.add_argument("file", nargs="?")
     a = parser.parse_args()
-    hub = boto3.client(
-        "securityhub",
-        endpoint_url=a.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    hub = client(a.endpoint, a.account)
+    if a.command == "enable":
+        hub.enable_security_hub()
+        print(f"ENABLED {a.account or 'default'}")
+        return 0
     if a.command == "import":
+        if not a.file:
+            parser.error("import needs a FILE")
         with open(a.file, encoding="utf-8") as f:
             findings = json.load(f)
         ok = failed = calls = 0
@@ -43,11 +86,20 @@ def main() -> int:
             calls += 1
         print(f"IMPORTED {ok} {failed} {calls}")
         return 0
-    held = []
-    for page in hub.get_paginator("get_findings").paginate():
-        for f in page["Findings"]:
-            held.append(f"{f['Id']}={f.get('Compliance', {}).get('Status', '-')}")
-    print("FINDINGS " + " ".join(sorted(held)))
+    if a.command == "notes":
+        notes = [
+            f"{f['Id']}={WHITE_SPACE.sub('_', f['Note']['Text'])}"
+            for f in held(hub)
+            if (f.get("Note") or {}).get("Text") is not None
+        ]
+        print(" ".join(["NOTES", *sorted(notes)]))
+        return 0
+    findings = [
+        f"{f['Id']}={(f.get('Compliance') or {}).get('Status', '-')}"
+        f"/{(f.get('Workflow') or {}).get('Status', '-')}"
+        for f in held(hub)
+    ]
+    print(" ".join(["FINDINGS", *sorted(findings)]))
     return 0
 
 

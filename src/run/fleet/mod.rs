@@ -11,7 +11,7 @@
 
 mod rollout;
 
-pub(super) use rollout::fix;
+pub(super) use rollout::{fix, Settled};
 
 use std::io::IsTerminal;
 
@@ -92,7 +92,12 @@ pub(super) fn all_plans(surveys: &[Survey], req: &Request, f: &Fleet) -> Vec<Vec
         .collect()
 }
 
-pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Result<Exit, Error> {
+pub(in crate::run) async fn check(
+    base: &Target,
+    req: &Request,
+    f: &Fleet,
+    security_hub: bool,
+) -> Result<Exit, Error> {
     let surveys = survey(base, req, f, Depth::Audit).await?;
     // Plans here only tell `blocked` (a prerequisite the tool does not fix) from drift: audit
     // reads do not cover what a plan's changes need (topic attributes, keys), so they are dropped.
@@ -108,28 +113,55 @@ pub(in crate::run) async fn check(base: &Target, req: &Request, f: &Fleet) -> Re
         })
         .collect();
     let assessed = assess::assess(&surveys, &plans, &f.exceptions, f.today);
+    let mut reports: Vec<TargetReport> = surveys
+        .iter()
+        .zip(&assessed)
+        .map(|(s, a)| target_report(f, s, a, &[], |x, _| ControlReport::audit(x)))
+        .collect();
+    // --security-hub: each target's findings into its own Security Hub, with its own credentials.
+    let mut hub_errors = Vec::new();
+    if security_hub {
+        for (s, r) in surveys.iter().zip(reports.iter_mut()) {
+            let (Some(t), false) = (&s.target, r.controls().is_empty()) else {
+                continue;
+            };
+            match super::import_findings(t, &s.region, &r.controls()).await {
+                Ok(done) => r.security_hub = Some(done),
+                Err(e) => hub_errors.push(format!("{}: {e}", s.name())),
+            }
+        }
+    }
     match req.format {
         Format::Text => {
             crate::render::out::out(&render::fleet::table(&surveys, &assessed, None));
+            for (s, r) in surveys.iter().zip(&reports) {
+                if let Some(sh) = &r.security_hub {
+                    crate::render::out::out(&format!(
+                        "{}: {}",
+                        s.name(),
+                        render::text::security_hub(sh)
+                    ));
+                }
+            }
             crate::render::out::line(&render::fleet::summary_line(&assessed));
         }
         Format::Json => {
-            for (s, a) in surveys.iter().zip(&assessed) {
-                req.printer()
-                    .json(target_report(f, s, a, &[], |x, _| ControlReport::audit(x)));
+            for r in reports {
+                req.printer().json(r);
             }
             req.printer().json(FleetSummary::new(&assessed));
         }
         Format::Asff | Format::Ocsf => {
             // One array for the whole fleet: every control read, in every target reached.
-            let reports: Vec<_> = surveys
-                .iter()
-                .zip(&assessed)
-                .map(|(s, a)| target_report(f, s, a, &[], |x, _| ControlReport::audit(x)))
-                .collect();
             let controls: Vec<&ControlReport> = reports.iter().flat_map(|r| r.controls()).collect();
             req.printer().findings(&controls);
         }
+    }
+    if let [first, ..] = hub_errors.as_slice() {
+        return Err(Error::Refused(format!(
+            "the findings of {} target(s) could not be imported: {first}",
+            hub_errors.len()
+        )));
     }
     Ok(assess::exit_code(&assessed))
 }

@@ -176,7 +176,7 @@ pub(in crate::run) async fn fix(
     req: &Request,
     f: &Fleet,
     args: &FixArgs,
-) -> Result<Exit, Error> {
+) -> Result<(Exit, Vec<Settled>), Error> {
     let text = req.format == Format::Text;
     let mut surveys = survey(base, req, f, Depth::Plan).await?;
     let mut plans = all_plans(&surveys, req, f);
@@ -244,7 +244,7 @@ pub(in crate::run) async fn fix(
         if !text {
             print_plans(args.dry_run);
         }
-        return Ok(assess::exit_code(&before));
+        return Ok((assess::exit_code(&before), settled(&surveys, &before)));
     }
     if !args.yes {
         super::super::show_before_asking(
@@ -272,7 +272,7 @@ pub(in crate::run) async fn fix(
                 print_plans(false);
             }
             eprintln!("trailwatch: not confirmed, nothing was written");
-            return Ok(assess::exit_code(&before));
+            return Ok((assess::exit_code(&before), settled(&surveys, &before)));
         }
     }
     apply::stop_on_interrupt();
@@ -444,7 +444,35 @@ pub(in crate::run) async fn fix(
             req.printer().json(summary);
         }
     }
-    Ok(assess::exit_code(&after))
+    Ok((assess::exit_code(&after), settled(&surveys, &after)))
+}
+
+/// How a target stands once the run is over (for `--update-finding`).
+#[derive(Debug, Clone)]
+pub(crate) struct Settled {
+    pub account: String,
+    /// The controls that passed every step when last read.
+    pub compliant: Vec<String>,
+    pub status: Status,
+    pub detail: String,
+}
+
+fn settled(surveys: &[Survey], assessed: &[Assessment]) -> Vec<Settled> {
+    surveys
+        .iter()
+        .zip(assessed)
+        .map(|(s, a)| Settled {
+            account: s.account.id.clone(),
+            compliant: s
+                .audits
+                .iter()
+                .filter(|x| x.compliant)
+                .map(|x| x.control.clone())
+                .collect(),
+            status: a.status,
+            detail: a.detail.clone(),
+        })
+        .collect()
 }
 
 /// The assessment once applied: a target whose apply or re-read failed is in error.
