@@ -303,7 +303,7 @@ pub struct CheckArgs {
     pub history_days: u32,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["plan", "apply"])))]
 pub struct FixArgs {
     /// Show what would be created or repaired, change nothing.

@@ -38,6 +38,10 @@ pub(crate) struct PlanFile {
     /// The options planned with (match mode, topic, subscribers, adopt).
     pub options: Options,
     pub targets: Vec<SavedTarget>,
+    /// Made in fleet mode: applied in fleet mode (the accounts and regions are the file's; the
+    /// roles come from the fleet options given when it is applied).
+    #[serde(default)]
+    pub fleet: bool,
     /// `sha256:` and the digest of the rest of the file (its JSON, keys sorted).
     pub checksum: String,
 }
@@ -82,7 +86,19 @@ impl SavedTarget {
 }
 
 impl PlanFile {
-    pub(crate) fn new(controls: &[Control], options: &Options, targets: Vec<SavedTarget>) -> Self {
+    /// The saved target of `account` in `region`, if the plan has one.
+    pub(crate) fn target(&self, account: &str, region: &str) -> Option<&SavedTarget> {
+        self.targets
+            .iter()
+            .find(|t| t.account == account && t.region == region)
+    }
+
+    pub(crate) fn new(
+        controls: &[Control],
+        options: &Options,
+        targets: Vec<SavedTarget>,
+        fleet: bool,
+    ) -> Self {
         let mut file = PlanFile {
             format_version: FORMAT_VERSION.to_string(),
             tool: SavedTool {
@@ -93,6 +109,7 @@ impl PlanFile {
             controls: controls.to_vec(),
             options: options.clone(),
             targets,
+            fleet,
             checksum: String::new(),
         };
         file.checksum = checksum(&serde_json::to_value(&file).unwrap_or_default());
@@ -196,6 +213,7 @@ mod tests {
                 requests: vec![],
                 fingerprints: Fingerprints::new(),
             }],
+            false,
         )
     }
 

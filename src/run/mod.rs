@@ -100,13 +100,37 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         }
     }
     if let Command::Fix(args) = &cli.command {
-        if let Some(path) = &args.plan_file {
+        if let Some(path) = args.plan_file.clone() {
+            let args = args.clone();
+            let path = path.as_str();
             // A saved plan: its controls, options, account and region are the file's.
             let file = crate::planfile::PlanFile::read(path)?;
             let req = settings::saved(&cli, &file, path)?;
             let region = file.targets.first().map(|t| t.region.as_str());
             let target = Target::load(cli.profile.as_deref(), region).await?;
-            return fix::saved(&target, &req, args, &file, path).await;
+            if !file.fleet {
+                return fix::saved(&target, &req, &args, &file, path).await;
+            }
+            // A fleet plan: its accounts and regions are the fleet; the roles are the options'.
+            let mut accounts: Vec<&str> = Vec::new();
+            let mut regions: Vec<&str> = Vec::new();
+            for t in &file.targets {
+                if !accounts.contains(&t.account.as_str()) {
+                    accounts.push(&t.account);
+                }
+                if !regions.contains(&t.region.as_str()) {
+                    regions.push(&t.region);
+                }
+            }
+            let mut fleet_cli = cli;
+            fleet_cli.accounts = Some(values::account_ids(&accounts.join(","))?);
+            fleet_cli.regions = Some(regions.join(","));
+            let f = settings::fleet(&fleet_cli, &target.region, &req.controls, settings::today())?
+                .ok_or_else(|| Error::Refused("the plan file names no account".into()))?;
+            // The file is the approval: no question.
+            let args = crate::cli::FixArgs { yes: true, ..args };
+            let (exit, _) = fleet::fix(&target, &req, &f, &args, Some((&file, path))).await?;
+            return Ok(exit);
         }
     }
     let req = settings::resolve(&cli)?;
@@ -116,7 +140,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         return match &cli.command {
             Command::Check(args) => fleet::check(&target, &req, &f, args.security_hub).await,
             Command::Fix(args) => {
-                let (exit, settled) = fleet::fix(&target, &req, &f, args).await?;
+                let (exit, settled) = fleet::fix(&target, &req, &f, args, None).await?;
                 if args.update_finding && !args.dry_run {
                     update_findings(&target, &findings, &settled).await?;
                 }

@@ -124,13 +124,6 @@ pub(crate) fn resolve(cli: &Cli) -> Result<Settings, Error> {
                         .into(),
                 });
             }
-            if let (Some(out), true) = (&fix.out, fleet) {
-                return Err(Error::BadInput {
-                    what: "--out",
-                    value: out.clone(),
-                    why: "this version saves the plan of one account; in fleet mode, save each account's plan".into(),
-                });
-            }
             if let (Some(n), false) = (fix.batch_size, fleet) {
                 return Err(Error::BadInput {
                     what: "--batch-size",
@@ -213,20 +206,22 @@ pub(crate) fn saved(cli: &Cli, file: &PlanFile, path: &str) -> Result<Settings, 
         value: flag.to_string(),
         why: format!("{why}; it is not given with a plan file ({path}), which records its own"),
     };
-    let [target] = file.targets.as_slice() else {
+    let Some(target) = file.targets.first() else {
         return Err(Error::BadInput {
             what: "plan file",
             value: path.to_string(),
-            why: format!(
-                "it holds {} targets; this version applies a plan file of one account",
-                file.targets.len()
-            ),
+            why: "it holds no target".into(),
         });
     };
-    if cli.fleet_mode() {
+    if cli.fleet_mode() || cli.regions.is_some() {
+        let flag = if cli.regions.is_some() {
+            "--regions"
+        } else {
+            "--accounts"
+        };
         return Err(refuse(
-            "--accounts",
-            "the plan file names its account".into(),
+            flag,
+            "the plan file names its accounts and regions".into(),
         ));
     }
     if cli.control.is_some() || cli.all_controls {
@@ -261,7 +256,7 @@ pub(crate) fn saved(cli: &Cli, file: &PlanFile, path: &str) -> Result<Settings, 
         ),
         (
             "--region",
-            cli.region.as_ref().is_some_and(|r| *r != target.region),
+            cli.region.as_ref().is_some_and(|r| *r != target.region) && !file.fleet,
         ),
     ];
     if let Some((flag, _)) = differs.iter().find(|(_, d)| *d) {
@@ -291,7 +286,8 @@ pub(crate) fn saved(cli: &Cli, file: &PlanFile, path: &str) -> Result<Settings, 
             verbose: cli.verbose > 0,
             width: crate::render::width(),
         },
-        expect_account: Some(target.account.clone()),
+        // A fleet plan's accounts are checked target by target.
+        expect_account: (!file.fleet).then(|| target.account.clone()),
     })
 }
 

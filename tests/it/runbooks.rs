@@ -957,3 +957,71 @@ async fn check_imports_its_findings_into_security_hub_and_a_fix_resolves_the_fin
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("\"--update-finding\""), "{}", r.stderr);
 }
+
+#[tokio::test]
+async fn a_fleet_plan_file_is_applied_where_nothing_changed_and_a_changed_target_is_skipped() {
+    const B: &str = "111111111111";
+    const D: &str = "333333333333";
+    let emu = Emulator::start();
+    for account in [B, D] {
+        Seed::in_account(&emu, REGION, account)
+            .await
+            .filter_and_topic(&emu, true)
+            .await;
+    }
+    let d = dir("fleet");
+    let file = d.join("plan.json");
+    let file = file.to_str().unwrap();
+    let accounts = format!("{B},{D}");
+    let r = emu.run(&[
+        "--region",
+        REGION,
+        "--accounts",
+        &accounts,
+        "fix",
+        "--plan",
+        "--out",
+        file,
+    ]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let saved = support::document(&std::fs::read_to_string(file).unwrap());
+    assert_eq!(saved["fleet"], true);
+    let planned: Vec<&str> = saved["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(planned, [B, D]);
+    // B's filter is pointed elsewhere after the plan was approved.
+    let b = Seed::in_account(&emu, REGION, B).await;
+    b.filter(
+        "aws-controltower/CloudTrailLogs-q7x2kd",
+        "IAMPolicyChanges",
+        &canonical(),
+        "SomethingElse",
+        "CISBenchmark",
+    )
+    .await;
+    let b_before = b.snapshot().await;
+    // The fleet comes from the file: its accounts and region, no question.
+    let r = emu.run(&["--output", "json", "fix", "--apply", file]);
+    assert_eq!(r.code, 1, "B is stale: exit 1\n{}\n{}", r.stdout, r.stderr);
+    let lines: Vec<Value> = r.stdout.lines().map(support::document).collect();
+    let of = |a: &str| lines.iter().find(|v| v["account"] == a).unwrap();
+    assert_eq!(of(B)["status"], "error");
+    assert!(
+        of(B)["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("stale: filter IAMPolicyChanges changed since the plan was made"),
+        "{}",
+        of(B)["detail"]
+    );
+    assert_eq!(of(D)["status"], "compliant", "{}", r.stdout);
+    assert_eq!(b.snapshot().await, b_before, "nothing written to B");
+    // The fleet is the file's: fleet selections beside it are refused.
+    let r = emu.run(&["--accounts", B, "fix", "--apply", file]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("\"--accounts\""), "{}", r.stderr);
+}

@@ -17,7 +17,7 @@ use crate::fleet::assess::{self, Assessment, Status};
 use crate::fleet::{self, Fleet, Survey};
 use crate::observed::Observed;
 use crate::plan::{self, Action, Plan};
-use crate::planfile::fingerprint;
+use crate::planfile::{fingerprint, PlanFile, SavedTarget};
 use crate::render::fleet::{grouped_plans, summary_line, table};
 use crate::render::{self, Format};
 use crate::report::{ApplyTotals, ControlReport, FleetSummary, Rollout, TargetReport};
@@ -176,6 +176,7 @@ pub(in crate::run) async fn fix(
     req: &Request,
     f: &Fleet,
     args: &FixArgs,
+    saved: Option<(&PlanFile, &str)>,
 ) -> Result<(Exit, Vec<Settled>), Error> {
     let text = req.format == Format::Text;
     let mut surveys = survey(base, req, f, Depth::Plan).await?;
@@ -188,8 +189,52 @@ pub(in crate::run) async fn fix(
             plans[i].clear();
         }
     }
+    // A saved plan: each target must still be what it was planned from (a changed one is
+    // skipped as stale, the others go on), and the file's writes what its state gives.
+    let mut stale_now: Vec<Option<String>> = vec![None; surveys.len()];
+    if let Some((file, path)) = saved {
+        for (i, s) in surveys.iter().enumerate() {
+            let Some(recorded) = file.target(&s.account.id, &s.region) else {
+                // Never written: the plan that was approved did not show it.
+                plans[i].clear();
+                if s.error.is_none() {
+                    stale_now[i] = Some(
+                        "not in the plan file (it could not be read when the plan was made): nothing was written to this target".into(),
+                    );
+                }
+                continue;
+            };
+            let Some(now) = &s.observed else {
+                continue;
+            };
+            let changed = fingerprint::changes(&recorded.fingerprints, &fingerprint::of(now));
+            if !changed.is_empty() {
+                stale_now[i] = Some(format!(
+                    "stale: {} since the plan was made; nothing was written to this target: plan it again",
+                    fingerprint::said(&changed)
+                ));
+                plans[i].clear();
+                continue;
+            }
+            let writes = plan::writes(&plans[i]);
+            if serde_json::to_value(&writes).ok() != serde_json::to_value(&recorded.requests).ok() {
+                return Err(Error::BadInput {
+                    what: "plan file",
+                    value: path.to_string(),
+                    why: format!("the write requests it holds for {} are not what its recorded state and options give (it was edited): nothing was written: make a new plan", s.name()),
+                });
+            }
+        }
+    }
     let today = f.today;
     let mut before = assess::assess(&surveys, &plans, &f.exceptions, today);
+    for (b, why) in before.iter_mut().zip(&stale_now) {
+        if let Some(why) = why {
+            b.status = Status::Error;
+            b.pending = true;
+            b.detail = why.clone();
+        }
+    }
     for (i, primary) in same_as.iter().enumerate() {
         if let Some(j) = primary {
             before[i].detail.push_str(&format!(
@@ -231,6 +276,21 @@ pub(in crate::run) async fn fix(
         summary.summary.writes = Some(total);
         req.printer().json(summary);
     };
+    if let (true, Some(out)) = (args.plan, &args.out) {
+        // Saved: every target read, with its writes and what they were planned from.
+        let targets = surveys
+            .iter()
+            .zip(&plans)
+            .filter_map(|(s, p)| {
+                let observed = s.observed.as_ref()?;
+                Some(SavedTarget::new(observed, &s.audits, p))
+            })
+            .collect();
+        PlanFile::new(&req.controls, &req.options, targets, true).write(out)?;
+        eprintln!(
+            "trailwatch: saved the plan ({total} write request(s)) to {out}: apply it with `trailwatch fix --apply {out}` and the same fleet role options; it may name subscribers' endpoints, keep it private"
+        );
+    }
     if args.plan || args.dry_run || to_apply.is_empty() {
         if args.dry_run && text {
             for &i in &to_apply {
@@ -285,9 +345,9 @@ pub(in crate::run) async fn fix(
         .max(1);
     let batches: Vec<&[usize]> = to_apply.chunks(size).collect();
     let mut applied: Vec<Option<(usize, Vec<Applied>)>> = vec![None; surveys.len()];
-    let mut errors: Vec<Option<String>> = vec![None; surveys.len()];
+    let mut errors: Vec<Option<String>> = stale_now.clone();
     // Targets skipped because they changed since the plan: reported, and the rollout goes on.
-    let mut stale = vec![false; surveys.len()];
+    let mut stale: Vec<bool> = stale_now.iter().map(Option::is_some).collect();
     let mut stopped: Option<usize> = None;
     let bar = progress(to_apply.len(), "applying");
     for (b, batch) in batches.iter().enumerate() {
