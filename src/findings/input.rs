@@ -14,6 +14,8 @@ pub(crate) struct Wanted {
     pub finding: String,
     /// Its `ProductArn` (with the `Id`, what names it to `BatchUpdateFindings`).
     pub product_arn: String,
+    /// Whether it has an `Id` (`finding` is then that id, else `finding N`).
+    pub has_id: bool,
     pub account: String,
     pub region: String,
     /// The embedded control's id (`cis-4.4`).
@@ -93,6 +95,7 @@ fn wanted(i: usize, f: &Value) -> Result<Wanted, String> {
     })?;
     Ok(Wanted {
         product_arn: s("ProductArn").unwrap_or_default().to_string(),
+        has_id: id.is_some(),
         finding: name,
         account: account.to_string(),
         region,
@@ -125,9 +128,53 @@ fn control_of(f: &Value) -> Option<String> {
     let from_generator = generator
         .contains("cis-aws-foundations-benchmark")
         .then_some(generator);
-    requirements
-        .chain(from_generator)
-        .find_map(|r| known(r.rsplit('/').next()?))
+    requirements.chain(from_generator).find_map(cis_requirement)
+}
+
+/// A CIS requirement with its benchmark version (`CIS AWS Foundations Benchmark v1.2.0/3.3`,
+/// `.../cis-aws-foundations-benchmark/v/1.4.0/4.3`, `.../v/1.2.0/rule/3.3`): the embedded control
+/// whose CIS id has that number in that version. A number without a version is nothing: `4.1`
+/// is unauthorized API calls in v1.3-v5 but a security-group rule in v1.2.
+fn cis_requirement(text: &str) -> Option<String> {
+    let tokens: Vec<&str> = text.split(['/', ' ']).filter(|t| !t.is_empty()).collect();
+    let number = *tokens.last()?;
+    let version = tokens.iter().enumerate().find_map(|(i, t)| {
+        let v = match t.strip_prefix('v') {
+            Some(v) if !v.is_empty() => v,
+            _ if i > 0 && tokens[i - 1] == "v" => t,
+            _ => return None,
+        };
+        let mut parts = v.split('.');
+        let major: u32 = parts.next()?.parse().ok()?;
+        let minor: u32 = parts.next()?.parse().ok()?;
+        Some((major, minor))
+    })?;
+    Control::all()
+        .into_iter()
+        .find(|c| c.cis.iter().any(|e| cis_entry_is(e, number, version)))
+        .map(|c| c.id)
+}
+
+/// Whether a control's CIS id (`4.4`, `3.4 (v1.2)`, `5.4 (v6, v7)`) is `number` in `version`.
+fn cis_entry_is(entry: &str, number: &str, (major, minor): (u32, u32)) -> bool {
+    let (n, tags) = match entry.split_once('(') {
+        Some((n, t)) => (n.trim(), Some(t.trim_end_matches(')'))),
+        None => (entry.trim(), None),
+    };
+    if n != number {
+        return false;
+    }
+    match tags {
+        Some(t) => t.split(',').map(str::trim).any(|tag| {
+            let v = tag.trim_start_matches('v');
+            match v.split_once('.') {
+                Some((ma, mi)) => ma.parse() == Ok(major) && mi.parse() == Ok(minor),
+                None => v.parse() == Ok(major),
+            }
+        }),
+        // Untagged: the versions that number the monitoring controls 4.x (v1.3 to v5).
+        None => (major, minor) >= (1, 3) && major < 6,
+    }
 }
 
 #[cfg(test)]
@@ -197,6 +244,25 @@ mod tests {
             let f = bare(extra);
             assert_eq!(parse(&f.to_string()).unwrap()[0].control, want, "{f}");
         }
+        // The number is read in its benchmark's version.
+        for (requirement, want) in [
+            ("CIS AWS Foundations Benchmark v1.4.0/4.3", Some("cis-4.3")),
+            ("CIS AWS Foundations Benchmark v3.0.0/4.4", Some("cis-4.4")),
+            ("CIS AWS Foundations Benchmark v6.0.0/5.4", Some("cis-4.4")),
+            // v1.2's 4.1 is a security-group rule; v1.4's 3.1 and 5.1 are not monitoring.
+            ("CIS AWS Foundations Benchmark v1.2.0/4.1", None),
+            ("CIS AWS Foundations Benchmark v1.4.0/3.1", None),
+            ("CIS AWS Foundations Benchmark v1.4.0/5.1", None),
+            ("CIS AWS Foundations Benchmark/4.1", None),
+        ] {
+            let f = bare(serde_json::json!({"GeneratorId": "x",
+                "Compliance": {"RelatedRequirements": [requirement]}}));
+            let got = parse(&f.to_string()).ok().map(|w| w[0].control.clone());
+            assert_eq!(got.as_deref(), want, "{requirement}");
+        }
+        let f = bare(serde_json::json!({"GeneratorId":
+            "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/4.1"}));
+        assert!(parse(&f.to_string()).is_err(), "v1.2's 4.1 is not cis-4.1");
         // Region from the resources, then the product ARN.
         let mut f = finding(serde_json::json!({}));
         f.as_object_mut().unwrap().remove("Region");

@@ -63,12 +63,25 @@ fn of_group(g: &LogGroup, several: bool, out: &mut Fingerprints) {
     for f in &g.filters {
         out.insert(on("filter", &f.name), digest(f));
     }
+    // Lists AWS may return in any order are sorted: the same world, the same digest.
     for a in &g.alarms {
-        out.insert(on("alarm", &a.name), digest(a));
+        let mut a = a.clone();
+        if let Some(tags) = a.tags.as_mut() {
+            tags.sort();
+        }
+        out.insert(on("alarm", &a.name), digest(&a));
     }
     for t in &g.topics {
         let mut bare = t.clone();
-        let subscriptions = bare.subscriptions.take();
+        if let Some(tags) = bare.tags.as_mut() {
+            tags.sort();
+        }
+        let mut subscriptions = bare.subscriptions.take();
+        if let Some(subs) = subscriptions.as_mut() {
+            subs.sort_by(|x, y| {
+                (&x.protocol, &x.endpoint, &x.arn).cmp(&(&y.protocol, &y.endpoint, &y.arn))
+            });
+        }
         let key = bare.kms_key.take();
         out.insert(format!("topic {}", t.arn), digest(&bare));
         out.insert(
@@ -162,6 +175,25 @@ mod tests {
                 "trail arn:aws:cloudtrail:us-east-1:111122223333:trail/t",
             ]
         );
+    }
+
+    #[test]
+    fn the_order_aws_lists_subscriptions_and_tags_in_changes_nothing() {
+        use crate::observed::Subscription;
+        let sub = |e: &str| Subscription {
+            arn: format!("arn:aws:sns:us-east-1:111122223333:cis:{e}"),
+            protocol: "email".into(),
+            endpoint: format!("{e}@example.com"),
+        };
+        let mut a = observed();
+        a.log_groups[0].topics[0].subscriptions = Some(vec![sub("a"), sub("b")]);
+        a.log_groups[0].alarms[0].tags =
+            Some(vec![("k1".into(), "v".into()), ("k2".into(), "v".into())]);
+        let mut b = a.clone();
+        b.log_groups[0].topics[0].subscriptions = Some(vec![sub("b"), sub("a")]);
+        b.log_groups[0].alarms[0].tags =
+            Some(vec![("k2".into(), "v".into()), ("k1".into(), "v".into())]);
+        assert_eq!(of(&a), of(&b));
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub(crate) struct PlanFile {
     /// roles come from the fleet options given when it is applied).
     #[serde(default)]
     pub fleet: bool,
+    /// A fleet plan's regions, in the order they were read (which target of an account plans
+    /// a log group several regions share follows from it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
     /// `sha256:` and the digest of the rest of the file (its JSON, keys sorted).
     pub checksum: String,
 }
@@ -97,7 +101,7 @@ impl PlanFile {
         controls: &[Control],
         options: &Options,
         targets: Vec<SavedTarget>,
-        fleet: bool,
+        fleet_regions: Option<Vec<String>>,
     ) -> Self {
         let mut file = PlanFile {
             format_version: FORMAT_VERSION.to_string(),
@@ -109,7 +113,8 @@ impl PlanFile {
             controls: controls.to_vec(),
             options: options.clone(),
             targets,
-            fleet,
+            fleet: fleet_regions.is_some(),
+            regions: fleet_regions.unwrap_or_default(),
             checksum: String::new(),
         };
         file.checksum = checksum(&serde_json::to_value(&file).unwrap_or_default());
@@ -213,7 +218,7 @@ mod tests {
                 requests: vec![],
                 fingerprints: Fingerprints::new(),
             }],
-            false,
+            None,
         )
     }
 

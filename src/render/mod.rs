@@ -62,7 +62,7 @@ impl Printer {
                 serde_json::to_string_pretty(&all)
             }
         };
-        out::line(&text.unwrap_or_default());
+        out::document(&format!("{}\n", text.unwrap_or_default()));
     }
 
     /// Print `report` as one line of JSON on stdout, lean unless `-v`.

@@ -14,6 +14,18 @@ pub(crate) fn set_quiet(on: bool) {
     QUIET.store(on, Ordering::SeqCst);
 }
 
+/// Whether `--quiet` holds the output back.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(Ordering::SeqCst)
+}
+
+/// A whole document (a findings array, the manual page, a policy, a spec): printed as it is,
+/// `--quiet` or not, since any one line of it would mean nothing.
+pub(crate) fn document(text: &str) {
+    print!("{text}");
+    let _ = std::io::stdout().flush();
+}
+
 /// Print `text` on stdout (with `--quiet`: keep its last non-empty line for [`finish`]).
 pub(crate) fn out(text: &str) {
     if !QUIET.load(Ordering::SeqCst) {

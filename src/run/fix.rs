@@ -59,7 +59,7 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
     if args.plan {
         if let Some(out) = &args.out {
             let saved = SavedTarget::new(&observed, &befores, &plans);
-            PlanFile::new(&req.controls, &req.options, vec![saved], false).write(out)?;
+            PlanFile::new(&req.controls, &req.options, vec![saved], None).write(out)?;
         }
         let exit_code = exit(&befores, &plans);
         let report = report_of_plans(&observed, &befores, &plans);

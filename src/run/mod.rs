@@ -60,7 +60,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
                         .find(|(i, _)| *i == c.id)
                         .map(|(_, t)| *t)
                         .unwrap_or_default();
-                    crate::render::out::out(text);
+                    crate::render::out::document(text);
                 }
                 _ => crate::render::out::line(&crate::report::to_line(&c)),
             }
@@ -78,16 +78,20 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         clap_mangen::Man::new(crate::cli::command())
             .render(&mut page)
             .map_err(|e| Error::Refused(format!("cannot render the manual page: {e}")))?;
-        crate::render::out::out(&String::from_utf8_lossy(&page));
+        crate::render::out::document(&String::from_utf8_lossy(&page));
         return Ok(OK);
     }
     if let Command::Policy(p) = &cli.command {
-        crate::render::out::out(&crate::policies::render(&p.name, &p.partition)?);
+        crate::render::out::document(&crate::policies::render(&p.name, &p.partition)?);
         return Ok(OK);
     }
-    let mut cli = settings::file::apply(cli)?;
+    // The findings or a saved plan name the fleet: set before the team's defaults
+    // (trailwatch.toml), so that its roles and exceptions apply to that fleet.
+    let mut cli = cli;
     let mut findings = Vec::new();
+    let mut saved_plan = None;
     if let Command::Fix(args) = &cli.command {
+        let args = args.clone();
         if args.update_finding && (!args.apply || args.dry_run) {
             return Err(Error::BadInput {
                 what: "option",
@@ -95,43 +99,31 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
                 why: "it updates the findings after the writes: give it with fix --apply".into(),
             });
         }
-        if let Some(input) = args.from_finding.clone() {
-            findings = from_finding(&mut cli, &input)?;
+        if let Some(input) = &args.from_finding {
+            findings = from_finding(&mut cli, input)?;
+        }
+        if let Some(path) = &args.plan_file {
+            let file = crate::planfile::PlanFile::read(path)?;
+            fleet_of_plan(&mut cli, &file, path)?;
+            saved_plan = Some((file, path.clone(), args));
         }
     }
-    if let Command::Fix(args) = &cli.command {
-        if let Some(path) = args.plan_file.clone() {
-            let args = args.clone();
-            let path = path.as_str();
-            // A saved plan: its controls, options, account and region are the file's.
-            let file = crate::planfile::PlanFile::read(path)?;
-            let req = settings::saved(&cli, &file, path)?;
-            let region = file.targets.first().map(|t| t.region.as_str());
-            let target = Target::load(cli.profile.as_deref(), region).await?;
-            if !file.fleet {
-                return fix::saved(&target, &req, &args, &file, path).await;
-            }
-            // A fleet plan: its accounts and regions are the fleet; the roles are the options'.
-            let mut accounts: Vec<&str> = Vec::new();
-            let mut regions: Vec<&str> = Vec::new();
-            for t in &file.targets {
-                if !accounts.contains(&t.account.as_str()) {
-                    accounts.push(&t.account);
-                }
-                if !regions.contains(&t.region.as_str()) {
-                    regions.push(&t.region);
-                }
-            }
-            let mut fleet_cli = cli;
-            fleet_cli.accounts = Some(values::account_ids(&accounts.join(","))?);
-            fleet_cli.regions = Some(regions.join(","));
-            let f = settings::fleet(&fleet_cli, &target.region, &req.controls, settings::today())?
-                .ok_or_else(|| Error::Refused("the plan file names no account".into()))?;
-            // The file is the approval: no question.
-            let args = crate::cli::FixArgs { yes: true, ..args };
-            let (exit, _) = fleet::fix(&target, &req, &f, &args, Some((&file, path))).await?;
-            return Ok(exit);
+    let cli = settings::file::apply(cli)?;
+    if let Some((file, path, args)) = saved_plan {
+        // A saved plan: its controls, options, accounts and regions are the file's.
+        let path = path.as_str();
+        let req = settings::saved(&cli, &file, path)?;
+        let region = file.targets.first().map(|t| t.region.as_str());
+        let target = Target::load(cli.profile.as_deref(), region).await?;
+        if !file.fleet {
+            return fix::saved(&target, &req, &args, &file, path).await;
         }
+        let f = settings::fleet(&cli, &target.region, &req.controls, settings::today())?
+            .ok_or_else(|| Error::Refused("the plan file names no account".into()))?;
+        // The file is the approval: no question.
+        let args = crate::cli::FixArgs { yes: true, ..args };
+        let (exit, _) = fleet::fix(&target, &req, &f, &args, Some((&file, path))).await?;
+        return Ok(exit);
     }
     let req = settings::resolve(&cli)?;
     let target = Target::load(cli.profile.as_deref(), cli.region.as_deref()).await?;
@@ -201,6 +193,66 @@ async fn read(
     Ok((observed, audits))
 }
 
+/// `--accounts-file` as the user gave it: one that only comes from `TRAILWATCH_ACCOUNTS_FILE`
+/// is a team default, dropped where the findings or a plan file name the fleet.
+fn accounts_file_given(cli: &mut Cli) -> bool {
+    let from_env = std::env::var_os("TRAILWATCH_ACCOUNTS_FILE")
+        .is_some_and(|v| Some(v.to_string_lossy().as_ref()) == cli.accounts_file.as_deref());
+    if from_env {
+        cli.accounts_file = None;
+    }
+    cli.accounts_file.is_some()
+}
+
+/// `fix --apply PLANFILE`: fleet selections beside it are refused (the file names its targets);
+/// a fleet plan's accounts and regions become the fleet, in the file's order.
+fn fleet_of_plan(cli: &mut Cli, file: &crate::planfile::PlanFile, path: &str) -> Result<(), Error> {
+    let accounts_file = accounts_file_given(cli);
+    let given = [
+        ("--accounts", cli.accounts.is_some()),
+        ("--accounts-file", accounts_file),
+        ("--org", cli.org),
+        ("--regions", cli.regions.is_some()),
+        (
+            "--batch-size",
+            !file.fleet && matches!(&cli.command, Command::Fix(f) if f.batch_size.is_some()),
+        ),
+        ("--exceptions", !file.fleet && cli.exceptions.is_some()),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+        return Err(Error::BadInput {
+            what: "option",
+            value: flag.to_string(),
+            why: format!(
+                "the plan file names its accounts and regions; it is not given with a plan file ({path}), which records its own"
+            ),
+        });
+    }
+    if !file.fleet {
+        return Ok(());
+    }
+    let mut accounts: Vec<&str> = Vec::new();
+    for t in &file.targets {
+        if !accounts.contains(&t.account.as_str()) {
+            accounts.push(&t.account);
+        }
+    }
+    let regions = if file.regions.is_empty() {
+        let mut r: Vec<&str> = Vec::new();
+        for t in &file.targets {
+            if !r.contains(&t.region.as_str()) {
+                r.push(&t.region);
+            }
+        }
+        r.join(",")
+    } else {
+        file.regions.join(",")
+    };
+    cli.accounts = Some(values::account_ids(&accounts.join(","))?);
+    cli.regions = Some(regions);
+    Ok(())
+}
+
 /// `fix --from-finding`: the findings' accounts become the fleet, their region and controls the
 /// run's. What the findings name is not given beside them.
 fn from_finding(cli: &mut Cli, input: &str) -> Result<Vec<crate::findings::input::Wanted>, Error> {
@@ -209,13 +261,20 @@ fn from_finding(cli: &mut Cli, input: &str) -> Result<Vec<crate::findings::input
         value: input.to_string(),
         why,
     };
+    let accounts_file = accounts_file_given(cli);
     let given = [
         ("--accounts", cli.accounts.is_some()),
-        ("--accounts-file", cli.accounts_file.is_some()),
+        ("--accounts-file", accounts_file),
         ("--org", cli.org),
         ("--regions", cli.regions.is_some()),
         ("--control", cli.control.is_some()),
         ("--all-controls", cli.all_controls),
+        (
+            "--match",
+            cli.match_mode == Some(crate::cli::MatchArg::Meaning) && {
+                matches!(&cli.command, Command::Fix(f) if f.update_finding)
+            },
+        ),
     ];
     if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
         return Err(Error::BadInput {
@@ -233,6 +292,16 @@ fn from_finding(cli: &mut Cli, input: &str) -> Result<Vec<crate::findings::input
         std::fs::read_to_string(input).map_err(|e| bad(format!("cannot read it: {e}")))?
     };
     let wanted = crate::findings::input::parse(&text).map_err(bad)?;
+    let update = matches!(&cli.command, Command::Fix(f) if f.update_finding);
+    if let Some(w) = wanted
+        .iter()
+        .find(|w| update && (w.product_arn.is_empty() || !w.has_id))
+    {
+        return Err(bad(format!(
+            "{}: --update-finding needs each finding's Id and ProductArn to name it to Security Hub",
+            w.finding
+        )));
+    }
     let mut regions: Vec<&str> = wanted.iter().map(|w| w.region.as_str()).collect();
     regions.sort_unstable();
     regions.dedup();
@@ -277,6 +346,7 @@ async fn update_findings(
     use crate::fleet::assess::Status;
     // The findings are held where the credentials are (the account EventBridge delivered from).
     let caller = crate::aws::sts::account(&base.sts()).await?;
+    let mut failed = Vec::new();
     for w in findings {
         let Some(s) = settled.iter().find(|s| s.account == w.account) else {
             continue;
@@ -285,7 +355,7 @@ async fn update_findings(
             (
                 "RESOLVED",
                 format!(
-                    "trailwatch fixed {} in account {} ({}): all seven CIS audit steps pass",
+                    "trailwatch fix --apply: {} passes all seven CIS audit steps in account {} ({})",
                     w.control, w.account, w.region
                 ),
             )
@@ -293,7 +363,7 @@ async fn update_findings(
             (
                 "NOTIFIED",
                 format!(
-                    "trailwatch fixed {} in account {} ({}); pending a person: {}",
+                    "trailwatch fix --apply: {} in account {} ({}) waits for a person: {}",
                     w.control, w.account, w.region, s.detail
                 ),
             )
@@ -305,18 +375,29 @@ async fn update_findings(
             continue;
         };
         let hub = base.securityhub(&w.region);
-        if crate::aws::securityhub::update(&hub, &caller, &w.finding, &w.product_arn, status, &note)
-            .await?
-        {
-            eprintln!("trailwatch: finding {} set to {status}", w.finding);
-        } else {
-            eprintln!(
-                "trailwatch: finding {} is not in Security Hub: not updated",
+        let sent = crate::aws::securityhub::update(
+            &hub,
+            &caller,
+            &w.finding,
+            &w.product_arn,
+            status,
+            &note,
+        )
+        .await;
+        match sent {
+            Ok(true) => eprintln!("trailwatch: finding {} set to {status}", w.finding),
+            Ok(false) => eprintln!(
+                "trailwatch: finding {} was not updated (Security Hub did not process it)",
                 w.finding
-            );
+            ),
+            // The rest are still tried; the first failure ends the run (exit 1).
+            Err(e) => failed.push(e),
         }
     }
-    Ok(())
+    match failed.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// `check --security-hub`: the findings of these controls, imported into the target's Security
@@ -393,7 +474,9 @@ pub(super) fn can_ask() -> bool {
 /// or text redirected), so nobody approves what they cannot see; nothing when no question can
 /// be asked.
 pub(super) fn show_before_asking(plan: &str, stdout_has_it: bool) {
-    if can_ask() && !(stdout_has_it && std::io::stdout().is_terminal()) {
+    // With --quiet stdout held the plan back: the terminal has not seen it.
+    let shown = stdout_has_it && !crate::render::out::quiet() && std::io::stdout().is_terminal();
+    if can_ask() && !shown {
         eprint!("{plan}");
     }
 }

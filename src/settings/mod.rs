@@ -213,17 +213,6 @@ pub(crate) fn saved(cli: &Cli, file: &PlanFile, path: &str) -> Result<Settings, 
             why: "it holds no target".into(),
         });
     };
-    if cli.fleet_mode() || cli.regions.is_some() {
-        let flag = if cli.regions.is_some() {
-            "--regions"
-        } else {
-            "--accounts"
-        };
-        return Err(refuse(
-            flag,
-            "the plan file names its accounts and regions".into(),
-        ));
-    }
     if cli.control.is_some() || cli.all_controls {
         let flag = if cli.all_controls {
             "--all-controls"

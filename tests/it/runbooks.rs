@@ -747,6 +747,10 @@ async fn quiet_prints_only_the_final_line() {
     assert_eq!(support::document(&r.stdout)["summary"]["compliant"], 1);
     let r = emu.run(&["-q", "-v", "check"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
+    // A whole document is printed whole.
+    let r = emu.run(&["--region", REGION, "-q", "--output", "asff", "check"]);
+    let all: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(all.len(), 1, "{}", r.stdout);
 }
 
 /// An EventBridge "Security Hub Findings - Imported" event naming `controls` failed in
@@ -949,13 +953,28 @@ async fn check_imports_its_findings_into_security_hub_and_a_fix_resolves_the_fin
     );
     let notes = emu.tool("securityhub_tool.py", &["notes"]);
     assert!(
-        notes.iter().any(|n| n.contains("trailwatch_fixed_cis-4.4")),
+        notes
+            .iter()
+            .any(|n| n.contains("cis-4.4_passes_all_seven_CIS_audit_steps")),
         "{notes:?}"
     );
     // --update-finding goes with --apply and --from-finding.
     let r = emu.run(&["fix", "--plan", "--from-finding", file, "--update-finding"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("\"--update-finding\""), "{}", r.stderr);
+    // Security Hub's check is the exact pattern: a finding is never resolved on a looser match.
+    let r = emu.run(&[
+        "--match",
+        "meaning",
+        "fix",
+        "--apply",
+        "--yes",
+        "--from-finding",
+        file,
+        "--update-finding",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("\"--match\""), "{}", r.stderr);
 }
 
 #[tokio::test]

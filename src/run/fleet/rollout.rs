@@ -197,7 +197,8 @@ pub(in crate::run) async fn fix(
             let Some(recorded) = file.target(&s.account.id, &s.region) else {
                 // Never written: the plan that was approved did not show it.
                 plans[i].clear();
-                if s.error.is_none() {
+                // Not read at all (every control excepted) or unreachable now: nothing to say.
+                if s.error.is_none() && s.observed.is_some() {
                     stale_now[i] = Some(
                         "not in the plan file (it could not be read when the plan was made): nothing was written to this target".into(),
                     );
@@ -286,7 +287,13 @@ pub(in crate::run) async fn fix(
                 Some(SavedTarget::new(observed, &s.audits, p))
             })
             .collect();
-        PlanFile::new(&req.controls, &req.options, targets, true).write(out)?;
+        PlanFile::new(
+            &req.controls,
+            &req.options,
+            targets,
+            Some(f.regions.clone()),
+        )
+        .write(out)?;
         eprintln!(
             "trailwatch: saved the plan ({total} write request(s)) to {out}: apply it with `trailwatch fix --apply {out}` and the same fleet role options; it may name subscribers' endpoints, keep it private"
         );
@@ -304,7 +311,13 @@ pub(in crate::run) async fn fix(
         if !text {
             print_plans(args.dry_run);
         }
-        return Ok((assess::exit_code(&before), settled(&surveys, &before)));
+        // Nothing to write: where every target stands now. A plan or a dry run settles nothing.
+        let settled_now = if args.plan || args.dry_run {
+            Vec::new()
+        } else {
+            settled(&surveys, &before)
+        };
+        return Ok((assess::exit_code(&before), settled_now));
     }
     if !args.yes {
         super::super::show_before_asking(
@@ -332,7 +345,8 @@ pub(in crate::run) async fn fix(
                 print_plans(false);
             }
             eprintln!("trailwatch: not confirmed, nothing was written");
-            return Ok((assess::exit_code(&before), settled(&surveys, &before)));
+            // Declined: nothing was done, nothing is settled.
+            return Ok((assess::exit_code(&before), Vec::new()));
         }
     }
     apply::stop_on_interrupt();
