@@ -2,9 +2,10 @@
 //! `BatchUpdateFindings` (a finding's workflow status and note after a fix).
 
 use aws_sdk_securityhub::types::{
-    AwsSecurityFinding, AwsSecurityFindingIdentifier, Compliance, ComplianceStatus, NoteUpdate,
-    Partition, Recommendation, RecordState, Remediation, Resource, Severity, SeverityLabel,
-    StatusReason, WorkflowStatus, WorkflowUpdate,
+    AwsSecurityFinding, AwsSecurityFindingIdentifier, Compliance, ComplianceStatus,
+    FindingProviderFields, FindingProviderSeverity, NoteUpdate, Partition, Recommendation,
+    RecordState, Remediation, Resource, Severity, SeverityLabel, StatusReason, WorkflowStatus,
+    WorkflowUpdate,
 };
 use aws_sdk_securityhub::Client;
 use serde::Serialize;
@@ -146,6 +147,18 @@ fn sdk_finding(f: &asff::Finding) -> AwsSecurityFinding {
         .severity(
             Severity::builder()
                 .label(SeverityLabel::from(f.severity.label))
+                .build(),
+        )
+        .finding_provider_fields(
+            FindingProviderFields::builder()
+                .severity(
+                    FindingProviderSeverity::builder()
+                        .label(SeverityLabel::from(
+                            f.finding_provider_fields.severity.label,
+                        ))
+                        .build(),
+                )
+                .set_types(Some(f.finding_provider_fields.types.clone()))
                 .build(),
         )
         .title(&f.title)

@@ -22,6 +22,9 @@ pub(crate) struct Finding {
     pub created_at: String,
     pub updated_at: String,
     pub severity: Severity,
+    /// What the provider says of severity and types: Security Hub keeps a finding's top-level
+    /// `Severity` from its first import, and updates it from here on a re-import.
+    pub finding_provider_fields: FindingProviderFields,
     pub title: String,
     pub description: String,
     pub remediation: Remediation,
@@ -35,6 +38,13 @@ pub(crate) struct Finding {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Severity {
     pub label: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct FindingProviderFields {
+    pub severity: Severity,
+    pub types: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,6 +103,12 @@ pub(crate) fn finding(s: &Subject<'_>, now: &str) -> Finding {
     if let Some(step) = r.steps.iter().find(|x| !x.ok) {
         product_fields.insert("trailwatch/failing-step".to_string(), step.step.to_string());
     }
+    let severity = Severity {
+        label: match verdict {
+            Verdict::Passed => "INFORMATIONAL",
+            Verdict::Warning | Verdict::Failed => "LOW",
+        },
+    };
     Finding {
         schema_version: "2018-10-08",
         id: s.id(),
@@ -106,12 +122,11 @@ pub(crate) fn finding(s: &Subject<'_>, now: &str) -> Finding {
         types: vec![TYPE.to_string()],
         created_at: now.to_string(),
         updated_at: now.to_string(),
-        severity: Severity {
-            label: match verdict {
-                Verdict::Passed => "INFORMATIONAL",
-                Verdict::Warning | Verdict::Failed => "LOW",
-            },
+        finding_provider_fields: FindingProviderFields {
+            severity: severity.clone(),
+            types: vec![TYPE.to_string()],
         },
+        severity,
         title: cut(&s.title(), 256),
         description: cut(&s.description(), 1024),
         remediation: Remediation {

@@ -49,7 +49,7 @@ pub(super) async fn check(target: &Target, req: &Request, args: &CheckArgs) -> R
         .collect();
     let mut report = TargetReport::of(&observed.account, &observed.region, reports, compliant);
     if args.security_hub {
-        match super::import_findings(target, &observed.region, &report.controls()).await {
+        match super::runbook::import_findings(target, &observed.region, &report.controls()).await {
             Ok(done) => report.security_hub = Some(done),
             Err(e) => {
                 req.printer().print(report, render::text::check);

@@ -125,7 +125,7 @@ pub(in crate::run) async fn check(
             let (Some(t), false) = (&s.target, r.controls().is_empty()) else {
                 continue;
             };
-            match super::import_findings(t, &s.region, &r.controls()).await {
+            match super::runbook::import_findings(t, &s.region, &r.controls()).await {
                 Ok(done) => r.security_hub = Some(done),
                 Err(e) => hub_errors.push(format!("{}: {e}", s.name())),
             }
