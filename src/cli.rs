@@ -235,6 +235,28 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Print the manual page (roff): `trailwatch man > /usr/local/share/man/man1/trailwatch.1`.
     Man,
+    /// Service-wide guardrails for what trailwatch keeps: `guardrails scp` prints a service
+    /// control policy denying the writes that would break the chain in the targets it reads.
+    Guardrails(GuardrailsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GuardrailsArgs {
+    #[command(subcommand)]
+    pub kind: GuardrailsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GuardrailsCommand {
+    /// A service control policy (at most 5,120 characters) denying, on the trail, its log group
+    /// (and so its metric filters), the alarms and the topic that the targets' audits rest on,
+    /// the writes that would undo them. With --output json, the policy alone.
+    Scp {
+        /// A principal the policy does not apply to (an `ArnNotLike` on aws:PrincipalArn,
+        /// wildcards allowed), e.g. arn:aws:iam::*:role/TrailwatchWrite; give it again for more.
+        #[arg(long = "exempt-role", value_name = "ARN", value_parser = checked(values::exempt_role))]
+        exempt_role: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ mod findings;
 #[cfg(test)]
 mod fixtures;
 mod fleet;
+mod guardrails;
 pub mod history;
 pub mod observed;
 pub mod ownership;

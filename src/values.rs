@@ -330,6 +330,31 @@ fn valid_email(s: &str) -> bool {
         && domain.split('.').all(label_ok)
 }
 
+/// `--exempt-role`: a principal ARN pattern (`arn:PARTITION:iam::ACCOUNT:role/NAME`, wildcards
+/// allowed in the account and name).
+pub(crate) fn exempt_role(arn: &str) -> Result<String, Error> {
+    let bad = |why: &str| Error::BadInput {
+        what: "--exempt-role",
+        value: arn.to_string(),
+        why: why.to_string(),
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "iam", "", account, name]
+            if !partition.is_empty()
+                && (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+                    || account.contains('*'))
+                && (name.starts_with("role/") || name.starts_with("user/") || name.starts_with('*'))
+                && !name.contains(char::is_whitespace) =>
+        {
+            Ok(arn.to_string())
+        }
+        _ => Err(bad(
+            "not a principal ARN: arn:aws:iam::ACCOUNT:role/NAME (wildcards * allowed in ACCOUNT and NAME)",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ mod check;
 mod drill;
 mod fix;
 mod fleet;
+mod guardrails;
 mod runbook;
 
 use std::io::IsTerminal;
@@ -139,6 +140,10 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
                 }
                 Ok(exit)
             }
+            Command::Guardrails(g) => {
+                let crate::cli::GuardrailsCommand::Scp { exempt_role } = &g.kind;
+                guardrails::scp(&target, &req, Some(&f), exempt_role).await
+            }
             _ => unreachable!("settings refuse drill in fleet mode"),
         };
     }
@@ -146,6 +151,10 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Check(args) => check::check(&target, &req, args).await,
         Command::Fix(args) => fix::fix(&target, &req, args).await,
         Command::Drill(args) => drill::drill(&target, &req, args).await,
+        Command::Guardrails(g) => {
+            let crate::cli::GuardrailsCommand::Scp { exempt_role } = &g.kind;
+            guardrails::scp(&target, &req, None, exempt_role).await
+        }
         Command::Controls(_) | Command::Policy(_) | Command::Completions(_) | Command::Man => {
             unreachable!("handled above")
         }
@@ -207,7 +216,7 @@ fn local(command: &Command) -> Option<&'static str> {
         Command::Completions(_) => Some("completions"),
         Command::Man => Some("man"),
         Command::Policy(_) => Some("policy"),
-        Command::Check(_) | Command::Fix(_) | Command::Drill(_) => None,
+        Command::Check(_) | Command::Fix(_) | Command::Drill(_) | Command::Guardrails(_) => None,
     }
 }
 

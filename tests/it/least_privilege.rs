@@ -698,3 +698,97 @@ async fn drill_runs_with_drill_json_and_fails_clearly_without_publish() {
         r.stdout
     );
 }
+
+/// `guardrails scp` under IAM enforcement: its statements, held as an identity policy (the
+/// emulator has no organizations SCPs), deny deleting the control's metric filter to a user
+/// otherwise allowed to; without them the same user may. moto authorises against the resource
+/// `*` (iam_tool.py), so which resources the policy names is held by the unit tests' evaluator
+/// (src/guardrails/scp.rs), not here.
+#[tokio::test]
+async fn the_guardrail_scp_denies_deleting_the_controls_metric_filter() {
+    let mut env = Enforced::start().await;
+    let group = "aws-controltower/CloudTrailLogs-q7x2kd";
+    let admin = Seed::as_user(&env.emu, REGION, &env.admin.0, &env.admin.1).await;
+    admin
+        .filter(
+            group,
+            "IAMPolicyChanges",
+            &support::canonical(),
+            "IAMPolicyChanges",
+            "CISBenchmark",
+        )
+        .await;
+    // The policy, read with check.json alone.
+    let (k, s) = env.user(&[CHECK], None);
+    let r = env.emu.run_as(
+        &k,
+        &s,
+        &[
+            "--region",
+            REGION,
+            "--output",
+            "json",
+            "guardrails",
+            "scp",
+            "--exempt-role",
+            "arn:aws:iam::*:role/TrailwatchWrite",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let scp: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let groups = scp["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["Sid"] == "ProtectTheLogGroupAndItsMetricFilters")
+        .unwrap();
+    assert_eq!(
+        groups["Resource"][1],
+        format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:*")
+    );
+    let dir = std::env::temp_dir().join(format!("trailwatch-scp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scp_file = dir.join("scp.json");
+    std::fs::write(&scp_file, r.stdout.trim()).unwrap();
+    let allow = dir.join("allow.json");
+    std::fs::write(
+        &allow,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": ["logs:DeleteMetricFilter", "logs:DescribeMetricFilters"], "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let (allow, scp_file) = (allow.display().to_string(), scp_file.display().to_string());
+    let (guarded, open) = (
+        env.user(&[&allow, &scp_file], None),
+        env.user(&[&allow], None),
+    );
+    let delete = |key: String, secret: String| {
+        let emu = &env.emu;
+        async move {
+            Seed::as_user(emu, REGION, &key, &secret)
+                .await
+                .logs
+                .delete_metric_filter()
+                .log_group_name(group)
+                .filter_name("IAMPolicyChanges")
+                .send()
+                .await
+        }
+    };
+    let err = delete(guarded.0, guarded.1).await.unwrap_err();
+    // moto answers an IAM denial of this JSON service in XML: read the raw answer.
+    let raw = err.raw_response().expect("an answer");
+    let body = std::str::from_utf8(raw.body().bytes().unwrap_or_default()).unwrap_or_default();
+    assert_eq!(raw.status().as_u16(), 403, "{body}");
+    assert!(
+        body.contains("AccessDenied") && body.contains("logs:DeleteMetricFilter"),
+        "{body}"
+    );
+    assert_eq!(
+        admin.snapshot().await.count("filter"),
+        1,
+        "the filter stays"
+    );
+    delete(open.0, open.1).await.unwrap();
+    assert_eq!(admin.snapshot().await.count("filter"), 0);
+}

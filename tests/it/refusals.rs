@@ -41,6 +41,15 @@ fn options_that_do_not_go_together_are_refused_before_any_call() {
     Refusal::new(&["--accounts", ACCOUNTS, "check", "--history"]).names("--history");
     Refusal::new(&["--accounts", ACCOUNTS, "drill", "--yes"]).names("drill");
     Refusal::new(&["controls", "--region", "eu-west-1"]).names("--region");
+    Refusal::new(&["guardrails", "scp", "--exempt-role", "TrailwatchWrite"])
+        .names("TrailwatchWrite");
+    Refusal::new(&[
+        "guardrails",
+        "scp",
+        "--exempt-role",
+        "arn:aws:iam::12:role/X",
+    ])
+    .names("arn:aws:iam::12:role/X");
     Refusal::new(&["--topic-name", "alerts.fifo", "check"]).names("alerts.fifo");
     Refusal::new(&[
         "--topic-name",

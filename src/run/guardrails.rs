@@ -1,0 +1,94 @@
+//! `trailwatch guardrails scp`: read the targets (one account or a fleet), gather the trail,
+//! log group, working alarms and topics their audits rest on, and print the SCP that protects
+//! them ([`crate::guardrails::scp`]).
+
+use super::fleet;
+use super::{read, Request, OK};
+use crate::audit::Audit;
+use crate::discover::Depth;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::fleet::Fleet;
+use crate::guardrails::scp::{self, Protected};
+use crate::observed::Arn;
+use crate::render::{out, Format};
+use crate::target::Target;
+
+pub(super) async fn scp(
+    target: &Target,
+    req: &Request,
+    f: Option<&Fleet>,
+    exempt: &[String],
+) -> Result<Exit, Error> {
+    let mut protected = Protected::default();
+    let mut targets = 0;
+    match f {
+        None => {
+            let (_, audits) = read(target, req, Depth::Audit).await?;
+            gather(&audits, &mut protected);
+            targets = 1;
+        }
+        Some(f) => {
+            for s in fleet::survey(target, req, f, Depth::Audit).await? {
+                if s.error.is_none() && !s.audits.is_empty() {
+                    gather(&s.audits, &mut protected);
+                    targets += 1;
+                }
+            }
+        }
+    }
+    let policy = scp::policy(&protected, exempt).map_err(Error::Refused)?;
+    match req.format {
+        Format::Text => {
+            out::out(&format!(
+                "Service control policy for {targets} target(s): {} trail(s), {} log group(s) with their metric filters, {} alarm(s), {} topic(s); {} of {} characters\n",
+                protected.trails.len(),
+                protected.log_groups.len(),
+                protected.alarms.len(),
+                protected.topics.len(),
+                scp::size(&policy),
+                scp::MAX_CHARS
+            ));
+            out::out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&policy).unwrap_or_default()
+            ));
+            if exempt.is_empty() {
+                out::out("note: no --exempt-role: trailwatch's own writes are denied too\n");
+            }
+            out::line("note: SCPs do not apply to the organization's management account: protect a trail or log group there with its own policies");
+        }
+        _ => out::document(&format!("{policy}\n")),
+    }
+    Ok(OK)
+}
+
+/// The ARNs an account's audits rest on: the chosen trail and its log group, each control's
+/// working alarm, and the topic it notifies.
+fn gather(audits: &[Audit], p: &mut Protected) {
+    for a in audits {
+        if let Some(t) = &a.trail {
+            p.trails.insert(t.clone());
+        }
+        let Some(group) = &a.log_group else {
+            continue;
+        };
+        let group = group.strip_suffix(":*").unwrap_or(group);
+        p.log_groups.insert(group.to_string());
+        let step = |n: u8| a.steps.iter().find(|s| s.step == n && s.ok);
+        if let (Some(alarm), Some(place)) = (
+            step(5).and_then(|s| s.resource.as_deref()),
+            Arn::parse(group),
+        ) {
+            p.alarms.insert(format!(
+                "arn:{}:cloudwatch:{}:{}:alarm:{alarm}",
+                place.partition, place.region, place.account
+            ));
+        }
+        if let Some(topic) = step(6).and_then(|s| s.resource.as_deref()) {
+            if topic.starts_with("arn:") {
+                p.topics.insert(topic.to_string());
+            }
+        }
+    }
+}
