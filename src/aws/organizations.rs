@@ -71,3 +71,18 @@ pub async fn active_accounts(
     }
     Ok(out)
 }
+
+/// `organizations:DescribeOrganization`: the management account's id, or why it is not known
+/// (the account is in no organization, or may not ask).
+pub async fn management_account(client: &Client) -> Result<String, Error> {
+    let region = super::region_name(client.config().region());
+    let out = client
+        .describe_organization()
+        .send()
+        .await
+        .map_err(|e| Error::aws("organizations:DescribeOrganization", &region, e))?;
+    out.organization()
+        .and_then(|o| o.master_account_id())
+        .map(str::to_string)
+        .ok_or_else(|| Error::Refused("the organization names no management account".into()))
+}

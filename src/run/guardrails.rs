@@ -22,21 +22,26 @@ pub(super) async fn scp(
 ) -> Result<Exit, Error> {
     let mut protected = Protected::default();
     let mut targets = 0;
+    let mut accounts: Vec<String> = Vec::new();
     match f {
         None => {
-            let (_, audits) = read(target, req, Depth::Audit).await?;
+            let (observed, audits) = read(target, req, Depth::Audit).await?;
             gather(&audits, &mut protected);
             targets = 1;
+            accounts.push(observed.account);
         }
         Some(f) => {
             for s in fleet::survey(target, req, f, Depth::Audit).await? {
                 if s.error.is_none() && !s.audits.is_empty() {
                     gather(&s.audits, &mut protected);
                     targets += 1;
+                    accounts.push(s.account.id.clone());
                 }
             }
         }
     }
+    // SCPs do not apply to the management account: say whether it is among the targets.
+    let management = crate::aws::organizations::management_account(&target.organizations()).await;
     let policy = scp::policy(&protected, exempt).map_err(Error::Refused)?;
     match req.format {
         Format::Text => {
@@ -56,7 +61,18 @@ pub(super) async fn scp(
             if exempt.is_empty() {
                 out::out("note: no --exempt-role: trailwatch's own writes are denied too\n");
             }
-            out::line("note: SCPs do not apply to the organization's management account: protect a trail or log group there with its own policies");
+            let note = match &management {
+                Ok(m) if accounts.contains(m) => format!(
+                    "note: account {m} is the organization's management account: SCPs do not apply there, so this policy does not protect its trail, log group, alarms or topic"
+                ),
+                Ok(m) => format!(
+                    "note: no target is the management account ({m}), where SCPs do not apply"
+                ),
+                Err(e) => format!(
+                    "note: SCPs do not apply to the organization's management account; which account that is could not be read ({e})"
+                ),
+            };
+            out::line(&note);
         }
         _ => out::document(&format!("{policy}\n")),
     }

@@ -420,7 +420,7 @@ fn the_readme_permission_table_matches_the_policy_files() {
         assert_eq!(got, want, "README row {line}");
         rows += 1;
     }
-    assert_eq!(rows, 6, "{table}");
+    assert_eq!(rows, 7, "{table}");
 }
 
 /// Writes are scoped: SNS writes to the shared topic, alarms to the embedded controls' names.

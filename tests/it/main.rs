@@ -10,6 +10,7 @@ mod apply_outcome;
 mod bad_input;
 mod emulator_adapter;
 mod fleet;
+mod guardrails;
 mod least_privilege;
 mod ownership;
 mod real_accounts;
