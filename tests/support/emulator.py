@@ -581,14 +581,17 @@ def json_environ(
 # --------------------------------------------------------------------------------------------
 
 IAM_ENFORCED = "INITIAL_NO_AUTH_ACTION_COUNT" in os.environ
-_INTERNAL = threading.Lock()
+# With IAM enforcement on, one request at a time (TrailwatchMiddleware.__call__): the switch
+# below turns moto's authentication off for the whole process, so a caller's request handled
+# in that instant would go unchecked. trailwatch reads and writes fleet targets concurrently.
+_INTERNAL = threading.RLock()
 
 
 class emulator_internal:
     """The emulator's own inner requests (the Logs fixes) are not the caller's: with IAM
-    enforcement on they run with moto's authentication off, one at a time. (Other requests
-    arriving in that instant are not checked either; the tests that enforce IAM are
-    sequential.)"""
+    enforcement on they run with moto's authentication off. Requests are handled one at a time
+    then (the lock is re-entered here, in the request's own thread), so no other caller's
+    request goes unchecked meanwhile."""
 
     def __enter__(self) -> None:
         if IAM_ENFORCED:
@@ -2709,6 +2712,13 @@ class TrailwatchMiddleware:
         )
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if not IAM_ENFORCED:
+            return self.handle(environ, start_response)
+        # One request at a time under IAM enforcement (see _INTERNAL), the answer read whole.
+        with _INTERNAL:
+            return list(self.handle(environ, start_response))
+
+    def handle(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         if path.startswith(CONTROL_PREFIX):
