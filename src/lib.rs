@@ -2,6 +2,25 @@
 //!
 //! discover (AWS reads) -> Observed -> audit/plan (pure) -> Plan -> render | apply (AWS writes).
 
+/// `impl schemars::JsonSchema` for an enum serialised as one of its words (`into = &str`): a
+/// string schema listing them, since the derive would list the Rust variant names.
+macro_rules! words_schema {
+    ($ty:ident, $description:literal, $words:expr) => {
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($ty).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "description": $description,
+                    "type": "string",
+                    "enum": $words,
+                })
+            }
+        }
+    };
+}
+
 pub mod apply;
 pub mod audit;
 pub mod aws;

@@ -65,18 +65,11 @@ impl Reason {
     }
 }
 
-impl schemars::JsonSchema for Reason {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Reason".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "Security Hub's status reason code for the failing step.",
-            "type": "string",
-            "enum": Reason::ALL.map(Reason::code),
-        })
-    }
-}
+words_schema!(
+    Reason,
+    "Security Hub's status reason code for the failing step.",
+    Reason::ALL.map(Reason::code)
+);
 
 impl From<Reason> for &'static str {
     fn from(r: Reason) -> &'static str {
@@ -210,6 +203,47 @@ impl Audit {
             .iter()
             .find(|s| s.step == ALARM_STEP && s.ok)
             .and_then(|s| s.resource.as_deref())
+    }
+}
+
+/// The ARNs of the chain an audit rests on, where known: the trail, its log group (without
+/// `:*`), the working alarm (step 5, in the log group's region and account) and the topic it
+/// notifies (step 6). What findings name as resources and what guardrails protect.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChainArns {
+    pub trail: Option<String>,
+    pub log_group: Option<String>,
+    pub alarm: Option<String>,
+    pub topic: Option<String>,
+}
+
+impl ChainArns {
+    pub fn of(steps: &[Step], trail: Option<&str>, log_group: Option<&str>) -> ChainArns {
+        let group = log_group.map(|g| g.strip_suffix(":*").unwrap_or(g));
+        let passed = |n: u8| {
+            steps
+                .iter()
+                .find(|s| s.step == n && s.ok)
+                .and_then(|s| s.resource.as_deref())
+        };
+        let alarm = match (
+            passed(ALARM_STEP),
+            group.and_then(crate::observed::Arn::parse),
+        ) {
+            (Some(name), Some(place)) => Some(format!(
+                "arn:{}:cloudwatch:{}:{}:alarm:{name}",
+                place.partition, place.region, place.account
+            )),
+            _ => None,
+        };
+        ChainArns {
+            trail: trail.map(str::to_string),
+            log_group: group.map(str::to_string),
+            alarm,
+            topic: passed(6)
+                .filter(|t| t.starts_with("arn:"))
+                .map(str::to_string),
+        }
     }
 }
 

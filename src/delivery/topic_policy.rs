@@ -265,7 +265,7 @@ pub(super) fn conditions_hold(condition: Option<&Value>, origin: &AlarmOrigin) -
 }
 
 /// IAM-style wildcard match: `*` any run, `?` one character.
-pub(super) fn glob(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {

@@ -7,6 +7,7 @@ pub(crate) mod asff;
 pub(crate) mod input;
 pub(crate) mod ocsf;
 
+use crate::audit::ChainArns;
 use crate::control::Control;
 use crate::observed::Arn;
 use crate::report::ControlReport;
@@ -128,33 +129,23 @@ impl<'a> Subject<'a> {
     /// group, the working alarm and the topic it notifies, where known.
     pub(crate) fn resources(&self) -> Vec<(&'static str, String)> {
         let r = self.report;
+        let chain = ChainArns::of(
+            &r.steps,
+            r.rests_on.trail.as_deref(),
+            r.rests_on.log_group.as_deref(),
+        );
         let mut out = vec![("AwsAccount", format!("AWS::::Account:{}", r.account))];
-        if let Some(t) = &r.rests_on.trail {
-            out.push(("AwsCloudTrailTrail", t.clone()));
-        }
-        let group = r.rests_on.log_group.as_deref();
-        if let Some(g) = group {
-            out.push((
-                "AwsLogsLogGroup",
-                g.strip_suffix(":*").unwrap_or(g).to_string(),
-            ));
-        }
-        let place = group.and_then(Arn::parse);
-        let step = |n: u8| r.steps.iter().find(|s| s.step == n && s.ok);
-        if let (Some(alarm), Some(p)) = (step(5).and_then(|s| s.resource.as_deref()), &place) {
-            out.push((
-                "AwsCloudWatchAlarm",
-                format!(
-                    "arn:{}:cloudwatch:{}:{}:alarm:{alarm}",
-                    p.partition, p.region, p.account
-                ),
-            ));
-        }
-        if let Some(topic) = step(6).and_then(|s| s.resource.as_deref()) {
-            if topic.starts_with("arn:") {
-                out.push(("AwsSnsTopic", topic.to_string()));
-            }
-        }
+        let known = [
+            ("AwsCloudTrailTrail", chain.trail),
+            ("AwsLogsLogGroup", chain.log_group),
+            ("AwsCloudWatchAlarm", chain.alarm),
+            ("AwsSnsTopic", chain.topic),
+        ];
+        out.extend(
+            known
+                .into_iter()
+                .filter_map(|(kind, arn)| Some((kind, arn?))),
+        );
         out
     }
 
@@ -191,9 +182,22 @@ pub(crate) fn cut(text: &str, max: usize) -> String {
     format!("{head}...")
 }
 
-/// The findings of every control read in these reports.
-pub(crate) fn subjects<'a>(reports: &[&'a ControlReport]) -> Vec<Subject<'a>> {
-    reports.iter().map(|r| Subject::new(r)).collect()
+/// The ASFF findings of these controls, made `now`.
+pub(crate) fn asff_of(reports: &[&ControlReport], now: time::OffsetDateTime) -> Vec<asff::Finding> {
+    let at = timestamp(now);
+    reports
+        .iter()
+        .map(|r| asff::finding(&Subject::new(r), &at))
+        .collect()
+}
+
+/// The OCSF findings of these controls, made `now`.
+pub(crate) fn ocsf_of(reports: &[&ControlReport], now: time::OffsetDateTime) -> Vec<ocsf::Finding> {
+    let ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    reports
+        .iter()
+        .map(|r| ocsf::finding(&Subject::new(r), ms))
+        .collect()
 }
 
 #[cfg(test)]

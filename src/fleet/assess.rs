@@ -35,18 +35,11 @@ pub enum Status {
     Error,
 }
 
-impl schemars::JsonSchema for Status {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Status".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "A fleet target's status.",
-            "type": "string",
-            "enum": Status::ALL.map(Status::word),
-        })
-    }
-}
+words_schema!(
+    Status,
+    "A fleet target's status.",
+    Status::ALL.map(Status::word)
+);
 
 impl From<Status> for &'static str {
     fn from(s: Status) -> &'static str {

@@ -136,30 +136,8 @@ fn any_place(arn: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// IAM's wildcard match: `*` any run of characters, `?` one; case-sensitive (ARNs; actions
-    /// are matched lower-cased by the caller).
-    fn like(pattern: &str, text: &str) -> bool {
-        let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-        let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-        while ti < t.len() {
-            if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-                pi += 1;
-                ti += 1;
-            } else if pi < p.len() && p[pi] == '*' {
-                star = Some(pi);
-                mark = ti;
-                pi += 1;
-            } else if let Some(s) = star {
-                pi = s + 1;
-                mark += 1;
-                ti = mark;
-            } else {
-                return false;
-            }
-        }
-        p[pi..].iter().all(|c| *c == '*')
-    }
+    // IAM's wildcard match, as the topic-policy judge uses it.
+    use crate::delivery::topic_policy::glob as like;
 
     /// Whether the policy denies `action` on `resource` to `principal`: a Deny statement whose
     /// action and resource match and whose `ArnNotLike` condition (if any) holds.

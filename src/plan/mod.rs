@@ -488,18 +488,11 @@ impl Resource {
     }
 }
 
-impl schemars::JsonSchema for Resource {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Resource".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "A resource a plan manages.",
-            "type": "string",
-            "enum": Resource::ALL.map(Resource::as_str),
-        })
-    }
-}
+words_schema!(
+    Resource,
+    "A resource a plan manages.",
+    Resource::ALL.map(Resource::as_str)
+);
 
 impl From<Resource> for &'static str {
     fn from(r: Resource) -> &'static str {

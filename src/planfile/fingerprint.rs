@@ -111,6 +111,14 @@ pub(crate) fn changes(then: &Fingerprints, now: &Fingerprints) -> Vec<String> {
     out
 }
 
+/// A fleet target skipped because it changed since its plan, in one line.
+pub(crate) fn stale_target(changes: &[String]) -> String {
+    format!(
+        "stale: {} since the plan was made; nothing was written to this target: plan it again",
+        said(changes)
+    )
+}
+
 /// `changes` for a person, in one line: the first three and how many more.
 pub(crate) fn said(changes: &[String]) -> String {
     match changes.len() {

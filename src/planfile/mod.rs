@@ -73,6 +73,17 @@ pub(crate) struct SavedTarget {
 }
 
 impl SavedTarget {
+    /// What changed in the target since the plan was made (empty: nothing it depends on).
+    pub(crate) fn changed_in(&self, now: &Observed) -> Vec<String> {
+        fingerprint::changes(&self.fingerprints, &fingerprint::of(now))
+    }
+
+    /// Whether these plans send exactly the recorded writes, compared as written to the file
+    /// (an endpoint's secret parts are never written there; the options keep the endpoint).
+    pub(crate) fn writes_match(&self, plans: &[Plan]) -> bool {
+        serde_json::to_value(plan::writes(plans)).ok() == serde_json::to_value(&self.requests).ok()
+    }
+
     /// A target as planned: what was read, and the writes of its plans.
     pub(crate) fn new(observed: &Observed, audits: &[Audit], plans: &[Plan]) -> SavedTarget {
         let first = audits.first();

@@ -42,25 +42,10 @@ impl Printer {
 
     /// Print the findings of these controls as one JSON array (`--output asff|ocsf`).
     pub(crate) fn findings(&self, controls: &[&crate::report::ControlReport]) {
-        let subjects = crate::findings::subjects(controls);
         let now = time::OffsetDateTime::now_utc();
         let text = match self.format {
-            Format::Ocsf => {
-                let ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
-                let all: Vec<_> = subjects
-                    .iter()
-                    .map(|s| crate::findings::ocsf::finding(s, ms))
-                    .collect();
-                serde_json::to_string_pretty(&all)
-            }
-            _ => {
-                let at = crate::findings::timestamp(now);
-                let all: Vec<_> = subjects
-                    .iter()
-                    .map(|s| crate::findings::asff::finding(s, &at))
-                    .collect();
-                serde_json::to_string_pretty(&all)
-            }
+            Format::Ocsf => serde_json::to_string_pretty(&crate::findings::ocsf_of(controls, now)),
+            _ => serde_json::to_string_pretty(&crate::findings::asff_of(controls, now)),
         };
         out::document(&format!("{}\n", text.unwrap_or_default()));
     }

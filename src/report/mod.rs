@@ -446,12 +446,7 @@ pub(crate) fn to_line(report: &impl Serialize) -> String {
         tool: TOOL,
         body: report,
     };
-    serde_json::to_value(document)
-        .map(|mut v| {
-            v.sort_all_objects();
-            v.to_string()
-        })
-        .unwrap_or_default()
+    canonical(&document)
 }
 
 #[cfg(test)]

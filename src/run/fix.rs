@@ -15,7 +15,7 @@ use crate::planfile::{fingerprint, PlanFile, SavedTarget};
 use crate::render::{self, Format};
 use crate::report::{ControlReport, TargetReport};
 use crate::target::Target;
-use crate::write::{Applied, WriteRequest};
+use crate::write::Applied;
 
 fn exit(audits: &[Audit], plans: &[Plan]) -> Exit {
     if audits.iter().all(|a| a.compliant) && plans.iter().all(Plan::is_empty) {
@@ -100,7 +100,7 @@ pub(super) async fn saved(
         }
         Err(e) => return Err(e),
     };
-    let changed = fingerprint::changes(&recorded.fingerprints, &fingerprint::of(&observed));
+    let changed = recorded.changed_in(&observed);
     if !changed.is_empty() {
         return Err(Error::Refused(format!(
             "the plan file {path} is stale: {} since the plan was made; nothing was written: make a new plan",
@@ -108,10 +108,7 @@ pub(super) async fn saved(
         )));
     }
     let plans = plan_all(req, &observed, &befores)?;
-    // Compared as written to the file (an endpoint's secret parts are never written there; the
-    // options keep the endpoint to subscribe).
-    let writes: Vec<&WriteRequest> = plan::writes(&plans);
-    if serde_json::to_value(&writes).ok() != serde_json::to_value(&recorded.requests).ok() {
+    if !recorded.writes_match(&plans) {
         return Err(Error::BadInput {
             what: "plan file",
             value: path.to_string(),

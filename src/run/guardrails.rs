@@ -4,13 +4,12 @@
 
 use super::fleet;
 use super::{read, Request, OK};
-use crate::audit::Audit;
+use crate::audit::{Audit, ChainArns};
 use crate::discover::Depth;
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::fleet::Fleet;
 use crate::guardrails::scp::{self, Protected};
-use crate::observed::Arn;
 use crate::render::{out, Format};
 use crate::target::Target;
 
@@ -83,28 +82,15 @@ pub(super) async fn scp(
 /// working alarm, and the topic it notifies.
 fn gather(audits: &[Audit], p: &mut Protected) {
     for a in audits {
-        if let Some(t) = &a.trail {
-            p.trails.insert(t.clone());
-        }
-        let Some(group) = &a.log_group else {
-            continue;
-        };
-        let group = group.strip_suffix(":*").unwrap_or(group);
-        p.log_groups.insert(group.to_string());
-        let step = |n: u8| a.steps.iter().find(|s| s.step == n && s.ok);
-        if let (Some(alarm), Some(place)) = (
-            step(5).and_then(|s| s.resource.as_deref()),
-            Arn::parse(group),
-        ) {
-            p.alarms.insert(format!(
-                "arn:{}:cloudwatch:{}:{}:alarm:{alarm}",
-                place.partition, place.region, place.account
-            ));
-        }
-        if let Some(topic) = step(6).and_then(|s| s.resource.as_deref()) {
-            if topic.starts_with("arn:") {
-                p.topics.insert(topic.to_string());
-            }
+        let chain = ChainArns::of(&a.steps, a.trail.as_deref(), a.log_group.as_deref());
+        let sets = [
+            (&mut p.trails, chain.trail),
+            (&mut p.log_groups, chain.log_group),
+            (&mut p.alarms, chain.alarm),
+            (&mut p.topics, chain.topic),
+        ];
+        for (set, arn) in sets {
+            set.extend(arn);
         }
     }
 }

@@ -14,11 +14,7 @@ pub(super) async fn import_findings(
     region: &str,
     controls: &[&crate::report::ControlReport],
 ) -> Result<crate::aws::securityhub::Imported, Error> {
-    let now = crate::findings::timestamp(time::OffsetDateTime::now_utc());
-    let findings: Vec<_> = crate::findings::subjects(controls)
-        .iter()
-        .map(|s| crate::findings::asff::finding(s, &now))
-        .collect();
+    let findings = crate::findings::asff_of(controls, time::OffsetDateTime::now_utc());
     let account = controls.first().map(|c| c.account.as_str()).unwrap_or("");
     crate::aws::securityhub::import(&target.securityhub(region), account, &findings).await
 }
@@ -65,24 +61,14 @@ pub(super) fn fleet_of_plan(
     if !file.fleet {
         return Ok(());
     }
-    let mut accounts: Vec<&str> = Vec::new();
-    for t in &file.targets {
-        if !accounts.contains(&t.account.as_str()) {
-            accounts.push(&t.account);
-        }
-    }
     let regions = if file.regions.is_empty() {
-        let mut r: Vec<&str> = Vec::new();
-        for t in &file.targets {
-            if !r.contains(&t.region.as_str()) {
-                r.push(&t.region);
-            }
-        }
-        r.join(",")
+        listed(file.targets.iter().map(|t| t.region.as_str()))
     } else {
         file.regions.join(",")
     };
-    cli.accounts = Some(values::account_ids(&accounts.join(","))?);
+    cli.accounts = Some(values::account_ids(&listed(
+        file.targets.iter().map(|t| t.account.as_str()),
+    ))?);
     cli.regions = Some(regions);
     Ok(())
 }
@@ -154,22 +140,12 @@ pub(super) fn from_finding(
             why: format!("the findings are in {}", regions[0]),
         });
     }
-    let mut accounts: Vec<&str> = Vec::new();
-    for w in &wanted {
-        if !accounts.contains(&w.account.as_str()) {
-            accounts.push(&w.account);
-        }
-    }
-    let mut controls: Vec<&str> = Vec::new();
-    for w in &wanted {
-        if !controls.contains(&w.control.as_str()) {
-            controls.push(&w.control);
-        }
-    }
-    cli.accounts = Some(values::account_ids(&accounts.join(","))?);
+    cli.accounts = Some(values::account_ids(&listed(
+        wanted.iter().map(|w| w.account.as_str()),
+    ))?);
     cli.regions = Some(regions[0].to_string());
     cli.region = Some(regions[0].to_string());
-    cli.control = Some(controls.join(","));
+    cli.control = Some(listed(wanted.iter().map(|w| w.control.as_str())));
     Ok(wanted)
 }
 
@@ -235,4 +211,16 @@ pub(super) async fn update_findings(
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Each distinct value once, in the order first seen, comma-separated (as `--accounts`,
+/// `--regions` and `--control` take them).
+fn listed<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out.join(",")
 }

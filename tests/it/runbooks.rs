@@ -10,6 +10,21 @@ use support::{canonical, Emulator, Seed, ACCOUNT, REGION};
 
 const SUBSCRIBE: &str = "--subscribe=email:secops@example.com";
 
+/// Member accounts of the fleet tests, reached through their OrganizationAccountAccessRole.
+const B: &str = "111111111111";
+const D: &str = "333333333333";
+
+/// B and D with a good trail, the control's filter and the shared topic (subscribed): each
+/// plan creates the alarm alone.
+async fn two_members_without_their_alarm(emu: &Emulator) {
+    for account in [B, D] {
+        Seed::in_account(emu, REGION, account)
+            .await
+            .filter_and_topic(emu, true)
+            .await;
+    }
+}
+
 /// A fresh directory for plan files.
 fn dir(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("trailwatch-runbooks-{name}-{}", std::process::id()));
@@ -429,15 +444,8 @@ async fn an_account_changed_while_the_question_waited_is_not_written() {
 
 #[tokio::test]
 async fn a_fleet_target_changed_since_the_plan_is_skipped_as_stale_and_the_rest_go_on() {
-    const B: &str = "111111111111";
-    const D: &str = "333333333333";
     let emu = Emulator::start();
-    for account in [B, D] {
-        Seed::in_account(&emu, REGION, account)
-            .await
-            .filter_and_topic(&emu, true)
-            .await;
-    }
+    two_members_without_their_alarm(&emu).await;
     let change = repoint(Some(B));
     let change: Vec<&str> = change.iter().map(String::as_str).collect();
     let accounts = format!("{B},{D}");
@@ -667,7 +675,6 @@ async fn findings_go_out_as_asff_security_hub_takes_and_a_reimport_updates_them_
 
 #[tokio::test]
 async fn a_fleet_check_gives_one_array_of_findings_for_every_account() {
-    const B: &str = "111111111111";
     let emu = Emulator::start();
     Seed::new(&emu, REGION).await.compliant(&emu).await;
     Seed::in_account(&emu, REGION, B)
@@ -787,7 +794,6 @@ fn event(account: &str, controls: &[&str]) -> String {
 
 #[tokio::test]
 async fn a_security_hub_finding_names_what_to_fix_and_where() {
-    const B: &str = "111111111111";
     let emu = Emulator::start();
     Seed::new(&emu, REGION).await.good_trail(&emu).await;
     Seed::in_account(&emu, REGION, B)
@@ -979,15 +985,8 @@ async fn check_imports_its_findings_into_security_hub_and_a_fix_resolves_the_fin
 
 #[tokio::test]
 async fn a_fleet_plan_file_is_applied_where_nothing_changed_and_a_changed_target_is_skipped() {
-    const B: &str = "111111111111";
-    const D: &str = "333333333333";
     let emu = Emulator::start();
-    for account in [B, D] {
-        Seed::in_account(&emu, REGION, account)
-            .await
-            .filter_and_topic(&emu, true)
-            .await;
-    }
+    two_members_without_their_alarm(&emu).await;
     let d = dir("fleet");
     let file = d.join("plan.json");
     let file = file.to_str().unwrap();

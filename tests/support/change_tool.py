@@ -18,13 +18,15 @@ import boto3
 REGION = "us-east-1"
 
 
-def client(endpoint: str, service: str, account: str | None):
+def client(endpoint: str, service: str, account: str | None, session: str = "someone-else"):
+    """A client of `service` in the default account, or in `account` as its
+    OrganizationAccountAccessRole (also what securityhub_tool.py reaches accounts with)."""
     creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     if account:
         sts = boto3.client("sts", endpoint_url=endpoint, region_name=REGION, **creds)
         c = sts.assume_role(
             RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
-            RoleSessionName="someone-else",
+            RoleSessionName=session,
         )["Credentials"]
         creds = {
             "aws_access_key_id": c["AccessKeyId"],

@@ -31,28 +31,15 @@ import json
 import re
 import sys
 
-import boto3
+import change_tool  # a sibling in tests/support: how a test reaches another account
 
-REGION = "us-east-1"
 WHITE_SPACE = re.compile(r"\s")
 
 
 def client(endpoint: str, account: str | None):  # type: ignore[no-untyped-def]
     """A Security Hub client in the default account, or in `account` as its
     OrganizationAccountAccessRole."""
-    creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    if account:
-        sts = boto3.client("sts", endpoint_url=endpoint, region_name=REGION, **creds)
-        c = sts.assume_role(
-            RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
-            RoleSessionName="securityhub-tool",
-        )["Credentials"]
-        creds = {
-            "aws_access_key_id": c["AccessKeyId"],
-            "aws_secret_access_key": c["SecretAccessKey"],
-            "aws_session_token": c["SessionToken"],
-        }
-    return boto3.client("securityhub", endpoint_url=endpoint, region_name=REGION, **creds)
+    return change_tool.client(endpoint, "securityhub", account, session="securityhub-tool")
 
 
 def held(hub) -> list[dict]:  # type: ignore[no-untyped-def]

@@ -81,13 +81,7 @@ async fn apply_target(
             Ok((now, _)) => {
                 let changed = fingerprint::changes(&fingerprint::of(then), &fingerprint::of(&now));
                 if !changed.is_empty() {
-                    return failed(
-                        format!(
-                            "stale: {} since the plan was made; nothing was written to this target: plan it again",
-                            fingerprint::said(&changed)
-                        ),
-                        true,
-                    );
+                    return failed(fingerprint::stale_target(&changed), true);
                 }
             }
             Err(e) => {
@@ -208,17 +202,13 @@ pub(in crate::run) async fn fix(
             let Some(now) = &s.observed else {
                 continue;
             };
-            let changed = fingerprint::changes(&recorded.fingerprints, &fingerprint::of(now));
+            let changed = recorded.changed_in(now);
             if !changed.is_empty() {
-                stale_now[i] = Some(format!(
-                    "stale: {} since the plan was made; nothing was written to this target: plan it again",
-                    fingerprint::said(&changed)
-                ));
+                stale_now[i] = Some(fingerprint::stale_target(&changed));
                 plans[i].clear();
                 continue;
             }
-            let writes = plan::writes(&plans[i]);
-            if serde_json::to_value(&writes).ok() != serde_json::to_value(&recorded.requests).ok() {
+            if !recorded.writes_match(&plans[i]) {
                 return Err(Error::BadInput {
                     what: "plan file",
                     value: path.to_string(),
