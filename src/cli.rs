@@ -186,6 +186,8 @@ pub enum OutputArg {
     Asff,
     /// `check`: a JSON array of OCSF Compliance Findings (class 2003).
     Ocsf,
+    /// `iac`: SARIF 2.1.0, for code-scanning views.
+    Sarif,
 }
 
 impl From<OutputArg> for Format {
@@ -195,8 +197,16 @@ impl From<OutputArg> for Format {
             OutputArg::Json => Format::Json,
             OutputArg::Asff => Format::Asff,
             OutputArg::Ocsf => Format::Ocsf,
+            OutputArg::Sarif => Format::Sarif,
         }
     }
+}
+
+/// `fix --plan --emit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EmitArg {
+    Terraform,
+    Cloudformation,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -238,6 +248,25 @@ pub enum Command {
     /// Service-wide guardrails for what trailwatch keeps: `guardrails scp` prints a service
     /// control policy denying the writes that would break the chain in the targets it reads.
     Guardrails(GuardrailsArgs),
+    /// The gate before deploy: judge CloudFormation templates (JSON, YAML), Terraform plans
+    /// (`terraform show -json`) and Terraform files by the same audit as `check`, naming each
+    /// resource's file and line. Reads no account. Default: every control.
+    Iac(IacArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct IacArgs {
+    /// Templates, plans, `.tf` files, or directories of `.tf` files (one configuration each).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// A CloudFormation parameter, pseudo parameter (`AWS::AccountId`, `AWS::Region`) or
+    /// Terraform variable, instead of its default; give it again for more.
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = checked(values::parameter))]
+    pub parameter: Vec<(String, String)>,
+    /// `ok`: what these files leave to others (a topic from another stack, a log group made
+    /// elsewhere, a module not given) counts as passing. Without it, never.
+    #[arg(long = "assume-external", value_name = "ok", value_parser = checked(values::assume_external))]
+    pub assume_external: Option<bool>,
 }
 
 #[derive(Debug, Args)]
@@ -351,6 +380,11 @@ pub struct FixArgs {
     /// With --plan: also save the plan to FILE (mode 0600) for `fix --apply FILE`.
     #[arg(long, value_name = "FILE", requires = "plan")]
     pub out: Option<String>,
+    /// With --plan: print the plan as code instead (one account): Terraform resources with
+    /// `import` blocks for the existing resources it changes, or a CloudFormation template with
+    /// its resource-import description. `trailwatch iac` judges what it prints.
+    #[arg(long, value_name = "FORMAT", value_enum, requires = "plan", conflicts_with = "out")]
+    pub emit: Option<EmitArg>,
     /// Do not ask for confirmation (required when there is no terminal).
     #[arg(long, short = 'y', requires = "apply", conflicts_with = "plan")]
     pub yes: bool,
@@ -425,6 +459,7 @@ const NOT_FOR: &[(&str, &[&str])] = &[
             "output",
         ],
     ),
+    ("iac", &["profile", "expect_account", "topic_name", "config"]),
     (
         "policy",
         &[

@@ -36,6 +36,7 @@ mod findings;
 mod fixtures;
 mod fleet;
 mod guardrails;
+pub mod iac;
 pub mod history;
 pub mod observed;
 pub mod ownership;

@@ -332,6 +332,45 @@ fn valid_email(s: &str) -> bool {
 
 /// `--exempt-role`: a principal ARN pattern (`arn:PARTITION:iam::ACCOUNT:role/NAME`, wildcards
 /// allowed in the account and name).
+/// `iac --parameter KEY=VALUE`: a parameter or variable name (letters, digits, `_`, `-`, and
+/// `::` in pseudo parameters) and its value.
+pub(crate) fn parameter(text: &str) -> Result<(String, String), Error> {
+    let bad = |why: &str| Error::BadInput {
+        what: "--parameter",
+        value: text.into(),
+        why: why.into(),
+    };
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| bad("give KEY=VALUE"))?;
+    let ok = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':'));
+    if !ok {
+        return Err(bad("KEY must be a parameter or variable name"));
+    }
+    if key == "AWS::AccountId" && !validate_account(value) {
+        return Err(bad("AWS::AccountId must be 12 digits"));
+    }
+    if key == "AWS::Region" {
+        validate_region(value)?;
+    }
+    Ok((key.to_string(), value.to_string()))
+}
+
+/// `iac --assume-external ok`: the one value it takes.
+pub(crate) fn assume_external(text: &str) -> Result<bool, Error> {
+    match text {
+        "ok" => Ok(true),
+        _ => Err(Error::BadInput {
+            what: "--assume-external",
+            value: text.into(),
+            why: "the one value it takes is `ok`".into(),
+        }),
+    }
+}
+
 pub(crate) fn exempt_role(arn: &str) -> Result<String, Error> {
     let bad = |why: &str| Error::BadInput {
         what: "--exempt-role",

@@ -1,7 +1,9 @@
 //! Output for people: text (Terraform-like plans, unified diffs with `similar`). JSON is the
 //! typed reports of `crate::report`, serialised. Pure: values in, strings out.
 
+pub(crate) mod emit;
 pub(crate) mod fleet;
+pub(crate) mod iac;
 pub(crate) mod out;
 pub(crate) mod text;
 
@@ -16,6 +18,8 @@ pub(crate) enum Format {
     Asff,
     /// Findings (`check` only): OCSF Compliance Findings.
     Ocsf,
+    /// `iac` only: SARIF 2.1.0.
+    Sarif,
 }
 
 /// Where a report goes: text for people (rendered by one of [`text`]'s functions) or one line of
@@ -37,6 +41,7 @@ impl Printer {
             Format::Text => out::out(&fit(&as_text(&report, self.palette), self.palette.width)),
             Format::Json => self.json(report),
             Format::Asff | Format::Ocsf => self.findings(&report.findings_of()),
+            Format::Sarif => self.json(report),
         }
     }
 

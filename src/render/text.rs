@@ -27,19 +27,19 @@ impl Palette {
             text.to_string()
         }
     }
-    fn green(&self, t: &str) -> String {
+    pub(crate) fn green(&self, t: &str) -> String {
         self.paint(Style::new().green(), t)
     }
-    fn red(&self, t: &str) -> String {
+    pub(crate) fn red(&self, t: &str) -> String {
         self.paint(Style::new().red(), t)
     }
-    fn yellow(&self, t: &str) -> String {
+    pub(crate) fn yellow(&self, t: &str) -> String {
         self.paint(Style::new().yellow(), t)
     }
     pub(crate) fn bold(&self, t: &str) -> String {
         self.paint(Style::new().bold(), t)
     }
-    fn dim(&self, t: &str) -> String {
+    pub(crate) fn dim(&self, t: &str) -> String {
         self.paint(Style::new().dim(), t)
     }
 }
@@ -190,7 +190,7 @@ fn brief(a: &ControlReport, p: Palette) -> String {
 
 /// A filter's verdict for a person, in a few words: `narrower: misses DetachRolePolicy and 4
 /// more`. The full reasons (every term, every witness) are in `-v` and in JSON.
-fn short_verdict(f: &crate::audit::FilterVerdict) -> String {
+pub(crate) fn short_verdict(f: &crate::audit::FilterVerdict) -> String {
     use crate::pattern::Verdict;
     let verdict = f.verdict.as_str();
     let more = |list: &[String]| match list {

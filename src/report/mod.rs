@@ -18,6 +18,7 @@
 //! Printing goes through [`to_line`], which sorts an object's keys, as every version has.
 
 mod fleet;
+pub(crate) mod iac;
 #[cfg(test)]
 mod schema;
 

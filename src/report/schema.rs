@@ -60,6 +60,12 @@ pub(crate) fn documents() -> Vec<(&'static str, serde_json::Value)> {
             "plan-file.json",
             of::<PlanFile>("trailwatch saved plan (fix --plan --out)"),
         ),
+        (
+            "iac.json",
+            of::<Document<super::iac::IacReport>>(
+                "trailwatch iac: the gate's verdicts on templates, plans and Terraform files",
+            ),
+        ),
     ]
 }
 

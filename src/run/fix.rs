@@ -62,6 +62,20 @@ pub(super) async fn fix(target: &Target, req: &Request, args: &FixArgs) -> Resul
             PlanFile::new(&req.controls, &req.options, vec![saved], None).write(out)?;
         }
         let exit_code = exit(&befores, &plans);
+        if let Some(kind) = args.emit {
+            // The plan as code, on stdout; what it rests on (the audit) is in `fix --plan`.
+            let all: Vec<&Plan> = plans.iter().collect();
+            let code = match kind {
+                crate::cli::EmitArg::Terraform => {
+                    render::emit::terraform(&all, &observed.account, &observed.region)
+                }
+                crate::cli::EmitArg::Cloudformation => {
+                    render::emit::cloudformation(&all, &observed.account, &observed.region)
+                }
+            };
+            render::out::document(&code);
+            return Ok(exit_code);
+        }
         let report = report_of_plans(&observed, &befores, &plans);
         req.printer().print(report, render::text::planned);
         if let Some(out) = &args.out {

@@ -8,6 +8,7 @@ mod drill;
 mod fix;
 mod fleet;
 mod guardrails;
+mod iac;
 mod runbook;
 
 use std::io::IsTerminal;
@@ -49,8 +50,25 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
                 .into(),
         });
     }
+    if cli.output == OutputArg::Sarif && !matches!(cli.command, Command::Iac(_)) {
+        return Err(Error::BadInput {
+            what: "--output",
+            value: "sarif".into(),
+            why: "SARIF is made by `iac`; use --output json here".into(),
+        });
+    }
     if let Some(name) = local(&cli.command) {
-        refuse_account_options(&cli, name)?;
+        refuse_account_options(&cli, name, &[])?;
+    }
+    if let Command::Iac(args) = &cli.command {
+        // The gate reads files only: the controls, match mode and region (for the ARNs it
+        // builds) are all it takes.
+        refuse_account_options(&cli, "iac", &["--region", "--control", "--all-controls", "--match"])?;
+        let mut req = settings::resolve(&cli)?;
+        if cli.control.is_none() {
+            req.controls = Control::all();
+        }
+        return iac::iac(&req, args, cli.region.as_deref());
     }
     if let Command::Controls(args) = &cli.command {
         if let Some(crate::cli::ControlsCommand::Show { id }) = &args.show {
@@ -133,6 +151,11 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
     if let Some(f) = settings::fleet(&cli, &target.region, &req.controls, settings::today())? {
         return match &cli.command {
             Command::Check(args) => fleet::check(&target, &req, &f, args.security_hub).await,
+            Command::Fix(args) if args.emit.is_some() => Err(Error::BadInput {
+                what: "option",
+                value: "--emit".into(),
+                why: "it prints one account's plan as code: run it per account (each account's drift differs, so each gets its own file)".into(),
+            }),
             Command::Fix(args) => {
                 let (exit, settled) = fleet::fix(&target, &req, &f, args, None).await?;
                 if args.update_finding && !args.dry_run {
@@ -155,7 +178,11 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
             let crate::cli::GuardrailsCommand::Scp { exempt_role } = &g.kind;
             guardrails::scp(&target, &req, None, exempt_role).await
         }
-        Command::Controls(_) | Command::Policy(_) | Command::Completions(_) | Command::Man => {
+        Command::Controls(_)
+        | Command::Policy(_)
+        | Command::Completions(_)
+        | Command::Man
+        | Command::Iac(_) => {
             unreachable!("handled above")
         }
     }
@@ -216,13 +243,17 @@ fn local(command: &Command) -> Option<&'static str> {
         Command::Completions(_) => Some("completions"),
         Command::Man => Some("man"),
         Command::Policy(_) => Some("policy"),
-        Command::Check(_) | Command::Fix(_) | Command::Drill(_) | Command::Guardrails(_) => None,
+        Command::Check(_)
+        | Command::Fix(_)
+        | Command::Drill(_)
+        | Command::Guardrails(_)
+        | Command::Iac(_) => None,
     }
 }
 
 /// A command that reads no account refuses an option meant for one (it would be silently
 /// ignored), naming it.
-fn refuse_account_options(cli: &Cli, name: &str) -> Result<(), Error> {
+fn refuse_account_options(cli: &Cli, name: &str, takes: &[&str]) -> Result<(), Error> {
     let ignored = [
         (
             "--profile",
@@ -240,7 +271,10 @@ fn refuse_account_options(cli: &Cli, name: &str) -> Result<(), Error> {
         ("--expect-account", cli.expect_account.is_some()),
         ("--match", cli.match_mode.is_some()),
     ];
-    match ignored.iter().find(|(_, given)| *given) {
+    match ignored
+        .iter()
+        .find(|(flag, given)| *given && !takes.contains(flag))
+    {
         Some((flag, _)) => Err(Error::BadInput {
             what: "option",
             value: flag.to_string(),

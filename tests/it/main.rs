@@ -11,6 +11,7 @@ mod bad_input;
 mod emulator_adapter;
 mod fleet;
 mod guardrails;
+mod iac;
 mod least_privilege;
 mod ownership;
 mod real_accounts;

@@ -16,16 +16,20 @@ use serde_json::Value;
 pub(crate) const ACCOUNT: &str = "123456789012";
 pub(crate) const REGION: &str = "us-east-1";
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The virtualenv `scripts/setup-emulator` makes.
+pub(crate) fn venv() -> PathBuf {
+    std::env::var_os("TRAILWATCH_EMULATOR_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".emulator/venv"))
 }
 
 /// The emulator's Python, from the virtualenv `scripts/setup-emulator` makes.
 fn python() -> PathBuf {
-    let venv = std::env::var_os("TRAILWATCH_EMULATOR_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".emulator/venv"));
-    let py = venv.join("bin/python");
+    let py = venv().join("bin/python");
     assert!(
         py.exists(),
         "no emulator at {}: run scripts/setup-emulator (or scripts/test) first",
@@ -439,6 +443,8 @@ pub(crate) struct Run {
 fn schema_of(doc: &Value) -> &'static str {
     if doc["kind"] == "trailwatch-plan" {
         "plan-file.json"
+    } else if doc["inputs"].is_array() {
+        "iac.json"
     } else if doc["summary"]["targets"].is_number() {
         "fleet-summary.json"
     } else if doc["controls"].is_array() && doc["controls"][0]["title"].is_string() {

@@ -145,7 +145,7 @@ pub(in crate::run) async fn check(
             }
             crate::render::out::line(&render::fleet::summary_line(&assessed));
         }
-        Format::Json => {
+        Format::Json | Format::Sarif => {
             for r in reports {
                 req.printer().json(r);
             }

@@ -1,0 +1,252 @@
+//! Pure: what one input declares ([`Declared`]) -> the [`Observed`] the audit judges, and an
+//! index from each resource the audit may name to where it is written ([`Index`]).
+//!
+//! Every declared alarm and topic hangs off every log group, as discovery would read them: the
+//! audit follows metric names, not files. A value the files do not settle becomes a resource
+//! of its own that stands for it:
+//! - an alarm action that is a mark -> a topic whose ARN is recorded as outside these files;
+//! - a trail whose log group is a mark -> a group recorded as outside these files;
+//! - no trail at all, but filters on a group -> a trail recorded as outside these files,
+//!   delivering to that group, so that steps 4-7 are still judged on what the files declare.
+
+use std::collections::BTreeMap;
+
+use super::{outside, Context, Declared, Place};
+use crate::observed::{LogGroup, Observed, Selectors, Subscription, Topic, Trail};
+
+/// Where each resource the audit can name is written, and what stands outside these files.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    /// By the name the audit's steps give: trail ARN, `group:filter`, alarm name, topic ARN,
+    /// subscription ARN.
+    pub places: BTreeMap<String, Place>,
+    /// Resources that stand for something outside these files (trail ARN, log group ARN, topic
+    /// ARN), with the reference and the place of what names it.
+    pub outside: BTreeMap<String, (String, Option<Place>)>,
+    /// Modules and other inputs not in the files.
+    pub unresolved: Vec<(String, Place)>,
+}
+
+impl Index {
+    fn outside_of(&self, resource: &str) -> Option<&(String, Option<Place>)> {
+        self.outside.get(resource)
+    }
+
+    /// The reference a step's resource stands for, when it is outside these files.
+    pub fn reference(&self, resource: &str) -> Option<&str> {
+        self.outside_of(resource).map(|(r, _)| r.as_str())
+    }
+}
+
+/// Build what the audit reads from what the files declare.
+pub fn observed(d: &Declared, ctx: &Context) -> (Observed, Index) {
+    let mut index = Index {
+        unresolved: d.unresolved.clone(),
+        ..Index::default()
+    };
+    let group_arn = |name: &str| ctx.arn("logs", &format!("log-group:{name}:*"));
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        n
+    };
+
+    // Topics: declared ones, with their policies and keys; then one per unsettled alarm action.
+    let mut topics: Vec<Topic> = Vec::new();
+    for (t, place) in &d.topics {
+        let mut t = t.clone();
+        for (on, doc, _) in &d.topic_policies {
+            if on.iter().any(|a| a == &t.arn) {
+                t.policy = Some(doc.clone());
+            }
+        }
+        if let Some(id) = t.kms_master_key_id.as_deref() {
+            t.kms_key = d
+                .keys
+                .iter()
+                .find(|(k, _)| k.id == id || k.arn.as_deref() == Some(id))
+                .map(|(k, _)| k.clone());
+        }
+        t.subscriptions = Some(
+            d.subscriptions
+                .iter()
+                .filter(|(on, _, _)| on == &t.arn)
+                .map(|(_, s, p)| {
+                    index.places.insert(s.arn.clone(), p.clone());
+                    s.clone()
+                })
+                .collect::<Vec<Subscription>>(),
+        );
+        index.places.insert(t.arn.clone(), place.clone());
+        topics.push(t);
+    }
+    let mut alarms = Vec::new();
+    for (a, place) in &d.alarms {
+        let mut a = a.clone();
+        for action in a.alarm_actions.iter_mut() {
+            if let Some(reference) = outside(action) {
+                let arn = ctx.arn("sns", &format!("outside-these-files-{}", next()));
+                index
+                    .outside
+                    .insert(arn.clone(), (reference.to_string(), Some(place.clone())));
+                topics.push(Topic {
+                    arn: arn.clone(),
+                    exists: true,
+                    ..Topic::default()
+                });
+                *action = arn;
+            } else if action.contains(":sns:") && !topics.iter().any(|t| &t.arn == action) {
+                // A topic named by its ARN but not declared here: made elsewhere.
+                index.outside.insert(
+                    action.clone(),
+                    (format!("topic {action}"), Some(place.clone())),
+                );
+                topics.push(Topic {
+                    arn: action.clone(),
+                    exists: true,
+                    ..Topic::default()
+                });
+            }
+        }
+        index.places.insert(a.name.clone(), place.clone());
+        alarms.push(a);
+    }
+
+    // Log groups: declared, named by a trail, or named by a filter.
+    let mut names: Vec<String> = Vec::new();
+    let add = |name: &str, names: &mut Vec<String>| {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    };
+    for (name, place) in &d.log_groups {
+        add(name, &mut names);
+        index.places.insert(group_arn(name), place.clone());
+    }
+    let mut trails: Vec<Trail> = Vec::new();
+    for (t, place) in &d.trails {
+        let mut t = t.clone();
+        if let Some(arn) = t.log_group_arn.clone() {
+            match outside(&arn) {
+                Some(reference) => {
+                    let name = format!("outside-these-files-{}", next());
+                    let lg = group_arn(&name);
+                    index
+                        .outside
+                        .insert(lg.clone(), (reference.to_string(), Some(place.clone())));
+                    add(&name, &mut names);
+                    t.log_group_arn = Some(lg);
+                }
+                None => match crate::observed::parse_log_group_arn(&arn) {
+                    Some((_, name)) => {
+                        let name = name.to_string();
+                        if !d.log_groups.iter().any(|(n, _)| n == &name) {
+                            index.outside.insert(
+                                group_arn(&name),
+                                (format!("log group {name}"), Some(place.clone())),
+                            );
+                        }
+                        add(&name, &mut names);
+                        t.log_group_arn = Some(group_arn(&name));
+                    }
+                    None => t.log_group_arn = Some(arn),
+                },
+            }
+        }
+        index.places.insert(t.arn.clone(), place.clone());
+        trails.push(t);
+    }
+    // A group the files do not settle is one group per reference.
+    let mut by_reference: BTreeMap<String, String> = BTreeMap::new();
+    let mut filter_groups: Vec<String> = Vec::new();
+    for (group, f, place) in &d.filters {
+        let name = match outside(group) {
+            Some(reference) => match by_reference.get(reference) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = format!("outside-these-files-{}", next());
+                    index.outside.insert(
+                        group_arn(&name),
+                        (reference.to_string(), Some(place.clone())),
+                    );
+                    by_reference.insert(reference.to_string(), name.clone());
+                    name
+                }
+            },
+            None => group.clone(),
+        };
+        add(&name, &mut names);
+        index
+            .places
+            .insert(format!("{name}:{}", f.name), place.clone());
+        filter_groups.push(name);
+    }
+    let filters_on = |name: &str| {
+        d.filters
+            .iter()
+            .zip(&filter_groups)
+            .filter(|(_, g)| *g == name)
+            .map(|((_, f, _), _)| f.clone())
+            .collect::<Vec<_>>()
+    };
+    // No trail in the files: one standing for the trail outside them, on each group a filter
+    // is on, so that steps 4-7 are still judged on what the files declare.
+    if trails.is_empty() {
+        for ((group, _, _), name) in d.filters.iter().zip(&filter_groups) {
+            let arn = ctx.arn("cloudtrail", &format!("trail/outside-these-files-{name}"));
+            if trails.iter().any(|t| t.arn == arn) {
+                continue;
+            }
+            index.outside.insert(
+                arn.clone(),
+                (
+                    format!(
+                        "the trail delivering to log group {}",
+                        outside(group).unwrap_or(name)
+                    ),
+                    None,
+                ),
+            );
+            trails.push(Trail {
+                name: "(outside these files)".into(),
+                arn,
+                home_region: ctx.region.clone(),
+                multi_region: true,
+                log_group_arn: Some(group_arn(name)),
+                logging: Some(true),
+                selectors: Some(Selectors::Default),
+                ..Trail::default()
+            });
+        }
+    }
+    // As discovery reads them: the groups the trails deliver to.
+    let log_groups = names
+        .iter()
+        .filter(|name| {
+            let arn = group_arn(name);
+            trails
+                .iter()
+                .any(|t| t.log_group_arn.as_deref() == Some(arn.as_str()))
+        })
+        .map(|name| LogGroup {
+            arn: group_arn(name),
+            name: name.clone(),
+            region: ctx.region.clone(),
+            account: ctx.account.clone(),
+            partition: ctx.partition.clone(),
+            readable: true,
+            missing: false,
+            filters: filters_on(name),
+            alarms: alarms.clone(),
+            topics: topics.clone(),
+            composite_alarms: Vec::new(),
+        })
+        .collect();
+    let observed = Observed {
+        account: ctx.account.clone(),
+        region: ctx.region.clone(),
+        trails,
+        log_groups,
+    };
+    (observed, index)
+}

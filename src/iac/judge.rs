@@ -1,0 +1,181 @@
+//! Pure: the audit's steps on what the files declare -> the gate's states. The audit is the one
+//! `check` runs; this only says which of its steps rest on something outside these files, which
+//! wait for a receiver to confirm after deploy, and where each resource is written.
+
+use super::assemble::{self, Index};
+use super::{Context, Declared};
+use crate::audit::{self, Audit, MatchMode, Reason, Step};
+use crate::control::Control;
+use crate::observed::Observed;
+use crate::report::iac::{IacControl, IacFilter, IacInput, IacStep, State, Unresolved};
+
+/// Judge one input against `controls`.
+pub(crate) fn input(
+    controls: &[Control],
+    d: &Declared,
+    ctx: &Context,
+    mode: MatchMode,
+    assume_external_ok: bool,
+) -> IacInput {
+    let (observed, index) = assemble::observed(d, ctx);
+    let audits = audit::audit_all(controls, &observed, mode);
+    IacInput {
+        file: d.source.clone(),
+        kind: d.kind.to_string(),
+        unresolved: index
+            .unresolved
+            .iter()
+            .map(|(what, place)| Unresolved {
+                what: what.clone(),
+                place: place.clone(),
+            })
+            .collect(),
+        controls: controls
+            .iter()
+            .zip(audits)
+            .map(|(c, a)| control(c, &a, &observed, &index, assume_external_ok))
+            .collect(),
+    }
+}
+
+fn control(
+    c: &Control,
+    a: &Audit,
+    observed: &Observed,
+    index: &Index,
+    assume_external_ok: bool,
+) -> IacControl {
+    let mut steps: Vec<IacStep> = Vec::with_capacity(a.steps.len());
+    for s in &a.steps {
+        let blocked = steps
+            .iter()
+            .any(|p| matches!(p.state, State::Fail | State::Outside) && !p.ok);
+        steps.push(step(s, a, observed, index, blocked));
+    }
+    let has = |st: State| steps.iter().any(|s| s.state == st);
+    let state = if has(State::Fail) {
+        State::Fail
+    } else if has(State::Outside) {
+        State::Outside
+    } else if has(State::Awaiting) {
+        State::Awaiting
+    } else {
+        State::Pass
+    };
+    let group = a.log_group(observed).map(|g| g.name.clone());
+    let filters = a
+        .filters
+        .iter()
+        .map(|v| IacFilter {
+            location: group
+                .as_ref()
+                .and_then(|g| index.places.get(&format!("{g}:{}", v.name)))
+                .cloned(),
+            verdict: v.clone(),
+        })
+        .collect();
+    IacControl {
+        control: c.id.clone(),
+        security_hub: c.security_hub.clone(),
+        compliant: state == State::Pass || (assume_external_ok && state == State::Outside),
+        state,
+        steps,
+        filters,
+        other_filters: 0,
+    }
+}
+
+/// One step's state: outside these files when its resource stands for something they do not
+/// declare (or it fails for want of what a module not in the files may hold); awaiting when
+/// only the receiver's confirmation is missing.
+fn step(s: &Step, a: &Audit, observed: &Observed, index: &Index, blocked: bool) -> IacStep {
+    let resource = s.resource.as_deref();
+    let reference = resource.and_then(|r| index.reference(r));
+    let place = resource.and_then(|r| {
+        index
+            .places
+            .get(r)
+            .or_else(|| index.outside.get(r).and_then(|(_, p)| p.as_ref()))
+            .cloned()
+    });
+    let module = index.unresolved.first().map(|(what, _)| what.clone());
+    let (state, outside, detail) = match (s.ok, s.reason, reference) {
+        (_, _, Some(r)) => (
+            State::Outside,
+            Some(r.to_string()),
+            format!("rests on {r}, which these files do not declare"),
+        ),
+        (true, _, None) => (State::Pass, None, s.detail.clone()),
+        (false, None, None) => (
+            State::NotChecked,
+            None,
+            if blocked {
+                format!("not checked: step {} did not pass", first_not_passing(a))
+            } else {
+                s.detail.clone()
+            },
+        ),
+        (false, Some(reason), None) => {
+            if s.step == 7 && a.awaiting_confirmation(observed).is_some() {
+                (
+                    State::Awaiting,
+                    None,
+                    format!(
+                        "{}: a subscriber must confirm after deploy (e-mail and HTTP(S) endpoints confirm by hand)",
+                        s.detail
+                    ),
+                )
+            } else if let Some(m) = module.filter(|_| wanting(reason, a, observed)) {
+                (
+                    State::Outside,
+                    Some(m.clone()),
+                    format!("{}; not resolvable from these files: {m}", s.detail),
+                )
+            } else {
+                (State::Fail, None, s.detail.clone())
+            }
+        }
+    };
+    IacStep {
+        step: s.step,
+        ok: s.ok,
+        state,
+        reason: s.reason,
+        resource: s.resource.clone(),
+        detail,
+        location: place,
+        outside,
+    }
+}
+
+/// The step fails for want of a resource (a trail, a filter, an alarm), which a module the
+/// files call but do not hold may declare.
+fn wanting(reason: Reason, a: &Audit, observed: &Observed) -> bool {
+    match reason {
+        Reason::TrailNotPresent => observed.trails.is_empty(),
+        Reason::FiltersNotPresent => true,
+        Reason::FilterNotValid => !a.filters.iter().any(|f| f.relevant),
+        Reason::AlarmsNotPresent => {
+            let metrics: Vec<_> = a
+                .log_group(observed)
+                .map(|g| {
+                    g.filters
+                        .iter()
+                        .flat_map(|f| f.metrics.iter())
+                        .map(|m| (m.metric_name.clone(), m.namespace.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            !a.log_group(observed).is_some_and(|g| {
+                g.alarms
+                    .iter()
+                    .any(|al| metrics.iter().any(|(m, n)| al.watches(m, n)))
+            })
+        }
+        _ => false,
+    }
+}
+
+fn first_not_passing(a: &Audit) -> u8 {
+    a.steps.iter().find(|s| !s.ok).map_or(1, |s| s.step)
+}

@@ -1,0 +1,199 @@
+//! The gate before deploy: CloudFormation templates ([`cfn`]), Terraform plans ([`tfplan`]) and
+//! Terraform files ([`hcl`]) read into the same [`Observed`] that discovery fills from AWS
+//! ([`assemble`]), then judged by the same audit ([`judge`]), so the gate and `check` cannot
+//! disagree.
+//!
+//! A value the files do not settle (a parameter without a default, an imported value, a module
+//! that is not in the files, an attribute known only after apply) is kept as a mark naming the
+//! reference ([`outside`]); what rests on it is "outside these files", never a pass unless the
+//! user says `--assume-external ok`.
+
+pub mod assemble;
+pub mod cfn;
+pub mod hcl;
+pub mod judge;
+pub mod terraform;
+pub mod tfplan;
+pub mod tree;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::observed::{Alarm, KmsKey, MetricFilter, Subscription, Topic, Trail};
+
+/// Where a declared resource is written: its file, line (1-based) and name in the file (a
+/// CloudFormation logical id or a Terraform address).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Place {
+    pub file: String,
+    pub line: usize,
+    /// The CloudFormation logical id or the Terraform address (`module.cis.aws_sns_topic.x`).
+    pub id: String,
+}
+
+/// What one input declares: a template, a plan, or the `.tf` files of one directory.
+#[derive(Debug, Clone, Default)]
+pub struct Declared {
+    /// The file (or directory) read.
+    pub source: String,
+    /// What kind of input it was (`CloudFormation`, `Terraform plan`, `Terraform`).
+    pub kind: &'static str,
+    pub trails: Vec<(Trail, Place)>,
+    /// Log groups by name.
+    pub log_groups: Vec<(String, Place)>,
+    /// Metric filters with the name of the group they are on (or a mark).
+    pub filters: Vec<(String, MetricFilter, Place)>,
+    pub alarms: Vec<(Alarm, Place)>,
+    /// Topics (ARN, policy and key filled from their own resources when declared).
+    pub topics: Vec<(Topic, Place)>,
+    /// Topic policies: the topics they are on (ARNs or marks) and the document.
+    pub topic_policies: Vec<(Vec<String>, String, Place)>,
+    /// Subscriptions with the topic they are on (an ARN or a mark).
+    pub subscriptions: Vec<(String, Subscription, Place)>,
+    pub keys: Vec<(KmsKey, Place)>,
+    /// What the files leave unsettled that bears on no value: modules not in the files.
+    pub unresolved: Vec<(String, Place)>,
+}
+
+/// The account and region templates are judged as deployed to, and the values given for
+/// parameters and variables.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub account: String,
+    pub region: String,
+    pub partition: String,
+    /// `--parameter KEY=VALUE`: CloudFormation parameters (and pseudo parameters such as
+    /// `AWS::AccountId`), Terraform variables.
+    pub parameters: BTreeMap<String, String>,
+    /// The account and region were given (`--parameter AWS::AccountId=`, `--region`), not
+    /// taken from the files.
+    given: (bool, bool),
+}
+
+/// The account ARNs are built in when neither the files nor `--parameter AWS::AccountId=`
+/// give one.
+pub const PSEUDO_ACCOUNT: &str = "123456789012";
+
+impl Context {
+    pub fn new(region: Option<&str>, parameters: BTreeMap<String, String>) -> Context {
+        let region = parameters
+            .get("AWS::Region")
+            .map(String::as_str)
+            .or(region);
+        let partition = parameters
+            .get("AWS::Partition")
+            .cloned()
+            .unwrap_or_else(|| crate::partition::of_region(region.unwrap_or("us-east-1")).to_string());
+        Context {
+            account: parameters
+                .get("AWS::AccountId")
+                .cloned()
+                .unwrap_or_else(|| PSEUDO_ACCOUNT.into()),
+            given: (
+                parameters.contains_key("AWS::AccountId"),
+                parameters.contains_key("AWS::Region") || region.is_some(),
+            ),
+            region: region.unwrap_or("us-east-1").to_string(),
+            partition,
+            parameters,
+        }
+    }
+
+    /// The context for one input: where the account or region was not given, the one its
+    /// literal ARNs name most (a plan's ARNs, a topic ARN written out), as a reader would
+    /// take it; else the defaults.
+    pub fn for_text(&self, text: &str) -> Context {
+        let mut ctx = self.clone();
+        let mut accounts: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut regions: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("arn:aws") {
+            let tail = &rest[i..];
+            let parts: Vec<&str> = tail.splitn(6, ':').collect();
+            if let [_, partition, _, region, account, _] = parts.as_slice() {
+                let ok_partition = partition
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-');
+                if ok_partition && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+                    *accounts.entry(account).or_insert(0) += 1;
+                    if crate::values::region(region).is_ok() {
+                        *regions.entry(region).or_insert(0) += 1;
+                    }
+                }
+            }
+            rest = &tail[7..];
+        }
+        let most = |m: &BTreeMap<&str, usize>| {
+            m.iter()
+                .max_by_key(|(k, n)| (**n, std::cmp::Reverse(**k)))
+                .map(|(k, _)| k.to_string())
+        };
+        if !self.given.0 {
+            if let Some(a) = most(&accounts) {
+                ctx.account = a;
+            }
+        }
+        if !self.given.1 {
+            if let Some(r) = most(&regions) {
+                ctx.partition = crate::partition::of_region(&r).to_string();
+                ctx.region = r;
+            }
+        }
+        ctx
+    }
+
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.partition, self.region, self.account
+        )
+    }
+}
+
+const MARK: &str = "\u{1}outside\u{1}";
+
+/// A mark standing for a value the files do not settle, naming its reference
+/// (`!ImportValue SecurityAlarmTopicArn`, `var.topic_arn`).
+pub fn mark(reference: &str) -> String {
+    format!("{MARK}{reference}")
+}
+
+/// The reference a marked value stands for, if `text` holds a mark (anywhere: a mark inside a
+/// `!Sub` or a `!Join` makes the whole value unsettled).
+pub fn outside(text: &str) -> Option<&str> {
+    text.find(MARK).map(|i| {
+        let rest = &text[i + MARK.len()..];
+        rest.split(MARK).next().unwrap_or(rest)
+    })
+}
+
+/// Read one input: a CloudFormation template (`.yaml`, `.yml`, `.json`, `.template`), a
+/// Terraform plan (JSON with `planned_values`), a `.tf` file or a directory of them.
+pub fn read(path: &str, ctx: &Context) -> Result<(Declared, Context), Error> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::BadInput {
+        what: "file",
+        value: path.into(),
+        why: format!("cannot read it: {e}"),
+    })?;
+    if meta.is_dir() {
+        return hcl::read_dir(path, ctx);
+    }
+    if path.ends_with(".tf") {
+        return hcl::read_files(path, &[path.to_string()], ctx);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::BadInput {
+        what: "file",
+        value: path.into(),
+        why: format!("cannot read it: {e}"),
+    })?;
+    let ctx = ctx.for_text(&text);
+    let node = tree::parse(path, &text)?;
+    let declared = if tfplan::is_plan(&node) {
+        tfplan::read(path, &node, &ctx)?
+    } else {
+        cfn::read(path, &node, &ctx)?
+    };
+    Ok((declared, ctx))
+}

@@ -1,0 +1,314 @@
+//! Terraform resources -> [`Declared`], shared by the plan reader ([`super::tfplan`]) and the HCL
+//! reader ([`super::hcl`]): each gives a resource's attributes as JSON (blocks as arrays of
+//! objects, values the files do not settle as marks), and this maps the AWS provider's
+//! arguments onto what the audit reads, with the provider's defaults.
+
+use serde_json::Value as J;
+
+use super::{Context, Declared, Place};
+use crate::observed::{
+    AdvancedSelector, Alarm, BasicSelector, FieldSelector, KmsKey, MetricFilter, MetricQuery,
+    MetricStat, MetricTransformation, Selectors, Topic, Trail,
+};
+
+pub(crate) fn s(v: Option<&J>) -> Option<String> {
+    match v? {
+        J::String(s) => Some(s.clone()),
+        J::Number(n) => Some(n.to_string()),
+        J::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn b(v: Option<&J>) -> Option<bool> {
+    match v? {
+        J::Bool(b) => Some(*b),
+        J::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn n(v: Option<&J>) -> Option<f64> {
+    match v? {
+        J::Number(n) => n.as_f64(),
+        J::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn list(v: Option<&J>) -> Vec<String> {
+    match v {
+        Some(J::Array(a)) => a.iter().filter_map(|x| s(Some(x))).collect(),
+        Some(J::String(one)) => vec![one.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// A block given once or as a list of blocks.
+fn blocks(v: Option<&J>) -> Vec<&J> {
+    match v {
+        Some(J::Array(a)) => a.iter().collect(),
+        Some(o @ J::Object(_)) => vec![o],
+        _ => Vec::new(),
+    }
+}
+
+fn map_pairs(v: Option<&J>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = match v {
+        Some(J::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), s(Some(v))?)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    out.sort();
+    out
+}
+
+/// What `TYPE.NAME.ATTR` gives for a resource whose arguments are `a` (`name` the resource's
+/// own name in the files, for names the provider would generate).
+pub(crate) fn attribute(kind: &str, name: &str, a: &J, attr: &str, ctx: &Context) -> Option<J> {
+    if let Some(v) = a.get(attr).filter(|v| !v.is_null()) {
+        if attr != "arn" && attr != "id" {
+            return Some(v.clone());
+        }
+    }
+    let given = |k: &str| s(a.get(k)).unwrap_or_else(|| name.to_string());
+    let v = match (kind, attr) {
+        ("aws_sns_topic", "arn" | "id") => ctx.arn("sns", &given("name")),
+        ("aws_cloudwatch_log_group", "arn") => {
+            ctx.arn("logs", &format!("log-group:{}", given("name")))
+        }
+        ("aws_cloudwatch_log_group", "id" | "name") => given("name"),
+        ("aws_cloudtrail", "arn") => ctx.arn("cloudtrail", &format!("trail/{}", given("name"))),
+        ("aws_cloudtrail", "id" | "name") => given("name"),
+        ("aws_cloudwatch_log_metric_filter", "id" | "name") => given("name"),
+        ("aws_cloudwatch_metric_alarm", "arn") => {
+            ctx.arn("cloudwatch", &format!("alarm:{}", given("alarm_name")))
+        }
+        ("aws_cloudwatch_metric_alarm", "id" | "alarm_name") => given("alarm_name"),
+        ("aws_sqs_queue", "arn") => ctx.arn("sqs", &given("name")),
+        ("aws_lambda_function", "arn") => {
+            ctx.arn("lambda", &format!("function:{}", given("function_name")))
+        }
+        ("aws_kms_key", "arn") => ctx.arn("kms", &format!("key/key-{name}")),
+        ("aws_kms_key", "id" | "key_id") => format!("key-{name}"),
+        ("aws_iam_role", "arn") => format!(
+            "arn:{}:iam::{}:role/{}",
+            ctx.partition,
+            ctx.account,
+            given("name")
+        ),
+        (_, "arn") => ctx.arn(kind.trim_start_matches("aws_"), name),
+        (_, "id") => name.to_string(),
+        _ => return a.get(attr).cloned(),
+    };
+    Some(J::String(v))
+}
+
+/// Add one resource (`kind`, its `name` in the files, its arguments `a`) to `d`.
+pub(crate) fn declare(d: &mut Declared, kind: &str, name: &str, a: &J, place: Place, ctx: &Context) {
+    let get = |k: &str| a.get(k);
+    let gs = |k: &str| s(a.get(k));
+    match kind {
+        "aws_cloudtrail" => {
+            let trail_name = gs("name").unwrap_or_else(|| name.to_string());
+            let trail = Trail {
+                arn: ctx.arn("cloudtrail", &format!("trail/{trail_name}")),
+                name: trail_name,
+                home_region: ctx.region.clone(),
+                multi_region: b(get("is_multi_region_trail")).unwrap_or(false),
+                organization: b(get("is_organization_trail")).unwrap_or(false),
+                log_group_arn: gs("cloud_watch_logs_group_arn"),
+                logging: Some(b(get("enable_logging")).unwrap_or(true)),
+                selectors: Some(selectors(a)),
+                ..Trail::default()
+            };
+            d.trails.push((trail, place));
+        }
+        "aws_cloudwatch_log_group" => {
+            let group = gs("name")
+                .or_else(|| gs("name_prefix"))
+                .unwrap_or_else(|| name.to_string());
+            d.log_groups.push((group, place));
+        }
+        "aws_cloudwatch_log_metric_filter" => {
+            let metrics = blocks(get("metric_transformation"))
+                .into_iter()
+                .map(|m| MetricTransformation {
+                    metric_name: s(m.get("name")).unwrap_or_default(),
+                    namespace: s(m.get("namespace")).unwrap_or_default(),
+                    value: s(m.get("value")).unwrap_or_default(),
+                    default_value: n(m.get("default_value")),
+                    unit: s(m.get("unit")).filter(|u| u != "None"),
+                    dimensions: map_pairs(m.get("dimensions")),
+                })
+                .collect();
+            let f = MetricFilter {
+                name: gs("name").unwrap_or_else(|| name.to_string()),
+                pattern: gs("pattern").unwrap_or_default(),
+                metrics,
+            };
+            d.filters
+                .push((gs("log_group_name").unwrap_or_default(), f, place));
+        }
+        "aws_cloudwatch_metric_alarm" => {
+            let alarm_name = gs("alarm_name").unwrap_or_else(|| name.to_string());
+            let gi = |k: &str| n(a.get(k)).map(|x| x as i32);
+            let metrics = blocks(get("metric_query"))
+                .into_iter()
+                .map(|q| MetricQuery {
+                    id: s(q.get("id")).unwrap_or_default(),
+                    expression: s(q.get("expression")),
+                    return_data: b(q.get("return_data")).unwrap_or(false),
+                    metric_stat: blocks(q.get("metric")).first().map(|m| MetricStat {
+                        metric_name: s(m.get("metric_name")).unwrap_or_default(),
+                        namespace: s(m.get("namespace")).unwrap_or_default(),
+                        dimensions: map_pairs(m.get("dimensions")),
+                        stat: s(m.get("stat")).unwrap_or_default(),
+                        period: n(m.get("period")).map(|x| x as i32),
+                        account_id: s(q.get("account_id")),
+                        unit: s(m.get("unit")),
+                    }),
+                })
+                .collect();
+            let alarm = Alarm {
+                arn: ctx.arn("cloudwatch", &format!("alarm:{alarm_name}")),
+                name: alarm_name,
+                description: gs("alarm_description"),
+                metric_name: gs("metric_name"),
+                namespace: gs("namespace"),
+                statistic: gs("statistic"),
+                extended_statistic: gs("extended_statistic"),
+                period: gi("period"),
+                evaluation_periods: gi("evaluation_periods"),
+                datapoints_to_alarm: gi("datapoints_to_alarm"),
+                threshold: n(get("threshold")),
+                comparison_operator: gs("comparison_operator"),
+                treat_missing_data: Some(
+                    gs("treat_missing_data").unwrap_or_else(|| "missing".into()),
+                ),
+                actions_enabled: b(get("actions_enabled")).unwrap_or(true),
+                alarm_actions: list(get("alarm_actions")),
+                ok_actions: list(get("ok_actions")),
+                insufficient_data_actions: list(get("insufficient_data_actions")),
+                dimensions: map_pairs(get("dimensions")),
+                unit: gs("unit"),
+                evaluate_low_sample_count_percentile: gs("evaluate_low_sample_count_percentiles"),
+                metrics,
+                tags: None,
+            };
+            d.alarms.push((alarm, place));
+        }
+        "aws_sns_topic" => {
+            let arn = s(attribute(kind, name, a, "arn", ctx).as_ref()).unwrap_or_default();
+            if let Some(policy) = gs("policy") {
+                d.topic_policies
+                    .push((vec![arn.clone()], policy, place.clone()));
+            }
+            d.topics.push((
+                Topic {
+                    arn,
+                    exists: true,
+                    kms_master_key_id: gs("kms_master_key_id"),
+                    ..Topic::default()
+                },
+                place,
+            ));
+        }
+        "aws_sns_topic_policy" => {
+            d.topic_policies.push((
+                list(get("arn")),
+                gs("policy").unwrap_or_default(),
+                place,
+            ));
+        }
+        "aws_sns_topic_subscription" => {
+            let topic = gs("topic_arn").unwrap_or_default();
+            let sub = super::cfn::subscription(
+                &topic,
+                name,
+                gs("protocol").unwrap_or_default(),
+                gs("endpoint").unwrap_or_default(),
+                ctx,
+            );
+            d.subscriptions.push((topic, sub, place));
+        }
+        "aws_kms_key" => {
+            let key = KmsKey {
+                id: format!("key-{name}"),
+                arn: Some(ctx.arn("kms", &format!("key/key-{name}"))),
+                manager: Some("CUSTOMER".into()),
+                state: Some(
+                    if b(get("is_enabled")) == Some(false) {
+                        "Disabled"
+                    } else {
+                        "Enabled"
+                    }
+                    .into(),
+                ),
+                policy: gs("policy"),
+                read_error: None,
+            };
+            d.keys.push((key, place));
+        }
+        "aws_kms_alias" => {
+            let target = gs("target_key_id").unwrap_or_default();
+            if let Some((k, _)) = d
+                .keys
+                .iter()
+                .find(|(k, _)| k.id == target || k.arn.as_deref() == Some(&target))
+                .cloned()
+            {
+                d.keys.push((
+                    KmsKey {
+                        id: gs("name").unwrap_or_default(),
+                        ..k
+                    },
+                    place,
+                ));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn selectors(a: &J) -> Selectors {
+    let adv = blocks(a.get("advanced_event_selector"));
+    if !adv.is_empty() {
+        return Selectors::Advanced {
+            selectors: adv
+                .into_iter()
+                .map(|x| AdvancedSelector {
+                    name: s(x.get("name")),
+                    field_selectors: blocks(x.get("field_selector"))
+                        .into_iter()
+                        .map(|f| FieldSelector {
+                            field: s(f.get("field")).unwrap_or_default(),
+                            equals: list(f.get("equals")),
+                            not_equals: list(f.get("not_equals")),
+                            starts_with: list(f.get("starts_with")),
+                            not_starts_with: list(f.get("not_starts_with")),
+                            ends_with: list(f.get("ends_with")),
+                            not_ends_with: list(f.get("not_ends_with")),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+    }
+    let basic = blocks(a.get("event_selector"));
+    if basic.is_empty() {
+        return Selectors::Default;
+    }
+    Selectors::Basic {
+        selectors: basic
+            .into_iter()
+            .map(|e| BasicSelector {
+                read_write_type: s(e.get("read_write_type")).unwrap_or_else(|| "All".into()),
+                include_management_events: b(e.get("include_management_events")).unwrap_or(true),
+                exclude_management_event_sources: list(e.get("exclude_management_event_sources")),
+            })
+            .collect(),
+    }
+}
