@@ -383,7 +383,13 @@ pub struct FixArgs {
     /// With --plan: print the plan as code instead (one account): Terraform resources with
     /// `import` blocks for the existing resources it changes, or a CloudFormation template with
     /// its resource-import description. `trailwatch iac` judges what it prints.
-    #[arg(long, value_name = "FORMAT", value_enum, requires = "plan", conflicts_with = "out")]
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_enum,
+        requires = "plan",
+        conflicts_with = "out"
+    )]
     pub emit: Option<EmitArg>,
     /// Do not ask for confirmation (required when there is no terminal).
     #[arg(long, short = 'y', requires = "apply", conflicts_with = "plan")]
@@ -459,7 +465,10 @@ const NOT_FOR: &[(&str, &[&str])] = &[
             "output",
         ],
     ),
-    ("iac", &["profile", "expect_account", "topic_name", "config"]),
+    (
+        "iac",
+        &["profile", "expect_account", "topic_name", "config"],
+    ),
     (
         "policy",
         &[

@@ -340,9 +340,7 @@ pub(crate) fn parameter(text: &str) -> Result<(String, String), Error> {
         value: text.into(),
         why: why.into(),
     };
-    let (key, value) = text
-        .split_once('=')
-        .ok_or_else(|| bad("give KEY=VALUE"))?;
+    let (key, value) = text.split_once('=').ok_or_else(|| bad("give KEY=VALUE"))?;
     let ok = !key.is_empty()
         && key
             .chars()

@@ -46,12 +46,20 @@ pub fn read(path: &str, root: &Node, ctx: &Context) -> Result<Declared, Error> {
             .cloned()
             .unwrap_or_else(|| "stack".into()),
     };
-    for e in root.get("Parameters").and_then(Node::entries).unwrap_or(&[]) {
+    for e in root
+        .get("Parameters")
+        .and_then(Node::entries)
+        .unwrap_or(&[])
+    {
         let given = ctx.parameters.get(&e.key).map(|v| J::String(v.clone()));
         let default = e.value.get("Default").map(Node::to_json);
         t.parameters.insert(e.key.clone(), given.or(default));
     }
-    for e in root.get("Conditions").and_then(Node::entries).unwrap_or(&[]) {
+    for e in root
+        .get("Conditions")
+        .and_then(Node::entries)
+        .unwrap_or(&[])
+    {
         t.conditions.insert(e.key.clone(), &e.value);
     }
     for e in resources {
@@ -203,9 +211,7 @@ impl Template<'_> {
             ),
             ("AWS::KMS::Key", "Arn") => ctx.arn("kms", &format!("key/key-{logical}")),
             ("AWS::KMS::Key", "KeyId") => format!("key-{logical}"),
-            ("AWS::SQS::Queue", "Arn") => {
-                ctx.arn("sqs", &self.name_of(logical, node, "QueueName"))
-            }
+            ("AWS::SQS::Queue", "Arn") => ctx.arn("sqs", &self.name_of(logical, node, "QueueName")),
             ("AWS::SQS::Queue", "QueueName") => self.name_of(logical, node, "QueueName"),
             ("AWS::Lambda::Function", "Arn") => ctx.arn(
                 "lambda",
@@ -320,13 +326,9 @@ impl Template<'_> {
             "Fn::Join" => {
                 let a = self.args(arg, c);
                 match a.as_slice() {
-                    [sep, J::Array(items)] => J::String(
-                        items
-                            .iter()
-                            .map(text)
-                            .collect::<Vec<_>>()
-                            .join(&text(sep)),
-                    ),
+                    [sep, J::Array(items)] => {
+                        J::String(items.iter().map(text).collect::<Vec<_>>().join(&text(sep)))
+                    }
                     [_, J::String(one)] if outside(one).is_some() => J::String(one.clone()),
                     _ => J::String(mark("!Join")),
                 }
@@ -381,7 +383,9 @@ impl Template<'_> {
             }
             "Fn::Equals" => {
                 let a = self.args(arg, c);
-                let unsettled = a.iter().any(|v| s(v).is_some_and(|t| outside(&t).is_some()));
+                let unsettled = a
+                    .iter()
+                    .any(|v| s(v).is_some_and(|t| outside(&t).is_some()));
                 match a.as_slice() {
                     [x, y] if !unsettled => J::Bool(text(x) == text(y)),
                     _ => J::String(mark("!Equals")),
@@ -702,11 +706,8 @@ fn selectors(p: &J) -> Selectors {
                         .get("ReadWriteType")
                         .and_then(s)
                         .unwrap_or_else(|| "All".into()),
-                    include_management_events: b(e.get("IncludeManagementEvents"))
-                        .unwrap_or(true),
-                    exclude_management_event_sources: list(
-                        e.get("ExcludeManagementEventSources"),
-                    ),
+                    include_management_events: b(e.get("IncludeManagementEvents")).unwrap_or(true),
+                    exclude_management_event_sources: list(e.get("ExcludeManagementEventSources")),
                 })
                 .collect(),
         },

@@ -106,10 +106,7 @@ pub fn read_files(
                     },
                 }),
                 ("variable", [name]) => {
-                    let default = b
-                        .body
-                        .get_attribute("default")
-                        .map(|a| a.value.clone());
+                    let default = b.body.get_attribute("default").map(|a| a.value.clone());
                     cfg.variables.insert(name.clone(), default);
                 }
                 ("locals", []) => {

@@ -78,14 +78,13 @@ pub const PSEUDO_ACCOUNT: &str = "123456789012";
 
 impl Context {
     pub fn new(region: Option<&str>, parameters: BTreeMap<String, String>) -> Context {
-        let region = parameters
-            .get("AWS::Region")
-            .map(String::as_str)
-            .or(region);
+        let region = parameters.get("AWS::Region").map(String::as_str).or(region);
         let partition = parameters
             .get("AWS::Partition")
             .cloned()
-            .unwrap_or_else(|| crate::partition::of_region(region.unwrap_or("us-east-1")).to_string());
+            .unwrap_or_else(|| {
+                crate::partition::of_region(region.unwrap_or("us-east-1")).to_string()
+            });
         Context {
             account: parameters
                 .get("AWS::AccountId")
@@ -116,7 +115,10 @@ impl Context {
                 let ok_partition = partition
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b == b'-');
-                if ok_partition && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+                if ok_partition
+                    && account.len() == 12
+                    && account.bytes().all(|b| b.is_ascii_digit())
+                {
                     *accounts.entry(account).or_insert(0) += 1;
                     if crate::values::region(region).is_ok() {
                         *regions.entry(region).or_insert(0) += 1;

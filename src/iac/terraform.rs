@@ -107,7 +107,14 @@ pub(crate) fn attribute(kind: &str, name: &str, a: &J, attr: &str, ctx: &Context
 }
 
 /// Add one resource (`kind`, its `name` in the files, its arguments `a`) to `d`.
-pub(crate) fn declare(d: &mut Declared, kind: &str, name: &str, a: &J, place: Place, ctx: &Context) {
+pub(crate) fn declare(
+    d: &mut Declared,
+    kind: &str,
+    name: &str,
+    a: &J,
+    place: Place,
+    ctx: &Context,
+) {
     let get = |k: &str| a.get(k);
     let gs = |k: &str| s(a.get(k));
     match kind {
@@ -217,11 +224,8 @@ pub(crate) fn declare(d: &mut Declared, kind: &str, name: &str, a: &J, place: Pl
             ));
         }
         "aws_sns_topic_policy" => {
-            d.topic_policies.push((
-                list(get("arn")),
-                gs("policy").unwrap_or_default(),
-                place,
-            ));
+            d.topic_policies
+                .push((list(get("arn")), gs("policy").unwrap_or_default(), place));
         }
         "aws_sns_topic_subscription" => {
             let topic = gs("topic_arn").unwrap_or_default();

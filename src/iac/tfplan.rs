@@ -53,11 +53,16 @@ pub fn read(path: &str, root: &Node, ctx: &Context) -> Result<Declared, Error> {
         .filter_map(|c| {
             Some((
                 c.get("address")?.as_str()?.to_string(),
-                c.pointer("/change/after_unknown").cloned().unwrap_or(J::Null),
+                c.pointer("/change/after_unknown")
+                    .cloned()
+                    .unwrap_or(J::Null),
             ))
         })
         .collect();
-    if let Some(m) = root.get("planned_values").and_then(|p| p.get("root_module")) {
+    if let Some(m) = root
+        .get("planned_values")
+        .and_then(|p| p.get("root_module"))
+    {
         collect(m, &unknown, &mut plan.resources);
     }
     if let Some(m) = json.pointer("/configuration/root_module") {

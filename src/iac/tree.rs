@@ -93,8 +93,8 @@ fn bad(path: &str, line: usize, column: usize, why: impl std::fmt::Display) -> E
 /// comment; YAML otherwise.
 pub fn parse(path: &str, text: &str) -> Result<Node, Error> {
     let start = text.trim_start_matches('\u{feff}').trim_start();
-    let is_json = ["{", "[", "//", "/*"].iter().any(|p| start.starts_with(p))
-        || path.ends_with(".json");
+    let is_json =
+        ["{", "[", "//", "/*"].iter().any(|p| start.starts_with(p)) || path.ends_with(".json");
     if is_json {
         json(path, text)
     } else {
@@ -285,7 +285,7 @@ impl yaml_rust2::parser::MarkedEventReceiver for Builder {
         let line = mark.line();
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
-                                let plain = style == TScalarStyle::Plain;
+                let plain = style == TScalarStyle::Plain;
                 let value = if !plain || tag.as_ref().is_some_and(|t| t.handle == "!") {
                     Value::String(text)
                 } else {
@@ -293,9 +293,7 @@ impl yaml_rust2::parser::MarkedEventReceiver for Builder {
                         "~" | "null" | "Null" | "NULL" | "" => Value::Null,
                         "true" | "True" | "TRUE" => Value::Bool(true),
                         "false" | "False" | "FALSE" => Value::Bool(false),
-                        t if t.parse::<f64>().is_ok() && !t.starts_with('.') => {
-                            Value::Number(text)
-                        }
+                        t if t.parse::<f64>().is_ok() && !t.starts_with('.') => Value::Number(text),
                         _ => Value::String(text),
                     }
                 };
@@ -303,8 +301,7 @@ impl yaml_rust2::parser::MarkedEventReceiver for Builder {
                 self.push(node, anchor);
             }
             Event::SequenceStart(anchor, tag) => {
-                self.stack
-                    .push(Open::List(anchor, short(tag), Vec::new()));
+                self.stack.push(Open::List(anchor, short(tag), Vec::new()));
                 let _ = line;
             }
             Event::MappingStart(anchor, tag) => {
@@ -378,7 +375,9 @@ mod tests {
 
     #[test]
     fn a_file_that_does_not_parse_names_its_line_and_column() {
-        let e = parse("bad.json", "{\n  \"a\": [1,\n}\n").unwrap_err().to_string();
+        let e = parse("bad.json", "{\n  \"a\": [1,\n}\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("bad.json:3:"), "{e}");
         let e = parse("bad.yaml", "a: [1\nb: 2\n").unwrap_err().to_string();
         assert!(e.contains("bad.yaml:"), "{e}");

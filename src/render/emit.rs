@@ -228,9 +228,8 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
                         name: a.alarm_name.clone(),
                         tf_args: args,
                         cfn_props: props,
-                        import: existing.then(|| {
-                            (a.alarm_name.clone(), json!({"AlarmName": a.alarm_name}))
-                        }),
+                        import: existing
+                            .then(|| (a.alarm_name.clone(), json!({"AlarmName": a.alarm_name}))),
                         topic_arn: None,
                     });
                 }
@@ -380,11 +379,7 @@ pub(crate) fn terraform(plans: &[&Plan], account: &str, region: &str) -> String 
         let base = snake(&it.name);
         let n = names.entry(format!("{}.{base}", it.tf)).or_insert(0);
         *n += 1;
-        let label = if *n == 1 {
-            base
-        } else {
-            format!("{base}_{n}")
-        };
+        let label = if *n == 1 { base } else { format!("{base}_{n}") };
         labelled.push((it, label));
     }
     // References to topics in the file by their ARN.
@@ -410,7 +405,11 @@ pub(crate) fn terraform(plans: &[&Plan], account: &str, region: &str) -> String 
         let width = it
             .tf_args
             .iter()
-            .filter(|(_, v)| !v.is_array() || !v.as_array().is_some_and(|a| a.iter().all(Value::is_object)) || v.as_array().is_some_and(|a| a.is_empty()))
+            .filter(|(_, v)| {
+                !v.is_array()
+                    || !v.as_array().is_some_and(|a| a.iter().all(Value::is_object))
+                    || v.as_array().is_some_and(|a| a.is_empty())
+            })
             .map(|(k, _)| k.len())
             .max()
             .unwrap_or(0);
@@ -435,8 +434,7 @@ pub(crate) fn terraform(plans: &[&Plan], account: &str, region: &str) -> String 
                 if let Some(text) = v.as_str() {
                     let doc: Value = serde_json::from_str(text).unwrap_or(Value::Null);
                     let pretty = serde_json::to_string_pretty(&doc).unwrap_or_default();
-                    let body: Vec<String> =
-                        pretty.lines().map(|l| format!("    {l}")).collect();
+                    let body: Vec<String> = pretty.lines().map(|l| format!("    {l}")).collect();
                     out.push_str(&format!(
                         "  {k:<width$} = <<-EOT\n{}\n  EOT\n",
                         body.join("\n").replace("${", "$${").replace("%{", "%%{")

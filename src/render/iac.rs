@@ -41,11 +41,7 @@ fn paint(state: State, p: Palette, text: &str) -> String {
 pub(crate) fn text(r: &IacReport, p: Palette) -> String {
     let mut out = String::new();
     for input in &r.inputs {
-        out.push_str(&format!(
-            "{} ({})\n",
-            p.bold(&input.file),
-            input.kind
-        ));
+        out.push_str(&format!("{} ({})\n", p.bold(&input.file), input.kind));
         for u in &input.unresolved {
             out.push_str(&format!(
                 "  note: {} at {}:{} is not in these files: what it declares is not judged\n",
@@ -95,13 +91,16 @@ fn control(c: &IacControl, assumed: bool, p: Palette) -> String {
         return out;
     }
     let _ = assumed;
+    let mut said: Option<&str> = None;
     for s in &c.steps {
-        if s.state == State::Pass && !p.verbose {
+        if matches!(s.state, State::Pass | State::NotChecked) && !p.verbose {
             continue;
         }
-        if s.state == State::NotChecked && !p.verbose {
+        // Steps resting on the same reference (the topic, then its subscriptions) are said once.
+        if s.outside.is_some() && s.outside.as_deref() == said && !p.verbose {
             continue;
         }
+        said = s.outside.as_deref();
         out.push_str(&step(s, p));
         if s.step == 4 && s.state == State::Fail {
             let shown: Vec<_> = c

@@ -63,7 +63,11 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
     if let Command::Iac(args) = &cli.command {
         // The gate reads files only: the controls, match mode and region (for the ARNs it
         // builds) are all it takes.
-        refuse_account_options(&cli, "iac", &["--region", "--control", "--all-controls", "--match"])?;
+        refuse_account_options(
+            &cli,
+            "iac",
+            &["--region", "--control", "--all-controls", "--match"],
+        )?;
         let mut req = settings::resolve(&cli)?;
         if cli.control.is_none() {
             req.controls = Control::all();
