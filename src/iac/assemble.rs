@@ -11,8 +11,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{outside, Context, Declared, Place};
-use crate::observed::{LogGroup, Observed, Selectors, Subscription, Topic, Trail};
+use super::{mark, outside, Context, Declared, Place};
+use crate::control::Control;
+use crate::observed::{
+    LogGroup, MetricFilter, MetricTransformation, Observed, Selectors, Subscription, Topic, Trail,
+};
 
 /// Where each resource the audit can name is written, and what stands outside these files.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +39,38 @@ impl Index {
     pub fn reference(&self, resource: &str) -> Option<&str> {
         self.outside_of(resource).map(|(r, _)| r.as_str())
     }
+}
+
+/// What the files declare, for one control: when they hold alarms but no metric filter and no
+/// trail (an alarms-only stack, or the code `fix --emit` prints where the filter is kept), the
+/// filter publishing the control's metric stands outside these files, so that the alarms, the
+/// topic and the subscription are still judged.
+pub fn for_control(d: &Declared, control: &Control) -> Option<Declared> {
+    if !d.filters.is_empty() || !d.trails.is_empty() {
+        return None;
+    }
+    let (_, place) = d.alarms.first()?;
+    let spec = &control.filter;
+    let reference = format!(
+        "the metric filter publishing {}/{}",
+        spec.namespace, spec.metric_name
+    );
+    let mut d = d.clone();
+    d.filters.push((
+        mark(&format!("the log group of {reference}")),
+        MetricFilter {
+            name: mark(&reference),
+            pattern: control.canonical_pattern(),
+            metrics: vec![MetricTransformation {
+                metric_name: spec.metric_name.clone(),
+                namespace: spec.namespace.clone(),
+                value: spec.metric_value.clone(),
+                ..MetricTransformation::default()
+            }],
+        },
+        place.clone(),
+    ));
+    Some(d)
 }
 
 /// Build what the audit reads from what the files declare.
@@ -176,9 +211,18 @@ pub fn observed(d: &Declared, ctx: &Context) -> (Observed, Index) {
             None => group.clone(),
         };
         add(&name, &mut names);
-        index
-            .places
-            .insert(format!("{name}:{}", f.name), place.clone());
+        let key = format!("{name}:{}", f.name);
+        match outside(&f.name) {
+            // A filter standing for one outside these files ([`for_control`]).
+            Some(reference) => {
+                index
+                    .outside
+                    .insert(key, (reference.to_string(), Some(place.clone())));
+            }
+            None => {
+                index.places.insert(key, place.clone());
+            }
+        }
         filter_groups.push(name);
     }
     let filters_on = |name: &str| {

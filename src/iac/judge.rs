@@ -19,6 +19,19 @@ pub(crate) fn input(
 ) -> IacInput {
     let (observed, index) = assemble::observed(d, ctx);
     let audits = audit::audit_all(controls, &observed, mode);
+    let judged: Vec<IacControl> = controls
+        .iter()
+        .zip(audits)
+        .map(|(c, a)| match assemble::for_control(d, c) {
+            // Alarms without their filter: judged with the filter outside these files.
+            Some(with) => {
+                let (o, i) = assemble::observed(&with, ctx);
+                let a = audit::audit(c, &o, mode);
+                control(c, &a, &o, &i, assume_external_ok)
+            }
+            None => control(c, &a, &observed, &index, assume_external_ok),
+        })
+        .collect();
     IacInput {
         file: d.source.clone(),
         kind: d.kind.to_string(),
@@ -30,11 +43,7 @@ pub(crate) fn input(
                 place: place.clone(),
             })
             .collect(),
-        controls: controls
-            .iter()
-            .zip(audits)
-            .map(|(c, a)| control(c, &a, &observed, &index, assume_external_ok))
-            .collect(),
+        controls: judged,
     }
 }
 
@@ -66,6 +75,7 @@ fn control(
     let filters = a
         .filters
         .iter()
+        .filter(|v| super::outside(&v.name).is_none())
         .map(|v| IacFilter {
             location: group
                 .as_ref()

@@ -315,6 +315,37 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
             }
         }
     }
+    // Tags that adopt an existing alarm (or record its filter) go on the alarm's resource.
+    for p in plans {
+        for c in &p.changes {
+            let Some(WriteRequest::TagAlarm {
+                alarm_arn, tags, ..
+            }) = &c.request
+            else {
+                continue;
+            };
+            let name = alarm_arn.rsplit_once(":alarm:").map_or("", |(_, n)| n);
+            if let Some(it) = out
+                .iter_mut()
+                .find(|it| it.tf == "aws_cloudwatch_metric_alarm" && it.name == name)
+            {
+                let mut merged: Vec<(String, String)> = Vec::new();
+                if let Some((_, Value::Object(m))) = it.tf_args.iter().find(|(k, _)| k == "tags") {
+                    merged.extend(
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())),
+                    );
+                }
+                for (k, v) in tags {
+                    merged.retain(|(x, _)| x != k);
+                    merged.push((k.clone(), v.clone()));
+                }
+                it.tf_args.retain(|(k, _)| k != "tags");
+                it.tf_args.push(("tags".into(), tags_value(&merged)));
+                it.cfn_props["Tags"] = cfn_tags(&merged);
+            }
+        }
+    }
     out
 }
 
@@ -463,7 +494,12 @@ pub(crate) fn cloudformation(plans: &[&Plan], account: &str, region: &str) -> St
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     let mut logical = Vec::new();
     for it in &items {
-        let base = camel(&it.name);
+        // The kind in the logical id: a filter and its alarm share a name.
+        let kind = it.cfn.rsplit("::").next().unwrap_or_default();
+        let mut base = camel(&it.name);
+        if !base.ends_with(kind) {
+            base.push_str(kind);
+        }
         let n = names.entry(base.clone()).or_insert(0);
         *n += 1;
         let id = if *n == 1 { base } else { format!("{base}{n}") };

@@ -667,3 +667,169 @@ async fn the_gate_and_check_agree_step_by_step_on_the_same_chain() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `fix --plan --emit`: an account whose alarm someone else made with a threshold of 3 (adopted
+/// with `--adopt`), the rest in place. The emitted code imports the alarm with its repaired
+/// arguments and passes the gate; the CloudFormation passes cfn-lint.
+#[tokio::test]
+async fn the_plan_emitted_as_code_imports_what_it_changes_and_passes_the_gate() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    let topic = seed.filter_and_topic(&emu, true).await;
+    seed.cloudwatch
+        .put_metric_alarm()
+        .alarm_name("IAMPolicyChanges")
+        .metric_name("IAMPolicyChanges")
+        .namespace("CISBenchmark")
+        .statistic(Statistic::Sum)
+        .period(300)
+        .evaluation_periods(1)
+        .threshold(3.0)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .alarm_actions(&topic)
+        .send()
+        .await
+        .unwrap();
+    let before = seed.snapshot().await;
+    let dir = std::env::temp_dir().join(format!("trailwatch-emit-{}", std::process::id()));
+    let tf_dir = dir.join("tf");
+    std::fs::create_dir_all(&tf_dir).unwrap();
+
+    let tf = emu.run(&[
+        "--region",
+        REGION,
+        "fix",
+        "--plan",
+        "--adopt",
+        "--emit",
+        "terraform",
+    ]);
+    assert_eq!(tf.code, 2, "{}", tf.stderr);
+    // The existing alarm is imported, with the repaired threshold and the adopting tags.
+    assert!(
+        tf.stdout.contains(
+            "import {\n  to = aws_cloudwatch_metric_alarm.iampolicy_changes\n  id = \"IAMPolicyChanges\"\n}"
+        ),
+        "{}",
+        tf.stdout
+    );
+    assert!(
+        tf.stdout.contains("threshold           = 1.0"),
+        "{}",
+        tf.stdout
+    );
+    assert!(
+        tf.stdout.contains("\"trailwatch:managed\" = \"true\""),
+        "{}",
+        tf.stdout
+    );
+    // What the plan keeps is not emitted: the topic is referred to by its ARN.
+    assert!(
+        !tf.stdout.contains("resource \"aws_sns_topic\""),
+        "{}",
+        tf.stdout
+    );
+    assert!(
+        !tf.stdout.contains("aws_cloudwatch_log_metric_filter"),
+        "{}",
+        tf.stdout
+    );
+    assert!(tf.stdout.contains(&format!("\"{topic}\"")), "{}", tf.stdout);
+    std::fs::write(tf_dir.join("main.tf"), &tf.stdout).unwrap();
+
+    let cfn = emu.run(&[
+        "--region",
+        REGION,
+        "fix",
+        "--plan",
+        "--adopt",
+        "--emit",
+        "cloudformation",
+    ]);
+    assert_eq!(cfn.code, 2, "{}", cfn.stderr);
+    let cfn_path = dir.join("fix.yaml");
+    std::fs::write(&cfn_path, &cfn.stdout).unwrap();
+    assert!(cfn.stdout.contains("ResourcesToImport:"), "{}", cfn.stdout);
+    assert!(
+        cfn.stdout.contains("DeletionPolicy: \"Retain\""),
+        "{}",
+        cfn.stdout
+    );
+    let lint = std::process::Command::new(support::venv().join("bin/cfn-lint"))
+        .arg(&cfn_path)
+        .output()
+        .expect("cfn-lint from the emulator's virtualenv");
+    assert!(
+        lint.status.success(),
+        "cfn-lint: {}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    // Emitting printed code, it wrote nothing.
+    assert_eq!(seed.snapshot().await, before);
+
+    // Round trip: the gate reads what was emitted (hcl-edit for the HCL). The trail and the
+    // topic are not in the files, so they are outside them: a pass only when assumed.
+    for input in [tf_dir.to_str().unwrap(), cfn_path.to_str().unwrap()] {
+        let r = iac(&["--control", "cis-4.4", "--output", "json", input]);
+        assert_eq!(r.code, 2, "{input}: {}", r.stdout);
+        let doc = r.json();
+        let c = control(&doc, "cis-4.4");
+        assert_eq!(
+            states(c),
+            ["outside", "outside", "outside", "outside", "pass", "outside", "outside"],
+            "{input}: {c:#}"
+        );
+        let ok = iac(&["--control", "cis-4.4", "--assume-external", "ok", input]);
+        assert_eq!(ok.code, 0, "{input}: {}", ok.stdout);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every control at once: what `fix --plan --all-controls --emit` prints for an account with
+/// only a trail passes the gate (its trail assumed), in both forms.
+#[tokio::test]
+async fn every_control_emitted_passes_the_gate() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    let queue = format!("arn:aws:sqs:{REGION}:{ACCOUNT}:security-alerts");
+    let dir = std::env::temp_dir().join(format!("trailwatch-emit-all-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("tf")).unwrap();
+    for (form, file) in [("terraform", "tf/main.tf"), ("cloudformation", "fix.yaml")] {
+        let r = emu.run(&[
+            "--region",
+            REGION,
+            "--all-controls",
+            "fix",
+            "--plan",
+            "--subscribe",
+            &format!("sqs:{queue}"),
+            "--emit",
+            form,
+        ]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        std::fs::write(dir.join(file), &r.stdout).unwrap();
+        let input = dir.join(file.split('/').next().unwrap());
+        let g = iac(&[
+            "--assume-external",
+            "ok",
+            "--output",
+            "json",
+            input.to_str().unwrap(),
+        ]);
+        assert_eq!(g.code, 0, "{form}: {}\n{}", g.stdout, r.stdout);
+        let doc = g.json();
+        assert_eq!(doc["summary"]["controls"], 15);
+        // Only the trail is assumed: steps 4-7 hold in the emitted code itself.
+        for c in doc["inputs"][0]["controls"].as_array().unwrap() {
+            assert_eq!(
+                states(c)[3..],
+                ["pass", "pass", "pass", "pass"],
+                "{form}: {c:#}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
