@@ -208,7 +208,16 @@ pub fn observed(d: &Declared, ctx: &Context) -> (Observed, Index) {
                     name
                 }
             },
-            None => group.clone(),
+            None => {
+                if !d.log_groups.iter().any(|(n, _)| n == group) {
+                    // Made elsewhere: what else it holds is not in these files.
+                    index
+                        .outside
+                        .entry(group_arn(group))
+                        .or_insert_with(|| (format!("log group {group}"), Some(place.clone())));
+                }
+                group.clone()
+            }
         };
         add(&name, &mut names);
         let key = format!("{name}:{}", f.name);

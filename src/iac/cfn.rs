@@ -557,6 +557,14 @@ impl Template<'_> {
                     d.keys.push((KmsKey { id: alias, ..k }, place));
                 }
             }
+            "AWS::CloudFormation::Stack" | "AWS::Serverless::Application" => {
+                let url = gs("TemplateURL")
+                    .or_else(|| gs("Location"))
+                    .map(|u| outside(&u).map_or(u.clone(), str::to_string))
+                    .unwrap_or_default();
+                d.unresolved
+                    .push((format!("nested stack {logical} ({url})"), place));
+            }
             _ => {}
         }
     }

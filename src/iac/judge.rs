@@ -109,6 +109,12 @@ fn step(s: &Step, a: &Audit, observed: &Observed, index: &Index, blocked: bool) 
             .cloned()
     });
     let module = index.unresolved.first().map(|(what, _)| what.clone());
+    // A filter the files declare for the control, on a group made elsewhere: judged here.
+    let declared_filter = s.step == 4
+        && a.filters
+            .iter()
+            .any(|f| f.relevant && super::outside(&f.name).is_none());
+    let reference = reference.filter(|_| s.ok || !declared_filter);
     let (state, outside, detail) = match (s.ok, s.reason, reference) {
         (_, _, Some(r)) => (
             State::Outside,
@@ -116,6 +122,11 @@ fn step(s: &Step, a: &Audit, observed: &Observed, index: &Index, blocked: bool) 
             format!("rests on {r}, which these files do not declare"),
         ),
         (true, _, None) => (State::Pass, None, s.detail.clone()),
+        (false, Some(Reason::TrailNotPresent), None) if observed.trails.is_empty() => (
+            State::Fail,
+            None,
+            "no CloudTrail trail in these files, and no metric filter naming the log group a trail elsewhere delivers to".to_string(),
+        ),
         (false, None, None) => (
             State::NotChecked,
             None,

@@ -54,7 +54,7 @@ pub(crate) fn text(r: &IacReport, p: Palette) -> String {
     }
     let s = &r.summary;
     out.push_str(&format!(
-        "\n{} input(s), {} control(s): {} pass, {} fail, {} outside these files{}, {} awaiting confirmation after deploy\n",
+        "\n{} input(s), {} control(s): {} pass, {} fail, {} outside{}, {} awaiting confirmation\n",
         s.inputs,
         s.controls,
         s.pass,
@@ -101,7 +101,8 @@ fn control(c: &IacControl, assumed: bool, p: Palette) -> String {
             continue;
         }
         said = s.outside.as_deref();
-        out.push_str(&step(s, p));
+        let filters_shown = c.filters.iter().any(|f| f.verdict.relevant);
+        out.push_str(&step(s, p, filters_shown));
         if s.step == 4 && s.state == State::Fail {
             let shown: Vec<_> = c
                 .filters
@@ -123,12 +124,20 @@ fn control(c: &IacControl, assumed: bool, p: Palette) -> String {
     out
 }
 
-fn step(s: &IacStep, p: Palette) -> String {
+fn step(s: &IacStep, p: Palette, filters_shown: bool) -> String {
+    // A failing filter step names every filter on the group; the relevant ones follow, each
+    // with the judge's reason (all of them with -v).
+    let detail = match (s.step, s.state, p.verbose || !filters_shown) {
+        (4, State::Fail, false) => s
+            .detail
+            .split_once(": ")
+            .map_or(s.detail.as_str(), |(head, _)| head),
+        _ => s.detail.as_str(),
+    };
     format!(
-        "      {} {}: {}{}\n",
+        "      {} {}: {detail}{}\n",
         paint(s.state, p, &format!("step {}", s.step)),
         s.state.as_str(),
-        s.detail,
         at(&s.location)
     )
 }

@@ -87,7 +87,8 @@ fn a_whole_chain_in_a_template_passes_and_names_each_resources_line() {
     assert_eq!(t.code, 0);
     assert!(t.words().contains("pass cis-4.3"), "{}", t.stdout);
     assert!(
-        t.words().contains("1 control(s): 1 pass, 0 fail"),
+        t.words()
+            .contains("1 control(s): 1 pass, 0 fail, 0 outside, 0 awaiting confirmation"),
         "{}",
         t.stdout
     );
