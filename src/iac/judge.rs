@@ -122,7 +122,9 @@ fn step(s: &Step, a: &Audit, observed: &Observed, index: &Index, blocked: bool) 
             format!("rests on {r}, which these files do not declare"),
         ),
         (true, _, None) => (State::Pass, None, s.detail.clone()),
-        (false, Some(Reason::TrailNotPresent), None) if observed.trails.is_empty() => (
+        (false, Some(Reason::TrailNotPresent), None)
+            if observed.trails.is_empty() && index.unresolved.is_empty() =>
+        (
             State::Fail,
             None,
             "no CloudTrail trail in these files, and no metric filter naming the log group a trail elsewhere delivers to".to_string(),
