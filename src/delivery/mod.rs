@@ -10,21 +10,27 @@ use crate::observed::Topic;
 use topic_policy::{AlarmOrigin, Publish};
 
 /// Why CloudWatch cannot deliver to `topic` for an alarm from `origin`, if what was read shows
-/// it cannot; `None` when it can or when it could not be judged (the attributes or the key not
-/// read, a policy that is not JSON; a key not read is still judged by an `alias/aws/sns` name). SNS always returns a topic's policy, so a topic without one
-/// was not read.
+/// it cannot; `None` when it can or when it could not be judged. A policy that was not read
+/// (SNS always returns one, so a topic without one was not read) or is not JSON is not judged,
+/// and neither is a key that was not read, except by an `alias/aws/sns` name.
 pub fn blocked(topic: &Topic, origin: &AlarmOrigin) -> Option<String> {
     if !topic.exists || topic.read_error.is_some() {
         return None;
     }
-    let policy: serde_json::Value = serde_json::from_str(topic.policy.as_deref()?).ok()?;
-    match topic_policy::cloudwatch_can_publish(&policy, &topic.arn, origin) {
-        Publish::Allowed(_) => {}
-        Publish::Denied(why) => return Some(format!("its policy blocks CloudWatch: {why}")),
-        Publish::NotAllowed => {
-            return Some(
-                "its policy lets no CloudWatch alarm of this account publish to it".to_string(),
-            )
+    // A policy that was not read (or is not JSON) is not judged; the key still is.
+    let policy: Option<serde_json::Value> = topic
+        .policy
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    if let Some(policy) = policy {
+        match topic_policy::cloudwatch_can_publish(&policy, &topic.arn, origin) {
+            Publish::Allowed(_) => {}
+            Publish::Denied(why) => return Some(format!("its policy blocks CloudWatch: {why}")),
+            Publish::NotAllowed => {
+                return Some(
+                    "its policy lets no CloudWatch alarm of this account publish to it".to_string(),
+                )
+            }
         }
     }
     let key = kms::key_of(topic)?;

@@ -86,6 +86,13 @@ pub fn observed(d: &Declared, ctx: &Context) -> (Observed, Index) {
         n
     };
 
+    // What rests on a value the files do not settle.
+    for (key, reference, place) in &d.unsettled {
+        index
+            .outside
+            .entry(key.clone())
+            .or_insert_with(|| (reference.clone(), Some(place.clone())));
+    }
     // Topics: declared ones, with their policies and keys; then one per unsettled alarm action.
     let mut topics: Vec<Topic> = Vec::new();
     for (t, place) in &d.topics {
@@ -101,6 +108,24 @@ pub fn observed(d: &Declared, ctx: &Context) -> (Observed, Index) {
                 .iter()
                 .find(|(k, _)| k.id == id || k.arn.as_deref() == Some(id))
                 .map(|(k, _)| k.clone());
+            // A key made elsewhere (not alias/aws/sns, judged by its name), or one whose
+            // policy the files do not settle: what CloudWatch may do with it is outside them.
+            let key_outside = match &t.kms_key {
+                Some(k) => index
+                    .outside
+                    .get(&k.id)
+                    .or_else(|| k.arn.as_ref().and_then(|a| index.outside.get(a)))
+                    .cloned(),
+                None if crate::delivery::kms::names_aws_sns_alias(id) => None,
+                None => Some((format!("KMS key {id}"), Some(place.clone()))),
+            };
+            if let Some(o) = key_outside {
+                index.outside.entry(t.arn.clone()).or_insert(o);
+            }
+        }
+        // No policy declared: the topic has the policy SNS gives a new topic.
+        if t.policy.is_none() {
+            t.policy = Some(default_policy(&t.arn, &ctx.account));
         }
         t.subscriptions = Some(
             d.subscriptions
@@ -302,4 +327,26 @@ pub fn observed(d: &Declared, ctx: &Context) -> (Observed, Index) {
         log_groups,
     };
     (observed, index)
+}
+
+/// The access policy SNS gives a topic created without one: the owner account's principals may
+/// publish (and manage it), which lets its CloudWatch alarms notify it.
+fn default_policy(topic: &str, account: &str) -> String {
+    serde_json::json!({
+        "Version": "2008-10-17",
+        "Id": "__default_policy_ID",
+        "Statement": [{
+            "Sid": "__default_statement_ID",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": [
+                "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+                "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+                "SNS:ListSubscriptionsByTopic", "SNS:Publish"
+            ],
+            "Resource": topic,
+            "Condition": {"StringEquals": {"AWS:SourceOwner": account}}
+        }]
+    })
+    .to_string()
 }

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as J;
 
+use super::fields;
+use super::fields::{b, list, n, pairs};
 use super::tree::{Node, Value};
 use super::{mark, outside, Context, Declared, Place};
 use crate::error::Error;
@@ -24,7 +26,18 @@ struct Template<'a> {
     conditions: BTreeMap<String, &'a Node>,
     resources: BTreeMap<String, (&'a str, &'a Node)>,
     stack: String,
+    /// How deep evaluation is: a `Ref` cycle (a name that refers to itself) stops at
+    /// [`DEPTH`].
+    depth: std::cell::Cell<usize>,
+    /// How many values one resource's evaluation has taken: a cycle that branches
+    /// (`!Sub "${T}${T}"` in T) stops at [`BUDGET`].
+    steps: std::cell::Cell<usize>,
 }
+
+/// How deep intrinsic functions are followed.
+const DEPTH: usize = 64;
+/// How many values one resource's properties may take to evaluate.
+const BUDGET: usize = 100_000;
 
 pub fn read(path: &str, root: &Node, ctx: &Context) -> Result<Declared, Error> {
     let Some(resources) = root.get("Resources").and_then(Node::entries) else {
@@ -45,15 +58,32 @@ pub fn read(path: &str, root: &Node, ctx: &Context) -> Result<Declared, Error> {
             .get("AWS::StackName")
             .cloned()
             .unwrap_or_else(|| "stack".into()),
+        depth: std::cell::Cell::new(0),
+        steps: std::cell::Cell::new(0),
     };
     for e in root
         .get("Parameters")
         .and_then(Node::entries)
         .unwrap_or(&[])
     {
+        let kind = e.value.get("Type").and_then(Node::str).unwrap_or("String");
         let given = ctx.parameters.get(&e.key).map(|v| J::String(v.clone()));
-        let default = e.value.get("Default").map(Node::to_json);
-        t.parameters.insert(e.key.clone(), given.or(default));
+        let value = given.or_else(|| {
+            // An SSM parameter type's default is the parameter's name, not its value.
+            (!kind.starts_with("AWS::SSM::Parameter::Value"))
+                .then(|| e.value.get("Default").map(Node::to_json))
+                .flatten()
+        });
+        // A list parameter's value is its items.
+        let value = match value {
+            Some(J::String(v)) if kind == "CommaDelimitedList" || kind.starts_with("List<") => {
+                Some(J::Array(
+                    v.split(',').map(|x| J::String(x.trim().into())).collect(),
+                ))
+            }
+            other => other,
+        };
+        t.parameters.insert(e.key.clone(), value);
     }
     for e in root
         .get("Conditions")
@@ -71,11 +101,27 @@ pub fn read(path: &str, root: &Node, ctx: &Context) -> Result<Declared, Error> {
         kind: "CloudFormation",
         ..Declared::default()
     };
+    // The queues and functions declared here: a subscription to one is confirmed on creation.
+    for (logical, (kind, _)) in &t.resources {
+        if matches!(
+            *kind,
+            "AWS::SQS::Queue" | "AWS::Lambda::Function" | "AWS::KinesisFirehose::DeliveryStream"
+        ) {
+            t.steps.set(0);
+            if let Some(arn) = s(&t.attribute(logical, "Arn")) {
+                d.endpoints.insert(arn);
+            }
+        }
+    }
     for e in resources {
         let (kind, node) = t.resources[&e.key];
+        t.steps.set(0);
+        let mut condition = None;
         if let Some(cond) = node.get("Condition").and_then(Node::str) {
-            if t.condition(cond) == Some(false) {
-                continue;
+            match t.condition(cond) {
+                Some(false) => continue,
+                Some(true) => {}
+                None => condition = Some(format!("condition {cond}")),
             }
         }
         let place = Place {
@@ -84,46 +130,17 @@ pub fn read(path: &str, root: &Node, ctx: &Context) -> Result<Declared, Error> {
             id: e.key.clone(),
         };
         let props = node.get("Properties").map(|p| t.eval(p)).unwrap_or(J::Null);
-        t.declare(&mut d, &e.key, kind, &props, place);
+        let before = d.counts();
+        t.declare(&mut d, &e.key, kind, &props, place.clone());
+        if let Some(reference) = condition.or_else(|| super::unsettled(kind, &props)) {
+            d.unsettle_since(before, &reference, &place);
+        }
     }
     Ok(d)
 }
 
 fn s(v: &J) -> Option<String> {
-    match v {
-        J::String(s) => Some(s.clone()),
-        J::Number(n) => Some(n.to_string()),
-        J::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn b(v: Option<&J>) -> Option<bool> {
-    match v? {
-        J::Bool(b) => Some(*b),
-        J::String(s) => match s.to_ascii_lowercase().as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn n(v: Option<&J>) -> Option<f64> {
-    match v? {
-        J::Number(n) => n.as_f64(),
-        J::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
-fn list(v: Option<&J>) -> Vec<String> {
-    match v {
-        Some(J::Array(a)) => a.iter().filter_map(s).collect(),
-        Some(J::String(one)) => vec![one.clone()],
-        _ => Vec::new(),
-    }
+    fields::raw(Some(v))
 }
 
 fn text(v: &J) -> String {
@@ -227,10 +244,7 @@ impl Template<'_> {
                 "cloudwatch",
                 &format!("alarm:{}", self.name_of(logical, node, "AlarmName")),
             ),
-            _ => ctx.arn(
-                "cloudformation",
-                &format!("{}/{logical}.{attribute}", self.stack),
-            ),
+            _ => return J::String(mark(&format!("!GetAtt {logical}.{attribute}"))),
         };
         J::String(value)
     }
@@ -257,6 +271,17 @@ impl Template<'_> {
     /// Evaluate the intrinsic functions in `node` (`in_condition`: the condition functions
     /// too).
     fn eval_with(&self, node: &Node, in_condition: bool) -> J {
+        self.steps.set(self.steps.get() + 1);
+        if self.depth.get() > DEPTH || self.steps.get() > BUDGET {
+            return J::String(mark("a reference cycle"));
+        }
+        self.depth.set(self.depth.get() + 1);
+        let v = self.eval_node(node, in_condition);
+        self.depth.set(self.depth.get() - 1);
+        v
+    }
+
+    fn eval_node(&self, node: &Node, in_condition: bool) -> J {
         match &node.value {
             Value::Map(entries) if entries.len() == 1 => {
                 let e = &entries[0];
@@ -281,6 +306,9 @@ impl Template<'_> {
                     .filter(|v| !v.is_null())
                     .collect(),
             ),
+            Value::String(text) if text.contains("{{resolve:") => {
+                J::String(mark(&format!("the dynamic reference in {text}")))
+            }
             _ => node.to_json(),
         }
     }
@@ -498,7 +526,17 @@ impl Template<'_> {
                         let endpoint = sub.get("Endpoint").and_then(s).unwrap_or_default();
                         d.subscriptions.push((
                             arn.clone(),
-                            subscription(&arn, &format!("{logical}-{i}"), protocol, endpoint, ctx),
+                            {
+                                let declared = d.endpoints.contains(&endpoint);
+                                subscription(
+                                    &arn,
+                                    &format!("{logical}-{i}"),
+                                    protocol,
+                                    endpoint,
+                                    ctx,
+                                    declared,
+                                )
+                            },
                             place.clone(),
                         ));
                     }
@@ -518,12 +556,15 @@ impl Template<'_> {
             }
             "AWS::SNS::Subscription" => {
                 let topic = gs("TopicArn").unwrap_or_default();
+                let endpoint = gs("Endpoint").unwrap_or_default();
+                let declared = d.endpoints.contains(&endpoint);
                 let sub = subscription(
                     &topic,
                     logical,
                     gs("Protocol").unwrap_or_default(),
-                    gs("Endpoint").unwrap_or_default(),
+                    endpoint,
                     ctx,
+                    declared,
                 );
                 d.subscriptions.push((topic, sub, place));
             }
@@ -570,20 +611,23 @@ impl Template<'_> {
     }
 }
 
-/// A subscription as SNS would list it right after deploy: SQS, Lambda, Firehose and
-/// application endpoints of the same account are confirmed on creation; e-mail and HTTP(S)
-/// wait for their receiver; an endpoint the files do not settle waits too.
+/// A subscription as SNS would list it right after deploy: an SQS queue, Lambda function or
+/// Firehose stream declared in these files (or, with `--parameter AWS::AccountId=`, named in
+/// that account) is confirmed on creation, as is SMS; e-mail and HTTP(S) endpoints, another
+/// account's queue or one the files do not settle wait for their receiver.
 pub(crate) fn subscription(
     topic: &str,
     id: &str,
     protocol: String,
     endpoint: String,
     ctx: &Context,
+    declared: bool,
 ) -> Subscription {
-    let same_account = crate::observed::Arn::parse(&endpoint)
-        .is_some_and(|a| a.account == ctx.account && outside(&endpoint).is_none());
+    let same_account = ctx.account_given()
+        && crate::observed::Arn::parse(&endpoint)
+            .is_some_and(|a| a.account == ctx.account && outside(&endpoint).is_none());
     let confirmed = match protocol.as_str() {
-        "sqs" | "lambda" | "firehose" | "application" => same_account,
+        "sqs" | "lambda" | "firehose" | "application" => declared || same_account,
         "sms" => true,
         _ => false,
     };
@@ -614,16 +658,6 @@ fn transformation(m: &J) -> MetricTransformation {
         default_value: n(m.get("DefaultValue")),
         unit: m.get("Unit").and_then(s),
         dimensions,
-    }
-}
-
-fn pairs(v: Option<&J>, key: &str, value: &str) -> Vec<(String, String)> {
-    match v {
-        Some(J::Array(ds)) => ds
-            .iter()
-            .filter_map(|d| Some((d.get(key).and_then(s)?, d.get(value).and_then(s)?)))
-            .collect(),
-        _ => Vec::new(),
     }
 }
 
@@ -720,5 +754,64 @@ fn selectors(p: &J) -> Selectors {
                 .collect(),
         },
         _ => Selectors::Default,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_text(text: &str) -> Declared {
+        let ctx = Context::new(Some("eu-west-1"), BTreeMap::new());
+        let node = super::super::tree::parse("t.yaml", text).unwrap();
+        read("t.yaml", &node, &ctx).unwrap()
+    }
+
+    #[test]
+    fn a_name_that_refers_to_itself_is_outside_the_files_not_a_crash() {
+        let d = read_text(
+            "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !GetAtt Topic.TopicName\n",
+        );
+        assert!(outside(&d.topics[0].0.arn).is_some(), "{:?}", d.topics);
+    }
+
+    #[test]
+    fn conditions_parameters_and_intrinsics_give_what_a_stack_would() {
+        let d = read_text(
+            r#"
+Parameters:
+  Env: {Type: String, Default: prod}
+  Topic: {Type: String}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  IsDev: !Not [!Condition IsProd]
+  Unknown: !Equals [!Ref Topic, x]
+Resources:
+  Dev:
+    Type: AWS::Logs::LogGroup
+    Condition: IsDev
+  Group:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Join ['/', [!Ref 'AWS::Region', !If [IsProd, prod, dev], !Select [1, !Split [',', 'a,b']]]]
+  Alarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmName: !Sub '${Env}-${Group}'
+      AlarmActions: [!If [Unknown, !Ref Topic, !ImportValue Shared]]
+      Threshold: 1
+"#,
+        );
+        assert_eq!(
+            d.log_groups
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>(),
+            ["eu-west-1/prod/b"]
+        );
+        let a = &d.alarms[0].0;
+        assert_eq!(a.name, "prod-eu-west-1/prod/b");
+        assert_eq!(outside(&a.alarm_actions[0]), Some("!If Unknown"));
+        assert_eq!(d.alarms[0].1.line, 17);
     }
 }

@@ -11,7 +11,7 @@ use hcl_edit::template::Element;
 use hcl_edit::Span;
 use serde_json::Value as J;
 
-use super::terraform::{attribute, declare};
+use super::terraform::{attribute, declare_settled, ENDPOINTS};
 use super::{mark, Context, Declared, Place};
 use crate::error::Error;
 
@@ -51,8 +51,16 @@ struct Config<'a> {
     ctx: &'a Context,
     resources: Vec<Block>,
     variables: BTreeMap<String, Option<Expression>>,
+    /// `terraform.tfvars` and `*.auto.tfvars` of the directory: above the defaults.
+    tfvars: BTreeMap<String, Expression>,
     locals: BTreeMap<String, Expression>,
+    /// How many expressions one resource's evaluation has taken (a branching cycle stops at
+    /// [`BUDGET`]).
+    steps: std::cell::Cell<usize>,
 }
+
+/// How many expressions one resource's arguments may take to evaluate.
+const BUDGET: usize = 100_000;
 
 /// `.tf` files read as one configuration, named `source`.
 pub fn read_files(
@@ -73,7 +81,9 @@ pub fn read_files(
         ctx,
         resources: Vec::new(),
         variables: BTreeMap::new(),
+        tfvars: BTreeMap::new(),
         locals: BTreeMap::new(),
+        steps: std::cell::Cell::new(0),
     };
     let mut d = Declared {
         source: source.to_string(),
@@ -137,9 +147,91 @@ pub fn read_files(
             }
         }
     }
-    for r in &cfg.resources {
+    // Variable values of the directory (`terraform.tfvars`, `*.auto.tfvars`), in name order.
+    if let Some(dir) = std::path::Path::new(&files[0]).parent() {
+        let mut vars: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        vars.retain(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            name == "terraform.tfvars" || name.ends_with(".auto.tfvars")
+        });
+        vars.sort();
+        for path in vars {
+            let shown = path.to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::BadInput {
+                what: "file",
+                value: shown.clone(),
+                why: format!("cannot read it: {e}"),
+            })?;
+            let body = hcl_edit::parser::parse_body(&text).map_err(|e| {
+                let loc = e.location();
+                Error::BadInput {
+                    what: "file",
+                    value: format!("{shown}:{}:{}", loc.line(), loc.column()),
+                    why: format!("does not parse: {}", e.message()),
+                }
+            })?;
+            for a in body.attributes() {
+                cfg.tfvars
+                    .insert(a.key.as_str().to_string(), a.value.clone());
+            }
+        }
+    }
+    for r in cfg
+        .resources
+        .iter()
+        .filter(|r| ENDPOINTS.contains(&r.kind.as_str()))
+    {
+        cfg.steps.set(0);
         let a = cfg.body(&r.body, 0);
-        declare(&mut d, &r.kind, &r.name, &a, r.place.clone(), ctx);
+        if let Some(J::String(arn)) = attribute(&r.kind, &r.name, &a, "arn", ctx) {
+            d.endpoints.insert(arn);
+        }
+    }
+    for r in &cfg.resources {
+        cfg.steps.set(0);
+        // `count = 0` or an empty `for_each` declares nothing; one the files do not settle
+        // makes the resource outside them. A resource with several instances is read once.
+        let mut repeat = None;
+        for key in ["count", "for_each"] {
+            if let Some(attr) = r.body.get_attribute(key) {
+                let v = cfg.expr(&attr.value, 0);
+                let none = match &v {
+                    J::Number(n) => n.as_f64() == Some(0.0),
+                    J::Array(a) => a.is_empty(),
+                    J::Object(o) => o.is_empty(),
+                    _ => false,
+                };
+                if none {
+                    repeat = Some(None);
+                } else if let Some(reference) = super::marked(&v) {
+                    repeat = Some(Some(format!("{key} = {reference}")));
+                }
+            }
+        }
+        if repeat == Some(None) {
+            continue;
+        }
+        let a = cfg.body(&r.body, 0);
+        let before = d.counts();
+        declare_settled(&mut d, &r.kind, &r.name, &a, r.place.clone(), ctx);
+        let dynamic = r.body.iter().find_map(|s| match s {
+            Structure::Block(b) if b.ident.as_str() == "dynamic" => Some(format!(
+                "dynamic block {}",
+                b.labels
+                    .first()
+                    .map(|l| l.as_str().to_string())
+                    .unwrap_or_default()
+            )),
+            _ => None,
+        });
+        if let Some(reference) = repeat.flatten().or(dynamic) {
+            d.unsettle_since(before, &reference, &r.place);
+        }
     }
     Ok((d, ctx.clone()))
 }
@@ -170,7 +262,8 @@ impl Config<'_> {
     }
 
     fn expr(&self, e: &Expression, depth: usize) -> J {
-        if depth > DEPTH {
+        self.steps.set(self.steps.get() + 1);
+        if depth > DEPTH || self.steps.get() > BUDGET {
             return J::String(mark("a reference cycle"));
         }
         match e {
@@ -247,19 +340,30 @@ impl Config<'_> {
             .chain(names.iter().cloned())
             .collect::<Vec<_>>()
             .join(".");
+        let path = |v: J, rest: &[String]| -> J {
+            rest.iter()
+                .fold(v, |v, step| match (&v, step.parse::<usize>()) {
+                    (J::Array(a), Ok(i)) => a.get(i).cloned().unwrap_or(J::Null),
+                    (J::Object(o), _) => o.get(step.as_str()).cloned().unwrap_or(J::Null),
+                    (J::String(s), _) if super::outside(s).is_some() => v.clone(),
+                    _ => J::String(mark(&written)),
+                })
+        };
         match (root.as_str(), names.as_slice()) {
-            ("var", [name, ..]) => {
+            ("var", [name, rest @ ..]) => {
                 if let Some(v) = self.ctx.parameters.get(name) {
-                    return J::String(v.clone());
+                    return path(J::String(v.clone()), rest);
                 }
-                match self.variables.get(name) {
-                    Some(Some(default)) => self.expr(default, depth + 1),
-                    Some(None) => J::String(mark(&format!("var.{name} (no default)"))),
-                    None => J::String(mark(&format!("var.{name} (not declared)"))),
-                }
+                let v = match (self.tfvars.get(name), self.variables.get(name)) {
+                    (Some(value), _) => self.expr(value, depth + 1),
+                    (None, Some(Some(default))) => self.expr(default, depth + 1),
+                    (None, Some(None)) => J::String(mark(&format!("var.{name} (no default)"))),
+                    (None, None) => J::String(mark(&format!("var.{name} (not declared)"))),
+                };
+                path(v, rest)
             }
-            ("local", [name, ..]) => match self.locals.get(name) {
-                Some(e) => self.expr(e, depth + 1),
+            ("local", [name, rest @ ..]) => match self.locals.get(name) {
+                Some(e) => path(self.expr(e, depth + 1), rest),
                 None => J::String(mark(&written)),
             },
             (kind, [name, rest @ ..]) if kind.starts_with("aws_") => {
@@ -271,19 +375,14 @@ impl Config<'_> {
                     return J::String(mark(&written));
                 };
                 let values = self.body(&r.body, depth + 1);
-                let mut v = match rest.first() {
-                    Some(attr) => attribute(kind, name, &values, attr, self.ctx)
-                        .unwrap_or_else(|| J::String(mark(&written))),
+                match rest.first() {
+                    Some(attr) => path(
+                        attribute(kind, name, &values, attr, self.ctx)
+                            .unwrap_or_else(|| J::String(mark(&written))),
+                        &rest[1..],
+                    ),
                     None => values,
-                };
-                for step in rest.iter().skip(1) {
-                    v = match (&v, step.parse::<usize>()) {
-                        (J::Array(a), Ok(i)) => a.get(i).cloned().unwrap_or(J::Null),
-                        (J::Object(o), _) => o.get(step.as_str()).cloned().unwrap_or(J::Null),
-                        _ => J::String(mark(&written)),
-                    };
                 }
-                v
             }
             _ => J::String(mark(&written)),
         }

@@ -3,7 +3,7 @@
 //! wait for a receiver to confirm after deploy, and where each resource is written.
 
 use super::assemble::{self, Index};
-use super::{Context, Declared};
+use super::{shown, Context, Declared};
 use crate::audit::{self, Audit, MatchMode, Reason, Step};
 use crate::control::Control;
 use crate::observed::Observed;
@@ -62,12 +62,15 @@ fn control(
         steps.push(step(s, a, observed, index, blocked));
     }
     let has = |st: State| steps.iter().any(|s| s.state == st);
+    // Fail first; then outside (unless assumed ok), awaiting, outside assumed ok.
     let state = if has(State::Fail) {
         State::Fail
-    } else if has(State::Outside) {
+    } else if has(State::Outside) && !assume_external_ok {
         State::Outside
     } else if has(State::Awaiting) {
         State::Awaiting
+    } else if has(State::Outside) {
+        State::Outside
     } else {
         State::Pass
     };
@@ -81,7 +84,12 @@ fn control(
                 .as_ref()
                 .and_then(|g| index.places.get(&format!("{g}:{}", v.name)))
                 .cloned(),
-            verdict: v.clone(),
+            verdict: crate::audit::FilterVerdict {
+                name: shown(&v.name),
+                pattern: shown(&v.pattern),
+                detail: shown(&v.detail),
+                ..v.clone()
+            },
         })
         .collect();
     IacControl {
@@ -115,11 +123,15 @@ fn step(s: &Step, a: &Audit, observed: &Observed, index: &Index, blocked: bool) 
             .iter()
             .any(|f| f.relevant && super::outside(&f.name).is_none());
     let reference = reference.filter(|_| s.ok || !declared_filter);
+    // Subscriptions the files declare that wait for their receiver: awaiting, whatever else
+    // about their topic lies outside the files.
+    let awaiting = s.step == 7 && !s.ok && a.awaiting_confirmation(observed).is_some();
+    let reference = reference.filter(|_| !awaiting);
     let (state, outside, detail) = match (s.ok, s.reason, reference) {
         (_, _, Some(r)) => (
             State::Outside,
             Some(r.to_string()),
-            format!("rests on {r}, which these files do not declare"),
+            format!("rests on {r}, which these files do not settle"),
         ),
         (true, _, None) => (State::Pass, None, s.detail.clone()),
         (false, Some(Reason::TrailNotPresent), None)
@@ -139,7 +151,7 @@ fn step(s: &Step, a: &Audit, observed: &Observed, index: &Index, blocked: bool) 
             },
         ),
         (false, Some(reason), None) => {
-            if s.step == 7 && a.awaiting_confirmation(observed).is_some() {
+            if awaiting {
                 (
                     State::Awaiting,
                     None,
@@ -164,10 +176,10 @@ fn step(s: &Step, a: &Audit, observed: &Observed, index: &Index, blocked: bool) 
         ok: s.ok,
         state,
         reason: s.reason,
-        resource: s.resource.clone(),
-        detail,
+        resource: s.resource.as_deref().map(shown),
+        detail: shown(&detail),
         location: place,
-        outside,
+        outside: outside.as_deref().map(shown),
     }
 }
 

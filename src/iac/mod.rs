@@ -10,6 +10,7 @@
 
 pub mod assemble;
 pub mod cfn;
+mod fields;
 pub mod hcl;
 pub mod judge;
 pub mod terraform;
@@ -55,6 +56,137 @@ pub struct Declared {
     pub keys: Vec<(KmsKey, Place)>,
     /// What the files leave unsettled that bears on no value: modules not in the files.
     pub unresolved: Vec<(String, Place)>,
+    /// Resources whose verdict rests on a value the files do not settle (a condition, a
+    /// threshold from a parameter without a default): the name the audit's steps give them
+    /// (trail ARN, `group:filter`, alarm name, topic ARN, key id) and the reference.
+    pub unsettled: Vec<(String, String, Place)>,
+    /// The SQS queues, Lambda functions and Firehose streams the files declare (their ARNs):
+    /// a subscription to one of them is confirmed on creation.
+    pub endpoints: std::collections::BTreeSet<String>,
+}
+
+/// How many of each resource a [`Declared`] holds: what a reader declared since.
+#[derive(Debug, Clone, Copy)]
+pub struct Counts([usize; 6]);
+
+impl Declared {
+    pub fn counts(&self) -> Counts {
+        Counts([
+            self.trails.len(),
+            self.filters.len(),
+            self.alarms.len(),
+            self.topics.len(),
+            self.topic_policies.len(),
+            self.keys.len(),
+        ])
+    }
+
+    /// The resources declared since `before` rest on `reference` (a condition, a decisive
+    /// property the files do not settle): each is outside these files.
+    pub fn unsettle_since(&mut self, before: Counts, reference: &str, place: &Place) {
+        let [t, f, a, tp, p, k] = before.0;
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(self.trails[t..].iter().map(|(x, _)| x.arn.clone()));
+        keys.extend(
+            self.filters[f..]
+                .iter()
+                .map(|(g, x, _)| format!("{g}:{}", x.name)),
+        );
+        keys.extend(self.alarms[a..].iter().map(|(x, _)| x.name.clone()));
+        keys.extend(self.topics[tp..].iter().map(|(x, _)| x.arn.clone()));
+        keys.extend(
+            self.topic_policies[p..]
+                .iter()
+                .flat_map(|(on, _, _)| on.iter().cloned()),
+        );
+        for (key, _) in &self.keys[k..] {
+            keys.push(key.id.clone());
+            keys.extend(key.arn.clone());
+        }
+        for key in keys {
+            self.unsettled
+                .push((key, reference.to_string(), place.clone()));
+        }
+    }
+}
+
+/// The properties (CloudFormation) and arguments (Terraform) a resource's verdict rests on:
+/// when the files do not settle one, the resource is outside these files.
+pub const DECISIVE: &[(&str, &[&str])] = &[
+    (
+        "AWS::CloudTrail::Trail",
+        &[
+            "IsLogging",
+            "IsMultiRegionTrail",
+            "EventSelectors",
+            "AdvancedEventSelectors",
+        ],
+    ),
+    (
+        "AWS::Logs::MetricFilter",
+        &["FilterPattern", "MetricTransformations"],
+    ),
+    (
+        "AWS::CloudWatch::Alarm",
+        &[
+            "ActionsEnabled",
+            "MetricName",
+            "Namespace",
+            "Statistic",
+            "ExtendedStatistic",
+            "Period",
+            "EvaluationPeriods",
+            "DatapointsToAlarm",
+            "Threshold",
+            "ComparisonOperator",
+            "TreatMissingData",
+            "Metrics",
+            "Dimensions",
+        ],
+    ),
+    ("AWS::SNS::Topic", &["KmsMasterKeyId"]),
+    ("AWS::SNS::TopicPolicy", &["PolicyDocument"]),
+    ("AWS::KMS::Key", &["KeyPolicy", "Enabled"]),
+    (
+        "aws_cloudtrail",
+        &[
+            "enable_logging",
+            "is_multi_region_trail",
+            "event_selector",
+            "advanced_event_selector",
+        ],
+    ),
+    (
+        "aws_cloudwatch_log_metric_filter",
+        &["pattern", "metric_transformation"],
+    ),
+    (
+        "aws_cloudwatch_metric_alarm",
+        &[
+            "actions_enabled",
+            "metric_name",
+            "namespace",
+            "statistic",
+            "extended_statistic",
+            "period",
+            "evaluation_periods",
+            "datapoints_to_alarm",
+            "threshold",
+            "comparison_operator",
+            "treat_missing_data",
+            "metric_query",
+            "dimensions",
+        ],
+    ),
+    ("aws_sns_topic", &["kms_master_key_id", "policy"]),
+    ("aws_sns_topic_policy", &["policy"]),
+    ("aws_kms_key", &["policy", "is_enabled"]),
+];
+
+/// The decisive property of a resource of `kind` that `props` leave unsettled, if any.
+pub fn unsettled(kind: &str, props: &serde_json::Value) -> Option<String> {
+    let keys = DECISIVE.iter().find(|(k, _)| *k == kind)?.1;
+    unsettled_in(props, keys)
 }
 
 /// The account and region templates are judged as deployed to, and the values given for
@@ -146,6 +278,11 @@ impl Context {
         ctx
     }
 
+    /// The account was given (`--parameter AWS::AccountId=`), not taken from the files.
+    pub fn account_given(&self) -> bool {
+        self.given.0
+    }
+
     pub fn arn(&self, service: &str, resource: &str) -> String {
         format!(
             "arn:{}:{service}:{}:{}:{resource}",
@@ -154,21 +291,42 @@ impl Context {
     }
 }
 
-const MARK: &str = "\u{1}outside\u{1}";
+/// A mark is its reference between these two characters, which no template or plan holds.
+const OPEN: char = '\u{1}';
+const CLOSE: char = '\u{2}';
 
 /// A mark standing for a value the files do not settle, naming its reference
 /// (`!ImportValue SecurityAlarmTopicArn`, `var.topic_arn`).
 pub fn mark(reference: &str) -> String {
-    format!("{MARK}{reference}")
+    format!("{OPEN}{}{CLOSE}", reference.replace([OPEN, CLOSE], ""))
 }
 
-/// The reference a marked value stands for, if `text` holds a mark (anywhere: a mark inside a
-/// `!Sub` or a `!Join` makes the whole value unsettled).
+/// The reference of the first mark in `text`, if it holds one (a mark inside a `!Sub` or a
+/// `!Join` makes the whole value unsettled).
 pub fn outside(text: &str) -> Option<&str> {
-    text.find(MARK).map(|i| {
-        let rest = &text[i + MARK.len()..];
-        rest.split(MARK).next().unwrap_or(rest)
-    })
+    let start = text.find(OPEN)? + OPEN.len_utf8();
+    let end = text[start..].find(CLOSE).map_or(text.len(), |e| start + e);
+    Some(&text[start..end])
+}
+
+/// `text` for people: each mark shown as `<reference>`.
+pub fn shown(text: &str) -> String {
+    text.replace(OPEN, "<").replace(CLOSE, ">")
+}
+
+/// The first reference a JSON value holds in any of its strings (a policy document, a block).
+pub fn marked(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => outside(s).map(str::to_string),
+        serde_json::Value::Array(a) => a.iter().find_map(marked),
+        serde_json::Value::Object(o) => o.values().find_map(marked),
+        _ => None,
+    }
+}
+
+/// The first of `keys` whose value in `props` the files do not settle, with its reference.
+pub fn unsettled_in(props: &serde_json::Value, keys: &[&str]) -> Option<String> {
+    keys.iter().filter_map(|k| props.get(*k)).find_map(marked)
 }
 
 /// Read one input: a CloudFormation template (`.yaml`, `.yml`, `.json`, `.template`), a

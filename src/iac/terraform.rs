@@ -5,73 +5,23 @@
 
 use serde_json::Value as J;
 
+use super::fields::{b, blocks, list, map_pairs, n, raw as s};
 use super::{Context, Declared, Place};
 use crate::observed::{
     AdvancedSelector, Alarm, BasicSelector, FieldSelector, KmsKey, MetricFilter, MetricQuery,
     MetricStat, MetricTransformation, Selectors, Topic, Trail,
 };
 
-pub(crate) fn s(v: Option<&J>) -> Option<String> {
-    match v? {
-        J::String(s) => Some(s.clone()),
-        J::Number(n) => Some(n.to_string()),
-        J::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn b(v: Option<&J>) -> Option<bool> {
-    match v? {
-        J::Bool(b) => Some(*b),
-        J::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
-fn n(v: Option<&J>) -> Option<f64> {
-    match v? {
-        J::Number(n) => n.as_f64(),
-        J::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
-fn list(v: Option<&J>) -> Vec<String> {
-    match v {
-        Some(J::Array(a)) => a.iter().filter_map(|x| s(Some(x))).collect(),
-        Some(J::String(one)) => vec![one.clone()],
-        _ => Vec::new(),
-    }
-}
-
-/// A block given once or as a list of blocks.
-fn blocks(v: Option<&J>) -> Vec<&J> {
-    match v {
-        Some(J::Array(a)) => a.iter().collect(),
-        Some(o @ J::Object(_)) => vec![o],
-        _ => Vec::new(),
-    }
-}
-
-fn map_pairs(v: Option<&J>) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = match v {
-        Some(J::Object(m)) => m
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), s(Some(v))?)))
-            .collect(),
-        _ => Vec::new(),
-    };
-    out.sort();
-    out
-}
-
 /// What `TYPE.NAME.ATTR` gives for a resource whose arguments are `a` (`name` the resource's
 /// own name in the files, for names the provider would generate).
 pub(crate) fn attribute(kind: &str, name: &str, a: &J, attr: &str, ctx: &Context) -> Option<J> {
-    if let Some(v) = a.get(attr).filter(|v| !v.is_null()) {
-        if attr != "arn" && attr != "id" {
-            return Some(v.clone());
-        }
+    // A value the plan knows (an existing resource's ARN); one known only after apply is
+    // built from the arguments, as the provider will.
+    if let Some(v) = a
+        .get(attr)
+        .filter(|v| !v.is_null() && super::marked(v).is_none())
+    {
+        return Some(v.clone());
     }
     let given = |k: &str| s(a.get(k)).unwrap_or_else(|| name.to_string());
     let v = match (kind, attr) {
@@ -104,6 +54,30 @@ pub(crate) fn attribute(kind: &str, name: &str, a: &J, attr: &str, ctx: &Context
         _ => return a.get(attr).cloned(),
     };
     Some(J::String(v))
+}
+
+/// The resource kinds a subscription to which is confirmed on creation, when declared here.
+pub(crate) const ENDPOINTS: &[&str] = &[
+    "aws_sqs_queue",
+    "aws_lambda_function",
+    "aws_kinesis_firehose_delivery_stream",
+];
+
+/// Add one resource (`kind`, its `name` in the files, its arguments `a`) to `d`; what rests on
+/// an argument the files do not settle is recorded as such.
+pub(crate) fn declare_settled(
+    d: &mut Declared,
+    kind: &str,
+    name: &str,
+    a: &J,
+    place: Place,
+    ctx: &Context,
+) {
+    let before = d.counts();
+    declare(d, kind, name, a, place.clone(), ctx);
+    if let Some(reference) = super::unsettled(kind, a) {
+        d.unsettle_since(before, &reference, &place);
+    }
 }
 
 /// Add one resource (`kind`, its `name` in the files, its arguments `a`) to `d`.
@@ -229,12 +203,15 @@ pub(crate) fn declare(
         }
         "aws_sns_topic_subscription" => {
             let topic = gs("topic_arn").unwrap_or_default();
+            let endpoint = gs("endpoint").unwrap_or_default();
+            let declared = d.endpoints.contains(&endpoint);
             let sub = super::cfn::subscription(
                 &topic,
                 name,
                 gs("protocol").unwrap_or_default(),
-                gs("endpoint").unwrap_or_default(),
+                endpoint,
                 ctx,
+                declared,
             );
             d.subscriptions.push((topic, sub, place));
         }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as J;
 
-use super::terraform::{attribute, declare};
+use super::terraform::{attribute, declare_settled, ENDPOINTS};
 use super::tree::Node;
 use super::{mark, Context, Declared, Place};
 use crate::error::Error;
@@ -76,6 +76,16 @@ pub fn read(path: &str, root: &Node, ctx: &Context) -> Result<Declared, Error> {
         kind: "Terraform plan",
         ..Declared::default()
     };
+    for r in plan
+        .resources
+        .iter()
+        .filter(|r| ENDPOINTS.contains(&r.kind.as_str()))
+    {
+        let a = plan.settled(r);
+        if let Some(J::String(arn)) = attribute(&r.kind, &r.name, &a, "arn", ctx) {
+            d.endpoints.insert(arn);
+        }
+    }
     for r in &plan.resources {
         let a = plan.settled(r);
         let place = Place {
@@ -83,7 +93,7 @@ pub fn read(path: &str, root: &Node, ctx: &Context) -> Result<Declared, Error> {
             line: r.line,
             id: r.address.clone(),
         };
-        declare(&mut d, &r.kind, &r.name, &a, place, ctx);
+        declare_settled(&mut d, &r.kind, &r.name, &a, place, ctx);
     }
     Ok(d)
 }
@@ -182,12 +192,33 @@ impl Plan<'_> {
             if !any_unknown(u) {
                 continue;
             }
+            let what = format!("{}.{attr} (known after apply)", r.address);
+            // A whole value, or a list of values, known after apply: follow the configuration.
+            let whole = match u {
+                J::Bool(true) => true,
+                J::Array(items) => items.iter().all(|i| *i == J::Bool(true)),
+                _ => false,
+            };
             let expr = self
                 .config_of(&r.module, &r.kind, &r.name)
                 .and_then(|c| c.pointer(&format!("/expressions/{attr}")).cloned());
-            let resolved = match expr {
-                Some(e) => self.expression(&r.module, &e, values.get(attr)),
-                None => J::String(mark(&format!("{}.{attr} (known after apply)", r.address))),
+            let resolved = match (whole, expr) {
+                // Not in the configuration: the provider computes it (an ARN, an id, a
+                // topic's policy when none is set); it is built as the provider will.
+                (true, None) => {
+                    values.remove(attr);
+                    continue;
+                }
+                (true, Some(e)) if attr != "policy" => {
+                    self.expression(&r.module, &e, values.get(attr), &what)
+                }
+                // A JSON document built from references (`jsonencode`), or a value inside a
+                // block: what it is cannot be read from the plan.
+                _ => {
+                    let mut v = values.get(attr).cloned().unwrap_or(J::Null);
+                    fill_unknown(&mut v, u, &what);
+                    v
+                }
             };
             values.insert(attr.clone(), resolved);
         }
@@ -208,7 +239,7 @@ impl Plan<'_> {
 
     /// An expression of the configuration in `module`: a constant, or what its references
     /// give (a list when the planned value is one).
-    fn expression(&self, module: &str, e: &J, planned: Option<&J>) -> J {
+    fn expression(&self, module: &str, e: &J, planned: Option<&J>, what: &str) -> J {
         if let Some(c) = e.get("constant_value") {
             return c.clone();
         }
@@ -219,16 +250,30 @@ impl Plan<'_> {
             .flatten()
             .filter_map(J::as_str)
             .collect();
-        let Some(first) = refs.first() else {
-            return J::String(mark("a value known after apply"));
-        };
-        let value = self.reference(module, first);
-        match planned {
-            Some(J::Array(_)) => match value {
-                J::Array(a) => J::Array(a),
-                v => J::Array(vec![v]),
-            },
-            _ => value,
+        // Terraform lists `a.b.arn` and then `a.b`: each value is the longest of its group.
+        let values: Vec<&str> = refs
+            .iter()
+            .copied()
+            .filter(|r| {
+                !refs
+                    .iter()
+                    .any(|o| o.len() > r.len() && o.starts_with(&format!("{r}.")))
+            })
+            .collect();
+        match (planned, values.as_slice()) {
+            (_, []) => J::String(mark(what)),
+            (Some(J::Array(_)), _) => J::Array(
+                values
+                    .iter()
+                    .flat_map(|r| match self.reference(module, r) {
+                        J::Array(a) => a,
+                        v => vec![v],
+                    })
+                    .collect(),
+            ),
+            (_, [one]) => self.reference(module, one),
+            // Several values in one (a template string): not read from the plan.
+            _ => J::String(mark(what)),
         }
     }
 
@@ -254,7 +299,7 @@ impl Plan<'_> {
                     .and_then(|c| c.pointer(&format!("/module_calls/{call}/expressions/{var}")))
                     .cloned();
                 match e {
-                    Some(e) => self.expression(parent, &e, None),
+                    Some(e) => self.expression(parent, &e, None, r),
                     None => J::String(mark(&format!("{r} of {module}"))),
                 }
             }
@@ -276,5 +321,36 @@ impl Plan<'_> {
             }
             _ => J::String(mark(r)),
         }
+    }
+}
+
+/// Put a mark wherever `unknown` says a value is known only after apply.
+fn fill_unknown(value: &mut J, unknown: &J, what: &str) {
+    match unknown {
+        J::Bool(true) => *value = J::String(mark(what)),
+        J::Array(us) => {
+            if !value.is_array() {
+                *value = J::Array(Vec::new());
+            }
+            if let J::Array(vs) = value {
+                for (i, u) in us.iter().enumerate() {
+                    if vs.len() <= i {
+                        vs.push(J::Null);
+                    }
+                    fill_unknown(&mut vs[i], u, what);
+                }
+            }
+        }
+        J::Object(us) => {
+            if !value.is_object() {
+                *value = J::Object(serde_json::Map::new());
+            }
+            if let J::Object(vs) = value {
+                for (k, u) in us {
+                    fill_unknown(vs.entry(k.clone()).or_insert(J::Null), u, what);
+                }
+            }
+        }
+        _ => {}
     }
 }

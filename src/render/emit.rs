@@ -32,6 +32,9 @@ struct Item {
     import: Option<(String, Value)>,
     /// The topic ARN it stands for, when it is a topic (references to it use the code's name).
     topic_arn: Option<String>,
+    /// An imported resource whose whole tag set is not known (Terraform keeps its tags as
+    /// they are: `ignore_changes`).
+    keep_tags: bool,
 }
 
 fn words(name: &str) -> Vec<String> {
@@ -162,6 +165,7 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
                             )
                         }),
                         topic_arn: None,
+                        keep_tags: false,
                     });
                 }
                 WriteRequest::PutMetricAlarm(a) => {
@@ -231,6 +235,7 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
                         import: existing
                             .then(|| (a.alarm_name.clone(), json!({"AlarmName": a.alarm_name}))),
                         topic_arn: None,
+                        keep_tags: existing,
                     });
                 }
                 WriteRequest::CreateTopic {
@@ -249,24 +254,11 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
                     cfn_props: json!({"TopicName": name, "Tags": cfn_tags(tags)}),
                     import: None,
                     topic_arn: Some(topic_arn.clone()),
+                    keep_tags: false,
                 }),
-                WriteRequest::TagTopic {
-                    topic_arn, tags, ..
-                } => {
-                    let name = topic_arn.rsplit(':').next().unwrap_or_default().to_string();
-                    out.push(Item {
-                        tf: "aws_sns_topic",
-                        cfn: "AWS::SNS::Topic",
-                        name: name.clone(),
-                        tf_args: vec![
-                            ("name".into(), json!(name)),
-                            ("tags".into(), tags_value(tags)),
-                        ],
-                        cfn_props: json!({"TopicName": name, "Tags": cfn_tags(tags)}),
-                        import: Some((topic_arn.clone(), json!({"TopicArn": topic_arn}))),
-                        topic_arn: Some(topic_arn.clone()),
-                    });
-                }
+                // Tags on a topic kept as it is: importing the whole topic to tag it would make
+                // the code own (and reset) its other attributes; said in a comment instead.
+                WriteRequest::TagTopic { .. } => {}
                 WriteRequest::SetTopicPolicy {
                     topic_arn, policy, ..
                 } => {
@@ -288,6 +280,7 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
                         // cannot import one: its TopicPolicy replaces the policy on create.
                         import: existing.then(|| (topic_arn.clone(), Value::Null)),
                         topic_arn: None,
+                        keep_tags: false,
                     });
                 }
                 WriteRequest::Subscribe {
@@ -309,6 +302,7 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
                         cfn_props: json!({"TopicArn": topic_arn, "Protocol": protocol, "Endpoint": endpoint}),
                         import: None,
                         topic_arn: None,
+                        keep_tags: false,
                     });
                 }
                 WriteRequest::TagAlarm { .. } => {}
@@ -324,12 +318,20 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
             else {
                 continue;
             };
+            // The alarm's whole tag set after the change (its own tags kept).
+            let whole: Option<Vec<(String, String)>> = c.desired.as_ref().and_then(|d| {
+                d.as_object().map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                        .collect()
+                })
+            });
             let name = alarm_arn.rsplit_once(":alarm:").map_or("", |(_, n)| n);
             if let Some(it) = out
                 .iter_mut()
                 .find(|it| it.tf == "aws_cloudwatch_metric_alarm" && it.name == name)
             {
-                let mut merged: Vec<(String, String)> = Vec::new();
+                let mut merged: Vec<(String, String)> = whole.clone().unwrap_or_default();
                 if let Some((_, Value::Object(m))) = it.tf_args.iter().find(|(k, _)| k == "tags") {
                     merged.extend(
                         m.iter()
@@ -343,6 +345,29 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
                 it.tf_args.retain(|(k, _)| k != "tags");
                 it.tf_args.push(("tags".into(), tags_value(&merged)));
                 it.cfn_props["Tags"] = cfn_tags(&merged);
+                it.keep_tags = whole.is_none();
+            }
+        }
+    }
+    out
+}
+
+/// Tags the plan adds to a topic it otherwise keeps (`--adopt`): not emitted as code (the
+/// topic would have to be imported whole), said instead.
+fn topic_tags(plans: &[&Plan]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in plans.iter().flat_map(|p| p.changes.iter()) {
+        if let Some(WriteRequest::TagTopic {
+            topic_arn, tags, ..
+        }) = &c.request
+        {
+            let tags: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let note = format!(
+                "Not emitted: tag topic {topic_arn} with {} where that topic is managed (it is kept as it is).",
+                tags.join(", ")
+            );
+            if !out.contains(&note) {
+                out.push(note);
             }
         }
     }
@@ -475,7 +500,14 @@ pub(crate) fn terraform(plans: &[&Plan], account: &str, region: &str) -> String 
             }
             out.push_str(&format!("  {k:<width$} = {}\n", hcl_value(v, 1, &refs)));
         }
+        if it.keep_tags {
+            // Its other tags are not in the plan: the code must not remove them.
+            out.push_str("\n  lifecycle {\n    ignore_changes = [tags]\n  }\n");
+        }
         out.push_str("}\n");
+    }
+    for note in topic_tags(plans) {
+        out.push_str(&format!("\n# {note}\n"));
     }
     for var in variables {
         out.push_str(&format!(
@@ -567,8 +599,12 @@ pub(crate) fn cloudformation(plans: &[&Plan], account: &str, region: &str) -> St
     }
     if !imports.is_empty() {
         doc["Metadata"] = json!({"trailwatch": {
-            "Comment": "Existing resources this template changes: import them first (aws cloudformation create-change-set --change-set-type IMPORT --resources-to-import <ResourcesToImport>).",
+            "Comment": "Existing resources this template changes. An import does not apply property changes: import them with a template holding their current properties (aws cloudformation create-change-set --change-set-type IMPORT --resources-to-import <ResourcesToImport>), then update the stack with this template.",
             "ResourcesToImport": imports}});
+    }
+    let notes = topic_tags(plans);
+    if !notes.is_empty() {
+        doc["Metadata"]["trailwatch"]["NotEmitted"] = json!(notes);
     }
     if resources.is_empty() {
         // A template needs a resource: nothing to change.

@@ -111,8 +111,9 @@ fn control(c: &IacControl, assumed: bool, p: Palette) -> String {
                 .take(if p.verbose { usize::MAX } else { 3 })
                 .collect();
             for f in shown {
+                // The filter line wraps; its pattern (eight columns in) never does.
                 out.push_str(&format!(
-                    "        filter {}{}: {}\n          {}\n",
+                    "      filter {}{}: {}\n        {}\n",
                     f.verdict.name,
                     at(&f.location),
                     short_verdict(&f.verdict),
@@ -135,7 +136,7 @@ fn step(s: &IacStep, p: Palette, filters_shown: bool) -> String {
         _ => s.detail.as_str(),
     };
     format!(
-        "      {} {}: {detail}{}\n",
+        "    {} {}: {detail}{}\n",
         paint(s.state, p, &format!("step {}", s.step)),
         s.state.as_str(),
         at(&s.location)

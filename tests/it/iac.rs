@@ -72,14 +72,12 @@ fn a_whole_chain_in_a_template_passes_and_names_each_resources_line() {
         (5, "RootAccountUsageAlarm"),
     ] {
         let loc = &c["steps"][step - 1]["location"];
+        assert_eq!(loc["id"], id, "step {step}");
         let line = loc["line"].as_u64().unwrap() as usize;
-        assert!(
-            text.lines()
-                .nth(line - 1)
-                .unwrap()
-                .trim_start()
-                .starts_with(&format!("{}:", loc["id"].as_str().unwrap())),
-            "step {step}: {loc} is not the line of {id}"
+        assert_eq!(
+            text.lines().nth(line - 1).unwrap().trim(),
+            format!("{id}:"),
+            "step {step}: {loc}"
         );
     }
     // Text: a passing control is one line.
@@ -148,13 +146,12 @@ fn a_pattern_that_lost_a_space_fails_step_4_in_json_with_comments() {
     let filter = &c["filters"][0];
     assert_eq!(filter["verdict"], "unparseable", "{c:#}");
     assert!(filter["pattern"].as_str().unwrap().contains("NOTEXISTS"));
+    assert_eq!(filter["location"]["id"], "RootAccountUsageFilter");
     let line = filter["location"]["line"].as_u64().unwrap() as usize;
     let text = std::fs::read_to_string(&f).unwrap();
-    assert!(
-        text.lines()
-            .nth(line - 1)
-            .unwrap()
-            .contains(filter["location"]["id"].as_str().unwrap()),
+    assert_eq!(
+        text.lines().nth(line - 1).unwrap().trim(),
+        "\"RootAccountUsageFilter\": {",
         "{filter:#}"
     );
     // Text: the failing step, the filter with its place and the judge's reason.
@@ -260,24 +257,75 @@ fn parameters_without_defaults_leave_the_trail_and_topic_outside_these_files() {
 
 #[test]
 fn terraform_plans_with_modules_follow_references_through_the_configuration() {
-    for plan in ["plan-modules.json", "plan-modules-first-apply.json"] {
-        let r = iac(&[
-            "--control",
-            "cis-4.3,cis-4.12",
-            "--output",
-            "json",
-            &fixture(&format!("terraform/{plan}")),
-        ]);
-        assert_eq!(r.code, 0, "{plan}: {}{}", r.stdout, r.stderr);
-        let doc = r.json();
-        assert_eq!(doc["inputs"][0]["kind"], "Terraform plan");
-        let c = control(&doc, "cis-4.3");
-        assert_eq!(states(c), vec!["pass"; 7], "{plan}: {c:#}");
+    // The pager function is named by a literal ARN, not declared: its subscription is confirmed
+    // on creation only in the account the plan is for, which the user says.
+    let plan = fixture("terraform/plan-modules.json");
+    let args = ["--control", "cis-4.3,cis-4.12", "--output", "json"];
+    let given = ["--parameter", "AWS::AccountId=111122223333"];
+    let r = iac(&[&args[..], &given[..], &[plan.as_str()]].concat());
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    let doc = r.json();
+    assert_eq!(doc["inputs"][0]["kind"], "Terraform plan");
+    for id in ["cis-4.3", "cis-4.12"] {
+        let c = control(&doc, id);
+        // The topic policy is `jsonencode` of the topic's ARN, known only after apply: what it
+        // says is not in the plan, so delivery (step 6) is outside it. The rest holds.
+        assert_eq!(
+            states(c),
+            ["pass", "pass", "pass", "pass", "pass", "outside", "pass"],
+            "{c:#}"
+        );
+        assert_eq!(
+            c["steps"][5]["outside"],
+            "aws_sns_topic_policy.alerts.policy (known after apply)"
+        );
         assert!(c["steps"][4]["location"]["id"]
             .as_str()
             .unwrap()
-            .starts_with("module.cis."));
+            .starts_with("module.cis.aws_cloudwatch_metric_alarm."));
     }
+    let assumed = ["--assume-external", "ok"];
+    let r = iac(&[&args[..], &given[..], &assumed[..], &[plan.as_str()]].concat());
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // Without the account, it is only read off the plan's ARNs: the subscription waits.
+    let r = iac(&[&args[..], &assumed[..], &[plan.as_str()]].concat());
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        control(&r.json(), "cis-4.3")["steps"][6]["state"],
+        "awaiting"
+    );
+
+    // The first apply: the trail's log group ARN is known only through the configuration; the
+    // topic is encrypted with the AWS-managed key, which CloudWatch cannot use.
+    let first = fixture("terraform/plan-modules-first-apply.json");
+    let r = iac(&[&args[..], &given[..], &[first.as_str()]].concat());
+    assert_eq!(r.code, 2);
+    let doc = r.json();
+    let c = control(&doc, "cis-4.3");
+    assert_eq!(
+        states(c),
+        [
+            "pass",
+            "pass",
+            "pass",
+            "pass",
+            "pass",
+            "fail",
+            "not_checked"
+        ],
+        "{c:#}"
+    );
+    assert_eq!(
+        c["steps"][5]["reason"],
+        "CLOUDWATCH_ALARM_ACTIONS_NOT_VALID"
+    );
+    assert!(
+        c["steps"][5]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("AWS-managed key (alias/aws/sns)"),
+        "{c:#}"
+    );
 }
 
 #[test]
@@ -292,12 +340,12 @@ fn terraform_files_are_read_across_files_and_a_module_not_given_is_not_resolvabl
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let doc = r.json();
     assert_eq!(states(control(&doc, "cis-4.3")), vec!["pass"; 7]);
-    assert!(
-        doc["inputs"][0]["controls"][0]["steps"][0]["location"]["file"]
-            .as_str()
-            .unwrap()
-            .ends_with(".tf")
-    );
+    let c = control(&doc, "cis-4.3");
+    assert!(c["steps"][0]["location"]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("terraform/hcl/main.tf"));
+    assert_eq!(c["steps"][0]["location"]["id"], "aws_cloudtrail.org");
 
     let r = iac(&[
         "--control",
@@ -328,15 +376,19 @@ fn a_file_that_does_not_parse_is_one_line_naming_file_line_and_column() {
         (
             "bad.json",
             "{\n  \"Resources\": {\n    \"A\": [1,,]\n  }\n}\n",
-            "bad.json:3:",
+            "bad.json:3:13\"",
         ),
         ("bad.yaml", "Resources:\n  A: [1, 2\n  B: 3\n", "bad.yaml:"),
         (
             "bad.tf",
             "resource \"aws_sns_topic\" \"t\" {\n  name = \n}\n",
-            "bad.tf:",
+            "bad.tf:2:10\"",
         ),
-        ("empty.yaml", "Description: no resources\n", "empty.yaml"),
+        (
+            "empty.yaml",
+            "Description: no resources\n",
+            "empty.yaml\": is neither",
+        ),
     ] {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
@@ -813,9 +865,12 @@ async fn every_control_emitted_passes_the_gate() {
         assert_eq!(r.code, 2, "{}", r.stderr);
         std::fs::write(dir.join(file), &r.stdout).unwrap();
         let input = dir.join(file.split('/').next().unwrap());
+        let account = format!("AWS::AccountId={ACCOUNT}");
         let g = iac(&[
             "--assume-external",
             "ok",
+            "--parameter",
+            &account,
             "--output",
             "json",
             input.to_str().unwrap(),
@@ -833,4 +888,39 @@ async fn every_control_emitted_passes_the_gate() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The text a person reads, held: passing controls one line, the steps that do not pass with
+/// their file and line, a failing filter with the judge's reason, the summary.
+#[test]
+fn the_gate_text_is_short_and_names_places() {
+    let r = iac(&[
+        "--control",
+        "cis-4.3,cis-4.4",
+        &fixture("cfn/chain.yaml"),
+        &fixture("cfn/lost-space.json"),
+        &fixture("cfn/imported-topic.yaml"),
+        &fixture("terraform/hcl-module"),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let root = format!("{}/", support::repo().display());
+    insta::with_settings!({
+        filters => vec![(regex_escape(&root).as_str(), "")],
+        snapshot_path => "snapshots",
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!(r.stdout);
+    });
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '-' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
 }

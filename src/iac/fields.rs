@@ -1,0 +1,88 @@
+//! Reading values out of a resource's properties (CloudFormation) or arguments (Terraform), as
+//! JSON: text, flags, numbers, lists, blocks. A mark (a value the files do not settle) reads as
+//! none, so a caller never takes it for a setting.
+
+use serde_json::Value as J;
+
+use super::outside;
+
+/// Text (a number or a flag as written); `None` for a mark.
+pub(crate) fn s(v: Option<&J>) -> Option<String> {
+    match v? {
+        J::String(s) if outside(s).is_some() => None,
+        J::String(s) => Some(s.clone()),
+        J::Number(n) => Some(n.to_string()),
+        J::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Text, a mark kept as it is (names and ARNs: a mark in them is followed by the audit).
+pub(crate) fn raw(v: Option<&J>) -> Option<String> {
+    match v? {
+        J::String(s) => Some(s.clone()),
+        other => s(Some(other)),
+    }
+}
+
+/// A flag: `true`/`false` in any case, as CloudFormation and Terraform read them.
+pub(crate) fn b(v: Option<&J>) -> Option<bool> {
+    match v? {
+        J::Bool(b) => Some(*b),
+        J::String(s) => match s.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub(crate) fn n(v: Option<&J>) -> Option<f64> {
+    match v? {
+        J::Number(n) => n.as_f64(),
+        J::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A list of text (one value as a list of one), marks kept.
+pub(crate) fn list(v: Option<&J>) -> Vec<String> {
+    match v {
+        Some(J::Array(a)) => a.iter().filter_map(|x| raw(Some(x))).collect(),
+        Some(J::String(one)) => vec![one.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// A block given once or as a list of blocks.
+pub(crate) fn blocks(v: Option<&J>) -> Vec<&J> {
+    match v {
+        Some(J::Array(a)) => a.iter().collect(),
+        Some(o @ J::Object(_)) => vec![o],
+        _ => Vec::new(),
+    }
+}
+
+/// `[{key: K, value: V}, ...]` as sorted pairs.
+pub(crate) fn pairs(v: Option<&J>, key: &str, value: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = blocks(v)
+        .into_iter()
+        .filter_map(|d| Some((raw(d.get(key))?, raw(d.get(value))?)))
+        .collect();
+    out.sort();
+    out
+}
+
+/// `{K: V, ...}` as sorted pairs.
+pub(crate) fn map_pairs(v: Option<&J>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = match v {
+        Some(J::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), raw(Some(v))?)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    out.sort();
+    out
+}
