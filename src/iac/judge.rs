@@ -108,7 +108,13 @@ fn control(
 /// only the receiver's confirmation is missing.
 fn step(s: &Step, a: &Audit, observed: &Observed, index: &Index, blocked: bool) -> IacStep {
     let resource = s.resource.as_deref();
-    let reference = resource.and_then(|r| index.reference(r));
+    let reference = resource.and_then(|r| index.reference(r)).or_else(|| {
+        // No alarm fires on one event, but one on the filter's metric rests on a value the
+        // files do not settle (its threshold, its period): that is outside them, not a fail.
+        (s.step == crate::audit::ALARM_STEP && !s.ok && s.reason.is_some())
+            .then(|| unsettled_alarm(a, observed, index))
+            .flatten()
+    });
     let place = resource.and_then(|r| {
         index
             .places
@@ -213,4 +219,21 @@ fn wanting(reason: Reason, a: &Audit, observed: &Observed) -> bool {
 
 fn first_not_passing(a: &Audit) -> u8 {
     a.steps.iter().find(|s| !s.ok).map_or(1, |s| s.step)
+}
+
+/// The reference of an alarm on one of the group's filter metrics whose verdict rests on a
+/// value the files do not settle.
+fn unsettled_alarm<'a>(a: &Audit, observed: &Observed, index: &'a Index) -> Option<&'a str> {
+    let group = a.log_group(observed)?;
+    group
+        .alarms
+        .iter()
+        .filter(|al| {
+            group
+                .filters
+                .iter()
+                .flat_map(|f| f.metrics.iter())
+                .any(|m| al.watches(&m.metric_name, &m.namespace))
+        })
+        .find_map(|al| index.reference(&al.name))
 }

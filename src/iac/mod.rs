@@ -14,6 +14,8 @@ mod fields;
 pub mod hcl;
 pub mod judge;
 pub mod terraform;
+#[cfg(test)]
+mod tests;
 pub mod tfplan;
 pub mod tree;
 
