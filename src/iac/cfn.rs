@@ -430,7 +430,7 @@ impl Template<'_> {
                 let a = self.args(arg, c);
                 let vals: Vec<Option<bool>> = a.iter().map(|v| self.truth(v)).collect();
                 let and = name == "Fn::And";
-                if vals.iter().any(|v| *v == Some(!and)) {
+                if vals.contains(&Some(!and)) {
                     J::Bool(!and)
                 } else if vals.iter().all(Option::is_some) {
                     J::Bool(and)

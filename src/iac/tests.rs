@@ -203,7 +203,7 @@ resource "aws_sns_topic_subscription" "s" {
 "#;
 
 fn tf(selectors: &str, count: &str) -> String {
-    TF.replace("PATTERN", &PATTERN.replace('\\', "\\"))
+    TF.replace("PATTERN", PATTERN)
         .replace("SELECTORS", selectors)
         .replace("COUNT", count)
 }
