@@ -330,8 +330,6 @@ fn valid_email(s: &str) -> bool {
         && domain.split('.').all(label_ok)
 }
 
-/// `--exempt-role`: a principal ARN pattern (`arn:PARTITION:iam::ACCOUNT:role/NAME`, wildcards
-/// allowed in the account and name).
 /// `iac --parameter KEY=VALUE`: a parameter or variable name (letters, digits, `_`, `-`, and
 /// `::` in pseudo parameters) and its value.
 pub(crate) fn parameter(text: &str) -> Result<(String, String), Error> {
@@ -369,6 +367,8 @@ pub(crate) fn assume_external(text: &str) -> Result<bool, Error> {
     }
 }
 
+/// `--exempt-role`: a principal ARN pattern (`arn:PARTITION:iam::ACCOUNT:role/NAME`, wildcards
+/// allowed in the account and name).
 pub(crate) fn exempt_role(arn: &str) -> Result<String, Error> {
     let bad = |why: &str| Error::BadInput {
         what: "--exempt-role",

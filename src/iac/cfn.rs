@@ -14,8 +14,8 @@ use super::tree::{Node, Value};
 use super::{mark, outside, Context, Declared, Place};
 use crate::error::Error;
 use crate::observed::{
-    AdvancedSelector, Alarm, BasicSelector, FieldSelector, KmsKey, MetricFilter, MetricQuery,
-    MetricStat, MetricTransformation, Selectors, Subscription, Topic, Trail,
+    AdvancedSelector, Alarm, BasicSelector, FieldSelector, MetricFilter, MetricQuery, MetricStat,
+    MetricTransformation, Selectors, Topic, Trail,
 };
 
 /// A template's resources with what their `Ref` and `Fn::GetAtt` give.
@@ -524,21 +524,14 @@ impl Template<'_> {
                     for (i, sub) in subs.iter().enumerate() {
                         let protocol = sub.get("Protocol").and_then(s).unwrap_or_default();
                         let endpoint = sub.get("Endpoint").and_then(s).unwrap_or_default();
-                        d.subscriptions.push((
+                        d.subscribe(
                             arn.clone(),
-                            {
-                                let declared = d.endpoints.contains(&endpoint);
-                                subscription(
-                                    &arn,
-                                    &format!("{logical}-{i}"),
-                                    protocol,
-                                    endpoint,
-                                    ctx,
-                                    declared,
-                                )
-                            },
+                            &format!("{logical}-{i}"),
+                            protocol,
+                            endpoint,
                             place.clone(),
-                        ));
+                            ctx,
+                        );
                     }
                 }
                 let topic = Topic {
@@ -554,50 +547,26 @@ impl Template<'_> {
                 d.topic_policies
                     .push((list(get("Topics")), doc.to_string(), place));
             }
-            "AWS::SNS::Subscription" => {
-                let topic = gs("TopicArn").unwrap_or_default();
-                let endpoint = gs("Endpoint").unwrap_or_default();
-                let declared = d.endpoints.contains(&endpoint);
-                let sub = subscription(
-                    &topic,
-                    logical,
-                    gs("Protocol").unwrap_or_default(),
-                    endpoint,
-                    ctx,
-                    declared,
-                );
-                d.subscriptions.push((topic, sub, place));
-            }
-            "AWS::KMS::Key" => {
-                let key = KmsKey {
-                    id: format!("key-{logical}"),
-                    arn: Some(ctx.arn("kms", &format!("key/key-{logical}"))),
-                    manager: Some("CUSTOMER".into()),
-                    state: Some(
-                        if b(get("Enabled")) == Some(false) {
-                            "Disabled"
-                        } else {
-                            "Enabled"
-                        }
-                        .into(),
-                    ),
-                    policy: get("KeyPolicy").map(J::to_string),
-                    read_error: None,
-                };
-                d.keys.push((key, place));
-            }
-            "AWS::KMS::Alias" => {
-                let target = gs("TargetKeyId").unwrap_or_default();
-                let alias = gs("AliasName").unwrap_or_default();
-                if let Some((k, _)) = d
-                    .keys
-                    .iter()
-                    .find(|(k, _)| k.id == target || k.arn.as_deref() == Some(&target))
-                    .cloned()
-                {
-                    d.keys.push((KmsKey { id: alias, ..k }, place));
-                }
-            }
+            "AWS::SNS::Subscription" => d.subscribe(
+                gs("TopicArn").unwrap_or_default(),
+                logical,
+                gs("Protocol").unwrap_or_default(),
+                gs("Endpoint").unwrap_or_default(),
+                place,
+                ctx,
+            ),
+            "AWS::KMS::Key" => d.key(
+                logical,
+                b(get("Enabled")),
+                get("KeyPolicy").map(J::to_string),
+                place,
+                ctx,
+            ),
+            "AWS::KMS::Alias" => d.alias(
+                &gs("TargetKeyId").unwrap_or_default(),
+                gs("AliasName").unwrap_or_default(),
+                place,
+            ),
             "AWS::CloudFormation::Stack" | "AWS::Serverless::Application" => {
                 let url = gs("TemplateURL")
                     .or_else(|| gs("Location"))
@@ -608,37 +577,6 @@ impl Template<'_> {
             }
             _ => {}
         }
-    }
-}
-
-/// A subscription as SNS would list it right after deploy: an SQS queue, Lambda function or
-/// Firehose stream declared in these files (or, with `--parameter AWS::AccountId=`, named in
-/// that account) is confirmed on creation, as is SMS; e-mail and HTTP(S) endpoints, another
-/// account's queue or one the files do not settle wait for their receiver.
-pub(crate) fn subscription(
-    topic: &str,
-    id: &str,
-    protocol: String,
-    endpoint: String,
-    ctx: &Context,
-    declared: bool,
-) -> Subscription {
-    let same_account = ctx.account_given()
-        && crate::observed::Arn::parse(&endpoint)
-            .is_some_and(|a| a.account == ctx.account && outside(&endpoint).is_none());
-    let confirmed = match protocol.as_str() {
-        "sqs" | "lambda" | "firehose" | "application" => declared || same_account,
-        "sms" => true,
-        _ => false,
-    };
-    Subscription {
-        arn: if confirmed {
-            format!("{topic}:{id}")
-        } else {
-            "PendingConfirmation".into()
-        },
-        protocol,
-        endpoint,
     }
 }
 

@@ -39,6 +39,26 @@ pub fn read_dir(dir: &str, ctx: &Context) -> Result<(Declared, Context), Error> 
     read_files(dir, &files, ctx)
 }
 
+fn read_text(path: &str) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::BadInput {
+        what: "file",
+        value: path.to_string(),
+        why: format!("cannot read it: {e}"),
+    })
+}
+
+/// A file's HCL body, or one line naming where it does not parse.
+fn parse(path: &str, text: &str) -> Result<Body, Error> {
+    hcl_edit::parser::parse_body(text).map_err(|e| {
+        let loc = e.location();
+        Error::BadInput {
+            what: "file",
+            value: format!("{path}:{}:{}", loc.line(), loc.column()),
+            why: format!("does not parse: {}", e.message()),
+        }
+    })
+}
+
 /// A resource block and the file it is in.
 struct Block {
     kind: String,
@@ -68,14 +88,10 @@ pub fn read_files(
     files: &[String],
     ctx: &Context,
 ) -> Result<(Declared, Context), Error> {
-    let mut texts = Vec::new();
-    for path in files {
-        texts.push(std::fs::read_to_string(path).map_err(|e| Error::BadInput {
-            what: "file",
-            value: path.clone(),
-            why: format!("cannot read it: {e}"),
-        })?);
-    }
+    let texts = files
+        .iter()
+        .map(|f| read_text(f))
+        .collect::<Result<Vec<String>, Error>>()?;
     let ctx = &ctx.for_text(&texts.concat());
     let mut cfg = Config {
         ctx,
@@ -92,14 +108,7 @@ pub fn read_files(
     };
     for (path, text) in files.iter().zip(&texts) {
         let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-        let body = hcl_edit::parser::parse_body(text).map_err(|e| {
-            let loc = e.location();
-            Error::BadInput {
-                what: "file",
-                value: format!("{path}:{}:{}", loc.line(), loc.column()),
-                why: format!("does not parse: {}", e.message()),
-            }
-        })?;
+        let body = parse(path, text)?;
         for s in body.iter() {
             let Structure::Block(b) = s else { continue };
             let labels: Vec<String> = b.labels.iter().map(|l| l.as_str().to_string()).collect();
@@ -162,19 +171,7 @@ pub fn read_files(
         vars.sort();
         for path in vars {
             let shown = path.to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::BadInput {
-                what: "file",
-                value: shown.clone(),
-                why: format!("cannot read it: {e}"),
-            })?;
-            let body = hcl_edit::parser::parse_body(&text).map_err(|e| {
-                let loc = e.location();
-                Error::BadInput {
-                    what: "file",
-                    value: format!("{shown}:{}:{}", loc.line(), loc.column()),
-                    why: format!("does not parse: {}", e.message()),
-                }
-            })?;
+            let body = parse(&shown, &read_text(&shown)?)?;
             for a in body.attributes() {
                 cfg.tfvars
                     .insert(a.key.as_str().to_string(), a.value.clone());

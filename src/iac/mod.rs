@@ -72,6 +72,60 @@ pub struct Declared {
 pub struct Counts([usize; 6]);
 
 impl Declared {
+    /// A subscription to `topic` as SNS would list it right after deploy ([`subscription`]).
+    pub(crate) fn subscribe(
+        &mut self,
+        topic: String,
+        id: &str,
+        protocol: String,
+        endpoint: String,
+        place: Place,
+        ctx: &Context,
+    ) {
+        let declared = self.endpoints.contains(&endpoint);
+        let sub = subscription(&topic, id, protocol, endpoint, ctx, declared);
+        self.subscriptions.push((topic, sub, place));
+    }
+
+    /// A customer-managed KMS key declared as `name`.
+    pub(crate) fn key(
+        &mut self,
+        name: &str,
+        enabled: Option<bool>,
+        policy: Option<String>,
+        place: Place,
+        ctx: &Context,
+    ) {
+        let key = KmsKey {
+            id: format!("key-{name}"),
+            arn: Some(ctx.arn("kms", &format!("key/key-{name}"))),
+            manager: Some("CUSTOMER".into()),
+            state: Some(
+                if enabled == Some(false) {
+                    "Disabled"
+                } else {
+                    "Enabled"
+                }
+                .into(),
+            ),
+            policy,
+            read_error: None,
+        };
+        self.keys.push((key, place));
+    }
+
+    /// An alias `alias` of the key `target` (its id or ARN), when that key is declared.
+    pub(crate) fn alias(&mut self, target: &str, alias: String, place: Place) {
+        if let Some((k, _)) = self
+            .keys
+            .iter()
+            .find(|(k, _)| k.id == target || k.arn.as_deref() == Some(target))
+            .cloned()
+        {
+            self.keys.push((KmsKey { id: alias, ..k }, place));
+        }
+    }
+
     pub fn counts(&self) -> Counts {
         Counts([
             self.trails.len(),
@@ -189,6 +243,37 @@ pub const DECISIVE: &[(&str, &[&str])] = &[
 pub fn unsettled(kind: &str, props: &serde_json::Value) -> Option<String> {
     let keys = DECISIVE.iter().find(|(k, _)| *k == kind)?.1;
     unsettled_in(props, keys)
+}
+
+/// A subscription as SNS would list it right after deploy: an SQS queue, Lambda function or
+/// Firehose stream declared in these files (or, with `--parameter AWS::AccountId=`, named in
+/// that account) is confirmed on creation, as is SMS; e-mail and HTTP(S) endpoints, another
+/// account's queue or one the files do not settle wait for their receiver.
+fn subscription(
+    topic: &str,
+    id: &str,
+    protocol: String,
+    endpoint: String,
+    ctx: &Context,
+    declared: bool,
+) -> Subscription {
+    let same_account = ctx.account_given()
+        && crate::observed::Arn::parse(&endpoint)
+            .is_some_and(|a| a.account == ctx.account && outside(&endpoint).is_none());
+    let confirmed = match protocol.as_str() {
+        "sqs" | "lambda" | "firehose" | "application" => declared || same_account,
+        "sms" => true,
+        _ => false,
+    };
+    Subscription {
+        arn: if confirmed {
+            format!("{topic}:{id}")
+        } else {
+            "PendingConfirmation".into()
+        },
+        protocol,
+        endpoint,
+    }
 }
 
 /// The account and region templates are judged as deployed to, and the values given for

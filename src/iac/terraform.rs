@@ -8,8 +8,8 @@ use serde_json::Value as J;
 use super::fields::{b, blocks, list, map_pairs, n, raw as s};
 use super::{Context, Declared, Place};
 use crate::observed::{
-    AdvancedSelector, Alarm, BasicSelector, FieldSelector, KmsKey, MetricFilter, MetricQuery,
-    MetricStat, MetricTransformation, Selectors, Topic, Trail,
+    AdvancedSelector, Alarm, BasicSelector, FieldSelector, MetricFilter, MetricQuery, MetricStat,
+    MetricTransformation, Selectors, Topic, Trail,
 };
 
 /// What `TYPE.NAME.ATTR` gives for a resource whose arguments are `a` (`name` the resource's
@@ -201,55 +201,20 @@ pub(crate) fn declare(
             d.topic_policies
                 .push((list(get("arn")), gs("policy").unwrap_or_default(), place));
         }
-        "aws_sns_topic_subscription" => {
-            let topic = gs("topic_arn").unwrap_or_default();
-            let endpoint = gs("endpoint").unwrap_or_default();
-            let declared = d.endpoints.contains(&endpoint);
-            let sub = super::cfn::subscription(
-                &topic,
-                name,
-                gs("protocol").unwrap_or_default(),
-                endpoint,
-                ctx,
-                declared,
-            );
-            d.subscriptions.push((topic, sub, place));
-        }
-        "aws_kms_key" => {
-            let key = KmsKey {
-                id: format!("key-{name}"),
-                arn: Some(ctx.arn("kms", &format!("key/key-{name}"))),
-                manager: Some("CUSTOMER".into()),
-                state: Some(
-                    if b(get("is_enabled")) == Some(false) {
-                        "Disabled"
-                    } else {
-                        "Enabled"
-                    }
-                    .into(),
-                ),
-                policy: gs("policy"),
-                read_error: None,
-            };
-            d.keys.push((key, place));
-        }
-        "aws_kms_alias" => {
-            let target = gs("target_key_id").unwrap_or_default();
-            if let Some((k, _)) = d
-                .keys
-                .iter()
-                .find(|(k, _)| k.id == target || k.arn.as_deref() == Some(&target))
-                .cloned()
-            {
-                d.keys.push((
-                    KmsKey {
-                        id: gs("name").unwrap_or_default(),
-                        ..k
-                    },
-                    place,
-                ));
-            }
-        }
+        "aws_sns_topic_subscription" => d.subscribe(
+            gs("topic_arn").unwrap_or_default(),
+            name,
+            gs("protocol").unwrap_or_default(),
+            gs("endpoint").unwrap_or_default(),
+            place,
+            ctx,
+        ),
+        "aws_kms_key" => d.key(name, b(get("is_enabled")), gs("policy"), place, ctx),
+        "aws_kms_alias" => d.alias(
+            &gs("target_key_id").unwrap_or_default(),
+            gs("name").unwrap_or_default(),
+            place,
+        ),
         _ => {}
     }
 }
