@@ -499,6 +499,8 @@ struct Case {
     threshold: f64,
     notifies: bool,
     subscribed: bool,
+    /// The topic is encrypted with the AWS-managed key (`alias/aws/sns`).
+    aws_managed_key: bool,
 }
 
 const GOOD: Case = Case {
@@ -508,6 +510,7 @@ const GOOD: Case = Case {
     threshold: 1.0,
     notifies: true,
     subscribed: true,
+    aws_managed_key: false,
 };
 
 fn pattern(events: usize) -> String {
@@ -534,6 +537,11 @@ fn template(c: Case) -> String {
         )
     } else {
         String::new()
+    };
+    let key = if c.aws_managed_key {
+        "\n      KmsMasterKeyId: alias/aws/sns"
+    } else {
+        ""
     };
     format!(
         r#"AWSTemplateFormatVersion: '2010-09-09'
@@ -576,7 +584,7 @@ Resources:
   Topic:
     Type: AWS::SNS::Topic
     Properties:
-      TopicName: cis-benchmark-alarms
+      TopicName: cis-benchmark-alarms{key}
 {subscription}"#,
         multi = c.multi_region,
         pattern = pattern(c.events),
@@ -600,6 +608,16 @@ async fn build(emu: &Emulator, c: Case) {
     )
     .await;
     let topic = seed.topic("cis-benchmark-alarms").await;
+    if c.aws_managed_key {
+        seed.sns
+            .set_topic_attributes()
+            .topic_arn(&topic)
+            .attribute_name("KmsMasterKeyId")
+            .attribute_value("alias/aws/sns")
+            .send()
+            .await
+            .unwrap();
+    }
     seed.cloudwatch
         .put_metric_alarm()
         .alarm_name("IAMPolicyChanges")
@@ -666,6 +684,11 @@ async fn the_gate_and_check_agree_step_by_step_on_the_same_chain() {
         Case {
             name: "no subscriber",
             subscribed: false,
+            ..GOOD
+        },
+        Case {
+            name: "AWS-managed key",
+            aws_managed_key: true,
             ..GOOD
         },
     ];
@@ -923,4 +946,61 @@ fn regex_escape(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// A subscriber endpoint that carries a secret is never printed by `--emit`: it becomes a
+/// sensitive variable (Terraform) or a `NoEcho` parameter (CloudFormation).
+#[tokio::test]
+async fn an_endpoint_with_a_secret_is_never_emitted() {
+    let emu = Emulator::start();
+    let seed = Seed::new(&emu, REGION).await;
+    seed.good_trail(&emu).await;
+    let hook = "https://bot:s3cr3t-pass@hooks.example.com/services/T0/B0/xyzTOKEN";
+    for (form, wants) in [
+        (
+            "terraform",
+            [
+                "sensitive   = true",
+                "endpoint  = var.https_subscriber_1_endpoint",
+            ],
+        ),
+        (
+            "cloudformation",
+            [
+                "NoEcho: true",
+                "Ref: \"HttpsSubscriber1SubscriptionEndpoint\"",
+            ],
+        ),
+    ] {
+        let r = emu.run(&[
+            "--region",
+            REGION,
+            "fix",
+            "--plan",
+            "--subscribe",
+            &format!("https:{hook}"),
+            "--emit",
+            form,
+        ]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        for secret in ["s3cr3t", "xyzTOKEN", "bot:"] {
+            assert!(
+                !r.stdout.contains(secret),
+                "{form}: {secret} in\n{}",
+                r.stdout
+            );
+            assert!(
+                !r.stderr.contains(secret),
+                "{form}: {secret} in\n{}",
+                r.stderr
+            );
+        }
+        for want in wants {
+            assert!(
+                r.stdout.contains(want),
+                "{form}: no {want} in\n{}",
+                r.stdout
+            );
+        }
+    }
 }
