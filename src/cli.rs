@@ -34,7 +34,7 @@ pub struct Cli {
     #[arg(long = "match", global = true, help_heading = "Controls", value_enum)]
     pub match_mode: Option<MatchArg>,
     /// Which controls: embedded ids, comma-separated (`cis-4.3`, `cis-4.1,cis-4.3`; see
-    /// `trailwatch controls`), or a control spec file (TOML). Default: cis-4.4.
+    /// `trailwatch controls`), or a control spec file (TOML). Default: cis-4.4 (`iac`: every control).
     #[arg(
         long,
         global = true,
