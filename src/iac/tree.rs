@@ -302,7 +302,6 @@ impl yaml_rust2::parser::MarkedEventReceiver for Builder {
             }
             Event::SequenceStart(anchor, tag) => {
                 self.stack.push(Open::List(anchor, short(tag), Vec::new()));
-                let _ = line;
             }
             Event::MappingStart(anchor, tag) => {
                 self.stack

@@ -27,6 +27,11 @@ fn iac(args: &[&str]) -> support::Run {
     }
 }
 
+/// `iac --control CONTROLS --output json FILE`.
+fn iac_json(controls: &str, file: &str) -> support::Run {
+    iac(&["--control", controls, "--output", "json", file])
+}
+
 /// The control `id` of the first input in an `iac --output json` document.
 fn control<'a>(doc: &'a Value, id: &str) -> &'a Value {
     doc["inputs"][0]["controls"]
@@ -49,13 +54,7 @@ fn states(c: &Value) -> Vec<String> {
 
 #[test]
 fn a_whole_chain_in_a_template_passes_and_names_each_resources_line() {
-    let r = iac(&[
-        "--control",
-        "cis-4.3,cis-4.12",
-        "--output",
-        "json",
-        &fixture("cfn/chain.yaml"),
-    ]);
+    let r = iac_json("cis-4.3,cis-4.12", &fixture("cfn/chain.yaml"));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let doc = r.json();
     for id in ["cis-4.3", "cis-4.12"] {
@@ -167,13 +166,7 @@ fn a_pattern_that_lost_a_space_fails_step_4_in_json_with_comments() {
 
 #[test]
 fn ten_of_sixteen_events_names_the_six_missing_and_threshold_3_fails_step_5() {
-    let r = iac(&[
-        "--control",
-        "cis-4.4",
-        "--output",
-        "json",
-        &fixture("cfn/ten-of-sixteen.yaml"),
-    ]);
+    let r = iac_json("cis-4.4", &fixture("cfn/ten-of-sixteen.yaml"));
     assert_eq!(r.code, 2);
     let doc = r.json();
     let c = control(&doc, "cis-4.4");
@@ -199,13 +192,7 @@ fn ten_of_sixteen_events_names_the_six_missing_and_threshold_3_fails_step_5() {
         ]
     );
 
-    let r = iac(&[
-        "--control",
-        "cis-4.3",
-        "--output",
-        "json",
-        &fixture("cfn/threshold-3.yaml"),
-    ]);
+    let r = iac_json("cis-4.3", &fixture("cfn/threshold-3.yaml"));
     assert_eq!(r.code, 2);
     let doc = r.json();
     let c = control(&doc, "cis-4.3");
@@ -331,13 +318,7 @@ fn terraform_plans_with_modules_follow_references_through_the_configuration() {
 
 #[test]
 fn terraform_files_are_read_across_files_and_a_module_not_given_is_not_resolvable() {
-    let r = iac(&[
-        "--control",
-        "cis-4.3",
-        "--output",
-        "json",
-        &fixture("terraform/hcl"),
-    ]);
+    let r = iac_json("cis-4.3", &fixture("terraform/hcl"));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let doc = r.json();
     assert_eq!(states(control(&doc, "cis-4.3")), vec!["pass"; 7]);
@@ -348,13 +329,7 @@ fn terraform_files_are_read_across_files_and_a_module_not_given_is_not_resolvabl
         .ends_with("terraform/hcl/main.tf"));
     assert_eq!(c["steps"][0]["location"]["id"], "aws_cloudtrail.org");
 
-    let r = iac(&[
-        "--control",
-        "cis-4.3",
-        "--output",
-        "json",
-        &fixture("terraform/hcl-module"),
-    ]);
+    let r = iac_json("cis-4.3", &fixture("terraform/hcl-module"));
     assert_eq!(r.code, 2);
     let doc = r.json();
     let c = control(&doc, "cis-4.3");
