@@ -568,9 +568,28 @@ Resources:
     )
 }
 
+/// The CIS 4.4 alarm (`IAMPolicyChanges` on `CISBenchmark/IAMPolicyChanges`, Sum over 300 s,
+/// one period, `>=` threshold), made through the SDK as someone else would (untagged).
+async fn iam_alarm(seed: &Seed, threshold: f64, actions: Vec<String>) {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
+    seed.cloudwatch
+        .put_metric_alarm()
+        .alarm_name("IAMPolicyChanges")
+        .metric_name("IAMPolicyChanges")
+        .namespace("CISBenchmark")
+        .statistic(Statistic::Sum)
+        .period(300)
+        .evaluation_periods(1)
+        .threshold(threshold)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .set_alarm_actions(Some(actions))
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The chain in the emulator, through the SDK.
 async fn build(emu: &Emulator, c: Case) {
-    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
     let seed = Seed::new(emu, REGION).await;
     let lg = seed.log_group(GROUP).await;
     seed.trail(emu, "org-trail", c.multi_region, Some(&lg), true)
@@ -594,24 +613,12 @@ async fn build(emu: &Emulator, c: Case) {
             .await
             .unwrap();
     }
-    seed.cloudwatch
-        .put_metric_alarm()
-        .alarm_name("IAMPolicyChanges")
-        .metric_name("IAMPolicyChanges")
-        .namespace("CISBenchmark")
-        .statistic(Statistic::Sum)
-        .period(300)
-        .evaluation_periods(1)
-        .threshold(c.threshold)
-        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
-        .set_alarm_actions(Some(if c.notifies {
-            vec![topic.clone()]
-        } else {
-            Vec::new()
-        }))
-        .send()
-        .await
-        .unwrap();
+    let actions = if c.notifies {
+        vec![topic.clone()]
+    } else {
+        Vec::new()
+    };
+    iam_alarm(&seed, c.threshold, actions).await;
     if c.subscribed {
         seed.subscribe(&topic, "lambda", LAMBDA).await;
     }
@@ -725,24 +732,10 @@ async fn the_gate_and_check_agree_step_by_step_on_the_same_chain() {
 /// arguments and passes the gate; the CloudFormation passes cfn-lint.
 #[tokio::test]
 async fn the_plan_emitted_as_code_imports_what_it_changes_and_passes_the_gate() {
-    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
     let emu = Emulator::start();
     let seed = Seed::new(&emu, REGION).await;
     let topic = seed.filter_and_topic(&emu, true).await;
-    seed.cloudwatch
-        .put_metric_alarm()
-        .alarm_name("IAMPolicyChanges")
-        .metric_name("IAMPolicyChanges")
-        .namespace("CISBenchmark")
-        .statistic(Statistic::Sum)
-        .period(300)
-        .evaluation_periods(1)
-        .threshold(3.0)
-        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
-        .alarm_actions(&topic)
-        .send()
-        .await
-        .unwrap();
+    iam_alarm(&seed, 3.0, vec![topic.clone()]).await;
     let before = seed.snapshot().await;
     let dir = std::env::temp_dir().join(format!("trailwatch-emit-{}", std::process::id()));
     let tf_dir = dir.join("tf");
