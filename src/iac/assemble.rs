@@ -31,13 +31,63 @@ pub struct Index {
 }
 
 impl Index {
-    fn outside_of(&self, resource: &str) -> Option<&(String, Option<Place>)> {
-        self.outside.get(resource)
-    }
-
     /// The reference a step's resource stands for, when it is outside these files.
     pub fn reference(&self, resource: &str) -> Option<&str> {
-        self.outside_of(resource).map(|(r, _)| r.as_str())
+        self.outside.get(resource).map(|(r, _)| r.as_str())
+    }
+}
+
+/// The log groups trails and filters name, as the audit will read them: a mark stands for one
+/// group per reference (a trail and a filter naming the same parameter share it), and a name
+/// the files do not declare is a group made elsewhere.
+struct Groups<'a> {
+    d: &'a Declared,
+    ctx: &'a Context,
+    /// Every group named, in order.
+    names: Vec<String>,
+    by_reference: BTreeMap<String, String>,
+}
+
+impl Groups<'_> {
+    fn arn(&self, name: &str) -> String {
+        self.ctx.arn("logs", &format!("log-group:{name}:*"))
+    }
+
+    /// The name of the group `named` (a name, or text holding a mark) stands for.
+    fn named(&mut self, named: &str, place: &Place, index: &mut Index) -> String {
+        let name = match outside(named) {
+            Some(reference) => match self.by_reference.get(reference) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = format!("outside-these-files-{}", self.by_reference.len() + 1);
+                    index.outside.insert(
+                        self.arn(&name),
+                        (reference.to_string(), Some(place.clone())),
+                    );
+                    self.by_reference
+                        .insert(reference.to_string(), name.clone());
+                    name
+                }
+            },
+            None => {
+                if !self.d.log_groups.iter().any(|(n, _)| n == named) {
+                    // Made elsewhere: what else it holds is not in these files.
+                    index
+                        .outside
+                        .entry(self.arn(named))
+                        .or_insert_with(|| (format!("log group {named}"), Some(place.clone())));
+                }
+                named.to_string()
+            }
+        };
+        self.add(&name);
+        name
+    }
+
+    fn add(&mut self, name: &str) {
+        if !self.names.iter().any(|n| n == name) {
+            self.names.push(name.to_string());
+        }
     }
 }
 
@@ -80,11 +130,6 @@ pub fn observed(d: &Declared, ctx: &Context) -> (Observed, Index) {
         ..Index::default()
     };
     let group_arn = |name: &str| ctx.arn("logs", &format!("log-group:{name}:*"));
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        n
-    };
 
     // What rests on a value the files do not settle.
     for (key, reference, place) in &d.unsettled {
@@ -141,31 +186,32 @@ pub fn observed(d: &Declared, ctx: &Context) -> (Observed, Index) {
         topics.push(t);
     }
     let mut alarms = Vec::new();
+    let mut stand_ins = 0;
     for (a, place) in &d.alarms {
         let mut a = a.clone();
         for action in a.alarm_actions.iter_mut() {
-            if let Some(reference) = outside(action) {
-                let arn = ctx.arn("sns", &format!("outside-these-files-{}", next()));
+            // A topic standing for one these files do not settle, or do not declare.
+            let stand_in = match outside(action) {
+                Some(reference) => Some((
+                    ctx.arn("sns", &format!("outside-these-files-{}", stand_ins + 1)),
+                    reference.to_string(),
+                )),
+                None if action.contains(":sns:") && !topics.iter().any(|t| &t.arn == action) => {
+                    Some((action.clone(), format!("topic {action}")))
+                }
+                None => None,
+            };
+            if let Some((arn, reference)) = stand_in {
+                stand_ins += 1;
                 index
                     .outside
-                    .insert(arn.clone(), (reference.to_string(), Some(place.clone())));
+                    .insert(arn.clone(), (reference, Some(place.clone())));
                 topics.push(Topic {
                     arn: arn.clone(),
                     exists: true,
                     ..Topic::default()
                 });
                 *action = arn;
-            } else if action.contains(":sns:") && !topics.iter().any(|t| &t.arn == action) {
-                // A topic named by its ARN but not declared here: made elsewhere.
-                index.outside.insert(
-                    action.clone(),
-                    (format!("topic {action}"), Some(place.clone())),
-                );
-                topics.push(Topic {
-                    arn: action.clone(),
-                    exists: true,
-                    ..Topic::default()
-                });
             }
         }
         index.places.insert(a.name.clone(), place.clone());
@@ -173,78 +219,35 @@ pub fn observed(d: &Declared, ctx: &Context) -> (Observed, Index) {
     }
 
     // Log groups: declared, named by a trail, or named by a filter.
-    let mut names: Vec<String> = Vec::new();
-    let add = |name: &str, names: &mut Vec<String>| {
-        if !names.iter().any(|n| n == name) {
-            names.push(name.to_string());
-        }
+    let mut groups = Groups {
+        d,
+        ctx,
+        names: Vec::new(),
+        by_reference: BTreeMap::new(),
     };
     for (name, place) in &d.log_groups {
-        add(name, &mut names);
+        groups.add(name);
         index.places.insert(group_arn(name), place.clone());
     }
     let mut trails: Vec<Trail> = Vec::new();
     for (t, place) in &d.trails {
         let mut t = t.clone();
-        if let Some(arn) = t.log_group_arn.clone() {
-            match outside(&arn) {
-                Some(reference) => {
-                    let name = format!("outside-these-files-{}", next());
-                    let lg = group_arn(&name);
-                    index
-                        .outside
-                        .insert(lg.clone(), (reference.to_string(), Some(place.clone())));
-                    add(&name, &mut names);
-                    t.log_group_arn = Some(lg);
-                }
-                None => match crate::observed::parse_log_group_arn(&arn) {
-                    Some((_, name)) => {
-                        let name = name.to_string();
-                        if !d.log_groups.iter().any(|(n, _)| n == &name) {
-                            index.outside.insert(
-                                group_arn(&name),
-                                (format!("log group {name}"), Some(place.clone())),
-                            );
-                        }
-                        add(&name, &mut names);
-                        t.log_group_arn = Some(group_arn(&name));
-                    }
-                    None => t.log_group_arn = Some(arn),
-                },
-            }
+        if let Some(arn) = t.log_group_arn.take() {
+            let named = match outside(&arn) {
+                Some(_) => Some(arn.clone()),
+                None => crate::observed::parse_log_group_arn(&arn).map(|(_, n)| n.to_string()),
+            };
+            t.log_group_arn = Some(match named {
+                Some(named) => group_arn(&groups.named(&named, place, &mut index)),
+                None => arn,
+            });
         }
         index.places.insert(t.arn.clone(), place.clone());
         trails.push(t);
     }
-    // A group the files do not settle is one group per reference.
-    let mut by_reference: BTreeMap<String, String> = BTreeMap::new();
     let mut filter_groups: Vec<String> = Vec::new();
     for (group, f, place) in &d.filters {
-        let name = match outside(group) {
-            Some(reference) => match by_reference.get(reference) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = format!("outside-these-files-{}", next());
-                    index.outside.insert(
-                        group_arn(&name),
-                        (reference.to_string(), Some(place.clone())),
-                    );
-                    by_reference.insert(reference.to_string(), name.clone());
-                    name
-                }
-            },
-            None => {
-                if !d.log_groups.iter().any(|(n, _)| n == group) {
-                    // Made elsewhere: what else it holds is not in these files.
-                    index
-                        .outside
-                        .entry(group_arn(group))
-                        .or_insert_with(|| (format!("log group {group}"), Some(place.clone())));
-                }
-                group.clone()
-            }
-        };
-        add(&name, &mut names);
+        let name = groups.named(group, place, &mut index);
         let key = format!("{name}:{}", f.name);
         match outside(&f.name) {
             // A filter standing for one outside these files ([`for_control`]).
@@ -298,7 +301,8 @@ pub fn observed(d: &Declared, ctx: &Context) -> (Observed, Index) {
         }
     }
     // As discovery reads them: the groups the trails deliver to.
-    let log_groups = names
+    let log_groups = groups
+        .names
         .iter()
         .filter(|name| {
             let arn = group_arn(name);

@@ -236,3 +236,19 @@ fn terraform_reads_paths_into_variables_tfvars_count_and_dynamic_blocks() {
     let s = states(&[("main.tf", &tf(write_only, ""))], None, &[]);
     assert_eq!(s[2], Fail, "{s:?}");
 }
+
+#[test]
+fn a_trail_and_a_filter_naming_the_same_unsettled_group_are_judged_together() {
+    let t = template(
+        "      Threshold: 1",
+        "      Endpoint: !GetAtt Queue.Arn",
+        "Parameters: {Name: {Type: String}}",
+    )
+    .replace(
+        "CloudWatchLogsLogGroupArn: !GetAtt Group.Arn",
+        "CloudWatchLogsLogGroupArn: !Sub 'arn:aws:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Name}:*'",
+    )
+    .replace("LogGroupName: !Ref Group", "LogGroupName: !Ref Name");
+    // The group is the parameter's, whatever its value: the filter on it is judged.
+    assert_eq!(states(&[("t.yaml", &t)], Some("t.yaml"), &[]), [Pass; 7]);
+}
