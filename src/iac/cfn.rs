@@ -14,8 +14,7 @@ use super::tree::{Node, Value};
 use super::{mark, outside, Context, Declared, Place};
 use crate::error::Error;
 use crate::observed::{
-    AdvancedSelector, Alarm, BasicSelector, FieldSelector, MetricFilter, MetricQuery, MetricStat,
-    MetricTransformation, Selectors, Topic, Trail,
+    Alarm, MetricFilter, MetricQuery, MetricStat, MetricTransformation, Selectors, Topic, Trail,
 };
 
 /// A template's resources with what their `Ref` and `Fn::GetAtt` give.
@@ -651,48 +650,37 @@ fn alarm(p: &J, name: String, ctx: &Context) -> Alarm {
     }
 }
 
+/// A trail's selectors: `AdvancedEventSelectors` when given (even empty), else
+/// `EventSelectors` when not empty.
 fn selectors(p: &J) -> Selectors {
-    if let Some(J::Array(adv)) = p.get("AdvancedEventSelectors") {
-        return Selectors::Advanced {
-            selectors: adv
-                .iter()
-                .map(|a| AdvancedSelector {
-                    name: a.get("Name").and_then(s),
-                    field_selectors: match a.get("FieldSelectors") {
-                        Some(J::Array(fs)) => fs
-                            .iter()
-                            .map(|f| FieldSelector {
-                                field: f.get("Field").and_then(s).unwrap_or_default(),
-                                equals: list(f.get("Equals")),
-                                not_equals: list(f.get("NotEquals")),
-                                starts_with: list(f.get("StartsWith")),
-                                not_starts_with: list(f.get("NotStartsWith")),
-                                ends_with: list(f.get("EndsWith")),
-                                not_ends_with: list(f.get("NotEndsWith")),
-                            })
-                            .collect(),
-                        _ => Vec::new(),
-                    },
-                })
-                .collect(),
-        };
-    }
-    match p.get("EventSelectors") {
-        Some(J::Array(basic)) if !basic.is_empty() => Selectors::Basic {
-            selectors: basic
-                .iter()
-                .map(|e| BasicSelector {
-                    read_write_type: e
-                        .get("ReadWriteType")
-                        .and_then(s)
-                        .unwrap_or_else(|| "All".into()),
-                    include_management_events: b(e.get("IncludeManagementEvents")).unwrap_or(true),
-                    exclude_management_event_sources: list(e.get("ExcludeManagementEventSources")),
-                })
-                .collect(),
+    let advanced = match p.get("AdvancedEventSelectors") {
+        Some(J::Array(a)) => Some(a.iter().collect()),
+        _ => None,
+    };
+    let basic = match p.get("EventSelectors") {
+        Some(J::Array(a)) => a.iter().collect(),
+        _ => Vec::new(),
+    };
+    fields::selectors(
+        advanced,
+        basic,
+        &fields::SelectorKeys {
+            name: "Name",
+            field_selectors: "FieldSelectors",
+            field: "Field",
+            matches: [
+                "Equals",
+                "NotEquals",
+                "StartsWith",
+                "NotStartsWith",
+                "EndsWith",
+                "NotEndsWith",
+            ],
+            read_write_type: "ReadWriteType",
+            include_management_events: "IncludeManagementEvents",
+            exclude_management_event_sources: "ExcludeManagementEventSources",
         },
-        _ => Selectors::Default,
-    }
+    )
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use serde_json::Value as J;
 
 use super::outside;
+use crate::observed::{AdvancedSelector, BasicSelector, FieldSelector, Selectors};
 
 /// Text (a number or a flag as written); `None` for a mark.
 pub(crate) fn s(v: Option<&J>) -> Option<String> {
@@ -85,4 +86,61 @@ pub(crate) fn map_pairs(v: Option<&J>) -> Vec<(String, String)> {
     };
     out.sort();
     out
+}
+
+/// The names a format gives a trail's event selectors' fields (CloudFormation's `ReadWriteType`,
+/// Terraform's `read_write_type`, ...).
+pub(crate) struct SelectorKeys {
+    pub name: &'static str,
+    pub field_selectors: &'static str,
+    pub field: &'static str,
+    /// `Equals`, `NotEquals`, `StartsWith`, `NotStartsWith`, `EndsWith`, `NotEndsWith`.
+    pub matches: [&'static str; 6],
+    pub read_write_type: &'static str,
+    pub include_management_events: &'static str,
+    pub exclude_management_event_sources: &'static str,
+}
+
+/// A trail's selectors: `advanced` when the format says there are advanced selectors, else
+/// `basic`, else AWS's default (every management event). Each reader says when a list is
+/// there; the fields and their defaults are the same in both formats.
+pub(crate) fn selectors(advanced: Option<Vec<&J>>, basic: Vec<&J>, k: &SelectorKeys) -> Selectors {
+    if let Some(advanced) = advanced {
+        return Selectors::Advanced {
+            selectors: advanced
+                .into_iter()
+                .map(|a| AdvancedSelector {
+                    name: raw(a.get(k.name)),
+                    field_selectors: blocks(a.get(k.field_selectors))
+                        .into_iter()
+                        .map(|f| {
+                            let m = |i: usize| list(f.get(k.matches[i]));
+                            FieldSelector {
+                                field: raw(f.get(k.field)).unwrap_or_default(),
+                                equals: m(0),
+                                not_equals: m(1),
+                                starts_with: m(2),
+                                not_starts_with: m(3),
+                                ends_with: m(4),
+                                not_ends_with: m(5),
+                            }
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+    }
+    if basic.is_empty() {
+        return Selectors::Default;
+    }
+    Selectors::Basic {
+        selectors: basic
+            .into_iter()
+            .map(|e| BasicSelector {
+                read_write_type: raw(e.get(k.read_write_type)).unwrap_or_else(|| "All".into()),
+                include_management_events: b(e.get(k.include_management_events)).unwrap_or(true),
+                exclude_management_event_sources: list(e.get(k.exclude_management_event_sources)),
+            })
+            .collect(),
+    }
 }

@@ -8,8 +8,7 @@ use serde_json::Value as J;
 use super::fields::{b, blocks, list, map_pairs, n, raw as s};
 use super::{Context, Declared, Place};
 use crate::observed::{
-    AdvancedSelector, Alarm, BasicSelector, FieldSelector, MetricFilter, MetricQuery, MetricStat,
-    MetricTransformation, Selectors, Topic, Trail,
+    Alarm, MetricFilter, MetricQuery, MetricStat, MetricTransformation, Selectors, Topic, Trail,
 };
 
 /// What `TYPE.NAME.ATTR` gives for a resource whose arguments are `a` (`name` the resource's
@@ -219,42 +218,28 @@ pub(crate) fn declare(
     }
 }
 
+/// A trail's selectors: `advanced_event_selector` blocks when there are any, else
+/// `event_selector` blocks (a plan lists a block the configuration leaves out as `[]`).
 fn selectors(a: &J) -> Selectors {
-    let adv = blocks(a.get("advanced_event_selector"));
-    if !adv.is_empty() {
-        return Selectors::Advanced {
-            selectors: adv
-                .into_iter()
-                .map(|x| AdvancedSelector {
-                    name: s(x.get("name")),
-                    field_selectors: blocks(x.get("field_selector"))
-                        .into_iter()
-                        .map(|f| FieldSelector {
-                            field: s(f.get("field")).unwrap_or_default(),
-                            equals: list(f.get("equals")),
-                            not_equals: list(f.get("not_equals")),
-                            starts_with: list(f.get("starts_with")),
-                            not_starts_with: list(f.get("not_starts_with")),
-                            ends_with: list(f.get("ends_with")),
-                            not_ends_with: list(f.get("not_ends_with")),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        };
-    }
-    let basic = blocks(a.get("event_selector"));
-    if basic.is_empty() {
-        return Selectors::Default;
-    }
-    Selectors::Basic {
-        selectors: basic
-            .into_iter()
-            .map(|e| BasicSelector {
-                read_write_type: s(e.get("read_write_type")).unwrap_or_else(|| "All".into()),
-                include_management_events: b(e.get("include_management_events")).unwrap_or(true),
-                exclude_management_event_sources: list(e.get("exclude_management_event_sources")),
-            })
-            .collect(),
-    }
+    let advanced = blocks(a.get("advanced_event_selector"));
+    super::fields::selectors(
+        (!advanced.is_empty()).then_some(advanced),
+        blocks(a.get("event_selector")),
+        &super::fields::SelectorKeys {
+            name: "name",
+            field_selectors: "field_selector",
+            field: "field",
+            matches: [
+                "equals",
+                "not_equals",
+                "starts_with",
+                "not_starts_with",
+                "ends_with",
+                "not_ends_with",
+            ],
+            read_write_type: "read_write_type",
+            include_management_events: "include_management_events",
+            exclude_management_event_sources: "exclude_management_event_sources",
+        },
+    )
 }

@@ -252,3 +252,51 @@ fn a_trail_and_a_filter_naming_the_same_unsettled_group_are_judged_together() {
     // The group is the parameter's, whatever its value: the filter on it is judged.
     assert_eq!(states(&[("t.yaml", &t)], Some("t.yaml"), &[]), [Pass; 7]);
 }
+
+#[test]
+fn selectors_read_the_same_in_both_formats() {
+    let advanced = |category: &str| {
+        template(
+            "      Threshold: 1",
+            "      Endpoint: !GetAtt Queue.Arn",
+            "",
+        )
+        .replace(
+            "      S3BucketName: b\n",
+            &format!(
+                "      S3BucketName: b\n      AdvancedEventSelectors:\n        - Name: only\n          FieldSelectors:\n            - {{Field: eventCategory, Equals: [{category}]}}\n"
+            ),
+        )
+    };
+    assert_eq!(
+        states(&[("t.yaml", &advanced("Management"))], Some("t.yaml"), &[]),
+        [Pass; 7]
+    );
+    let s = states(&[("t.yaml", &advanced("Data"))], Some("t.yaml"), &[]);
+    assert_eq!(s[2], Fail, "{s:?}");
+    let basic = template(
+        "      Threshold: 1",
+        "      Endpoint: !GetAtt Queue.Arn",
+        "",
+    )
+    .replace(
+        "      S3BucketName: b\n",
+        "      S3BucketName: b\n      EventSelectors: [{ReadWriteType: ReadOnly}]\n",
+    );
+    let s = states(&[("t.yaml", &basic)], Some("t.yaml"), &[]);
+    assert_eq!(s[2], Fail, "{s:?}");
+    let tf_advanced = "advanced_event_selector {\n    name = \"only\"\n    field_selector {\n      field  = \"eventCategory\"\n      equals = [\"Management\"]\n    }\n  }";
+    assert_eq!(
+        states(&[("main.tf", &tf(tf_advanced, ""))], None, &[]),
+        [Pass; 7]
+    );
+    let s = states(
+        &[(
+            "main.tf",
+            &tf(&tf_advanced.replace("Management", "Data"), ""),
+        )],
+        None,
+        &[],
+    );
+    assert_eq!(s[2], Fail, "{s:?}");
+}
