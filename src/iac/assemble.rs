@@ -91,21 +91,20 @@ impl Groups<'_> {
     }
 }
 
-/// What the files declare, for one control: when they hold alarms but no metric filter and no
-/// trail (an alarms-only stack, or the code `fix --emit` prints where the filter is kept), the
-/// filter publishing the control's metric stands outside these files, so that the alarms, the
-/// topic and the subscription are still judged.
-pub fn for_control(d: &Declared, control: &Control) -> Option<Declared> {
-    if !d.filters.is_empty() || !d.trails.is_empty() {
-        return None;
-    }
-    let (_, place) = d.alarms.first()?;
+/// What the files declare, for one control, when they hold alarms but no metric filter and no
+/// trail ([`alarms_only`]: an alarms-only stack, or the code `fix --emit` prints where the filter
+/// is kept): a filter publishing the control's metric stands for the one outside these files,
+/// so that the alarms, the topic and the subscription are still judged.
+pub fn for_control(d: &Declared, control: &Control) -> Declared {
+    let mut d = d.clone();
+    let Some((_, place)) = d.alarms.first().cloned() else {
+        return d;
+    };
     let spec = &control.filter;
     let reference = format!(
         "the metric filter publishing {}/{}",
         spec.namespace, spec.metric_name
     );
-    let mut d = d.clone();
     d.filters.push((
         mark(&format!("the log group of {reference}")),
         MetricFilter {
@@ -118,9 +117,14 @@ pub fn for_control(d: &Declared, control: &Control) -> Option<Declared> {
                 ..MetricTransformation::default()
             }],
         },
-        place.clone(),
+        place,
     ));
-    Some(d)
+    d
+}
+
+/// The files hold alarms but no metric filter and no trail: see [`for_control`].
+pub fn alarms_only(d: &Declared) -> bool {
+    d.filters.is_empty() && d.trails.is_empty() && !d.alarms.is_empty()
 }
 
 /// Build what the audit reads from what the files declare.

@@ -11,6 +11,7 @@ use hcl_edit::template::Element;
 use hcl_edit::Span;
 use serde_json::Value as J;
 
+use super::fields::text;
 use super::terraform::{attribute, declare_settled, ENDPOINTS};
 use super::{mark, Context, Declared, Place};
 use crate::error::Error;
@@ -178,18 +179,23 @@ pub fn read_files(
             }
         }
     }
-    for r in cfg
+    // Each resource's arguments, evaluated once: for the endpoints first, then to declare.
+    let bodies: Vec<J> = cfg
         .resources
         .iter()
-        .filter(|r| ENDPOINTS.contains(&r.kind.as_str()))
-    {
-        cfg.steps.set(0);
-        let a = cfg.body(&r.body, 0);
-        if let Some(J::String(arn)) = attribute(&r.kind, &r.name, &a, "arn", ctx) {
-            d.endpoints.insert(arn);
+        .map(|r| {
+            cfg.steps.set(0);
+            cfg.body(&r.body, 0)
+        })
+        .collect();
+    for (r, a) in cfg.resources.iter().zip(&bodies) {
+        if ENDPOINTS.contains(&r.kind.as_str()) {
+            if let Some(J::String(arn)) = attribute(&r.kind, &r.name, a, "arn", ctx) {
+                d.endpoints.insert(arn);
+            }
         }
     }
-    for r in &cfg.resources {
+    for (r, a) in cfg.resources.iter().zip(&bodies) {
         cfg.steps.set(0);
         // `count = 0` or an empty `for_each` declares nothing; one the files do not settle
         // makes the resource outside them. A resource with several instances is read once.
@@ -213,9 +219,8 @@ pub fn read_files(
         if repeat == Some(None) {
             continue;
         }
-        let a = cfg.body(&r.body, 0);
         let before = d.counts();
-        declare_settled(&mut d, &r.kind, &r.name, &a, r.place.clone(), ctx);
+        declare_settled(&mut d, &r.kind, &r.name, a, r.place.clone(), ctx);
         let dynamic = r.body.iter().find_map(|s| match s {
             Structure::Block(b) if b.ident.as_str() == "dynamic" => Some(format!(
                 "dynamic block {}",
@@ -383,12 +388,5 @@ impl Config<'_> {
             }
             _ => J::String(mark(&written)),
         }
-    }
-}
-
-fn text(v: &J) -> String {
-    match v {
-        J::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }

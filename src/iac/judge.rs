@@ -17,25 +17,29 @@ pub(crate) fn input(
     mode: MatchMode,
     assume_external_ok: bool,
 ) -> IacInput {
-    let (observed, index) = assemble::observed(d, ctx);
-    let audits = audit::audit_all(controls, &observed, mode);
-    let judged: Vec<IacControl> = controls
-        .iter()
-        .zip(audits)
-        .map(|(c, a)| match assemble::for_control(d, c) {
-            // Alarms without their filter: judged with the filter outside these files.
-            Some(with) => {
-                let (o, i) = assemble::observed(&with, ctx);
-                let a = audit::audit(c, &o, mode);
-                control(c, &a, &o, &i, assume_external_ok)
-            }
-            None => control(c, &a, &observed, &index, assume_external_ok),
-        })
-        .collect();
+    let judged: Vec<IacControl> = if assemble::alarms_only(d) {
+        // Alarms without their filter: each control judged with its filter outside these
+        // files.
+        controls
+            .iter()
+            .map(|c| {
+                let (o, i) = assemble::observed(&assemble::for_control(d, c), ctx);
+                control(c, &audit::audit(c, &o, mode), &o, &i, assume_external_ok)
+            })
+            .collect()
+    } else {
+        let (observed, index) = assemble::observed(d, ctx);
+        let audits = audit::audit_all(controls, &observed, mode);
+        controls
+            .iter()
+            .zip(audits)
+            .map(|(c, a)| control(c, &a, &observed, &index, assume_external_ok))
+            .collect()
+    };
     IacInput {
         file: d.source.clone(),
         kind: d.kind.to_string(),
-        unresolved: index
+        unresolved: d
             .unresolved
             .iter()
             .map(|(what, place)| Unresolved {

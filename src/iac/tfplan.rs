@@ -76,24 +76,22 @@ pub fn read(path: &str, root: &Node, ctx: &Context) -> Result<Declared, Error> {
         kind: "Terraform plan",
         ..Declared::default()
     };
-    for r in plan
-        .resources
-        .iter()
-        .filter(|r| ENDPOINTS.contains(&r.kind.as_str()))
-    {
-        let a = plan.settled(r);
-        if let Some(J::String(arn)) = attribute(&r.kind, &r.name, &a, "arn", ctx) {
-            d.endpoints.insert(arn);
+    // Each resource's values, settled once: for the endpoints first, then to declare.
+    let settled: Vec<J> = plan.resources.iter().map(|r| plan.settled(r)).collect();
+    for (r, a) in plan.resources.iter().zip(&settled) {
+        if ENDPOINTS.contains(&r.kind.as_str()) {
+            if let Some(J::String(arn)) = attribute(&r.kind, &r.name, a, "arn", ctx) {
+                d.endpoints.insert(arn);
+            }
         }
     }
-    for r in &plan.resources {
-        let a = plan.settled(r);
+    for (r, a) in plan.resources.iter().zip(&settled) {
         let place = Place {
             file: path.to_string(),
             line: r.line,
             id: r.address.clone(),
         };
-        declare_settled(&mut d, &r.kind, &r.name, &a, place, ctx);
+        declare_settled(&mut d, &r.kind, &r.name, a, place, ctx);
     }
     Ok(d)
 }
