@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value as J;
 
 use super::fields;
-use super::fields::{b, list, n, pairs};
+use super::fields::{b, list, n, pairs, text};
 use super::tree::{Node, Value};
 use super::{mark, outside, Context, Declared, Place};
 use crate::error::Error;
@@ -140,10 +140,6 @@ pub fn read(path: &str, root: &Node, ctx: &Context) -> Result<Declared, Error> {
 
 fn s(v: &J) -> Option<String> {
     fields::raw(Some(v))
-}
-
-fn text(v: &J) -> String {
-    s(v).unwrap_or_else(|| v.to_string())
 }
 
 impl Template<'_> {

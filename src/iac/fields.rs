@@ -26,6 +26,15 @@ pub(crate) fn raw(v: Option<&J>) -> Option<String> {
     }
 }
 
+/// Any value as text, as it joins a string: a string as it is (marks kept), anything else as
+/// JSON writes it.
+pub(crate) fn text(v: &J) -> String {
+    match v {
+        J::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// A flag: `true`/`false` in any case, as CloudFormation and Terraform read them.
 pub(crate) fn b(v: Option<&J>) -> Option<bool> {
     match v? {

@@ -307,31 +307,31 @@ impl yaml_rust2::parser::MarkedEventReceiver for Builder {
                 self.stack
                     .push(Open::Map(anchor, short(tag), Vec::new(), None));
             }
-            Event::SequenceEnd => {
-                if let Some(Open::List(anchor, tag, items)) = self.stack.pop() {
-                    let line = items.first().map_or(line, |n| n.line);
-                    let node = tagged(
+            Event::SequenceEnd | Event::MappingEnd => {
+                // The collection starts on its first item's line (an empty one where it ends).
+                let (anchor, tag, first, value) = match self.stack.pop() {
+                    Some(Open::List(anchor, tag, items)) => (
+                        anchor,
                         tag,
-                        Node {
-                            line,
-                            value: Value::List(items),
-                        },
-                    );
-                    self.push(node, anchor);
-                }
-            }
-            Event::MappingEnd => {
-                if let Some(Open::Map(anchor, tag, entries, _)) = self.stack.pop() {
-                    let line = entries.first().map_or(line, |e| e.line);
-                    let node = tagged(
+                        items.first().map(|n| n.line),
+                        Value::List(items),
+                    ),
+                    Some(Open::Map(anchor, tag, entries, _)) => (
+                        anchor,
                         tag,
-                        Node {
-                            line,
-                            value: Value::Map(entries),
-                        },
-                    );
-                    self.push(node, anchor);
-                }
+                        entries.first().map(|e| e.line),
+                        Value::Map(entries),
+                    ),
+                    None => return,
+                };
+                let node = tagged(
+                    tag,
+                    Node {
+                        line: first.unwrap_or(line),
+                        value,
+                    },
+                );
+                self.push(node, anchor);
             }
             Event::Alias(id) => {
                 let node = self.anchors.get(&id).cloned().unwrap_or(Node {

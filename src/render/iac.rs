@@ -49,7 +49,7 @@ pub(crate) fn text(r: &IacReport, p: Palette) -> String {
             ));
         }
         for c in &input.controls {
-            out.push_str(&control(c, r.assume_external_ok, p));
+            out.push_str(&control(c, p));
         }
     }
     let s = &r.summary;
@@ -70,7 +70,7 @@ pub(crate) fn text(r: &IacReport, p: Palette) -> String {
     out
 }
 
-fn control(c: &IacControl, assumed: bool, p: Palette) -> String {
+fn control(c: &IacControl, p: Palette) -> String {
     let title = Control::builtin(&c.control)
         .map(|x| x.short_title().to_string())
         .unwrap_or_default();
@@ -90,7 +90,6 @@ fn control(c: &IacControl, assumed: bool, p: Palette) -> String {
     if c.state == State::Pass && !p.verbose {
         return out;
     }
-    let _ = assumed;
     let mut said: Option<&str> = None;
     for s in &c.steps {
         if matches!(s.state, State::Pass | State::NotChecked) && !p.verbose {
