@@ -408,7 +408,7 @@ impl Ctx<'_> {
             action: Action::Update,
             name: a.name.clone(),
             reason,
-            current: a.tags.as_ref().map(tags_doc),
+            current: a.tags.as_deref().map(tags_doc),
             desired: Some(tags_doc(&after)),
             request: Some(WriteRequest::TagAlarm {
                 region: self.region(),

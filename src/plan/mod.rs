@@ -273,7 +273,7 @@ fn keep(
 }
 
 /// A resource's tags as shown in a plan: `{"key": "value"}`.
-fn tags_doc(tags: &crate::observed::Tags) -> Value {
+pub(crate) fn tags_doc(tags: &[(String, String)]) -> Value {
     tags.iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect::<serde_json::Map<_, _>>()

@@ -119,7 +119,7 @@ impl Ctx<'_> {
             action: Action::Update,
             name: arn.to_string(),
             reason: format!("adopted with --adopt: tag topic {arn} as trailwatch's"),
-            current: topic.tags.as_ref().map(tags_doc),
+            current: topic.tags.as_deref().map(tags_doc),
             desired: Some(tags_doc(&after)),
             request: Some(WriteRequest::TagTopic {
                 region: self.topic_region(arn),

@@ -87,14 +87,6 @@ fn camel(name: &str) -> String {
     }
 }
 
-fn tags_value(tags: &[(String, String)]) -> Value {
-    Value::Object(
-        tags.iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect(),
-    )
-}
-
 fn cfn_tags(tags: &[(String, String)]) -> Value {
     Value::Array(
         tags.iter()
@@ -210,7 +202,7 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
                         props["InsufficientDataActions"] = json!(a.insufficient_data_actions);
                     }
                     if !a.dimensions.is_empty() {
-                        args.push(("dimensions".into(), tags_value(&a.dimensions)));
+                        args.push(("dimensions".into(), crate::plan::tags_doc(&a.dimensions)));
                         props["Dimensions"] = Value::Array(
                             a.dimensions
                                 .iter()
@@ -223,7 +215,7 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
                         props["Unit"] = json!(u);
                     }
                     if !a.tags.is_empty() {
-                        args.push(("tags".into(), tags_value(&a.tags)));
+                        args.push(("tags".into(), crate::plan::tags_doc(&a.tags)));
                         props["Tags"] = cfn_tags(&a.tags);
                     }
                     out.push(Item {
@@ -249,7 +241,7 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
                     name: name.clone(),
                     tf_args: vec![
                         ("name".into(), json!(name)),
-                        ("tags".into(), tags_value(tags)),
+                        ("tags".into(), crate::plan::tags_doc(tags)),
                     ],
                     cfn_props: json!({"TopicName": name, "Tags": cfn_tags(tags)}),
                     import: None,
@@ -343,7 +335,8 @@ fn items(plans: &[&Plan]) -> Vec<Item> {
                     merged.push((k.clone(), v.clone()));
                 }
                 it.tf_args.retain(|(k, _)| k != "tags");
-                it.tf_args.push(("tags".into(), tags_value(&merged)));
+                it.tf_args
+                    .push(("tags".into(), crate::plan::tags_doc(&merged)));
                 it.cfn_props["Tags"] = cfn_tags(&merged);
                 it.keep_tags = whole.is_none();
             }
