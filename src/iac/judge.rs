@@ -6,7 +6,7 @@ use super::assemble::{self, Index};
 use super::{shown, Context, Declared};
 use crate::audit::{self, Audit, MatchMode, Reason, Step};
 use crate::control::Control;
-use crate::observed::Observed;
+use crate::observed::{Alarm, Observed};
 use crate::report::iac::{IacControl, IacFilter, IacInput, IacStep, State, Unresolved};
 
 /// Judge one input against `controls`.
@@ -200,23 +200,7 @@ fn wanting(reason: Reason, a: &Audit, observed: &Observed) -> bool {
         Reason::TrailNotPresent => observed.trails.is_empty(),
         Reason::FiltersNotPresent => true,
         Reason::FilterNotValid => !a.filters.iter().any(|f| f.relevant),
-        Reason::AlarmsNotPresent => {
-            let metrics: Vec<_> = a
-                .log_group(observed)
-                .map(|g| {
-                    g.filters
-                        .iter()
-                        .flat_map(|f| f.metrics.iter())
-                        .map(|m| (m.metric_name.clone(), m.namespace.clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            !a.log_group(observed).is_some_and(|g| {
-                g.alarms
-                    .iter()
-                    .any(|al| metrics.iter().any(|(m, n)| al.watches(m, n)))
-            })
-        }
+        Reason::AlarmsNotPresent => alarms_on_filters(a, observed).next().is_none(),
         _ => false,
     }
 }
@@ -228,16 +212,18 @@ fn first_not_passing(a: &Audit) -> u8 {
 /// The reference of an alarm on one of the group's filter metrics whose verdict rests on a
 /// value the files do not settle.
 fn unsettled_alarm<'a>(a: &Audit, observed: &Observed, index: &'a Index) -> Option<&'a str> {
-    let group = a.log_group(observed)?;
-    group
-        .alarms
-        .iter()
-        .filter(|al| {
-            group
-                .filters
+    alarms_on_filters(a, observed).find_map(|al| index.reference(&al.name))
+}
+
+/// The alarms of the audit's log group that watch a metric one of its filters publishes.
+fn alarms_on_filters<'a>(a: &Audit, observed: &'a Observed) -> impl Iterator<Item = &'a Alarm> {
+    let group = a.log_group(observed);
+    group.into_iter().flat_map(|g| {
+        g.alarms.iter().filter(move |al| {
+            g.filters
                 .iter()
                 .flat_map(|f| f.metrics.iter())
                 .any(|m| al.watches(&m.metric_name, &m.namespace))
         })
-        .find_map(|al| index.reference(&al.name))
+    })
 }
